@@ -1,0 +1,101 @@
+use std::path::PathBuf;
+
+/// Everything a store operation can fail with.
+///
+/// Every `Display` text is a full sentence that tells the script author what to do, because the
+/// ops layer hands it to JavaScript unchanged. [`StoreError::name`] gives the matching stable
+/// JavaScript error name.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("A key is required: pass a non-empty string as the key.")]
+    KeyRequired,
+
+    #[error(
+        "The key is {len} bytes long but keys are limited to {max} bytes of UTF-8; \
+         use a shorter key (for example a hash of the long one).",
+        max = crate::MAX_KEY_BYTES
+    )]
+    KeyTooLarge { len: usize },
+
+    #[error("Key {key:?} was not found; set it first or check the key's spelling.")]
+    NotFound { key: String },
+
+    #[error("Cannot open the key-value store at {}: {reason}.", path.display())]
+    Open { path: PathBuf, reason: String },
+
+    #[error(
+        "The key-value store failed: {0}. Check the disk (free space, permissions) and retry."
+    )]
+    Backend(String),
+
+    #[error("The key-value store is closed and accepts no more writes; open the store again.")]
+    Closed,
+}
+
+impl StoreError {
+    /// The stable name the JavaScript side gives this error (its `name` property).
+    pub fn name(&self) -> &'static str {
+        match self {
+            StoreError::KeyRequired => "KeyRequiredError",
+            StoreError::KeyTooLarge { .. } => "KeyTooLargeError",
+            StoreError::NotFound { .. } => "KeyNotFoundError",
+            StoreError::Open { .. } => "StoreOpenError",
+            StoreError::Backend(_) => "BackendError",
+            StoreError::Closed => "StoreClosedError",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_stable() {
+        let cases = [
+            (StoreError::KeyRequired, "KeyRequiredError"),
+            (StoreError::KeyTooLarge { len: 600 }, "KeyTooLargeError"),
+            (StoreError::NotFound { key: "k".into() }, "KeyNotFoundError"),
+            (
+                StoreError::Open {
+                    path: "/x".into(),
+                    reason: "r".into(),
+                },
+                "StoreOpenError",
+            ),
+            (StoreError::Backend("b".into()), "BackendError"),
+            (StoreError::Closed, "StoreClosedError"),
+        ];
+        for (err, name) in cases {
+            assert_eq!(err.name(), name);
+        }
+    }
+
+    #[test]
+    fn messages_are_sentences_with_details() {
+        let too_large = StoreError::KeyTooLarge { len: 600 }.to_string();
+        assert!(
+            too_large.contains("600") && too_large.contains("511"),
+            "{too_large}"
+        );
+        let open = StoreError::Open {
+            path: "/data/x.kv".into(),
+            reason: "directory /data does not exist".into(),
+        }
+        .to_string();
+        assert!(open.contains("/data/x.kv") && open.ends_with('.'), "{open}");
+        for err in [
+            StoreError::KeyRequired,
+            StoreError::NotFound { key: "k".into() },
+            StoreError::Backend("disk on fire".into()),
+            StoreError::Closed,
+        ] {
+            let text = err.to_string();
+            assert!(text.ends_with('.'), "{text}");
+            assert!(
+                text.chars().next().is_some_and(char::is_uppercase),
+                "{text}"
+            );
+        }
+    }
+}

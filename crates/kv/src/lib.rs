@@ -1,0 +1,63 @@
+//! Storage for rk6's key-value store, shared by all virtual users (VUs) of a run.
+//!
+//! Two backends implement [`Store`]:
+//!
+//! * [`MemoryStore`]: a `BTreeMap` behind a read-write lock; one per process via
+//!   [`open_memory_shared`]. Fast, gone when the process exits.
+//! * [`DiskStore`]: an LMDB file. Several processes may share it. Writes are durable when
+//!   their [`WriteHandle`] resolves; a writer thread per store commits concurrent writes
+//!   together ("group commit"), so throughput grows with the number of writers instead of
+//!   being capped by one `fsync` per write.
+//!
+//! Keys are non-empty strings of at most [`MAX_KEY_BYTES`] UTF-8 bytes, ordered by their
+//! bytes. Values are opaque bytes; the caller chooses the serialization.
+//!
+//! This crate has no JavaScript dependency; the ops layer maps [`StoreError::name`] and its
+//! message onto JavaScript errors.
+
+mod disk;
+mod error;
+mod key;
+mod memory;
+mod write;
+
+pub use disk::DiskStore;
+pub use error::StoreError;
+pub use key::{validate_key, MAX_KEY_BYTES};
+pub use memory::{open_memory_shared, MemoryStore};
+pub use write::WriteHandle;
+
+/// A stored value: opaque bytes (for rk6, JSON text or a plain string).
+pub type Value = Vec<u8>;
+
+/// The operations every backend offers. Reads return at once; writes return a
+/// [`WriteHandle`] that resolves when the write is committed.
+///
+/// Keys are checked with [`validate_key`] first, so both backends reject the same keys with
+/// the same errors.
+pub trait Store: Send + Sync + 'static {
+    /// The value stored under `key`, if any.
+    fn get(&self, key: &str) -> Result<Option<Value>, StoreError>;
+
+    /// Whether `key` holds a value.
+    fn exists(&self, key: &str) -> Result<bool, StoreError>;
+
+    /// Entries whose key starts with `prefix` (`""` matches all), in ascending order of the
+    /// keys' UTF-8 bytes, at most `limit` of them (`0` means no limit).
+    fn list(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError>;
+
+    /// The number of entries.
+    fn size(&self) -> Result<u64, StoreError>;
+
+    /// Stores `value` under `key`, replacing any previous value.
+    fn set(&self, key: &str, value: Value) -> WriteHandle;
+
+    /// Removes `key`; removing a missing key succeeds.
+    fn delete(&self, key: &str) -> WriteHandle;
+
+    /// Removes every entry.
+    fn clear(&self) -> WriteHandle;
+
+    /// `"memory"` or `"disk"`.
+    fn backend_name(&self) -> &'static str;
+}

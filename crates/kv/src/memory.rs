@@ -1,0 +1,86 @@
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::RwLock;
+
+use crate::{validate_key, Store, StoreError, Value, WriteHandle};
+
+/// A process-local store in a `BTreeMap`, whose `String` order is the UTF-8 byte order that
+/// `list` promises. Writes complete immediately.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    map: RwLock<BTreeMap<String, Value>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The one memory store of this process, so that every VU of a run sees the same data.
+pub fn open_memory_shared() -> Arc<MemoryStore> {
+    static SHARED: OnceLock<Arc<MemoryStore>> = OnceLock::new();
+    SHARED.get_or_init(|| Arc::new(MemoryStore::new())).clone()
+}
+
+impl Store for MemoryStore {
+    fn get(&self, key: &str) -> Result<Option<Value>, StoreError> {
+        validate_key(key)?;
+        Ok(self.map.read().get(key).cloned())
+    }
+
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        validate_key(key)?;
+        Ok(self.map.read().contains_key(key))
+    }
+
+    fn list(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError> {
+        let limit = if limit == 0 { usize::MAX } else { limit };
+        let map = self.map.read();
+        let range = map.range::<str, _>((Bound::Included(prefix), Bound::Unbounded));
+        Ok(range
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .take(limit)
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect())
+    }
+
+    fn size(&self) -> Result<u64, StoreError> {
+        Ok(self.map.read().len() as u64)
+    }
+
+    fn set(&self, key: &str, value: Value) -> WriteHandle {
+        WriteHandle::ready(validate_key(key).map(|()| {
+            self.map.write().insert(key.to_owned(), value);
+        }))
+    }
+
+    fn delete(&self, key: &str) -> WriteHandle {
+        WriteHandle::ready(validate_key(key).map(|()| {
+            self.map.write().remove(key);
+        }))
+    }
+
+    fn clear(&self) -> WriteHandle {
+        // Swap under the lock, free outside it: dropping a large map can take a while.
+        let old = std::mem::take(&mut *self.map.write());
+        drop(old);
+        WriteHandle::ready(Ok(()))
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "memory"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_store_is_one_instance() {
+        assert!(Arc::ptr_eq(&open_memory_shared(), &open_memory_shared()));
+    }
+}

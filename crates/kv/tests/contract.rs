@@ -1,0 +1,268 @@
+//! One behavioural contract, run against every backend: a script must not be able to tell
+//! which backend it runs on, apart from durability.
+
+use std::sync::Arc;
+use std::thread;
+
+use rk6_kv::{DiskStore, MemoryStore, Store, StoreError};
+use tempfile::TempDir;
+
+/// A fresh, empty store plus whatever must outlive it.
+struct Fixture {
+    store: Arc<dyn Store>,
+    // Declared after `store` so the store is closed before its directory is removed.
+    _dir: Option<TempDir>,
+}
+
+fn memory() -> Fixture {
+    Fixture {
+        store: Arc::new(MemoryStore::new()),
+        _dir: None,
+    }
+}
+
+fn disk() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = DiskStore::open(&dir.path().join("contract.kv")).expect("open disk store");
+    Fixture {
+        store,
+        _dir: Some(dir),
+    }
+}
+
+/// Generates one `#[test]` per contract case for a backend.
+macro_rules! contract_suite {
+    ($backend:ident: $($case:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[test]
+                fn $case() {
+                    let fixture = super::$backend();
+                    super::cases::$case(&*fixture.store);
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! both_backends {
+    ($($case:ident),* $(,)?) => {
+        contract_suite!(memory: $($case),*);
+        contract_suite!(disk: $($case),*);
+    };
+}
+
+both_backends!(
+    reports_backend_name,
+    round_trips_binary_values,
+    overwrites,
+    deletes,
+    deleting_missing_key_is_ok,
+    exists_tracks_set_and_delete,
+    lists_in_utf8_byte_order,
+    lists_by_prefix,
+    list_limit_zero_means_all,
+    overlong_prefix_lists_nothing,
+    clears,
+    counts_size,
+    rejects_empty_key,
+    rejects_key_over_511_bytes,
+    accepts_511_byte_multibyte_key,
+    keeps_all_concurrent_writes,
+);
+
+mod cases {
+    use super::*;
+
+    fn set(store: &dyn Store, key: &str, value: &[u8]) {
+        store
+            .set(key, value.to_vec())
+            .wait()
+            .unwrap_or_else(|e| panic!("set {key:?}: {e}"));
+    }
+
+    fn keys(entries: &[(String, Vec<u8>)]) -> Vec<&str> {
+        entries.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    pub fn reports_backend_name(store: &dyn Store) {
+        assert!(["memory", "disk"].contains(&store.backend_name()));
+    }
+
+    pub fn round_trips_binary_values(store: &dyn Store) {
+        let megabyte: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+        let values: [(&str, Vec<u8>); 4] = [
+            ("text", b"{\"a\":1}".to_vec()),
+            ("nul", vec![0, 1, 0, 255, 0]),
+            ("empty", Vec::new()),
+            ("big", megabyte),
+        ];
+        for (key, value) in &values {
+            set(store, key, value);
+        }
+        for (key, value) in &values {
+            assert_eq!(store.get(key).expect("get").as_ref(), Some(value), "{key}");
+        }
+        assert_eq!(store.get("missing").expect("get"), None);
+    }
+
+    pub fn overwrites(store: &dyn Store) {
+        set(store, "k", b"one");
+        set(store, "k", b"two");
+        assert_eq!(store.get("k").expect("get"), Some(b"two".to_vec()));
+        assert_eq!(store.size().expect("size"), 1);
+    }
+
+    pub fn deletes(store: &dyn Store) {
+        set(store, "k", b"v");
+        store.delete("k").wait().expect("delete");
+        assert_eq!(store.get("k").expect("get"), None);
+    }
+
+    pub fn deleting_missing_key_is_ok(store: &dyn Store) {
+        store.delete("never-set").wait().expect("delete missing");
+    }
+
+    pub fn exists_tracks_set_and_delete(store: &dyn Store) {
+        assert!(!store.exists("k").expect("exists"));
+        set(store, "k", b"");
+        assert!(store.exists("k").expect("exists"));
+        store.delete("k").wait().expect("delete");
+        assert!(!store.exists("k").expect("exists"));
+    }
+
+    pub fn lists_in_utf8_byte_order(store: &dyn Store) {
+        // Inserted out of order; 'é' (0xC3 0xA9) sorts after 'z' (0x7A) in byte order, and a
+        // key sorts right after its own prefix even when the next byte is NUL.
+        for key in ["z", "é", "b", "ab", "a\u{0}", "a"] {
+            set(store, key, key.as_bytes());
+        }
+        let all = store.list("", 0).expect("list");
+        assert_eq!(keys(&all), ["a", "a\u{0}", "ab", "b", "z", "é"]);
+        for (key, value) in &all {
+            assert_eq!(value, key.as_bytes());
+        }
+    }
+
+    pub fn lists_by_prefix(store: &dyn Store) {
+        for key in [
+            "user:1", "user:2", "user:10", "users", "use", "order:1", "é:1", "é:2",
+        ] {
+            set(store, key, b"x");
+        }
+        assert_eq!(
+            keys(&store.list("user:", 0).expect("list")),
+            ["user:1", "user:10", "user:2"]
+        );
+        assert_eq!(
+            keys(&store.list("user", 0).expect("list")),
+            ["user:1", "user:10", "user:2", "users"]
+        );
+        assert_eq!(
+            keys(&store.list("user:", 2).expect("list")),
+            ["user:1", "user:10"]
+        );
+        assert_eq!(keys(&store.list("é", 0).expect("list")), ["é:1", "é:2"]);
+        assert!(store.list("nothing", 0).expect("list").is_empty());
+        // Sorts after every stored key, so the range scan starts past the end.
+        assert!(store.list("\u{10FFFF}", 0).expect("list").is_empty());
+    }
+
+    pub fn list_limit_zero_means_all(store: &dyn Store) {
+        for i in 0..25 {
+            set(store, &format!("k{i:02}"), b"v");
+        }
+        assert_eq!(store.list("", 0).expect("list").len(), 25);
+        assert_eq!(store.list("k", 0).expect("list").len(), 25);
+        assert_eq!(store.list("", 10).expect("list").len(), 10);
+        assert_eq!(store.list("", 1000).expect("list").len(), 25);
+    }
+
+    pub fn overlong_prefix_lists_nothing(store: &dyn Store) {
+        set(store, "k", b"v");
+        assert!(store.list(&"k".repeat(600), 0).expect("list").is_empty());
+    }
+
+    pub fn clears(store: &dyn Store) {
+        for i in 0..10 {
+            set(store, &format!("k{i}"), b"v");
+        }
+        store.clear().wait().expect("clear");
+        assert_eq!(store.size().expect("size"), 0);
+        assert!(store.list("", 0).expect("list").is_empty());
+        set(store, "after", b"v");
+        assert_eq!(store.size().expect("size"), 1);
+    }
+
+    pub fn counts_size(store: &dyn Store) {
+        assert_eq!(store.size().expect("size"), 0);
+        set(store, "a", b"1");
+        set(store, "b", b"2");
+        set(store, "a", b"3");
+        assert_eq!(store.size().expect("size"), 2);
+        store.delete("a").wait().expect("delete");
+        assert_eq!(store.size().expect("size"), 1);
+    }
+
+    pub fn rejects_empty_key(store: &dyn Store) {
+        assert!(matches!(store.get(""), Err(StoreError::KeyRequired)));
+        assert!(matches!(store.exists(""), Err(StoreError::KeyRequired)));
+        assert!(matches!(
+            store.set("", b"v".to_vec()).wait(),
+            Err(StoreError::KeyRequired)
+        ));
+        assert!(matches!(
+            store.delete("").wait(),
+            Err(StoreError::KeyRequired)
+        ));
+        assert_eq!(store.size().expect("size"), 0);
+    }
+
+    pub fn rejects_key_over_511_bytes(store: &dyn Store) {
+        let key = "k".repeat(512);
+        let too_large =
+            |r: Result<(), StoreError>| matches!(r, Err(StoreError::KeyTooLarge { len: 512 }));
+        assert!(too_large(store.get(&key).map(drop)));
+        assert!(too_large(store.exists(&key).map(drop)));
+        assert!(too_large(store.set(&key, b"v".to_vec()).wait()));
+        assert!(too_large(store.delete(&key).wait()));
+        assert_eq!(store.size().expect("size"), 0);
+    }
+
+    pub fn accepts_511_byte_multibyte_key(store: &dyn Store) {
+        // 255 two-byte chars plus one ASCII char: 256 chars but 511 bytes.
+        let key = format!("{}k", "é".repeat(255));
+        assert_eq!(key.len(), 511);
+        set(store, &key, b"v");
+        assert_eq!(store.get(&key).expect("get"), Some(b"v".to_vec()));
+        assert_eq!(keys(&store.list("é", 0).expect("list")), [key.as_str()]);
+        // 256 two-byte chars: fewer chars than 511 but 512 bytes.
+        let long = "é".repeat(256);
+        assert!(matches!(
+            store.set(&long, b"v".to_vec()).wait(),
+            Err(StoreError::KeyTooLarge { len: 512 })
+        ));
+    }
+
+    pub fn keeps_all_concurrent_writes(store: &dyn Store) {
+        thread::scope(|scope| {
+            for t in 0..20 {
+                scope.spawn(move || {
+                    for k in 0..50 {
+                        let key = format!("t{t:02}:k{k:02}");
+                        store
+                            .set(&key, key.as_bytes().to_vec())
+                            .wait()
+                            .expect("concurrent set");
+                    }
+                });
+            }
+        });
+        assert_eq!(store.size().expect("size"), 1000);
+        let all = store.list("", 0).expect("list");
+        assert_eq!(all.len(), 1000);
+        for (key, value) in &all {
+            assert_eq!(value, key.as_bytes());
+        }
+    }
+}

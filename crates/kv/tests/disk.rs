@@ -1,0 +1,311 @@
+//! Behaviour only the disk backend has: durability, one store per file, open errors, map
+//! growth, many readers, group commit and sharing a file between processes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use rk6_kv::{DiskStore, Store, StoreError};
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+fn open(path: &Path) -> Arc<DiskStore> {
+    DiskStore::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
+}
+
+fn open_error(path: &Path) -> (PathBuf, String) {
+    match DiskStore::open(path) {
+        Err(err @ StoreError::Open { .. }) => {
+            assert_eq!(err.name(), "StoreOpenError");
+            let message = err.to_string();
+            let StoreError::Open { path, .. } = err else {
+                unreachable!()
+            };
+            (path, message)
+        }
+        Err(other) => panic!("expected an Open error, got {other:?}"),
+        Ok(_) => panic!("opening {} should fail", path.display()),
+    }
+}
+
+#[test]
+fn data_survives_drop_and_reopen() {
+    let dir = temp_dir();
+    let path = dir.path().join("persist.kv");
+    {
+        let store = open(&path);
+        store.set("kept", b"value".to_vec()).wait().expect("set");
+        store.set("gone", b"x".to_vec()).wait().expect("set");
+        store.delete("gone").wait().expect("delete");
+        // Never awaited: the drop must still commit them before the store closes.
+        for i in 0..500 {
+            drop(store.set(&format!("queued:{i:03}"), vec![b'q'; 100]));
+        }
+    }
+    let store = open(&path);
+    assert_eq!(store.get("kept").expect("get"), Some(b"value".to_vec()));
+    assert_eq!(store.get("gone").expect("get"), None);
+    assert_eq!(store.list("queued:", 0).expect("list").len(), 500);
+    assert_eq!(store.size().expect("size"), 501);
+}
+
+#[test]
+fn one_store_per_file() {
+    let dir = temp_dir();
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    let path = dir.path().join("same.kv");
+    let first = open(&path);
+    let second = open(&path);
+    assert!(Arc::ptr_eq(&first, &second));
+    // Another spelling of the same file, before and after the file exists.
+    let other_spelling = dir.path().join("sub").join("..").join("same.kv");
+    assert!(Arc::ptr_eq(&first, &open(&other_spelling)));
+    assert_eq!(first.path(), path.canonicalize().expect("canonical"));
+    let fresh = dir.path().join("sub").join("..").join("fresh.kv");
+    let fresh_store = open(&fresh);
+    assert!(Arc::ptr_eq(
+        &fresh_store,
+        &open(&dir.path().join("fresh.kv"))
+    ));
+}
+
+#[test]
+fn reopening_while_another_thread_drops_works() {
+    let dir = temp_dir();
+    let path = dir.path().join("churn.kv");
+    thread::scope(|scope| {
+        for t in 0..4 {
+            let path = &path;
+            scope.spawn(move || {
+                for i in 0..25 {
+                    let store = open(path);
+                    store
+                        .set(&format!("t{t}:{i}"), b"v".to_vec())
+                        .wait()
+                        .expect("set");
+                }
+            });
+        }
+    });
+    assert_eq!(open(&path).size().expect("size"), 100);
+}
+
+#[test]
+fn missing_directory_is_named() {
+    let dir = temp_dir();
+    let missing = dir.path().join("no-such-dir");
+    let (path, message) = open_error(&missing.join("store.kv"));
+    assert_eq!(path, missing.join("store.kv"));
+    assert!(
+        message.contains(&format!("directory {} does not exist", missing.display())),
+        "{message}"
+    );
+    assert!(message.contains("create it"), "{message}");
+}
+
+#[test]
+fn garbage_file_is_refused() {
+    let dir = temp_dir();
+    let path = dir.path().join("notes.txt");
+    let text = "this is not a database, just some text\n".repeat(260);
+    assert!(text.len() >= 10_000);
+    std::fs::write(&path, &text).expect("write garbage");
+    let (_, message) = open_error(&path);
+    assert!(
+        message.contains("is not an rk6/LMDB key-value store"),
+        "{message}"
+    );
+    // The refused file is left as it was, with no lock file beside it.
+    assert_eq!(std::fs::read_to_string(&path).expect("read back"), text);
+    assert!(!dir.path().join("notes.txt-lock").exists());
+}
+
+#[test]
+fn directory_path_is_refused() {
+    let dir = temp_dir();
+    let (_, message) = open_error(dir.path());
+    assert!(message.contains("is a directory"), "{message}");
+}
+
+#[test]
+fn map_grows_from_one_mebibyte() {
+    let dir = temp_dir();
+    let path = dir.path().join("grow.kv");
+    let store = DiskStore::open_with_map_size(&path, 1 << 20).expect("open");
+    assert_eq!(store.map_size(), 1 << 20);
+    let value = |i: usize| vec![(i % 256) as u8; 1 << 20];
+    // Readers run throughout, so every resize has to wait for in-flight read transactions.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    store.list("big:", 0).expect("list during growth");
+                    store.get("big:00").expect("get during growth");
+                }
+            });
+        }
+        for i in 0..20 {
+            store
+                .set(&format!("big:{i:02}"), value(i))
+                .wait()
+                .expect("set grows the map");
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    assert!(store.map_size() >= 20 << 20, "map is {}", store.map_size());
+    drop(store);
+    let store = open(&path);
+    for i in 0..20 {
+        assert_eq!(
+            store.get(&format!("big:{i:02}")).expect("get"),
+            Some(value(i))
+        );
+    }
+}
+
+#[test]
+fn hundreds_of_reader_threads_fit() {
+    let dir = temp_dir();
+    let store = open(&dir.path().join("readers.kv"));
+    for i in 0..100 {
+        drop(store.set(&format!("k{i:03}"), vec![b'v'; 64]));
+    }
+    store.set("last", b"v".to_vec()).wait().expect("set");
+    // More threads than LMDB's default 126 reader slots, all reading at once.
+    let threads = 200;
+    let start = Barrier::new(threads);
+    thread::scope(|scope| {
+        for t in 0..threads {
+            let (store, start) = (&store, &start);
+            scope.spawn(move || {
+                start.wait();
+                for i in 0..50 {
+                    let key = format!("k{:03}", (t + i) % 100);
+                    assert!(store.get(&key).expect("get").is_some());
+                    assert!(store.exists("last").expect("exists"));
+                }
+                assert_eq!(store.list("k", 10).expect("list").len(), 10);
+                assert_eq!(store.size().expect("size"), 101);
+            });
+        }
+    });
+}
+
+#[test]
+fn concurrent_writes_share_commits() {
+    let dir = temp_dir();
+    let store = open(&dir.path().join("group.kv"));
+    let before = store.commit_count();
+    let (threads, writes) = (50, 100);
+    thread::scope(|scope| {
+        for t in 0..threads {
+            let store = &store;
+            scope.spawn(move || {
+                for i in 0..writes {
+                    store
+                        .set(&format!("t{t:02}:{i:03}"), vec![b'v'; 32])
+                        .wait()
+                        .expect("set");
+                }
+            });
+        }
+    });
+    let commits = store.commit_count() - before;
+    assert_eq!(store.size().expect("size"), (threads * writes) as u64);
+    // One commit per write would be 5000; 50 writers waiting on each fsync share it.
+    assert!(commits < (threads * writes / 2) as u64, "{commits} commits");
+    eprintln!("{} writes took {commits} commits", threads * writes);
+}
+
+#[test]
+fn wait_works_on_a_runtime_thread() {
+    let dir = temp_dir();
+    let store = open(&dir.path().join("runtime.kv"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        // A synchronous op on a VU's event loop blocks like this; it must not panic.
+        store.set("sync", b"1".to_vec()).wait().expect("wait");
+        store.set("async", b"2".to_vec()).await.expect("await");
+    });
+    assert_eq!(store.get("sync").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(store.get("async").expect("get"), Some(b"2".to_vec()));
+}
+
+/// Set by `two_processes_share_a_store` for the copy of this test binary it starts.
+const CHILD_STORE_VAR: &str = "RK6_KV_TEST_CHILD_STORE";
+
+/// The second process of `two_processes_share_a_store`; does nothing in a normal test run.
+#[test]
+fn child_process_writer() {
+    let Some(path) = std::env::var_os(CHILD_STORE_VAR) else {
+        return;
+    };
+    let store = DiskStore::open_with_map_size(Path::new(&path), 1 << 20).expect("child open");
+    for i in 0..20 {
+        store
+            .set(&format!("child:big:{i:02}"), vec![b'c'; 1 << 20])
+            .wait()
+            .expect("child set big");
+    }
+    for i in 0..500 {
+        store
+            .set(&format!("child:{i:03}"), b"c".to_vec())
+            .wait()
+            .expect("child set");
+    }
+}
+
+#[test]
+fn two_processes_share_a_store() {
+    let dir = temp_dir();
+    let path = dir.path().join("shared.kv");
+    let store = DiskStore::open_with_map_size(&path, 1 << 20).expect("open");
+    store
+        .set("parent:first", b"p".to_vec())
+        .wait()
+        .expect("set");
+
+    let exe = std::env::current_exe().expect("test binary path");
+    let child = Command::new(exe)
+        .args(["--exact", "child_process_writer", "--test-threads=1"])
+        .env(CHILD_STORE_VAR, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start child process");
+    // Write while the child writes: neither process may lose the other's commits.
+    for i in 0..500 {
+        store
+            .set(&format!("parent:{i:03}"), b"p".to_vec())
+            .wait()
+            .expect("parent set");
+    }
+    let output = child.wait_with_output().expect("child exit");
+    assert!(
+        output.status.success(),
+        "child failed: {}\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // The child grew the file far past our 1 MiB map; reading must adopt its size.
+    assert_eq!(
+        store.get("child:big:19").expect("get"),
+        Some(vec![b'c'; 1 << 20])
+    );
+    assert!(store.map_size() >= 20 << 20, "map is {}", store.map_size());
+    assert_eq!(store.list("child:", 0).expect("list").len(), 520);
+    assert_eq!(store.list("parent:", 0).expect("list").len(), 501);
+    store
+        .set("parent:after", b"p".to_vec())
+        .wait()
+        .expect("set after");
+    assert_eq!(store.size().expect("size"), 1022);
+}

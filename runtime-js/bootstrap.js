@@ -1,0 +1,35 @@
+// Entry point of the rk6 extension: installs the globals k6 scripts rely on.
+const { op_rk6_env, op_rk6_in_init, op_rk6_iteration, op_rk6_open_bytes, op_rk6_open_text, op_rk6_vu_id } = Deno.core.ops;
+import { console } from "rk6:console.js";
+import { clearInterval, clearTimeout, setInterval, setTimeout } from "rk6:timers.js";
+
+function open(path, mode) {
+  if (!op_rk6_in_init()) {
+    throw new Error("open() can only be called in the init context (the top level of the script)");
+  }
+  if (typeof path !== "string" || path.length === 0) {
+    throw new TypeError("open() needs a file path");
+  }
+  if (mode !== undefined && mode !== "b" && mode !== "r" && mode !== "") {
+    throw new TypeError(`open() mode must be "b" for binary or omitted for text, got ${JSON.stringify(mode)}`);
+  }
+  return mode === "b" ? op_rk6_open_bytes(path) : op_rk6_open_text(path);
+}
+
+const define = (name, value) =>
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+
+define("console", console);
+define("setTimeout", setTimeout);
+define("clearTimeout", clearTimeout);
+define("setInterval", setInterval);
+define("clearInterval", clearInterval);
+define("open", open);
+// __ENV is re-read when a VU moves to a scenario with its own `env`.
+let env = op_rk6_env();
+export function refreshEnv() {
+  env = op_rk6_env();
+}
+Object.defineProperty(globalThis, "__ENV", { get: () => env, configurable: true });
+Object.defineProperty(globalThis, "__VU", { get: op_rk6_vu_id, configurable: true });
+Object.defineProperty(globalThis, "__ITER", { get: op_rk6_iteration, configurable: true });

@@ -1,0 +1,1 @@
+export { clearInterval, clearTimeout, setInterval, setTimeout } from "rk6:timers.js";

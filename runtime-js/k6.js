@@ -1,0 +1,48 @@
+// The `k6` module: sleep, check, group, fail.
+const { op_rk6_check, op_rk6_sleep } = Deno.core.ops;
+
+// Current group path ("" at the top level, "outer::inner" when nested).
+let groupPath = "";
+
+export function sleep(seconds) {
+  const s = Number(seconds);
+  if (!(s > 0)) return;
+  // Blocks only this VU's thread; throws an interruption error when the test stops.
+  op_rk6_sleep(s);
+}
+
+export function check(value, sets, tags) {
+  void tags; // accepted for k6 compatibility; per-tag results are not kept yet
+  if (sets === null || typeof sets !== "object") {
+    throw new TypeError("check() takes an object of named conditions, e.g. { 'is 200': (r) => r === 200 }");
+  }
+  let all = true;
+  for (const [name, condition] of Object.entries(sets)) {
+    const passed = typeof condition === "function" ? !!condition(value) : !!condition;
+    op_rk6_check(groupPath, name, passed);
+    if (!passed) all = false;
+  }
+  return all;
+}
+
+export function group(name, fn) {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError("group() needs a non-empty name");
+  }
+  if (typeof fn !== "function") {
+    throw new TypeError("group() needs a function to run");
+  }
+  const outer = groupPath;
+  groupPath = outer === "" ? name : `${outer}::${name}`;
+  try {
+    return fn();
+  } finally {
+    groupPath = outer;
+  }
+}
+
+export function fail(message) {
+  throw new Error(message === undefined ? "fail() called" : String(message));
+}
+
+export default { sleep, check, group, fail };

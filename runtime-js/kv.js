@@ -1,0 +1,255 @@
+// k6/x/kv: the JavaScript face of the shared key-value store.
+//
+// Everything a script hands us is validated and serialized here, before any op is
+// called: a Symbol reaching a serde op aborts the process, and non-strings reaching
+// a #[string] op silently become "". The ops below only ever see strings and numbers.
+const core = globalThis.Deno.core;
+const {
+  op_kv_clear,
+  op_kv_delete,
+  op_kv_exists,
+  op_kv_get,
+  op_kv_list,
+  op_kv_open,
+  op_kv_set,
+  op_kv_size,
+  op_rk6_in_init,
+} = Deno.core.ops;
+
+class KvError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+// The stable error names scripts can match on. Those raised in Rust (src/kv/ops.rs)
+// must be registered so they arrive as these classes rather than as plain errors.
+export class KeyNotFoundError extends KvError {}
+export class KeyRequiredError extends KvError {}
+export class KeyTooLargeError extends KvError {}
+export class InvalidKeyError extends KvError {}
+export class SerializationError extends KvError {}
+export class InvalidOptionsError extends KvError {}
+export class StoreOpenError extends KvError {}
+export class BackendError extends KvError {}
+export class StoreClosedError extends KvError {}
+
+for (
+  const cls of [
+    KeyNotFoundError,
+    KeyRequiredError,
+    KeyTooLargeError,
+    StoreOpenError,
+    BackendError,
+    StoreClosedError,
+  ]
+) {
+  core.registerErrorClass(cls.name, cls);
+}
+
+const BACKENDS = ["disk", "memory"];
+const SERIALIZATIONS = ["json", "string"];
+const OPTION_NAMES = ["backend", "path", "serialization"];
+const DEFAULT_PATH = ".k6.kv";
+
+function describe(value) {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "symbol") return value.toString();
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+}
+
+function toKey(key) {
+  switch (typeof key) {
+    case "string":
+      return key;
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return String(key);
+  }
+  if (key === null) return "null";
+  throw new InvalidKeyError(
+    `keys must be strings (numbers and other primitives are converted), got ${describe(key)}; ` +
+      "pass a string key, e.g. JSON.stringify(obj) or a field of it",
+  );
+}
+
+function encodeJson(value) {
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new SerializationError(
+      `value cannot be stored as JSON (${err.message}); store plain data: objects, arrays, ` +
+        "strings, numbers, booleans or null (convert BigInt to string, break cycles)",
+    );
+  }
+  if (text === undefined) {
+    throw new SerializationError(
+      `a value of type ${typeof value} cannot be stored as JSON; store plain data: objects, ` +
+        "arrays, strings, numbers, booleans or null",
+    );
+  }
+  return text;
+}
+
+function encodeString(value) {
+  try {
+    return String(value);
+  } catch (err) {
+    throw new SerializationError(`value cannot be converted to a string (${err.message})`);
+  }
+}
+
+function decodeJson(text, key) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SerializationError(
+      `the value stored under ${JSON.stringify(key)} is not JSON (it was probably written ` +
+        'with serialization: "string"); open the store with serialization: "string" to read it',
+    );
+  }
+}
+
+function checkOptions(options) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new InvalidOptionsError(
+      `openKv() takes an options object like { backend: "memory" }, got ${describe(options)}`,
+    );
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(name)) {
+      throw new InvalidOptionsError(
+        `unknown openKv() option ${JSON.stringify(name)}; valid options are ${OPTION_NAMES.join(", ")}`,
+      );
+    }
+  }
+  const pick = (name, valid, fallback) => {
+    const value = options[name];
+    if (value === undefined) return fallback;
+    if (typeof value !== "string" || !valid.includes(value)) {
+      throw new InvalidOptionsError(
+        `openKv() option ${name} must be one of ${valid.map((v) => JSON.stringify(v)).join(", ")}, ` +
+          `got ${describe(value)}`,
+      );
+    }
+    return value;
+  };
+  const backend = pick("backend", BACKENDS, "disk");
+  const serialization = pick("serialization", SERIALIZATIONS, "json");
+  let path = options.path;
+  if (path !== undefined) {
+    if (typeof path !== "string" || path.length === 0) {
+      throw new InvalidOptionsError(
+        `openKv() option path must be a non-empty string naming the store file, got ${describe(path)}`,
+      );
+    }
+    if (backend !== "disk") {
+      throw new InvalidOptionsError(
+        'openKv() option path only applies to backend: "disk"; remove it or use the disk backend',
+      );
+    }
+  }
+  return { backend, serialization, path: path ?? DEFAULT_PATH };
+}
+
+function checkListOptions(options) {
+  if (options === undefined || options === null) return { prefix: "", limit: 0 };
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new InvalidOptionsError(
+      `list() takes an options object like { prefix: "user:", limit: 10 }, got ${describe(options)}`,
+    );
+  }
+  const { prefix = "", limit = 0 } = options;
+  if (typeof prefix !== "string") {
+    throw new InvalidOptionsError(`list() option prefix must be a string, got ${describe(prefix)}`);
+  }
+  if (typeof limit !== "number" || Number.isNaN(limit)) {
+    throw new InvalidOptionsError(`list() option limit must be a number, got ${describe(limit)}`);
+  }
+  // A limit that is missing, zero or negative means "everything", as in xk6-kv.
+  const whole = limit > 0 ? Math.min(Math.floor(limit), 0xffffffff) : 0;
+  return { prefix, limit: whole };
+}
+
+class KV {
+  #rid;
+  #encode;
+  #decode;
+
+  constructor(rid, serialization) {
+    this.#rid = rid;
+    if (serialization === "string") {
+      this.#encode = encodeString;
+      this.#decode = (text) => text;
+    } else {
+      this.#encode = encodeJson;
+      this.#decode = decodeJson;
+    }
+  }
+
+  async set(key, value) {
+    const k = toKey(key);
+    await op_kv_set(this.#rid, k, this.#encode(value));
+    return value;
+  }
+
+  async get(key) {
+    const k = toKey(key);
+    const text = op_kv_get(this.#rid, k);
+    if (text === null) {
+      throw new KeyNotFoundError(
+        `key ${JSON.stringify(k)} not found; check it with exists() first or set it before reading`,
+      );
+    }
+    return this.#decode(text, k);
+  }
+
+  async delete(key) {
+    await op_kv_delete(this.#rid, toKey(key));
+  }
+
+  async exists(key) {
+    return op_kv_exists(this.#rid, toKey(key));
+  }
+
+  async list(options) {
+    const { prefix, limit } = checkListOptions(options);
+    // Keys and values come back as one flat array [k0, v0, k1, v1, ...] so the op
+    // builds a single JS value instead of one object per entry.
+    const flat = op_kv_list(this.#rid, prefix, limit);
+    const entries = new Array(flat.length / 2);
+    for (let i = 0; i < flat.length; i += 2) {
+      entries[i / 2] = { key: flat[i], value: this.#decode(flat[i + 1], flat[i]) };
+    }
+    return entries;
+  }
+
+  async clear() {
+    await op_kv_clear(this.#rid);
+  }
+
+  // Synchronous on purpose: both `${kv.size()}` and `await kv.size()` must work.
+  size() {
+    return op_kv_size(this.#rid);
+  }
+}
+
+export function openKv(options) {
+  if (!op_rk6_in_init()) {
+    throw new Error(
+      "openKv() can only be called in the init context (the top level of the script); " +
+        "open the store there and use it from setup(), the default function or teardown()",
+    );
+  }
+  const { backend, serialization, path } = checkOptions(options);
+  return new KV(op_kv_open(backend, path), serialization);
+}
+
+export default { openKv };

@@ -1,0 +1,51 @@
+// k6/metrics: custom Counter, Gauge, Rate and Trend metrics, aggregated across all
+// VUs and shown in the end-of-test summary.
+const { op_rk6_metric_add } = Deno.core.ops;
+
+// Kind numbers are shared with src/stats.rs (MetricKind).
+const KINDS = { Counter: 0, Gauge: 1, Rate: 2, Trend: 3 };
+const NAME = /^[\p{L}\p{N}\._ !\?\/&#\(\)<>%-]{1,128}$/u;
+
+class Metric {
+  #kind;
+  constructor(name, kind) {
+    if (typeof name !== "string" || !NAME.test(name)) {
+      throw new TypeError(`invalid metric name ${JSON.stringify(String(name))}: use 1-128 letters, digits or _`);
+    }
+    this.name = name;
+    this.#kind = kind;
+  }
+
+  add(value, tags) {
+    void tags; // accepted for k6 compatibility; samples are not split by tag yet
+    const v = typeof value === "boolean" ? Number(value) : Number(value);
+    if (Number.isNaN(v)) {
+      throw new TypeError(`${this.name}.add() needs a number, got ${String(value)}`);
+    }
+    op_rk6_metric_add(this.name, this.#kind, v);
+    return true;
+  }
+}
+
+export class Counter extends Metric {
+  constructor(name) {
+    super(name, KINDS.Counter);
+  }
+}
+export class Gauge extends Metric {
+  constructor(name) {
+    super(name, KINDS.Gauge);
+  }
+}
+export class Rate extends Metric {
+  constructor(name) {
+    super(name, KINDS.Rate);
+  }
+}
+export class Trend extends Metric {
+  constructor(name) {
+    super(name, KINDS.Trend);
+  }
+}
+
+export default { Counter, Gauge, Rate, Trend };

@@ -1,0 +1,28 @@
+//! The one place that knows which JavaScript engine deno_core was built with.
+//!
+//! Everything else in rk6 is engine-agnostic; keep every `#[cfg(feature = "v8" / "quickjs")]`
+//! in this file.
+
+#[cfg(all(feature = "v8", feature = "quickjs"))]
+compile_error!(
+    "features `v8` and `quickjs` are mutually exclusive: build QuickJS with \
+     `--no-default-features --features quickjs`"
+);
+
+#[cfg(not(any(feature = "v8", feature = "quickjs")))]
+compile_error!("enable exactly one engine feature: `v8` (default) or `quickjs`");
+
+/// Human-readable name of the engine this binary runs scripts on.
+#[cfg(feature = "v8")]
+pub const ENGINE: &str = "V8";
+#[cfg(feature = "quickjs")]
+pub const ENGINE: &str = "QuickJS-ng";
+
+/// Stack size for each VU thread. Both engines run script code on the native stack of
+/// the thread that drives the isolate, so this bounds how deep a script may recurse;
+/// the memory is only reserved, not committed, so 1000 VUs do not cost 1000 × this.
+/// V8 also needs room for its own frames during compilation.
+#[cfg(feature = "v8")]
+pub const VU_STACK_SIZE: usize = 8 * 1024 * 1024;
+#[cfg(feature = "quickjs")]
+pub const VU_STACK_SIZE: usize = 4 * 1024 * 1024;

@@ -1,0 +1,41 @@
+//! Errors that end a run, each with the exit code k6 uses for it.
+
+use thiserror::Error;
+
+/// k6's exit codes, so CI pipelines written for k6 read rk6 the same way.
+pub mod exit_code {
+    pub const OK: i32 = 0;
+    pub const THRESHOLDS_FAILED: i32 = 99;
+    pub const INVALID_CONFIG: i32 = 104;
+    pub const EXTERNAL_ABORT: i32 = 105;
+    pub const SCRIPT_EXCEPTION: i32 = 107;
+    pub const SCRIPT_ABORTED: i32 = 108;
+    /// Anything else: I/O errors, a missing script, an engine failure.
+    pub const GENERIC: i32 = 255;
+}
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// Bad flags or `options`; the message names the option.
+    #[error("invalid options: {0}")]
+    InvalidOptions(String),
+    /// An exception or syntax error while evaluating the script (init) or in setup/teardown.
+    #[error("{0}")]
+    Script(String),
+    /// The script file (or something it needs) could not be read.
+    #[error("{0}")]
+    Io(String),
+    /// The JS engine or runtime failed in a way that is not the script's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::InvalidOptions(_) => exit_code::INVALID_CONFIG,
+            Self::Script(_) => exit_code::SCRIPT_EXCEPTION,
+            Self::Io(_) | Self::Internal(_) => exit_code::GENERIC,
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Ops behind `k6/x/kv`. They know only the `Store` trait; which backend a handle
+//! points at is decided once, in `op_kv_open`.
+
+use deno_core::{op2, OpState};
+use deno_error::JsErrorBox;
+use rk6_kv::{DiskStore, Store, StoreError};
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// The stores this runtime has opened, indexed by the handle ids given to JS.
+#[derive(Default)]
+pub struct KvHandles(Vec<Arc<dyn Store>>);
+
+fn to_js(err: StoreError) -> JsErrorBox {
+    JsErrorBox::new(err.name(), err.to_string())
+}
+
+fn store(state: &OpState, rid: u32) -> Result<Arc<dyn Store>, JsErrorBox> {
+    state
+        .try_borrow::<KvHandles>()
+        .and_then(|h| h.0.get(rid as usize))
+        .cloned()
+        .ok_or_else(|| JsErrorBox::new("StoreClosedError", "this KV handle is not open in this VU"))
+}
+
+/// Opens (or joins) the process-wide store for `backend` and returns a handle id.
+pub fn open_store(backend: &str, path: &str) -> Result<Arc<dyn Store>, StoreError> {
+    match backend {
+        "memory" => Ok(rk6_kv::open_memory_shared()),
+        _ => Ok(DiskStore::open(Path::new(path))?),
+    }
+}
+
+#[op2(fast)]
+#[smi]
+pub fn op_kv_open(
+    state: &mut OpState,
+    #[string] backend: &str,
+    #[string] path: &str,
+) -> Result<u32, JsErrorBox> {
+    let store = open_store(backend, path).map_err(to_js)?;
+    if state.try_borrow::<KvHandles>().is_none() {
+        state.put(KvHandles::default());
+    }
+    let handles = state.borrow_mut::<KvHandles>();
+    handles.0.push(store);
+    Ok((handles.0.len() - 1) as u32)
+}
+
+#[op2]
+#[string]
+pub fn op_kv_get(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] key: &str,
+) -> Result<Option<String>, JsErrorBox> {
+    let value = store(state, rid)?.get(key).map_err(to_js)?;
+    Ok(value.map(into_text))
+}
+
+#[op2(fast)]
+pub fn op_kv_exists(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] key: &str,
+) -> Result<bool, JsErrorBox> {
+    store(state, rid)?.exists(key).map_err(to_js)
+}
+
+#[op2]
+#[serde]
+pub fn op_kv_list(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] prefix: &str,
+    #[smi] limit: u32,
+) -> Result<Vec<String>, JsErrorBox> {
+    let entries = store(state, rid)?
+        .list(prefix, limit as usize)
+        .map_err(to_js)?;
+    let mut flat = Vec::with_capacity(entries.len() * 2);
+    for (key, value) in entries {
+        flat.push(key);
+        flat.push(into_text(value));
+    }
+    Ok(flat)
+}
+
+#[op2(fast)]
+pub fn op_kv_size(state: &mut OpState, #[smi] rid: u32) -> Result<f64, JsErrorBox> {
+    Ok(store(state, rid)?.size().map_err(to_js)? as f64)
+}
+
+// Writes are async: a disk write resolves only once its (group) commit is durable.
+// The ops are polled eagerly, so a memory write that is already done costs no extra tick.
+
+#[op2]
+pub async fn op_kv_set(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+    #[string] value: String,
+) -> Result<(), JsErrorBox> {
+    let write = store(&state.borrow(), rid)?.set(&key, value.into_bytes());
+    write.await.map_err(to_js)
+}
+
+#[op2]
+pub async fn op_kv_delete(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+) -> Result<(), JsErrorBox> {
+    let write = store(&state.borrow(), rid)?.delete(&key);
+    write.await.map_err(to_js)
+}
+
+#[op2]
+pub async fn op_kv_clear(state: Rc<RefCell<OpState>>, #[smi] rid: u32) -> Result<(), JsErrorBox> {
+    let write = store(&state.borrow(), rid)?.clear();
+    write.await.map_err(to_js)
+}
+
+/// Values are stored as the UTF-8 text JS handed us, so this is lossless for our own
+/// writes; bytes written by another program are shown with replacement characters.
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}

@@ -1,0 +1,239 @@
+//! Runs a whole test: init → options → VUs → setup → scenarios → teardown → result.
+
+use crate::error::{exit_code, RunError};
+use crate::exec;
+use crate::options::{self, Overrides, Scenario};
+use crate::runtime::state::TestState;
+use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
+use crate::vu::pool::{spawn_vus, VuPool};
+use crate::vu::VuSpec;
+use deno_core::ModuleSpecifier;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Builds and runs a test; the library face of `rk6 run`.
+#[derive(Debug, Clone, Default)]
+pub struct Runner {
+    script: PathBuf,
+    env: BTreeMap<String, String>,
+    overrides: Overrides,
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    pub iterations: u64,
+    pub failed_iterations: u64,
+    pub interrupted_iterations: u64,
+    pub dropped_iterations: u64,
+    /// Iterations per second over the test's run time.
+    pub iteration_rate: f64,
+    pub iteration_duration_ms: Option<TrendSummary>,
+    pub checks: Vec<CheckStat>,
+    pub metrics: BTreeMap<String, MetricSummary>,
+    pub vus_max: u64,
+    pub scenarios: Vec<String>,
+    /// Time from the first iteration's start to the last scenario's end (setup and teardown excluded).
+    #[serde(serialize_with = "as_secs")]
+    pub run_time: Duration,
+    /// The reason given to `exec.test.abort()`, if the script aborted the test.
+    pub aborted: Option<String>,
+    pub exit_code: i32,
+}
+
+/// A custom metric as the summary shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricSummary {
+    pub kind: MetricKind,
+    pub count: u64,
+    pub sum: f64,
+    pub rate: f64,
+    pub last: f64,
+    pub trend: Option<TrendSummary>,
+}
+
+fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+impl RunResult {
+    pub fn checks_passed(&self) -> u64 {
+        self.checks.iter().map(|c| c.passes).sum()
+    }
+    pub fn checks_failed(&self) -> u64 {
+        self.checks.iter().map(|c| c.fails).sum()
+    }
+}
+
+impl Runner {
+    pub fn new(script: impl Into<PathBuf>) -> Self {
+        Self {
+            script: script.into(),
+            env: std::env::vars().collect(),
+            overrides: Overrides::default(),
+        }
+    }
+
+    /// Replaces the environment scripts see as `__ENV` (default: the process environment).
+    pub fn env(mut self, env: BTreeMap<String, String>) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// Sets one `__ENV` entry (like `-e KEY=VALUE`).
+    pub fn env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    /// Options that beat the script's `export const options` (like CLI flags).
+    pub fn overrides(mut self, overrides: Overrides) -> Self {
+        self.overrides = overrides;
+        self
+    }
+
+    pub fn run(self) -> Result<RunResult, RunError> {
+        let script = canonical_script(&self.script)?;
+        let url = ModuleSpecifier::from_file_path(&script).map_err(|_| {
+            RunError::Io(format!(
+                "cannot turn {} into a module URL",
+                script.display()
+            ))
+        })?;
+        let dir = script.parent().map(Path::to_path_buf).unwrap_or_default();
+        let test = Arc::new(TestState::new(self.env, dir));
+        let spec = VuSpec::new(test.clone(), &url);
+
+        // VU 0 evaluates the script first: its options decide how many VUs to create,
+        // and it later runs setup() and teardown().
+        let lifecycle_vu = spawn_vus([0], &spec)?.pop().expect("one VU requested");
+        let (functions, options_json) = lifecycle_vu
+            .call(|vu| vu.exports())
+            .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))?;
+        let script_options: serde_json::Value = serde_json::from_str(&options_json)
+            .map_err(|e| RunError::InvalidOptions(format!("options are not valid JSON: {e}")))?;
+        let scenarios = options::scenarios(&script_options, &self.overrides)?;
+        check_exec_functions(&scenarios, &functions)?;
+        let mut exec_names: Vec<String> = Vec::new();
+        for s in &scenarios {
+            if !exec_names.contains(&s.exec) {
+                exec_names.push(s.exec.clone());
+            }
+        }
+        let _ = test.exec_names.set(exec_names);
+        let _ = test.options_json.set(options_json);
+
+        let vus_max = options::vus_needed(&scenarios);
+        let vus = spawn_vus(1..=vus_max as u32, &spec)?;
+        let pool = VuPool::new(vus);
+
+        let setup_data = lifecycle_vu
+            .call(|vu| vu.run_setup())
+            .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
+        let _ = test.setup_data.set(setup_data);
+
+        let started = Instant::now();
+        let _ = test.started.set(started);
+        exec::run_all(&scenarios, &pool, &test);
+        let run_time = started.elapsed();
+
+        lifecycle_vu
+            .call(|vu| vu.run_teardown())
+            .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
+        drop(pool.into_inner());
+        drop(lifecycle_vu);
+
+        Ok(result(&test, &scenarios, vus_max, run_time))
+    }
+}
+
+fn canonical_script(path: &Path) -> Result<PathBuf, RunError> {
+    match std::fs::canonicalize(path) {
+        Ok(p) if p.is_file() => Ok(p),
+        Ok(p) => Err(RunError::Io(format!("{} is not a file", p.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(RunError::Io(format!("script {} not found", path.display())))
+        }
+        Err(e) => Err(RunError::Io(format!(
+            "cannot read script {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn check_exec_functions(scenarios: &[Scenario], functions: &[String]) -> Result<(), RunError> {
+    for s in scenarios {
+        if !functions.iter().any(|f| *f == s.exec) {
+            let what = if s.exec == options::DEFAULT_SCENARIO {
+                "the script has no default export function; add `export default function () { ... }`"
+                    .to_owned()
+            } else {
+                format!(
+                    "exec function {:?} is not exported by the script; export it or fix the name",
+                    s.exec
+                )
+            };
+            return Err(RunError::InvalidOptions(
+                if scenarios.len() == 1 && s.name == options::DEFAULT_SCENARIO {
+                    what
+                } else {
+                    format!("scenario {:?}: {what}", s.name)
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn result(test: &TestState, scenarios: &[Scenario], vus_max: u64, run_time: Duration) -> RunResult {
+    let stats = &test.stats;
+    let iterations = Stats::get(&stats.iterations);
+    let secs = run_time.as_secs_f64();
+    let aborted = test.aborted();
+    let metrics = stats
+        .metrics()
+        .into_iter()
+        .map(|(name, m): (String, Metric)| {
+            let rate = match m.kind {
+                MetricKind::Rate if m.count > 0 => m.nonzero as f64 / m.count as f64,
+                MetricKind::Counter if secs > 0.0 => m.sum / secs,
+                _ => 0.0,
+            };
+            let summary = MetricSummary {
+                kind: m.kind,
+                count: m.count,
+                sum: m.sum,
+                rate,
+                last: m.last,
+                trend: m.trend(),
+            };
+            (name, summary)
+        })
+        .collect();
+    RunResult {
+        iterations,
+        failed_iterations: Stats::get(&stats.failed_iterations),
+        interrupted_iterations: Stats::get(&stats.interrupted_iterations),
+        dropped_iterations: Stats::get(&stats.dropped_iterations),
+        iteration_rate: if secs > 0.0 {
+            iterations as f64 / secs
+        } else {
+            0.0
+        },
+        iteration_duration_ms: stats.iteration_durations(),
+        checks: stats.checks(),
+        metrics,
+        vus_max,
+        scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
+        run_time,
+        exit_code: if aborted.is_some() {
+            exit_code::SCRIPT_ABORTED
+        } else {
+            exit_code::OK
+        },
+        aborted,
+    }
+}

@@ -1,0 +1,58 @@
+//! rk6's JavaScript runtime: the deno_core extension with the built-in modules and
+//! globals, the module loader, and the state the ops share with the runner.
+//!
+//! Embedders who drive their own `JsRuntime` add [`extension`] and use
+//! [`loader::Rk6ModuleLoader`] (or map the specifiers in
+//! [`loader::BUILTIN_MODULES`] in their own loader).
+
+pub mod loader;
+pub mod ops;
+pub mod state;
+
+use crate::kv::ops as kv_ops;
+use deno_core::Extension;
+use state::VuState;
+
+deno_core::extension!(
+    rk6,
+    ops = [
+        ops::op_rk6_log,
+        ops::op_rk6_env,
+        ops::op_rk6_vu_id,
+        ops::op_rk6_iteration,
+        ops::op_rk6_in_init,
+        ops::op_rk6_open_text,
+        ops::op_rk6_open_bytes,
+        ops::op_rk6_sleep,
+        ops::op_rk6_check,
+        ops::op_rk6_register,
+        ops::op_rk6_iter_begin,
+        ops::op_rk6_lifecycle_stage,
+        ops::op_rk6_setup_data,
+        ops::op_rk6_set_setup_result,
+        ops::op_rk6_options,
+        ops::op_rk6_abort,
+        ops::op_rk6_exec_state,
+        ops::op_rk6_metric_add,
+        kv_ops::op_kv_open,
+        kv_ops::op_kv_get,
+        kv_ops::op_kv_exists,
+        kv_ops::op_kv_list,
+        kv_ops::op_kv_size,
+        kv_ops::op_kv_set,
+        kv_ops::op_kv_delete,
+        kv_ops::op_kv_clear,
+    ],
+    options = { vu: VuState },
+    state = |state, options| {
+        state.put(options.vu);
+    },
+);
+
+/// The extension that gives a runtime rk6's ops, for the VU described by `vu`. The
+/// JavaScript side (runtime-js/) is served as ordinary modules by
+/// [`loader::Rk6ModuleLoader`]: the synthetic main module imports `rk6:bootstrap.js`
+/// (globals) before the script.
+pub fn extension(vu: VuState) -> Extension {
+    rk6::init(vu)
+}

@@ -1,0 +1,276 @@
+//! Ops behind the `k6` module, the globals and the harness. Every op that takes
+//! script-controlled input gets it as plain strings/numbers validated in JS first.
+
+use super::state::{Harness, VuState};
+use deno_core::{op2, v8, OpState};
+use deno_error::JsErrorBox;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// Name of the error thrown into a VU whose iteration was interrupted by a stop.
+pub const INTERRUPTED_ERROR: &str = "IterationInterruptedError";
+
+fn vu(state: &OpState) -> &VuState {
+    state.borrow::<VuState>()
+}
+
+fn vu_mut(state: &mut OpState) -> &mut VuState {
+    state.borrow_mut::<VuState>()
+}
+
+/// Log levels as numbered in runtime-js/console.js.
+fn level_prefix(level: u32) -> &'static str {
+    match level {
+        0 => "DEBU",
+        1 => "INFO",
+        2 => "WARN",
+        _ => "ERRO",
+    }
+}
+
+#[op2(fast)]
+pub fn op_rk6_log(#[smi] level: u32, #[string] message: &str) {
+    // One write per call so lines from concurrent VUs never interleave.
+    let line = format!("{} {message}\n", level_prefix(level));
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+#[op2]
+#[serde]
+pub fn op_rk6_env(state: &mut OpState) -> BTreeMap<String, String> {
+    let vu = vu_mut(state);
+    vu.env_stale = false;
+    vu.env()
+}
+
+#[op2(fast)]
+#[smi]
+pub fn op_rk6_vu_id(state: &mut OpState) -> u32 {
+    vu(state).id
+}
+
+#[op2(fast)]
+pub fn op_rk6_iteration(state: &mut OpState) -> f64 {
+    vu(state).iteration_in_scenario as f64
+}
+
+#[op2(fast)]
+pub fn op_rk6_in_init(state: &mut OpState) -> bool {
+    vu(state).in_init
+}
+
+fn read_script_file(state: &OpState, path: &str) -> Result<Vec<u8>, JsErrorBox> {
+    let vu = vu(state);
+    if !vu.in_init {
+        return Err(JsErrorBox::generic(
+            "open() can only be called in the init context (the top level of the script)",
+        ));
+    }
+    let full = vu.test.script_dir.join(path);
+    std::fs::read(&full).map_err(|e| {
+        JsErrorBox::generic(format!("open({path:?}) failed: {} ({e})", full.display()))
+    })
+}
+
+#[op2]
+#[string]
+pub fn op_rk6_open_text(state: &mut OpState, #[string] path: &str) -> Result<String, JsErrorBox> {
+    let bytes = read_script_file(state, path)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[op2]
+#[arraybuffer]
+pub fn op_rk6_open_bytes(state: &mut OpState, #[string] path: &str) -> Result<Vec<u8>, JsErrorBox> {
+    read_script_file(state, path)
+}
+
+#[op2(fast)]
+pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> Result<(), JsErrorBox> {
+    if !(seconds > 0.0) {
+        return Ok(());
+    }
+    // Cap absurd values instead of overflowing Duration; a stop still wakes the sleeper.
+    let duration = Duration::from_secs_f64(seconds.min(1e9));
+    let interrupt = vu(state).interrupt.clone();
+    if interrupt.sleep(duration) {
+        return Err(JsErrorBox::new(
+            INTERRUPTED_ERROR,
+            "iteration interrupted: the test or scenario is stopping",
+        ));
+    }
+    Ok(())
+}
+
+#[op2(fast)]
+pub fn op_rk6_check(
+    state: &mut OpState,
+    #[string] group: &str,
+    #[string] name: &str,
+    passed: bool,
+) {
+    vu(state).test.stats.record_check(group, name, passed);
+}
+
+#[op2]
+#[serde]
+pub fn op_rk6_register(
+    state: &mut OpState,
+    #[scoped] iterate: v8::Global<v8::Function>,
+    #[scoped] lifecycle: v8::Global<v8::Function>,
+    #[serde] functions: Vec<String>,
+    #[string] options_json: String,
+) -> Vec<String> {
+    let vu = vu_mut(state);
+    vu.harness = Some(Harness {
+        iterate,
+        lifecycle,
+        functions,
+        options_json,
+    });
+    vu.test.exec_names.get().cloned().unwrap_or_default()
+}
+
+/// Called by the harness as an iteration starts: returns the exec function's index,
+/// doubled, plus one when `__ENV` must be re-read (the scenario changed).
+#[op2(fast)]
+#[smi]
+pub fn op_rk6_iter_begin(state: &mut OpState) -> u32 {
+    let vu = vu(state);
+    let index = vu.scenario.as_ref().map(|s| s.exec_index).unwrap_or(0);
+    index * 2 + u32::from(vu.env_stale)
+}
+
+#[op2(fast)]
+#[smi]
+pub fn op_rk6_lifecycle_stage(state: &mut OpState) -> u32 {
+    vu(state).stage as u32
+}
+
+#[op2]
+#[string]
+pub fn op_rk6_setup_data(state: &mut OpState) -> Option<String> {
+    vu(state).test.setup_data.get().cloned().flatten()
+}
+
+#[op2(fast)]
+pub fn op_rk6_set_setup_result(state: &mut OpState, #[string] json: &str, present: bool) {
+    vu_mut(state).setup_result = Some(present.then(|| json.to_owned()));
+}
+
+#[op2]
+#[string]
+pub fn op_rk6_options(state: &mut OpState) -> String {
+    vu(state)
+        .test
+        .options_json
+        .get()
+        .cloned()
+        .unwrap_or_else(|| "{}".into())
+}
+
+#[op2(fast)]
+pub fn op_rk6_abort(state: &mut OpState, #[string] reason: &str) {
+    vu(state).test.abort(reason.to_owned());
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VuInfo {
+    id_in_instance: u32,
+    id_in_test: u32,
+    iteration_in_instance: u64,
+    iteration_in_scenario: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioInfo {
+    name: String,
+    executor: String,
+    start_time: f64,
+    progress: f64,
+    iteration_in_instance: u64,
+    iteration_in_test: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceInfo {
+    vus_active: u64,
+    vus_initialized: u64,
+    iterations_completed: u64,
+    iterations_interrupted: u64,
+    current_test_run_duration: f64,
+}
+
+#[derive(Serialize)]
+pub struct ExecState {
+    vu: VuInfo,
+    scenario: ScenarioInfo,
+    instance: InstanceInfo,
+}
+
+#[op2]
+#[serde]
+pub fn op_rk6_exec_state(state: &mut OpState) -> ExecState {
+    let vu = vu(state);
+    let test = &vu.test;
+    let stats = &test.stats;
+    let scenario = match &vu.scenario {
+        Some(s) => ScenarioInfo {
+            name: s.name.clone(),
+            executor: s.executor.to_owned(),
+            // k6 reports the scenario's start as a Unix timestamp in milliseconds.
+            start_time: unix_ms(s.started),
+            progress: s.progress(),
+            iteration_in_instance: vu.iteration_in_test,
+            iteration_in_test: vu.iteration_in_test,
+        },
+        None => ScenarioInfo {
+            name: String::new(),
+            executor: String::new(),
+            start_time: 0.0,
+            progress: 0.0,
+            iteration_in_instance: 0,
+            iteration_in_test: 0,
+        },
+    };
+    let completed = stats.iterations.load(Ordering::Relaxed);
+    ExecState {
+        vu: VuInfo {
+            id_in_instance: vu.id,
+            id_in_test: vu.id,
+            iteration_in_instance: vu.iteration_in_instance,
+            iteration_in_scenario: vu.iteration_in_scenario,
+        },
+        scenario,
+        instance: InstanceInfo {
+            vus_active: test.vus_active.load(Ordering::Relaxed),
+            vus_initialized: test.vus_initialized.load(Ordering::Relaxed),
+            iterations_completed: completed,
+            iterations_interrupted: stats.interrupted_iterations.load(Ordering::Relaxed),
+            current_test_run_duration: test.elapsed().as_secs_f64() * 1000.0,
+        },
+    }
+}
+
+fn unix_ms(at: std::time::Instant) -> f64 {
+    let now_sys = std::time::SystemTime::now();
+    let ago = at.elapsed();
+    now_sys
+        .checked_sub(ago)
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// Records one sample of a custom metric (k6/metrics). Kinds are numbered as in
+/// runtime-js/metrics.js.
+#[op2(fast)]
+pub fn op_rk6_metric_add(state: &mut OpState, #[string] name: &str, #[smi] kind: u32, value: f64) {
+    vu(state).test.stats.record_metric(name, kind, value);
+}

@@ -1,0 +1,170 @@
+//! State shared between the runner and the ops: one `TestState` per run (shared by
+//! every VU thread) and one `VuState` per JS runtime (kept in its `OpState`).
+
+use crate::signal::StopSignal;
+use crate::stats::Stats;
+use deno_core::v8;
+use parking_lot::Mutex;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// What the whole run shares.
+pub struct TestState {
+    pub stats: Stats,
+    /// Environment seen as `__ENV`: the process environment plus `-e` overrides.
+    pub env: BTreeMap<String, String>,
+    /// Directory `open()` resolves relative paths against.
+    pub script_dir: PathBuf,
+    /// Names of the functions scenarios execute; an iteration picks one by index.
+    pub exec_names: OnceLock<Vec<String>>,
+    /// JSON of `setup()`'s return value (`None` when it returned nothing).
+    pub setup_data: OnceLock<Option<String>>,
+    /// The consolidated options, as `exec.test.options` shows them.
+    pub options_json: OnceLock<String>,
+    /// When the test (after setup) started; `None` before.
+    pub started: OnceLock<Instant>,
+    /// Set by `exec.test.abort()` or an external stop; stops every scenario at once.
+    pub hard_stop: Arc<StopSignal>,
+    pub abort_reason: Mutex<Option<String>>,
+    pub vus_active: AtomicU64,
+    pub vus_initialized: AtomicU64,
+}
+
+impl TestState {
+    pub fn new(env: BTreeMap<String, String>, script_dir: PathBuf) -> Self {
+        Self {
+            stats: Stats::default(),
+            env,
+            script_dir,
+            exec_names: OnceLock::new(),
+            setup_data: OnceLock::new(),
+            options_json: OnceLock::new(),
+            started: OnceLock::new(),
+            hard_stop: Arc::new(StopSignal::new()),
+            abort_reason: Mutex::new(None),
+            vus_active: AtomicU64::new(0),
+            vus_initialized: AtomicU64::new(0),
+        }
+    }
+
+    /// Records why the script aborted the test (first reason wins) and stops everything.
+    pub fn abort(&self, reason: String) {
+        self.abort_reason.lock().get_or_insert(reason);
+        self.hard_stop.trigger();
+    }
+
+    pub fn aborted(&self) -> Option<String> {
+        self.abort_reason.lock().clone()
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.get().map(|t| t.elapsed()).unwrap_or_default()
+    }
+}
+
+/// What one scenario's VUs share while it runs.
+pub struct ScenarioState {
+    pub name: String,
+    pub executor: &'static str,
+    pub start_time: Duration,
+    pub started: Instant,
+    /// `__ENV` for this scenario's iterations: the test env overlaid with the scenario's `env`.
+    pub env: BTreeMap<String, String>,
+    /// Index of the scenario's exec function in `TestState::exec_names`.
+    pub exec_index: u32,
+    /// Iterations started so far, across all VUs (k6's `scenario.iterationInTest`).
+    pub iterations_started: AtomicU64,
+    /// Fires when iterations still running must be interrupted (end of gracefulStop).
+    pub interrupt: Arc<StopSignal>,
+    pub progress: Progress,
+}
+
+/// How a scenario measures its progress from 0 to 1.
+pub enum Progress {
+    Time(Duration),
+    Iterations(u64),
+}
+
+impl ScenarioState {
+    pub fn next_iteration(&self) -> u64 {
+        self.iterations_started.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn progress(&self) -> f64 {
+        let p = match self.progress {
+            Progress::Time(total) if !total.is_zero() => {
+                self.started.elapsed().as_secs_f64() / total.as_secs_f64()
+            }
+            Progress::Iterations(total) if total > 0 => {
+                self.iterations_started.load(Ordering::Relaxed) as f64 / total as f64
+            }
+            _ => 1.0,
+        };
+        p.clamp(0.0, 1.0)
+    }
+}
+
+/// The harness functions a VU's script registered (see runtime-js/harness.js).
+pub struct Harness {
+    pub iterate: v8::Global<v8::Function>,
+    pub lifecycle: v8::Global<v8::Function>,
+    /// Names of the script's exported functions.
+    pub functions: Vec<String>,
+    /// JSON of `export const options` (`{}` when absent).
+    pub options_json: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Stage {
+    Setup = 0,
+    Teardown = 1,
+}
+
+/// Per-runtime state, stored in the runtime's `OpState`.
+pub struct VuState {
+    pub test: Arc<TestState>,
+    /// 1..N for VUs, 0 for the runtime that runs setup and teardown.
+    pub id: u32,
+    pub in_init: bool,
+    pub harness: Option<Harness>,
+    pub stage: Stage,
+    pub setup_result: Option<Option<String>>,
+    pub scenario: Option<Arc<ScenarioState>>,
+    /// Set when the scenario changed since the script last read `__ENV`.
+    pub env_stale: bool,
+    pub iteration_in_scenario: u64,
+    pub iteration_in_instance: u64,
+    pub iteration_in_test: u64,
+    /// What interrupts this VU's blocking waits right now (its scenario's, else the test's).
+    pub interrupt: Arc<StopSignal>,
+}
+
+impl VuState {
+    pub fn new(test: Arc<TestState>, id: u32) -> Self {
+        let interrupt = test.hard_stop.clone();
+        Self {
+            test,
+            id,
+            in_init: true,
+            harness: None,
+            stage: Stage::Setup,
+            setup_result: None,
+            scenario: None,
+            env_stale: false,
+            iteration_in_scenario: 0,
+            iteration_in_instance: 0,
+            iteration_in_test: 0,
+            interrupt,
+        }
+    }
+
+    pub fn env(&self) -> BTreeMap<String, String> {
+        match &self.scenario {
+            Some(s) => s.env.clone(),
+            None => self.test.env.clone(),
+        }
+    }
+}

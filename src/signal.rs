@@ -1,0 +1,60 @@
+//! A one-way "stop now" flag that can be waited on from blocking code (sleep in a VU
+//! thread), from async code (the VU's event loop) and polled cheaply.
+
+use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+#[derive(Default)]
+pub struct StopSignal {
+    set: AtomicBool,
+    lock: Mutex<()>,
+    cv: Condvar,
+    notify: Notify,
+}
+
+impl StopSignal {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn trigger(&self) {
+        if self.set.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        // Taking the lock orders this with a sleeper that checked the flag and is about to wait.
+        let _guard = self.lock.lock();
+        self.cv.notify_all();
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.set.load(Ordering::Acquire)
+    }
+
+    /// Sleeps up to `duration`; returns `true` when woken early because the signal fired.
+    pub fn sleep(&self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
+        let mut guard = self.lock.lock();
+        loop {
+            if self.is_set() {
+                return true;
+            }
+            if self.cv.wait_until(&mut guard, deadline).timed_out() {
+                return self.is_set();
+            }
+        }
+    }
+
+    /// Resolves once the signal has fired.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}

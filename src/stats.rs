@@ -1,0 +1,193 @@
+//! Counters and check results shared by every VU of a run.
+
+use hdrhistogram::Histogram;
+use parking_lot::Mutex;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Pass/fail tally of one named check inside one group path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckStat {
+    /// Group path, nested names joined with `::`; empty at the top level.
+    pub group: String,
+    pub name: String,
+    pub passes: u64,
+    pub fails: u64,
+}
+
+#[derive(Default)]
+pub struct Stats {
+    pub iterations: AtomicU64,
+    pub failed_iterations: AtomicU64,
+    pub interrupted_iterations: AtomicU64,
+    pub dropped_iterations: AtomicU64,
+    checks: Mutex<Vec<CheckStat>>,
+    metrics: Mutex<BTreeMap<String, Metric>>,
+    /// Iteration durations in microseconds.
+    iteration_durations: Mutex<Option<Histogram<u64>>>,
+}
+
+/// Custom metric kinds, numbered as in runtime-js/metrics.js.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricKind {
+    Counter,
+    Gauge,
+    Rate,
+    Trend,
+}
+
+impl MetricKind {
+    fn from_code(code: u32) -> Self {
+        match code {
+            0 => Self::Counter,
+            1 => Self::Gauge,
+            2 => Self::Rate,
+            _ => Self::Trend,
+        }
+    }
+}
+
+/// Aggregate of one custom metric over the whole run.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub kind: MetricKind,
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    pub last: f64,
+    /// Samples that were non-zero (what a Rate reports as its rate).
+    pub nonzero: u64,
+    /// Trend samples scaled by 1000, for percentiles.
+    histogram: Option<Histogram<u64>>,
+}
+
+/// Summary statistics of a distribution, as k6 prints for trends.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrendSummary {
+    pub avg: f64,
+    pub min: f64,
+    pub med: f64,
+    pub max: f64,
+    pub p90: f64,
+    pub p95: f64,
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // 3 significant digits over an auto-resizing range: small and exact enough for a summary.
+    Histogram::new(3).expect("3 significant figures is a valid histogram precision")
+}
+
+impl Metric {
+    /// Percentiles of a Trend (values rounded to 3 decimals), `None` for other kinds.
+    pub fn trend(&self) -> Option<TrendSummary> {
+        let h = self.histogram.as_ref()?;
+        if self.count == 0 {
+            return None;
+        }
+        let q = |p: f64| h.value_at_quantile(p) as f64 / 1000.0;
+        Some(TrendSummary {
+            avg: self.sum / self.count as f64,
+            min: self.min,
+            med: q(0.5),
+            max: self.max,
+            p90: q(0.9),
+            p95: q(0.95),
+        })
+    }
+}
+
+impl Stats {
+    pub fn record_check(&self, group: &str, name: &str, passed: bool) {
+        let mut checks = self.checks.lock();
+        // Check sets are small (a handful of names), so a scan beats hashing two strings.
+        let stat = match checks
+            .iter_mut()
+            .position(|c| c.name == name && c.group == group)
+        {
+            Some(i) => &mut checks[i],
+            None => {
+                checks.push(CheckStat {
+                    group: group.to_owned(),
+                    name: name.to_owned(),
+                    passes: 0,
+                    fails: 0,
+                });
+                checks.last_mut().expect("just pushed")
+            }
+        };
+        if passed {
+            stat.passes += 1;
+        } else {
+            stat.fails += 1;
+        }
+    }
+
+    pub fn record_metric(&self, name: &str, kind: u32, value: f64) {
+        let mut metrics = self.metrics.lock();
+        let kind = MetricKind::from_code(kind);
+        let m = metrics.entry(name.to_owned()).or_insert_with(|| Metric {
+            kind,
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            last: 0.0,
+            nonzero: 0,
+            histogram: (kind == MetricKind::Trend).then(new_histogram),
+        });
+        m.count += 1;
+        m.sum += value;
+        m.min = m.min.min(value);
+        m.max = m.max.max(value);
+        m.last = value;
+        if value != 0.0 {
+            m.nonzero += 1;
+        }
+        if let Some(h) = &mut m.histogram {
+            let _ = h.record((value.max(0.0) * 1000.0).round() as u64);
+        }
+    }
+
+    pub fn metrics(&self) -> BTreeMap<String, Metric> {
+        self.metrics.lock().clone()
+    }
+
+    pub fn record_iteration_duration(&self, d: Duration) {
+        let mut h = self.iteration_durations.lock();
+        let _ = h
+            .get_or_insert_with(new_histogram)
+            .record(d.as_micros().min(u64::MAX as u128) as u64);
+    }
+
+    /// Iteration durations in milliseconds.
+    pub fn iteration_durations(&self) -> Option<TrendSummary> {
+        let h = self.iteration_durations.lock();
+        let h = h.as_ref().filter(|h| !h.is_empty())?;
+        let ms = |us: u64| us as f64 / 1000.0;
+        Some(TrendSummary {
+            avg: h.mean() / 1000.0,
+            min: ms(h.min()),
+            med: ms(h.value_at_quantile(0.5)),
+            max: ms(h.max()),
+            p90: ms(h.value_at_quantile(0.9)),
+            p95: ms(h.value_at_quantile(0.95)),
+        })
+    }
+
+    /// Checks in the order they were first seen.
+    pub fn checks(&self) -> Vec<CheckStat> {
+        self.checks.lock().clone()
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+
+    pub fn bump(counter: &AtomicU64) -> u64 {
+        counter.fetch_add(1, Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,110 @@
+//! The end-of-test summary printed by `rk6 run`.
+
+use crate::runner::RunResult;
+use crate::stats::TrendSummary;
+use std::fmt::Write;
+
+fn row(out: &mut String, name: &str, value: &str) {
+    let dots = 32usize.saturating_sub(name.len());
+    let _ = writeln!(out, "     {name}{}: {value}", ".".repeat(dots));
+}
+
+fn trend(t: &TrendSummary, unit: &str) -> String {
+    format!(
+        "avg={:.2}{unit} min={:.2}{unit} med={:.2}{unit} max={:.2}{unit} p(90)={:.2}{unit} p(95)={:.2}{unit}",
+        t.avg, t.min, t.med, t.max, t.p90, t.p95
+    )
+}
+
+/// Renders the plain-text summary.
+pub fn render(r: &RunResult) -> String {
+    let mut out = String::new();
+    let mut current_group: Option<&str> = None;
+    for c in &r.checks {
+        if current_group != Some(c.group.as_str()) {
+            current_group = Some(c.group.as_str());
+            if !c.group.is_empty() {
+                let _ = writeln!(out, "     █ {}", c.group);
+            }
+        }
+        let indent = if c.group.is_empty() {
+            "     "
+        } else {
+            "       "
+        };
+        if c.fails == 0 {
+            let _ = writeln!(out, "{indent}✓ {}", c.name);
+        } else {
+            let total = c.passes + c.fails;
+            let pct = 100 * c.passes / total.max(1);
+            let _ = writeln!(
+                out,
+                "{indent}✗ {}\n{indent}  ↳  {pct}% — ✓ {} / ✗ {}",
+                c.name, c.passes, c.fails
+            );
+        }
+    }
+    if !r.checks.is_empty() {
+        out.push('\n');
+    }
+    let (passed, failed) = (r.checks_passed(), r.checks_failed());
+    if passed + failed > 0 {
+        let pct = 100.0 * passed as f64 / (passed + failed) as f64;
+        row(
+            &mut out,
+            "checks",
+            &format!("{pct:.2}% ✓ {passed} ✗ {failed}"),
+        );
+    }
+    for (name, m) in &r.metrics {
+        let value = match (&m.trend, m.kind) {
+            (Some(t), _) => trend(t, ""),
+            (None, crate::stats::MetricKind::Counter) => format!("{} {:.2}/s", m.sum, m.rate),
+            (None, crate::stats::MetricKind::Gauge) => format!("{}", m.last),
+            (None, _) => format!(
+                "{:.2}% ✓ {} ✗ {}",
+                m.rate * 100.0,
+                (m.rate * m.count as f64).round(),
+                m.count - (m.rate * m.count as f64).round() as u64
+            ),
+        };
+        row(&mut out, name, &value);
+    }
+    if let Some(t) = &r.iteration_duration_ms {
+        row(&mut out, "iteration_duration", &trend(t, "ms"));
+    }
+    row(
+        &mut out,
+        "iterations",
+        &format!("{} {:.2}/s", r.iterations, r.iteration_rate),
+    );
+    row(
+        &mut out,
+        "iterations_failed",
+        &r.failed_iterations.to_string(),
+    );
+    if r.interrupted_iterations > 0 {
+        row(
+            &mut out,
+            "iterations_interrupted",
+            &r.interrupted_iterations.to_string(),
+        );
+    }
+    if r.dropped_iterations > 0 {
+        row(
+            &mut out,
+            "dropped_iterations",
+            &r.dropped_iterations.to_string(),
+        );
+    }
+    row(&mut out, "vus_max", &r.vus_max.to_string());
+    row(
+        &mut out,
+        "run_time",
+        &format!("{:.2}s", r.run_time.as_secs_f64()),
+    );
+    if let Some(reason) = &r.aborted {
+        let _ = writeln!(out, "\n     test aborted: {reason}");
+    }
+    out
+}

@@ -1,0 +1,206 @@
+//! VU threads: each VU lives on its own OS thread for its whole life (QuickJS caps
+//! how many runtimes one thread may ever create, and runtimes are not `Send`), and
+//! the runner hands it work as closures.
+
+use super::{Vu, VuSpec};
+use crate::engine::VU_STACK_SIZE;
+use crate::error::RunError;
+use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+pub type Job = Box<dyn FnOnce(&mut Vu) + Send>;
+
+/// The runner's end of a VU thread.
+pub struct VuHandle {
+    pub id: u32,
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl VuHandle {
+    /// Queues `job` on the VU's thread.
+    pub fn run(&self, job: Job) {
+        if let Some(tx) = &self.jobs {
+            // A send only fails if the thread died; its panic is reported when joined.
+            let _ = tx.send(job);
+        }
+    }
+
+    /// Runs `f` on the VU's thread and waits for its result.
+    pub fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Vu) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.run(Box::new(move |vu| {
+            let _ = tx.send(f(vu));
+        }));
+        rx.recv().ok()
+    }
+}
+
+impl Drop for VuHandle {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread's loop; the runtime is dropped on its own thread.
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Limits how many runtimes are being created at once: creation is CPU-bound, so
+/// more than one per core only adds memory pressure and contention.
+struct Gate {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+impl Gate {
+    fn new(n: usize) -> Self {
+        Self {
+            free: Mutex::new(n.max(1)),
+            cv: Condvar::new(),
+        }
+    }
+    fn acquire(&self) {
+        let mut free = self.free.lock();
+        while *free == 0 {
+            self.cv.wait(&mut free);
+        }
+        *free -= 1;
+    }
+    fn release(&self) {
+        *self.free.lock() += 1;
+        self.cv.notify_one();
+    }
+}
+
+fn spawn(
+    id: u32,
+    spec: VuSpec,
+    gate: Arc<Gate>,
+) -> (VuHandle, mpsc::Receiver<Result<(), RunError>>) {
+    let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
+    let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+    let thread = std::thread::Builder::new()
+        .name(format!("vu-{id}"))
+        .stack_size(VU_STACK_SIZE)
+        .spawn(move || {
+            gate.acquire();
+            let created = Vu::new(id, &spec);
+            gate.release();
+            let mut vu = match created {
+                Ok(vu) => {
+                    spec.test.vus_initialized.fetch_add(1, Ordering::Relaxed);
+                    let _ = ready_tx.send(Ok(()));
+                    vu
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            while let Ok(job) = jobs_rx.recv() {
+                job(&mut vu);
+            }
+        });
+    let handle = match thread {
+        Ok(t) => VuHandle {
+            id,
+            jobs: Some(jobs_tx),
+            thread: Some(t),
+        },
+        Err(e) => {
+            let (tx, rx) = mpsc::sync_channel(1);
+            let _ = tx.send(Err(RunError::Internal(format!(
+                "cannot start a thread for VU {id}: {e}"
+            ))));
+            return (
+                VuHandle {
+                    id,
+                    jobs: None,
+                    thread: None,
+                },
+                rx,
+            );
+        }
+    };
+    (handle, ready_rx)
+}
+
+/// Creates VUs with the given ids in parallel and waits until all are initialised.
+pub fn spawn_vus(
+    ids: impl IntoIterator<Item = u32>,
+    spec: &VuSpec,
+) -> Result<Vec<VuHandle>, RunError> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let gate = Arc::new(Gate::new(cores));
+    let pending: Vec<_> = ids
+        .into_iter()
+        .map(|id| spawn(id, spec.clone(), gate.clone()))
+        .collect();
+    let mut vus = Vec::with_capacity(pending.len());
+    let mut first_error = None;
+    for (handle, ready) in pending {
+        match ready.recv() {
+            Ok(Ok(())) => vus.push(handle),
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(_) => {
+                first_error.get_or_insert(RunError::Internal(format!(
+                    "VU {} stopped while initialising",
+                    handle.id
+                )));
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(vus),
+    }
+}
+
+/// Initialised VUs not currently given to a scenario.
+pub struct VuPool {
+    free: Mutex<Vec<VuHandle>>,
+    cv: Condvar,
+}
+
+impl VuPool {
+    pub fn new(mut vus: Vec<VuHandle>) -> Self {
+        // Hand out low ids first so a one-scenario test numbers its VUs 1..N in order.
+        vus.sort_by(|a, b| b.id.cmp(&a.id));
+        Self {
+            free: Mutex::new(vus),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// Takes `n` VUs, waiting for other scenarios to return theirs if needed.
+    pub fn take(&self, n: usize) -> Vec<VuHandle> {
+        let mut free = self.free.lock();
+        while free.len() < n {
+            self.cv.wait(&mut free);
+        }
+        let at = free.len() - n;
+        let mut taken = free.split_off(at);
+        taken.reverse();
+        taken
+    }
+
+    pub fn give_back(&self, vus: Vec<VuHandle>) {
+        let mut free = self.free.lock();
+        free.extend(vus);
+        free.sort_by(|a, b| b.id.cmp(&a.id));
+        self.cv.notify_all();
+    }
+
+    pub fn into_inner(self) -> Vec<VuHandle> {
+        self.free.into_inner()
+    }
+}
