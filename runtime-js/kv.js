@@ -117,7 +117,8 @@ function decodeJson(text, key) {
 }
 
 function checkOptions(options) {
-  if (options === undefined || options === null) return {};
+  // No options means all the defaults (disk store at .k6.kv, JSON values).
+  if (options === undefined || options === null) options = {};
   if (typeof options !== "object" || Array.isArray(options)) {
     throw new InvalidOptionsError(
       `openKv() takes an options object like { backend: "memory" }, got ${describe(options)}`,

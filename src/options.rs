@@ -336,13 +336,15 @@ fn parse_scenario(name: &str, value: &Value) -> Result<Scenario, RunError> {
                 max_vus: f.count("maxVUs", Some(pre))?.max(pre),
             }
         }
-        other => return Err(invalid(
-            &f.what("executor"),
-            format!(
+        other => {
+            return Err(invalid(
+                &f.what("executor"),
+                format!(
                 "{other:?} is not an executor; use one of shared-iterations, per-vu-iterations, \
                      constant-vus, ramping-vus, constant-arrival-rate, ramping-arrival-rate"
             ),
-        )),
+            ))
+        }
     };
     validate_executor(&f, &executor)?;
     let exec = match obj.get("exec") {

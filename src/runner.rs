@@ -166,7 +166,7 @@ fn canonical_script(path: &Path) -> Result<PathBuf, RunError> {
 
 fn check_exec_functions(scenarios: &[Scenario], functions: &[String]) -> Result<(), RunError> {
     for s in scenarios {
-        if !functions.iter().any(|f| *f == s.exec) {
+        if !functions.contains(&s.exec) {
             let what = if s.exec == options::DEFAULT_SCENARIO {
                 "the script has no default export function; add `export default function () { ... }`"
                     .to_owned()

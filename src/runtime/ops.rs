@@ -90,7 +90,7 @@ pub fn op_rk6_open_bytes(state: &mut OpState, #[string] path: &str) -> Result<Ve
 
 #[op2(fast)]
 pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> Result<(), JsErrorBox> {
-    if !(seconds > 0.0) {
+    if seconds.is_nan() || seconds <= 0.0 {
         return Ok(());
     }
     // Cap absurd values instead of overflowing Duration; a stop still wakes the sleeper.

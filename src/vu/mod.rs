@@ -163,7 +163,7 @@ impl Vu {
             let changed = s
                 .scenario
                 .as_ref()
-                .map_or(true, |cur| !Arc::ptr_eq(cur, scenario));
+                .is_none_or(|cur| !Arc::ptr_eq(cur, scenario));
             if changed {
                 s.env_stale = true;
                 s.iteration_in_scenario = 0;

@@ -174,7 +174,7 @@ pub struct VuPool {
 impl VuPool {
     pub fn new(mut vus: Vec<VuHandle>) -> Self {
         // Hand out low ids first so a one-scenario test numbers its VUs 1..N in order.
-        vus.sort_by(|a, b| b.id.cmp(&a.id));
+        vus.sort_by_key(|v| std::cmp::Reverse(v.id));
         Self {
             free: Mutex::new(vus),
             cv: Condvar::new(),
@@ -196,7 +196,7 @@ impl VuPool {
     pub fn give_back(&self, vus: Vec<VuHandle>) {
         let mut free = self.free.lock();
         free.extend(vus);
-        free.sort_by(|a, b| b.id.cmp(&a.id));
+        free.sort_by_key(|v| std::cmp::Reverse(v.id));
         self.cv.notify_all();
     }
 

@@ -1,0 +1,190 @@
+//! Helpers shared by the integration tests: write scripts into a temporary directory, run the
+//! real `rk6` binary there, and pick its output apart.
+//!
+//! Every test file that says `mod common;` compiles this module on its own and uses only part
+//! of it, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The binary under test, built by cargo for this test run.
+pub const RK6: &str = env!("CARGO_BIN_EXE_rk6");
+
+/// No single `rk6` process in the tests should come close to this; it only turns a hang into
+/// a failure instead of a stuck test run.
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The repository root (where `examples/` lives).
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under `examples/` in the repository.
+pub fn example(name: &str) -> PathBuf {
+    repo_root().join("examples").join(name)
+}
+
+/// A fresh temporary directory, removed when the returned guard drops.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("create a temporary directory")
+}
+
+/// Writes `contents` to `dir/name` and returns the file's path.
+pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    path
+}
+
+/// The `rk6` command with `args`, run in `dir` (so relative paths, such as the default
+/// `.k6.kv` store, resolve there), with no stdin and captured stdout and stderr.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(RK6);
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Starts `rk6 args` in `dir` without waiting; finish it with [`wait`].
+pub fn spawn(dir: &Path, args: &[&str]) -> Child {
+    command(dir, args)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {RK6}: {e}"))
+}
+
+/// Waits for a process started by [`spawn`] (killing it after [`PROCESS_TIMEOUT`]) and
+/// returns its exit status and output.
+pub fn wait(mut child: Child) -> Output {
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>> {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    // Read both pipes while waiting, or a chatty process blocks on a full pipe.
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let deadline = Instant::now() + PROCESS_TIMEOUT;
+    let status: ExitStatus = loop {
+        match child.try_wait().expect("poll the rk6 process") {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let err = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
+                panic!("rk6 did not finish within {PROCESS_TIMEOUT:?}; stderr so far:\n{err}");
+            }
+            None => thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// Runs `rk6 args` in `dir` to completion.
+pub fn rk6(dir: &Path, args: &[&str]) -> Output {
+    wait(spawn(dir, args))
+}
+
+/// The process's exit code (`-1` if a signal ended it).
+pub fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// What `console.log` printed: the text after `"INFO "` of every such stderr line, in order.
+pub fn info_lines(stderr: &str) -> Vec<String> {
+    level_lines(stderr, "INFO ")
+}
+
+/// The first line of every `ERRO` message (uncaught errors, fatal run errors).
+pub fn erro_lines(stderr: &str) -> Vec<String> {
+    level_lines(stderr, "ERRO ")
+}
+
+fn level_lines(stderr: &str, tag: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix(tag))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A description of a finished process for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        code(output),
+        stdout(output),
+        stderr(output)
+    )
+}
+
+/// Panics with the process's output unless it exited with `expected`.
+#[track_caller]
+pub fn assert_code(output: &Output, expected: i32) {
+    assert_eq!(
+        code(output),
+        expected,
+        "unexpected exit code; {}",
+        describe(output)
+    );
+}
+
+/// Panics unless stderr shows no sign of a Rust panic.
+#[track_caller]
+pub fn assert_no_panic(output: &Output) {
+    let err = stderr(output);
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "rk6 panicked; {}",
+        describe(output)
+    );
+}
+
+/// Runs the script at `script` (relative to `dir` or absolute) with `--summary-export` and
+/// returns the process output and the exported summary (`RunResult` as JSON; `Null` if the
+/// run ended before writing one).
+pub fn run_with_summary(
+    dir: &Path,
+    script: &str,
+    extra_args: &[&str],
+) -> (Output, serde_json::Value) {
+    let summary = dir.join(format!(
+        "summary-{}.json",
+        SUMMARY_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let summary_arg = summary.to_str().expect("UTF-8 temp path").to_owned();
+    let mut args = vec!["run", "-q", "--summary-export", summary_arg.as_str()];
+    args.extend_from_slice(extra_args);
+    args.push(script);
+    let output = rk6(dir, &args);
+    let json = match std::fs::read_to_string(&summary) {
+        Ok(text) => serde_json::from_str(&text).expect("the summary export is JSON"),
+        Err(_) => serde_json::Value::Null,
+    };
+    (output, json)
+}
+
+static SUMMARY_COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

@@ -1,0 +1,980 @@
+//! End-to-end tests of `k6/x/kv`: real scripts run by the real `rk6` binary, each in its own
+//! temporary directory (the working directory of the process, so the default disk store
+//! `.k6.kv` lands there).
+//!
+//! Most tests run once per backend. Their scripts report results as `console.log` lines of the
+//! form `name=<JSON>`, which [`run_kv`] collects so the assertions live here, in Rust.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const BACKENDS: [&str; 2] = ["memory", "disk"];
+
+/// Opens `kv` on the backend the test chose and defines the reporting helpers.
+const PRELUDE: &str = r#"
+import { openKv } from "k6/x/kv";
+import exec from "k6/execution";
+
+const BACKEND = __ENV.BACKEND;
+const kv = openKv({ backend: BACKEND });
+
+function report(name, value) {
+    console.log(`${name}=${JSON.stringify(value)}`);
+}
+
+// Settles a call (sync throw or rejected promise alike) into plain data.
+async function outcome(f) {
+    try {
+        const value = await f();
+        return { ok: true, value, undef: value === undefined };
+    } catch (e) {
+        return {
+            ok: false,
+            name: e.name,
+            isError: e instanceof Error,
+            message: String(e.message),
+        };
+    }
+}
+"#;
+
+/// The named results a script reported, plus the process output for failure messages.
+struct Reports {
+    backend: String,
+    values: BTreeMap<String, Value>,
+    output: std::process::Output,
+}
+
+impl Reports {
+    #[track_caller]
+    fn get(&self, name: &str) -> &Value {
+        self.values.get(name).unwrap_or_else(|| {
+            panic!(
+                "[{}] the script reported no {name:?}; {}",
+                self.backend,
+                describe(&self.output)
+            )
+        })
+    }
+
+    /// Asserts that `name` settled as a rejection with error class `error_name` (an `Error`).
+    #[track_caller]
+    fn assert_rejected(&self, name: &str, error_name: &str) {
+        let got = self.get(name);
+        assert_eq!(
+            got["ok"],
+            json!(false),
+            "[{}] {name} should have failed with {error_name}, got {got}",
+            self.backend
+        );
+        assert_eq!(
+            got["name"],
+            json!(error_name),
+            "[{}] {name}: wrong error, got {got}",
+            self.backend
+        );
+        assert_eq!(
+            got["isError"],
+            json!(true),
+            "[{}] {name}: the error must be an instance of Error, got {got}",
+            self.backend
+        );
+    }
+
+    /// Asserts that `name` settled as a resolution with `value` (`Null` for `undefined`).
+    #[track_caller]
+    fn assert_resolved(&self, name: &str, value: Value) {
+        let got = self.get(name);
+        assert_eq!(
+            got["ok"],
+            json!(true),
+            "[{}] {name} should have succeeded, got {got}",
+            self.backend
+        );
+        assert_eq!(
+            got["value"], value,
+            "[{}] {name}: wrong value, got {got}",
+            self.backend
+        );
+    }
+
+    #[track_caller]
+    fn assert_eq(&self, name: &str, expected: Value) {
+        assert_eq!(
+            self.get(name),
+            &expected,
+            "[{}] {name}; {}",
+            self.backend,
+            describe(&self.output)
+        );
+    }
+}
+
+/// Runs one iteration of `body` (inside an async default function, after `kv.clear()`) on
+/// `backend`, with `init` added at the top level after the prelude. The iteration must finish
+/// without an error.
+fn run_kv(backend: &str, init: &str, body: &str) -> Reports {
+    let dir = tempdir();
+    let script = format!(
+        "{PRELUDE}\n{init}\n\nexport default async function () {{\n    await kv.clear();\n{body}\n    report(\"done\", true);\n}}\n"
+    );
+    write(dir.path(), "test.js", &script);
+    let env = format!("BACKEND={backend}");
+    let output = rk6(
+        dir.path(),
+        &["run", "-q", "--no-summary", "-e", &env, "test.js"],
+    );
+    assert_code(&output, 0);
+    assert_no_panic(&output);
+    let err = stderr(&output);
+    assert!(
+        erro_lines(&err).is_empty(),
+        "[{backend}] the iteration failed; {}",
+        describe(&output)
+    );
+    let values = info_lines(&err)
+        .into_iter()
+        .filter_map(|line| {
+            let (name, json) = line.split_once('=')?;
+            Some((name.to_owned(), serde_json::from_str(json).ok()?))
+        })
+        .collect();
+    let reports = Reports {
+        backend: backend.to_owned(),
+        values,
+        output,
+    };
+    reports.assert_eq("done", json!(true));
+    reports
+}
+
+/// The README's quickstart, run from `examples/` unchanged (disk, the default backend) and
+/// with the memory backend.
+#[test]
+fn quickstart_prints_the_readme_output() {
+    let expected = [
+        "current size of the KV store: 4",
+        r#"found entry: {"key":"a b c","value":{"123":"baby you and me girl"}}"#,
+        r#"found entry: {"key":"abc","value":123}"#,
+    ];
+    let quickstart = example("quickstart.js");
+    let quickstart = quickstart.to_str().expect("UTF-8 path");
+
+    // Disk: twice in one directory; setup() clears what the first run left.
+    let dir = tempdir();
+    for run in 1..=2 {
+        let output = rk6(dir.path(), &["run", "-q", "--no-summary", quickstart]);
+        assert_code(&output, 0);
+        assert_eq!(
+            info_lines(&stderr(&output)),
+            expected,
+            "disk run {run}; {}",
+            describe(&output)
+        );
+        assert!(
+            erro_lines(&stderr(&output)).is_empty(),
+            "{}",
+            describe(&output)
+        );
+    }
+    assert!(
+        dir.path().join(".k6.kv").is_file(),
+        "openKv() must create the store at ./.k6.kv"
+    );
+    let size = rk6(dir.path(), &["kv", "size"]);
+    assert_code(&size, 0);
+    assert_eq!(stdout(&size).trim(), "4");
+
+    // Memory: the same script with only the backend changed.
+    let source = std::fs::read_to_string(example("quickstart.js")).expect("read quickstart");
+    assert_eq!(source.matches("openKv()").count(), 1);
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "quickstart-memory.js",
+        &source.replace("openKv()", r#"openKv({ backend: "memory" })"#),
+    );
+    let output = rk6(
+        dir.path(),
+        &["run", "-q", "--no-summary", "quickstart-memory.js"],
+    );
+    assert_code(&output, 0);
+    assert_eq!(
+        info_lines(&stderr(&output)),
+        expected,
+        "{}",
+        describe(&output)
+    );
+    assert!(!dir.path().join(".k6.kv").exists());
+}
+
+#[test]
+fn basic_operations() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    report("set", await outcome(() => kv.set("k", { a: [1, 2], b: "x" })));
+    report("get", await outcome(() => kv.get("k")));
+    report("getMissing", await outcome(() => kv.get("missing")));
+    report("deleteMissing", await outcome(() => kv.delete("missing")));
+    report("existsYes", await outcome(() => kv.exists("k")));
+    report("existsNo", await outcome(() => kv.exists("missing")));
+    report("sizeInterpolated", `${kv.size()}`);
+    report("sizeAwaited", await kv.size());
+    report("sizeType", typeof kv.size());
+    await kv.set("k", "replaced");
+    report("overwritten", await kv.get("k"));
+    report("sizeAfterOverwrite", kv.size());
+    await kv.set("k2", 2);
+    report("sizeTwo", await kv.size());
+    report("delete", await outcome(() => kv.delete("k")));
+    report("existsAfterDelete", await kv.exists("k"));
+    report("getAfterDelete", await outcome(() => kv.get("k")));
+    report("sizeAfterDelete", kv.size());
+    report("clear", await outcome(() => kv.clear()));
+    report("sizeAfterClear", kv.size());
+    report("listAfterClear", await kv.list());
+    report("clearEmpty", await outcome(() => kv.clear()));
+"#,
+        );
+        r.assert_resolved("set", json!({ "a": [1, 2], "b": "x" }));
+        r.assert_resolved("get", json!({ "a": [1, 2], "b": "x" }));
+        r.assert_rejected("getMissing", "KeyNotFoundError");
+        assert!(
+            r.get("getMissing")["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("missing")),
+            "[{backend}] the message should name the key: {}",
+            r.get("getMissing")
+        );
+        r.assert_resolved("deleteMissing", Value::Null);
+        r.assert_eq("deleteMissing", json!({ "ok": true, "undef": true }));
+        r.assert_resolved("existsYes", json!(true));
+        r.assert_resolved("existsNo", json!(false));
+        r.assert_eq("sizeInterpolated", json!("1"));
+        r.assert_eq("sizeAwaited", json!(1));
+        r.assert_eq("sizeType", json!("number"));
+        r.assert_eq("overwritten", json!("replaced"));
+        r.assert_eq("sizeAfterOverwrite", json!(1));
+        r.assert_eq("sizeTwo", json!(2));
+        r.assert_resolved("delete", Value::Null);
+        r.assert_eq("existsAfterDelete", json!(false));
+        r.assert_rejected("getAfterDelete", "KeyNotFoundError");
+        r.assert_eq("sizeAfterDelete", json!(1));
+        r.assert_resolved("clear", Value::Null);
+        r.assert_eq("sizeAfterClear", json!(0));
+        r.assert_eq("listAfterClear", json!([]));
+        r.assert_resolved("clearEmpty", Value::Null);
+    }
+}
+
+#[test]
+fn list_orders_by_utf8_bytes_and_honours_prefix_and_limit() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    for (const key of ["z", "é", "b", "ab", "a\u0000", "a"]) {
+        await kv.set(key, `v:${key}`);
+    }
+    const keys = (entries) => entries.map((e) => e.key);
+    report("all", keys(await kv.list()));
+    report("allEmptyOptions", keys(await kv.list({})));
+    report("entries", await kv.list({ prefix: "a" }));
+    report("prefixA", keys(await kv.list({ prefix: "a" })));
+    report("prefixAb", keys(await kv.list({ prefix: "ab" })));
+    report("prefixAccent", keys(await kv.list({ prefix: "é" })));
+    report("prefixNone", keys(await kv.list({ prefix: "q" })));
+    report("prefixLongerThanKeys", keys(await kv.list({ prefix: "abc" })));
+    report("limit2", keys(await kv.list({ limit: 2 })));
+    report("limit1", keys(await kv.list({ limit: 1 })));
+    report("prefixLimit2", keys(await kv.list({ prefix: "a", limit: 2 })));
+    report("limit0", keys(await kv.list({ limit: 0 })));
+    report("limitNegative", keys(await kv.list({ limit: -1 })));
+    report("limitHuge", keys(await kv.list({ limit: 1000 })));
+    report("limitFraction", keys(await kv.list({ limit: 2.7 })));
+    report("badPrefix", await outcome(() => kv.list({ prefix: 1 })));
+"#,
+        );
+        let all = json!(["a", "a\u{0}", "ab", "b", "z", "é"]);
+        r.assert_eq("all", all.clone());
+        r.assert_eq("allEmptyOptions", all.clone());
+        r.assert_eq(
+            "entries",
+            json!([
+                { "key": "a", "value": "v:a" },
+                { "key": "a\u{0}", "value": "v:a\u{0}" },
+                { "key": "ab", "value": "v:ab" },
+            ]),
+        );
+        r.assert_eq("prefixA", json!(["a", "a\u{0}", "ab"]));
+        r.assert_eq("prefixAb", json!(["ab"]));
+        r.assert_eq("prefixAccent", json!(["é"]));
+        r.assert_eq("prefixNone", json!([]));
+        r.assert_eq("prefixLongerThanKeys", json!([]));
+        r.assert_eq("limit2", json!(["a", "a\u{0}"]));
+        r.assert_eq("limit1", json!(["a"]));
+        r.assert_eq("prefixLimit2", json!(["a", "a\u{0}"]));
+        r.assert_eq("limit0", all.clone());
+        r.assert_eq("limitNegative", all.clone());
+        r.assert_eq("limitHuge", all);
+        r.assert_eq("limitFraction", json!(["a", "a\u{0}"]));
+        r.assert_rejected("badPrefix", "InvalidOptionsError");
+    }
+}
+
+#[test]
+fn invalid_keys_are_rejected_with_named_errors() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            r#"
+const long = "k".repeat(512);
+const multi511 = "é".repeat(255) + "x"; // 255 × 2 + 1 = 511 bytes of UTF-8
+const multi512 = "é".repeat(256);
+"#,
+            r#"
+    report("empty", await outcome(() => kv.set("", 1)));
+    report("emptyGet", await outcome(() => kv.get("")));
+    report("emptyExists", await outcome(() => kv.exists("")));
+    report("emptyDelete", await outcome(() => kv.delete("")));
+    report("long", await outcome(() => kv.set(long, 1)));
+    report("longGet", await outcome(() => kv.get(long)));
+    report("longExists", await outcome(() => kv.exists(long)));
+    report("longDelete", await outcome(() => kv.delete(long)));
+    report("multi512", await outcome(() => kv.set(multi512, 1)));
+    report("multi511", await outcome(() => kv.set(multi511, "fits")));
+    report("multi511Get", await outcome(() => kv.get(multi511)));
+    report("symbol", await outcome(() => kv.set(Symbol("s"), 1)));
+    report("symbolGet", await outcome(() => kv.get(Symbol("s"))));
+    report("symbolExists", await outcome(() => kv.exists(Symbol.iterator)));
+    report("object", await outcome(() => kv.set({ id: 1 }, 1)));
+    report("array", await outcome(() => kv.get(["a"])));
+    report("stillRunning", true);
+    report("number", await outcome(() => kv.set(42, "n")));
+    report("numberGet", await outcome(() => kv.get("42")));
+    report("numberExists", await kv.exists(42));
+    report("keys", (await kv.list()).map((e) => (e.key === multi511 ? "<multi511>" : e.key)));
+    report("size", kv.size());
+"#,
+        );
+        for name in ["empty", "emptyGet", "emptyExists", "emptyDelete"] {
+            r.assert_rejected(name, "KeyRequiredError");
+        }
+        for name in ["long", "longGet", "longExists", "longDelete", "multi512"] {
+            r.assert_rejected(name, "KeyTooLargeError");
+        }
+        assert!(
+            r.get("long")["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("512") && m.contains("511")),
+            "[{backend}] {}",
+            r.get("long")
+        );
+        r.assert_resolved("multi511", json!("fits"));
+        r.assert_resolved("multi511Get", json!("fits"));
+        for name in ["symbol", "symbolGet", "symbolExists", "object", "array"] {
+            r.assert_rejected(name, "InvalidKeyError");
+        }
+        r.assert_eq("stillRunning", json!(true));
+        r.assert_resolved("number", json!("n"));
+        r.assert_resolved("numberGet", json!("n"));
+        r.assert_eq("numberExists", json!(true));
+        r.assert_eq("keys", json!(["42", "<multi511>"]));
+        r.assert_eq("size", json!(2));
+    }
+}
+
+#[test]
+fn unserializable_values_are_rejected_and_not_stored() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    await kv.set("existing", "before");
+    const cyclic = { name: "loop" };
+    cyclic.self = cyclic;
+    const bad = {
+        undefined: undefined,
+        function: () => 1,
+        symbol: Symbol("v"),
+        bigint: 10n,
+        nestedBigint: { n: [1n] },
+        cyclic,
+    };
+    for (const [what, value] of Object.entries(bad)) {
+        report(`set_${what}`, await outcome(() => kv.set(`bad-${what}`, value)));
+        report(`exists_${what}`, await kv.exists(`bad-${what}`));
+    }
+    report("overwrite", await outcome(() => kv.set("existing", 10n)));
+    report("existingAfter", await kv.get("existing"));
+    report("size", kv.size());
+"#,
+        );
+        for what in [
+            "undefined",
+            "function",
+            "symbol",
+            "bigint",
+            "nestedBigint",
+            "cyclic",
+        ] {
+            r.assert_rejected(&format!("set_{what}"), "SerializationError");
+            r.assert_eq(&format!("exists_{what}"), json!(false));
+        }
+        r.assert_rejected("overwrite", "SerializationError");
+        r.assert_eq("existingAfter", json!("before"));
+        r.assert_eq("size", json!(1));
+    }
+}
+
+#[test]
+fn values_round_trip_exactly() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    const cases = {
+        nested: { a: { b: { c: [1, { d: null, e: true, f: 1.5, g: -0.25 }] } }, s: "x", o: {}, l: [] },
+        array: [1, "two", [3, [4]], { five: 5 }, null, false],
+        unicode: "héllo ✓ 🎉",
+        nul: "a\u0000b",
+        escapes: "quote \" backslash \\ newline \n tab \t",
+        number: 123.456,
+        zero: 0,
+        negative: -7,
+        large: 9007199254740991,
+        yes: true,
+        no: false,
+        nothing: null,
+        emptyString: "",
+        emptyObject: {},
+        emptyArray: [],
+    };
+    for (const [name, value] of Object.entries(cases)) {
+        await kv.set(name, value);
+        const back = await kv.get(name);
+        report(`rt_${name}`, back);
+        report(`same_${name}`, JSON.stringify(back) === JSON.stringify(value));
+    }
+    report("listedUnicode", (await kv.list({ prefix: "unicode" }))[0].value);
+    const big = "x".repeat(1024 * 1024 - 3) + "✓"; // 1 MiB of UTF-8
+    await kv.set("big", big);
+    const back = await kv.get("big");
+    report("bigSame", back === big);
+    report("bigLength", back.length);
+    const listed = await kv.list({ prefix: "big" });
+    report("bigListedSame", listed.length === 1 && listed[0].value === big);
+"#,
+        );
+        let cases = [
+            (
+                "nested",
+                json!({ "a": { "b": { "c": [1, { "d": null, "e": true, "f": 1.5, "g": -0.25 }] } }, "s": "x", "o": {}, "l": [] }),
+            ),
+            (
+                "array",
+                json!([1, "two", [3, [4]], { "five": 5 }, null, false]),
+            ),
+            ("unicode", json!("héllo ✓ 🎉")),
+            ("nul", json!("a\u{0}b")),
+            ("escapes", json!("quote \" backslash \\ newline \n tab \t")),
+            ("number", json!(123.456)),
+            ("zero", json!(0)),
+            ("negative", json!(-7)),
+            ("large", json!(9007199254740991_u64)),
+            ("yes", json!(true)),
+            ("no", json!(false)),
+            ("nothing", Value::Null),
+            ("emptyString", json!("")),
+            ("emptyObject", json!({})),
+            ("emptyArray", json!([])),
+        ];
+        for (name, expected) in cases {
+            r.assert_eq(&format!("rt_{name}"), expected);
+            r.assert_eq(&format!("same_{name}"), json!(true));
+        }
+        r.assert_eq("listedUnicode", json!("héllo ✓ 🎉"));
+        r.assert_eq("bigSame", json!(true));
+        r.assert_eq("bigLength", json!(1024 * 1024 - 3 + 1));
+        r.assert_eq("bigListedSame", json!(true));
+    }
+}
+
+#[test]
+fn string_serialization_stores_string_of_the_value() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            r#"const skv = openKv({ backend: BACKEND, serialization: "string" });"#,
+            r#"
+    report("setNumber", await outcome(() => skv.set("n", 42)));
+    report("getNumber", await skv.get("n"));
+    report("getNumberType", typeof (await skv.get("n")));
+    report("setObject", await outcome(() => skv.set("o", { a: 1 })));
+    report("getObject", await skv.get("o"));
+    await skv.set("arr", [1, 2]);
+    report("getArray", await skv.get("arr"));
+    await skv.set("u", undefined);
+    report("getUndefined", await skv.get("u"));
+    await skv.set("s", "héllo ✓");
+    report("getString", await skv.get("s"));
+    report("listed", await skv.list({ prefix: "n" }));
+    // Both handles see one store: JSON written by `kv` reads back as its text...
+    await kv.set("j", { a: [1, "x"] });
+    report("jsonAsText", await skv.get("j"));
+    // ...and text that is not JSON cannot be read through a JSON handle.
+    report("textAsJson", await outcome(() => kv.get("o")));
+    report("textAsJsonList", await outcome(() => kv.list({ prefix: "o" })));
+    report("missing", await outcome(() => skv.get("missing")));
+"#,
+        );
+        r.assert_resolved("setNumber", json!(42));
+        r.assert_eq("getNumber", json!("42"));
+        r.assert_eq("getNumberType", json!("string"));
+        r.assert_resolved("setObject", json!({ "a": 1 }));
+        r.assert_eq("getObject", json!("[object Object]"));
+        r.assert_eq("getArray", json!("1,2"));
+        r.assert_eq("getUndefined", json!("undefined"));
+        r.assert_eq("getString", json!("héllo ✓"));
+        r.assert_eq("listed", json!([{ "key": "n", "value": "42" }]));
+        r.assert_eq("jsonAsText", json!(r#"{"a":[1,"x"]}"#));
+        r.assert_rejected("textAsJson", "SerializationError");
+        r.assert_rejected("textAsJsonList", "SerializationError");
+        r.assert_rejected("missing", "KeyNotFoundError");
+    }
+}
+
+#[test]
+fn open_kv_outside_init_fails_the_iteration_only() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "test.js",
+        r#"
+import { openKv } from "k6/x/kv";
+
+export default async function () {
+    try {
+        openKv({ backend: "memory" });
+        console.log("opened=true");
+    } catch (e) {
+        console.log(`caught=${JSON.stringify({ name: e.name, plain: e.constructor === Error, message: e.message })}`);
+    }
+    openKv();
+}
+"#,
+    );
+    let (output, summary) = run_with_summary(dir.path(), "test.js", &[]);
+    assert_code(&output, 0);
+    assert_no_panic(&output);
+    let err = stderr(&output);
+    let info = info_lines(&err);
+    assert_eq!(info.len(), 1, "{}", describe(&output));
+    let caught: Value =
+        serde_json::from_str(info[0].strip_prefix("caught=").expect("caught=")).expect("JSON");
+    assert_eq!(caught["name"], json!("Error"), "{caught}");
+    assert_eq!(caught["plain"], json!(true), "{caught}");
+    assert!(
+        caught["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("init context")),
+        "{caught}"
+    );
+    let erro = erro_lines(&err);
+    assert!(
+        erro.iter()
+            .any(|l| l.contains("Error: openKv()") && l.contains("init context")),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(summary["iterations"], json!(1), "{summary}");
+    assert_eq!(summary["failed_iterations"], json!(1), "{summary}");
+    assert_eq!(summary["exit_code"], json!(0), "{summary}");
+}
+
+/// Runs a script whose init code is `openKv(<options>)` and returns its output.
+fn run_open(dir: &Path, options: &str) -> std::process::Output {
+    write(
+        dir,
+        "open.js",
+        &format!(
+            "import {{ openKv }} from \"k6/x/kv\";\nconst kv = openKv({options});\nexport default function () {{}}\n"
+        ),
+    );
+    rk6(dir, &["run", "-q", "--no-summary", "open.js"])
+}
+
+#[test]
+fn bad_open_kv_options_end_the_run_with_107() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            r#"{ backend: "redis" }"#,
+            &["redis", "backend", r#""disk""#, r#""memory""#],
+        ),
+        (
+            r#"{ bakend: "memory" }"#,
+            &["bakend", "backend, path, serialization"],
+        ),
+        (r#"{ backend: 42 }"#, &["backend", "42"]),
+        (
+            r#"{ backend: "memory", serialization: "xml" }"#,
+            &["serialization", "xml", r#""json""#, r#""string""#],
+        ),
+        (r#"{ path: 42 }"#, &["path", "42"]),
+        (r#"{ path: "" }"#, &["path", "non-empty"]),
+        (r#"{ backend: "memory", path: "x.kv" }"#, &["path", "disk"]),
+        (r#""memory""#, &["options object"]),
+    ];
+    let dir = tempdir();
+    for (options, needles) in cases {
+        let output = run_open(dir.path(), options);
+        assert_code(&output, 107);
+        assert_no_panic(&output);
+        let err = stderr(&output);
+        let first = erro_lines(&err).into_iter().next().unwrap_or_default();
+        assert!(
+            first.starts_with("InvalidOptionsError: "),
+            "openKv({options}); {}",
+            describe(&output)
+        );
+        for needle in *needles {
+            assert!(
+                first.contains(needle),
+                "openKv({options}): the message should mention {needle}; {}",
+                describe(&output)
+            );
+        }
+    }
+    assert!(!dir.path().join(".k6.kv").exists());
+}
+
+#[test]
+fn disk_store_in_a_missing_directory_ends_the_run_with_107() {
+    let dir = tempdir();
+    let output = run_open(dir.path(), r#"{ path: "no/such/dir/store.kv" }"#);
+    assert_code(&output, 107);
+    assert_no_panic(&output);
+    let err = stderr(&output);
+    let first = erro_lines(&err).into_iter().next().unwrap_or_default();
+    assert!(
+        first.starts_with("StoreOpenError: "),
+        "{}",
+        describe(&output)
+    );
+    assert!(first.contains("no/such/dir"), "{}", describe(&output));
+    assert!(!dir.path().join("no").exists());
+
+    // A directory is not a store file either.
+    let output = run_open(dir.path(), r#"{ path: "." }"#);
+    assert_code(&output, 107);
+    assert_no_panic(&output);
+    assert!(
+        stderr(&output).contains("StoreOpenError: "),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn garbage_store_file_ends_the_run_with_107() {
+    // Deterministic noise, several pages long, that LMDB cannot take for a store.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let garbage: Vec<u8> = (0..64 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    for (name, contents) in [
+        ("noise.kv", garbage),
+        ("text.kv", b"this is not a key-value store\n".to_vec()),
+    ] {
+        let dir = tempdir();
+        let path = dir.path().join(name);
+        std::fs::write(&path, &contents).expect("write the garbage file");
+        let output = run_open(dir.path(), &format!("{{ path: {name:?} }}"));
+        assert_code(&output, 107);
+        assert_no_panic(&output);
+        let err = stderr(&output);
+        let first = erro_lines(&err).into_iter().next().unwrap_or_default();
+        assert!(
+            first.starts_with("StoreOpenError: "),
+            "{}",
+            describe(&output)
+        );
+        assert!(
+            first.contains(name) && first.contains("not an rk6/LMDB key-value store"),
+            "{}",
+            describe(&output)
+        );
+        assert_eq!(
+            std::fs::read(&path).expect("the file is still there"),
+            contents,
+            "{name}: the file must be left untouched"
+        );
+        assert!(
+            !dir.path().join(format!("{name}-lock")).exists(),
+            "{name}: no stray lock file"
+        );
+    }
+}
+
+/// Each iteration writes `KEYS` (default 50) distinct keys `<PREFIX>it<iteration>-k<i>`, one
+/// awaited write after the other; teardown logs the store size.
+const WRITER: &str = r#"
+import { openKv } from "k6/x/kv";
+import exec from "k6/execution";
+
+const kv = openKv({ backend: __ENV.BACKEND });
+const KEYS = Number(__ENV.KEYS ?? 50);
+const PREFIX = __ENV.PREFIX ?? "";
+
+export default async function () {
+    const it = exec.scenario.iterationInTest;
+    for (let i = 0; i < KEYS; i++) {
+        await kv.set(`${PREFIX}it${it}-k${i}`, { it, i, vu: exec.vu.idInTest });
+    }
+}
+
+export async function teardown() {
+    console.log(`size=${kv.size()}`);
+}
+"#;
+
+#[test]
+fn twenty_vus_writing_distinct_keys_lose_nothing() {
+    for backend in BACKENDS {
+        let dir = tempdir();
+        write(dir.path(), "writer.js", WRITER);
+        let env = format!("BACKEND={backend}");
+        let (output, summary) = run_with_summary(
+            dir.path(),
+            "writer.js",
+            &["-u", "20", "-i", "20", "-e", &env],
+        );
+        assert_code(&output, 0);
+        assert_no_panic(&output);
+        assert_eq!(summary["iterations"], json!(20), "[{backend}] {summary}");
+        assert_eq!(
+            summary["failed_iterations"],
+            json!(0),
+            "[{backend}] {summary}"
+        );
+        assert_eq!(summary["vus_max"], json!(20), "[{backend}] {summary}");
+        assert_eq!(
+            info_lines(&stderr(&output)),
+            ["size=1000"],
+            "[{backend}] {}",
+            describe(&output)
+        );
+        if backend == "disk" {
+            let size = rk6(dir.path(), &["kv", "--path", ".k6.kv", "size"]);
+            assert_code(&size, 0);
+            assert_eq!(stdout(&size).trim(), "1000", "{}", describe(&size));
+            let listed = rk6(dir.path(), &["kv", "list", "--prefix", "it7-"]);
+            assert_code(&listed, 0);
+            assert_eq!(stdout(&listed).lines().count(), 50, "{}", describe(&listed));
+        }
+    }
+}
+
+#[test]
+fn disk_store_persists_across_runs() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "counter.js",
+        r#"
+import { openKv } from "k6/x/kv";
+
+const kv = openKv();
+
+export default async function () {
+    const first = !(await kv.exists("counter"));
+    const count = first ? 1 : (await kv.get("counter")) + 1;
+    if (first) {
+        await kv.set("greeting", { hello: "wörld", list: [1, 2, 3] });
+    }
+    await kv.set("counter", count);
+    console.log(`count=${count}`);
+    console.log(`greeting=${JSON.stringify(await kv.get("greeting"))}`);
+}
+"#,
+    );
+    for run in 1..=3 {
+        let output = rk6(dir.path(), &["run", "-q", "--no-summary", "counter.js"]);
+        assert_code(&output, 0);
+        assert_eq!(
+            info_lines(&stderr(&output)),
+            [
+                format!("count={run}"),
+                r#"greeting={"hello":"wörld","list":[1,2,3]}"#.to_owned()
+            ],
+            "run {run}; {}",
+            describe(&output)
+        );
+    }
+    let counter = rk6(dir.path(), &["kv", "get", "counter"]);
+    assert_code(&counter, 0);
+    assert_eq!(stdout(&counter).trim(), "3");
+}
+
+#[test]
+fn concurrent_processes_share_one_disk_store() {
+    let dir = tempdir();
+    write(dir.path(), "writer.js", WRITER);
+    let args = |prefix: &'static str| {
+        [
+            "run",
+            "-q",
+            "--no-summary",
+            "-u",
+            "4",
+            "-i",
+            "8",
+            "-e",
+            "BACKEND=disk",
+            "-e",
+            prefix,
+            "writer.js",
+        ]
+    };
+    let a = spawn(dir.path(), &args("PREFIX=a-"));
+    let b = spawn(dir.path(), &args("PREFIX=b-"));
+    for output in [wait(a), wait(b)] {
+        assert_code(&output, 0);
+        assert_no_panic(&output);
+        assert!(
+            erro_lines(&stderr(&output)).is_empty(),
+            "{}",
+            describe(&output)
+        );
+    }
+    let size = rk6(dir.path(), &["kv", "size"]);
+    assert_code(&size, 0);
+    assert_eq!(stdout(&size).trim(), "800", "{}", describe(&size));
+    for prefix in ["a-", "b-"] {
+        let listed = rk6(dir.path(), &["kv", "list", "--prefix", prefix]);
+        assert_code(&listed, 0);
+        assert_eq!(stdout(&listed).lines().count(), 400, "{prefix}");
+    }
+}
+
+#[test]
+fn setup_default_and_teardown_share_the_store() {
+    for backend in BACKENDS {
+        let dir = tempdir();
+        write(
+            dir.path(),
+            "lifecycle.js",
+            r#"
+import { openKv } from "k6/x/kv";
+import exec from "k6/execution";
+
+const kv = openKv({ backend: __ENV.BACKEND });
+
+export async function setup() {
+    await kv.clear();
+    await kv.set("from-setup", "hello");
+    return { ready: true };
+}
+
+export default async function (data) {
+    const seen = await kv.get("from-setup");
+    await kv.set(`iter-${exec.scenario.iterationInTest}`, { seen, ready: data.ready });
+}
+
+export async function teardown() {
+    const entries = await kv.list({ prefix: "iter-" });
+    console.log(`iterations=${entries.length}`);
+    console.log(`values=${JSON.stringify([...new Set(entries.map((e) => JSON.stringify(e.value)))])}`);
+    console.log(`size=${kv.size()}`);
+}
+"#,
+        );
+        let env = format!("BACKEND={backend}");
+        let output = rk6(
+            dir.path(),
+            &[
+                "run",
+                "-q",
+                "--no-summary",
+                "-u",
+                "3",
+                "-i",
+                "6",
+                "-e",
+                &env,
+                "lifecycle.js",
+            ],
+        );
+        assert_code(&output, 0);
+        assert_eq!(
+            info_lines(&stderr(&output)),
+            [
+                "iterations=6",
+                r#"values=["{\"seen\":\"hello\",\"ready\":true}"]"#,
+                "size=7"
+            ],
+            "[{backend}] {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn producer_consumer_example_hands_over_ten_tokens() {
+    let dir = tempdir();
+    let script = example("producer-consumer.js");
+    let started = Instant::now();
+    let output = rk6(
+        dir.path(),
+        &[
+            "run",
+            "-q",
+            "--no-summary",
+            script.to_str().expect("UTF-8 path"),
+        ],
+    );
+    let took = started.elapsed();
+    assert_code(&output, 0);
+    assert_no_panic(&output);
+    let info = info_lines(&stderr(&output));
+    assert_eq!(
+        info.iter()
+            .filter(|l| l.starts_with("produced token-"))
+            .count(),
+        10,
+        "{}",
+        describe(&output)
+    );
+    assert!(
+        info.iter().any(|l| l == "consumer found 10 tokens"),
+        "{}",
+        describe(&output)
+    );
+    assert!(
+        info.iter()
+            .any(|l| l == "consumer deleted them; 0 keys left"),
+        "{}",
+        describe(&output)
+    );
+    // The consumer starts at 5 s, so the run cannot be shorter.
+    assert!(
+        took >= Duration::from_secs(5),
+        "the run took {took:?}, less than the consumer's 5 s start time"
+    );
+}

@@ -1,0 +1,323 @@
+//! The runtime foundation, through the real binary: lifecycle, errors, globals,
+//! modules, options and VUs. Scripts live in tests/scripts/.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn scripts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scripts")
+}
+
+fn rk6(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rk6"))
+        .args(args)
+        .current_dir(scripts())
+        .env("FROM_PROCESS", "proc")
+        .output()
+        .expect("rk6 runs")
+}
+
+fn run(script: &str, flags: &[&str]) -> Output {
+    let mut args = vec!["run", "-q"];
+    args.extend_from_slice(flags);
+    args.push(script);
+    rk6(&args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Messages of `console.log/info` lines, in order.
+fn info(o: &Output) -> Vec<String> {
+    stderr(o)
+        .lines()
+        .filter_map(|l| l.strip_prefix("INFO "))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn summary_value(o: &Output, name: &str) -> String {
+    let out = stdout(o);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{name}.")))
+        .unwrap_or_else(|| panic!("no {name} in summary:\n{out}"));
+    line.split_once(": ")
+        .expect("summary row")
+        .1
+        .trim()
+        .to_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+#[test]
+fn lifecycle_runs_setup_iterations_teardown_in_order_with_copied_data() {
+    let o = run("lifecycle.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let lines = info(&o);
+    assert_eq!(lines.first().map(String::as_str), Some("setup vu=0"));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some(r#"teardown vu=0 data={"token":"abc","list":[1,2]}"#)
+    );
+    let mut iters: Vec<&str> = lines[1..lines.len() - 1]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    iters.sort();
+    assert_eq!(
+        iters,
+        [
+            r#"iter vu=1 iter=0 data="abc""#,
+            r#"iter vu=1 iter=1 data="abc""#,
+            r#"iter vu=2 iter=0 data="abc""#,
+            r#"iter vu=2 iter=1 data="abc""#,
+        ]
+    );
+    assert_eq!(summary_value(&o, "iterations").split(' ').next(), Some("4"));
+}
+
+#[test]
+fn iteration_exceptions_are_printed_counted_and_the_vu_goes_on() {
+    let o = run("exceptions.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("ERRO Error: sync boom").count(), 2, "{err}");
+    assert_eq!(err.matches("TypeError: async boom").count(), 2, "{err}");
+    assert_eq!(err.matches("unhandled boom").count(), 2, "{err}");
+    assert!(
+        err.contains("exceptions.js:6"),
+        "stack names file:line: {err}"
+    );
+    assert_eq!(summary_value(&o, "iterations").split(' ').next(), Some("6"));
+    assert_eq!(summary_value(&o, "iterations_failed"), "6");
+}
+
+#[test]
+fn init_exception_and_syntax_error_exit_107_with_location() {
+    let o = run("init_error.js", &[]);
+    assert_eq!(code(&o), 107);
+    let err = stderr(&o);
+    assert!(
+        err.contains("init exploded") && err.contains("init_error.js:2"),
+        "{err}"
+    );
+
+    let o = run("syntax_error.js", &[]);
+    assert_eq!(code(&o), 107);
+    assert!(stderr(&o).contains("syntax_error.js"), "{}", stderr(&o));
+}
+
+#[test]
+fn setup_exception_exits_107_before_any_iteration() {
+    let o = run("setup_error.js", &[]);
+    assert_eq!(code(&o), 107);
+    assert!(stderr(&o).contains("setup exploded"), "{}", stderr(&o));
+    assert!(info(&o).is_empty(), "nothing else ran: {:?}", info(&o));
+}
+
+#[test]
+fn timers_fire_in_order_and_the_iteration_waits_for_them() {
+    let o = run("timers.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(info(&o), ["args=p+q", "order=a,b ticks=3"]);
+}
+
+#[test]
+fn env_merges_process_environment_and_flags() {
+    let o = run(
+        "env.js",
+        &["-e", "FOO=bar=baz", "--env", "FROM_PROCESS=flag"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        info(&o),
+        ["FOO=bar=baz FROM_PROCESS=flag MISSING=undefined"]
+    );
+    let o = run("env.js", &[]);
+    assert_eq!(
+        info(&o),
+        ["FOO=undefined FROM_PROCESS=proc MISSING=undefined"]
+    );
+}
+
+#[test]
+fn open_reads_text_and_binary_relative_to_the_script_only_in_init() {
+    let o = run("open.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        info(&o),
+        [
+            r#"text="hello file\nline two" isAB=true bytes=0,1,254,255"#,
+            "late open: open() can only be called in the init context (the top level of the script)"
+        ]
+    );
+}
+
+#[test]
+fn relative_imports_resolve_against_the_importing_file() {
+    let o = run("imports.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(info(&o), ["add=5 twice=42 sleepSame=true"]);
+}
+
+#[test]
+fn unknown_builtin_and_remote_modules_fail_at_init_naming_the_specifier() {
+    let o = run("unknown_module.js", &[]);
+    assert_eq!(code(&o), 107);
+    assert!(
+        stderr(&o).contains("unknown module \"k6/http\""),
+        "{}",
+        stderr(&o)
+    );
+    let o = run("remote_module.js", &[]);
+    assert_eq!(code(&o), 107);
+    assert!(
+        stderr(&o).contains("https://example.invalid/lib.js")
+            && stderr(&o).contains("remote modules"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn flags_beat_script_options_which_beat_defaults() {
+    let o = run("options_precedence.js", &[]);
+    assert_eq!(summary_value(&o, "iterations").split(' ').next(), Some("9"));
+    assert_eq!(summary_value(&o, "vus_max"), "3");
+    let o = run("options_precedence.js", &["-u", "2", "-i", "5"]);
+    assert_eq!(summary_value(&o, "iterations").split(' ').next(), Some("5"));
+    assert_eq!(summary_value(&o, "vus_max"), "2");
+    let o = run("many_vus.js", &[]);
+    assert_eq!(info(&o), ["vu=1"], "default is 1 VU, 1 iteration");
+}
+
+#[test]
+fn invalid_options_and_flags_exit_104_naming_the_option() {
+    let o = run("bad_options.js", &[]);
+    assert_eq!(code(&o), 104);
+    assert!(stderr(&o).contains("vus"), "{}", stderr(&o));
+    let o = run("many_vus.js", &["--vus", "lots"]);
+    assert_eq!(code(&o), 104);
+    assert!(stderr(&o).contains("--vus"), "{}", stderr(&o));
+    let o = run("many_vus.js", &["-d", "soon"]);
+    assert_eq!(code(&o), 104);
+    assert!(stderr(&o).contains("soon"), "{}", stderr(&o));
+    let o = run("no_default.js", &[]);
+    assert_eq!(code(&o), 104);
+    assert!(stderr(&o).contains("default"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_script_is_a_clear_error() {
+    let o = run("does_not_exist.js", &[]);
+    assert_ne!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(err.contains("does_not_exist.js not found"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn two_hundred_vus_each_run_once_with_unique_ids() {
+    let o = run("many_vus_each_once.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut ids: Vec<u32> = info(&o)
+        .iter()
+        .map(|l| l.strip_prefix("vu=").unwrap().parse().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, (1..=200).collect::<Vec<_>>());
+    assert_eq!(summary_value(&o, "vus_max"), "200");
+}
+
+#[test]
+fn sleep_blocks_only_its_own_vu() {
+    let o = run("sleep_overlap.js", &["-u", "10", "-i", "10"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let spans: Vec<(u64, u64)> = info(&o)
+        .iter()
+        .map(|l| {
+            let p: Vec<&str> = l.split(' ').collect();
+            (p[2].parse().unwrap(), p[3].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(spans.len(), 10);
+    // All ten one-second sleeps were in progress at the same moment.
+    let latest_start = spans.iter().map(|s| s.0).max().unwrap();
+    let earliest_end = spans.iter().map(|s| s.1).min().unwrap();
+    assert!(latest_start < earliest_end, "{spans:?}");
+}
+
+#[test]
+fn checks_and_groups_are_counted_and_fail_throws() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("summary.json");
+    let o = run("checks.js", &["--summary-export", export.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(info(&o), ["group returned group result"; 4]);
+    assert!(stderr(&o).contains("failing on purpose"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(export).unwrap()).unwrap();
+    assert_eq!(
+        json["checks"],
+        serde_json::json!([
+            {"group": "", "name": "is even", "passes": 2, "fails": 2},
+            {"group": "", "name": "always", "passes": 4, "fails": 0},
+            {"group": "outer::inner", "name": "one", "passes": 4, "fails": 0},
+        ])
+    );
+    assert_eq!(json["iterations"], 4);
+    assert_eq!(json["failed_iterations"], 1);
+    assert!(stdout(&o).contains("✗ is even"));
+}
+
+#[test]
+fn duration_loops_every_vu_until_time_is_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("s.json");
+    let o = run(
+        "duration.js",
+        &[
+            "-u",
+            "2",
+            "-d",
+            "1s",
+            "--summary-export",
+            export.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(export).unwrap()).unwrap();
+    let iterations = json["iterations"].as_u64().unwrap();
+    // 2 VUs × ~10 iterations of 100 ms in one second; wide bounds, the machine is shared.
+    assert!((10..=22).contains(&iterations), "{iterations}");
+    assert_eq!(json["failed_iterations"], 0);
+}
+
+#[test]
+fn console_formats_values_one_line_per_call_on_stderr() {
+    let o = run("console.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(r#"INFO plain 1 true null undefined {"a":[1,"x"]} quote"d"#),
+        "{err}"
+    );
+    assert!(err.contains("WARN careful"), "{err}");
+    assert!(err.contains("ERRO Error: shown"), "{err}");
+    assert!(err.contains("DEBU dbg"), "{err}");
+    assert!(err.contains("INFO [object Object]"), "{err}");
+    assert!(
+        stdout(&o).lines().all(|l| !l.contains("plain")),
+        "console goes to stderr"
+    );
+}

@@ -1,0 +1,4 @@
+import { sleep } from "k6";
+export default function () {
+  sleep(0.1);
+}

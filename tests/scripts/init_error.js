@@ -1,0 +1,3 @@
+const x = 1;
+throw new Error("init exploded");
+export default function () {}

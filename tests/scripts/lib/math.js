@@ -1,0 +1,3 @@
+import { twice } from "./nested/twice.js";
+export const add = (a, b) => a + b;
+export { twice };

@@ -1,0 +1,2 @@
+import lib from "https://example.invalid/lib.js";
+export default function () {}

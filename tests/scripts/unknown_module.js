@@ -1,0 +1,2 @@
+import http from "k6/http";
+export default function () {}
