@@ -8,7 +8,11 @@ export function sleep(seconds) {
   const s = Number(seconds);
   if (!(s > 0)) return;
   // Blocks only this VU's thread; throws an interruption error when the test stops.
-  op_rk6_sleep(s);
+  if (op_rk6_sleep(s)) {
+    const err = new Error("iteration interrupted: the test or scenario is stopping");
+    err.name = "IterationInterruptedError"; // INTERRUPTED_ERROR in src/runtime/ops.rs
+    throw err;
+  }
 }
 
 export function check(value, sets, tags) {

@@ -3,8 +3,11 @@
 use clap::{Args, Parser, Subcommand};
 use rk6::error::exit_code;
 use rk6::options::{parse_duration_str, parse_stage_flag, Stage};
+use rk6::signal::StopSignal;
 use rk6::{Overrides, Runner};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -119,7 +122,21 @@ fn run(args: RunArgs) -> i32 {
         duration: args.duration,
         stages: (!args.stages.is_empty()).then_some(args.stages),
     };
-    let mut runner = Runner::new(&args.script).overrides(overrides);
+    let stop = Arc::new(StopSignal::new());
+    let presses = AtomicU32::new(0);
+    let on_signal = stop.clone();
+    let installed = ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            eprintln!("WARN stopping the test gracefully; press Ctrl-C again to exit now");
+            on_signal.trigger();
+        } else {
+            std::process::exit(exit_code::EXTERNAL_ABORT);
+        }
+    });
+    if let Err(e) = installed {
+        eprintln!("WARN cannot handle Ctrl-C ({e}); it will end the run without teardown");
+    }
+    let mut runner = Runner::new(&args.script).overrides(overrides).stop_on(stop);
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }

@@ -4,6 +4,7 @@ use crate::error::{exit_code, RunError};
 use crate::exec;
 use crate::options::{self, Overrides, Scenario};
 use crate::runtime::state::TestState;
+use crate::signal::StopSignal;
 use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
 use crate::vu::pool::{spawn_vus, VuPool};
 use crate::vu::VuSpec;
@@ -20,6 +21,7 @@ pub struct Runner {
     script: PathBuf,
     env: BTreeMap<String, String>,
     overrides: Overrides,
+    stop: Option<Arc<StopSignal>>,
 }
 
 /// What a finished run reports.
@@ -74,6 +76,7 @@ impl Runner {
             script: script.into(),
             env: std::env::vars().collect(),
             overrides: Overrides::default(),
+            stop: None,
         }
     }
 
@@ -92,6 +95,13 @@ impl Runner {
     /// Options that beat the script's `export const options` (like CLI flags).
     pub fn overrides(mut self, overrides: Overrides) -> Self {
         self.overrides = overrides;
+        self
+    }
+
+    /// A signal that stops the test from outside when triggered (the CLI's Ctrl-C): no new
+    /// iterations, running ones are interrupted, teardown runs, exit code 105.
+    pub fn stop_on(mut self, stop: Arc<StopSignal>) -> Self {
+        self.stop = Some(stop);
         self
     }
 
@@ -137,8 +147,24 @@ impl Runner {
 
         let started = Instant::now();
         let _ = test.started.set(started);
+        let finished = Arc::new(StopSignal::new());
+        let watcher = self.stop.map(|stop| {
+            let (test, finished) = (test.clone(), finished.clone());
+            std::thread::spawn(move || {
+                while !stop.sleep(Duration::from_millis(50)) {
+                    if finished.is_set() {
+                        return;
+                    }
+                }
+                test.stop_externally();
+            })
+        });
         exec::run_all(&scenarios, &pool, &test);
         let run_time = started.elapsed();
+        finished.trigger();
+        if let Some(w) = watcher {
+            let _ = w.join();
+        }
 
         lifecycle_vu
             .call(|vu| vu.run_teardown())
@@ -231,6 +257,11 @@ fn result(test: &TestState, scenarios: &[Scenario], vus_max: u64, run_time: Dura
         run_time,
         exit_code: if aborted.is_some() {
             exit_code::SCRIPT_ABORTED
+        } else if test
+            .stopped_externally
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            exit_code::EXTERNAL_ABORT
         } else {
             exit_code::OK
         },

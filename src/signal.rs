@@ -14,6 +14,14 @@ pub struct StopSignal {
     notify: Notify,
 }
 
+impl std::fmt::Debug for StopSignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopSignal")
+            .field("set", &self.is_set())
+            .finish()
+    }
+}
+
 impl StopSignal {
     pub fn new() -> Self {
         Self::default()

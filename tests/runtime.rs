@@ -321,3 +321,33 @@ fn console_formats_values_one_line_per_call_on_stderr() {
         "console goes to stderr"
     );
 }
+
+#[test]
+fn first_ctrl_c_stops_gracefully_runs_teardown_and_exits_105() {
+    let child = Command::new(env!("CARGO_BIN_EXE_rk6"))
+        .args(["run", "-q", "-u", "2", "-d", "60s", "sigint.js"])
+        .current_dir(scripts())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rk6 starts");
+    // Let the VUs get into their iterations before interrupting.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let o = child.wait_with_output().expect("rk6 exits");
+    assert_eq!(code(&o), 105, "{}", stderr(&o));
+    assert!(
+        info(&o).iter().any(|l| l == "teardown ran"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("iterations"),
+        "summary printed: {}",
+        stdout(&o)
+    );
+}

@@ -88,21 +88,18 @@ pub fn op_rk6_open_bytes(state: &mut OpState, #[string] path: &str) -> Result<Ve
     read_script_file(state, path)
 }
 
+/// Sleeps this VU's thread; returns `true` when a stop cut the sleep short. The JS side
+/// (runtime-js/k6.js) then throws the interruption error: errors returned from fast ops
+/// reach QuickJS scripts as `undefined`, so the error is built in JS instead.
 #[op2(fast)]
-pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> Result<(), JsErrorBox> {
+pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> bool {
     if seconds.is_nan() || seconds <= 0.0 {
-        return Ok(());
+        return false;
     }
     // Cap absurd values instead of overflowing Duration; a stop still wakes the sleeper.
     let duration = Duration::from_secs_f64(seconds.min(1e9));
     let interrupt = vu(state).interrupt.clone();
-    if interrupt.sleep(duration) {
-        return Err(JsErrorBox::new(
-            INTERRUPTED_ERROR,
-            "iteration interrupted: the test or scenario is stopping",
-        ));
-    }
-    Ok(())
+    interrupt.sleep(duration)
 }
 
 #[op2(fast)]

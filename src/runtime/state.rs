@@ -29,6 +29,8 @@ pub struct TestState {
     /// Set by `exec.test.abort()` or an external stop; stops every scenario at once.
     pub hard_stop: Arc<StopSignal>,
     pub abort_reason: Mutex<Option<String>>,
+    /// Set when the run was stopped from outside (Ctrl-C, or an embedder's stop signal).
+    pub stopped_externally: std::sync::atomic::AtomicBool,
     pub vus_active: AtomicU64,
     pub vus_initialized: AtomicU64,
 }
@@ -45,6 +47,7 @@ impl TestState {
             started: OnceLock::new(),
             hard_stop: Arc::new(StopSignal::new()),
             abort_reason: Mutex::new(None),
+            stopped_externally: Default::default(),
             vus_active: AtomicU64::new(0),
             vus_initialized: AtomicU64::new(0),
         }
@@ -53,6 +56,12 @@ impl TestState {
     /// Records why the script aborted the test (first reason wins) and stops everything.
     pub fn abort(&self, reason: String) {
         self.abort_reason.lock().get_or_insert(reason);
+        self.hard_stop.trigger();
+    }
+
+    /// Stops the test from outside: running iterations are interrupted, teardown still runs.
+    pub fn stop_externally(&self) {
+        self.stopped_externally.store(true, Ordering::SeqCst);
         self.hard_stop.trigger();
     }
 

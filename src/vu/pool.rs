@@ -95,7 +95,11 @@ fn spawn(
             gate.release();
             let mut vu = match created {
                 Ok(vu) => {
-                    spec.test.vus_initialized.fetch_add(1, Ordering::Relaxed);
+                    // VU 0 only runs the init context, setup and teardown; like k6,
+                    // exec.instance.vusInitialized counts the VUs that run iterations.
+                    if id != 0 {
+                        spec.test.vus_initialized.fetch_add(1, Ordering::Relaxed);
+                    }
                     let _ = ready_tx.send(Ok(()));
                     vu
                 }

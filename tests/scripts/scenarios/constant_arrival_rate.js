@@ -1,0 +1,18 @@
+import { sleep } from "k6";
+
+export const options = {
+  scenarios: {
+    paced: {
+      executor: "constant-arrival-rate",
+      rate: 50,
+      timeUnit: "1s",
+      duration: "4s",
+      preAllocatedVUs: 5,
+      maxVUs: 10,
+    },
+  },
+};
+
+export default function () {
+  sleep(0.05);
+}
