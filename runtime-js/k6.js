@@ -1,6 +1,17 @@
 // The `k6` module: sleep, check, group, fail.
 const { op_rk6_check, op_rk6_sleep } = Deno.core.ops;
 
+// Thrown by sleep() when the test or scenario stops mid-iteration. The name must match
+// INTERRUPTED_ERROR in src/runtime/ops.rs; registering the class is what lets the op's
+// error reach JS at all (an unregistered class arrives as `undefined`).
+class IterationInterruptedError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "IterationInterruptedError";
+  }
+}
+Deno.core.registerErrorClass("IterationInterruptedError", IterationInterruptedError);
+
 // Current group path ("" at the top level, "outer::inner" when nested).
 let groupPath = "";
 
@@ -8,11 +19,7 @@ export function sleep(seconds) {
   const s = Number(seconds);
   if (!(s > 0)) return;
   // Blocks only this VU's thread; throws an interruption error when the test stops.
-  if (op_rk6_sleep(s)) {
-    const err = new Error("iteration interrupted: the test or scenario is stopping");
-    err.name = "IterationInterruptedError"; // INTERRUPTED_ERROR in src/runtime/ops.rs
-    throw err;
-  }
+  op_rk6_sleep(s);
 }
 
 export function check(value, sets, tags) {

@@ -88,18 +88,24 @@ pub fn op_rk6_open_bytes(state: &mut OpState, #[string] path: &str) -> Result<Ve
     read_script_file(state, path)
 }
 
-/// Sleeps this VU's thread; returns `true` when a stop cut the sleep short. The JS side
-/// (runtime-js/k6.js) then throws the interruption error: errors returned from fast ops
-/// reach QuickJS scripts as `undefined`, so the error is built in JS instead.
+/// Sleeps this VU's thread; a stop cuts the sleep short with the interruption error
+/// (its class is registered by runtime-js/k6.js: an error whose class JS never
+/// registered reaches the script as `undefined`).
 #[op2(fast)]
-pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> bool {
+pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> Result<(), JsErrorBox> {
     if seconds.is_nan() || seconds <= 0.0 {
-        return false;
+        return Ok(());
     }
     // Cap absurd values instead of overflowing Duration; a stop still wakes the sleeper.
     let duration = Duration::from_secs_f64(seconds.min(1e9));
     let interrupt = vu(state).interrupt.clone();
-    interrupt.sleep(duration)
+    if interrupt.sleep(duration) {
+        return Err(JsErrorBox::new(
+            INTERRUPTED_ERROR,
+            "iteration interrupted: the test or scenario is stopping",
+        ));
+    }
+    Ok(())
 }
 
 #[op2(fast)]
