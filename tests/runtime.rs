@@ -1,20 +1,22 @@
 //! The runtime foundation, through the real binary: lifecycle, errors, globals,
 //! modules, options and VUs. Scripts live in tests/scripts/.
 
+mod common;
+
+use common::{code, stderr, stdout};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn scripts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scripts")
+    common::repo_root().join("tests/scripts")
 }
 
 fn rk6(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rk6"))
-        .args(args)
-        .current_dir(scripts())
+    let child = common::command(&scripts(), args)
         .env("FROM_PROCESS", "proc")
-        .output()
-        .expect("rk6 runs")
+        .spawn()
+        .expect("rk6 starts");
+    common::wait(child)
 }
 
 fn run(script: &str, flags: &[&str]) -> Output {
@@ -24,21 +26,9 @@ fn run(script: &str, flags: &[&str]) -> Output {
     rk6(&args)
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 /// Messages of `console.log/info` lines, in order.
 fn info(o: &Output) -> Vec<String> {
-    stderr(o)
-        .lines()
-        .filter_map(|l| l.strip_prefix("INFO "))
-        .map(str::to_owned)
-        .collect()
+    common::info_lines(&stderr(o))
 }
 
 fn summary_value(o: &Output, name: &str) -> String {
@@ -52,10 +42,6 @@ fn summary_value(o: &Output, name: &str) -> String {
         .1
         .trim()
         .to_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
 }
 
 #[test]
@@ -324,21 +310,18 @@ fn console_formats_values_one_line_per_call_on_stderr() {
 
 #[test]
 fn first_ctrl_c_stops_gracefully_runs_teardown_and_exits_105() {
-    let child = Command::new(env!("CARGO_BIN_EXE_rk6"))
-        .args(["run", "-q", "-u", "2", "-d", "60s", "sigint.js"])
-        .current_dir(scripts())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("rk6 starts");
+    let child = common::spawn(
+        &scripts(),
+        &["run", "-q", "-u", "2", "-d", "60s", "sigint.js"],
+    );
     // Let the VUs get into their iterations before interrupting.
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let killed = Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    let o = child.wait_with_output().expect("rk6 exits");
+    let o = common::wait(child);
     assert_eq!(code(&o), 105, "{}", stderr(&o));
     assert!(
         info(&o).iter().any(|l| l == "teardown ran"),
