@@ -4,7 +4,7 @@
 
 use super::rate::integral;
 use super::ScenarioRun;
-use crate::options::{ExecutorConfig, Stage};
+use crate::options::ExecutorConfig;
 use crate::stats::Stats;
 use crate::vu::pool::VuHandle;
 use crate::vu::Outcome;
@@ -56,30 +56,24 @@ impl Dispatch {
 
 /// How many iterations the schedule has asked for by `t`, counting the one at t = 0.
 fn due(executor: &ExecutorConfig, t: Duration) -> u64 {
-    let (per_unit, unit) = match executor {
+    match executor {
         ExecutorConfig::ConstantArrivalRate {
             rate, time_unit, ..
         } => {
-            let stage = Stage {
-                duration: Duration::from_secs(u64::MAX / 4),
-                target: *rate,
-            };
-            (integral(*rate, &[stage], t), *time_unit)
+            // The first start is at t = 0, then one every time_unit / rate.
+            let count = *rate as f64 * t.as_secs_f64() / time_unit.as_secs_f64();
+            count.floor() as u64 + 1
         }
         ExecutorConfig::RampingArrivalRate {
             start_rate,
             time_unit,
             stages,
             ..
-        } => (integral(*start_rate, stages, t), *time_unit),
-        _ => (0.0, Duration::from_secs(1)),
-    };
-    // Starts happen when the cumulative count crosses an integer: the first at t = 0.
-    let count = per_unit / unit.as_secs_f64();
-    if matches!(executor, ExecutorConfig::ConstantArrivalRate { .. }) {
-        count.floor() as u64 + 1
-    } else {
-        count.ceil() as u64
+        } => {
+            // A start is due once the area under the rate ramp reaches it.
+            (integral(*start_rate, stages, t) / time_unit.as_secs_f64()).ceil() as u64
+        }
+        _ => 0,
     }
 }
 
