@@ -50,10 +50,40 @@ pub struct Vu {
     rt: JsRuntime,
     tokio: tokio::runtime::Runtime,
     id: u32,
+    /// The harness functions the script registered, kept here so an iteration does not
+    /// fetch them from op state each time.
+    iterate: v8::Global<v8::Function>,
+    lifecycle: v8::Global<v8::Function>,
 }
 
 fn describe(err: &CoreError) -> String {
     err.to_string()
+}
+
+/// Evaluates the script's init context and returns the harness functions it registered.
+fn evaluate_init(
+    rt: &mut JsRuntime,
+    tokio: &tokio::runtime::Runtime,
+) -> Result<(v8::Global<v8::Function>, v8::Global<v8::Function>), RunError> {
+    let main = ModuleSpecifier::parse(MAIN_SPECIFIER).expect("static URL parses");
+    tokio
+        .block_on(async {
+            let id = rt.load_main_es_module(&main).await?;
+            let eval = rt.mod_evaluate(id);
+            rt.run_event_loop(PollEventLoopOptions::default()).await?;
+            eval.await
+        })
+        .map_err(|e| RunError::Script(describe(&e)))?;
+    let op_state = rt.op_state();
+    let mut op_state = op_state.borrow_mut();
+    let state = op_state.borrow_mut::<VuState>();
+    state.in_init = false;
+    match &state.harness {
+        Some(h) => Ok((h.iterate.clone(), h.lifecycle.clone())),
+        None => Err(RunError::Internal(
+            "the script did not register with the harness".into(),
+        )),
+    }
 }
 
 fn js_error_name(err: &CoreError) -> Option<&str> {
@@ -71,7 +101,7 @@ impl Vu {
             .build()
             .map_err(|e| RunError::Internal(format!("cannot start VU {id}'s event loop: {e}")))?;
         let loader = Rk6ModuleLoader::new(spec.sources.clone(), spec.main_code.clone());
-        let rt = {
+        let mut rt = {
             let _guard = tokio.enter();
             JsRuntime::try_new(RuntimeOptions {
                 module_loader: Some(Rc::new(loader)),
@@ -80,36 +110,18 @@ impl Vu {
             })
             .map_err(|e| RunError::Internal(format!("cannot create VU {id}'s JS runtime: {e}")))?
         };
-        let mut vu = Self { rt, tokio, id };
-        vu.evaluate_init()?;
-        Ok(vu)
+        let (iterate, lifecycle) = evaluate_init(&mut rt, &tokio)?;
+        Ok(Self {
+            rt,
+            tokio,
+            id,
+            iterate,
+            lifecycle,
+        })
     }
 
     pub fn id(&self) -> u32 {
         self.id
-    }
-
-    fn evaluate_init(&mut self) -> Result<(), RunError> {
-        let main = ModuleSpecifier::parse(MAIN_SPECIFIER).expect("static URL parses");
-        let rt = &mut self.rt;
-        self.tokio
-            .block_on(async {
-                let id = rt.load_main_es_module(&main).await?;
-                let eval = rt.mod_evaluate(id);
-                rt.run_event_loop(PollEventLoopOptions::default()).await?;
-                eval.await
-            })
-            .map_err(|e| RunError::Script(describe(&e)))?;
-        let registered = self.with_state(|s| {
-            s.in_init = false;
-            s.harness.is_some()
-        });
-        if !registered {
-            return Err(RunError::Internal(
-                "the script did not register with the harness".into(),
-            ));
-        }
-        Ok(())
     }
 
     fn with_state<T>(&self, f: impl FnOnce(&mut VuState) -> T) -> T {
@@ -126,25 +138,19 @@ impl Vu {
         })
     }
 
-    fn harness_fn(&self, lifecycle: bool) -> v8::Global<v8::Function> {
-        self.with_state(|s| {
-            let h = s.harness.as_ref().expect("registered during init");
-            if lifecycle {
-                h.lifecycle.clone()
-            } else {
-                h.iterate.clone()
-            }
-        })
-    }
-
     /// Runs a harness function to completion: its promise settles and the event loop
     /// (timers, pending ops) drains. `None` when interrupted first.
-    fn drive(&mut self, f: v8::Global<v8::Function>) -> Option<Result<(), CoreError>> {
+    fn drive(&mut self, lifecycle: bool) -> Option<Result<(), CoreError>> {
         let interrupt = self.with_state(|s| s.interrupt.clone());
+        let f = if lifecycle {
+            &self.lifecycle
+        } else {
+            &self.iterate
+        };
         let rt = &mut self.rt;
         self.tokio.block_on(async {
             let run = async {
-                let call = rt.call(&f);
+                let call = rt.call(f);
                 rt.with_event_loop_promise(call, PollEventLoopOptions::default())
                     .await?;
                 rt.run_event_loop(PollEventLoopOptions::default()).await
@@ -183,9 +189,8 @@ impl Vu {
             s.iteration_in_test = sc.next_iteration();
             s.test.clone()
         });
-        let iterate = self.harness_fn(false);
         let started = Instant::now();
-        let result = self.drive(iterate);
+        let result = self.drive(false);
         let outcome = match result {
             Some(Ok(())) => Outcome::Completed,
             None => Outcome::Interrupted,
@@ -236,8 +241,7 @@ impl Vu {
             // Setup and teardown are never interrupted by a scenario's end, only by the test's.
             s.interrupt = s.test.hard_stop.clone();
         });
-        let f = self.harness_fn(true);
-        match self.drive(f) {
+        match self.drive(true) {
             Some(Ok(())) => Ok(()),
             None => Err(RunError::Script(format!("{what}() was interrupted"))),
             Some(Err(err)) => {
