@@ -53,7 +53,6 @@ fn run_scenario(
     let state = Arc::new(ScenarioState {
         name: scenario.name.clone(),
         executor: scenario.executor.name(),
-        start_time: scenario.start_time,
         started: Instant::now(),
         env,
         exec_index,

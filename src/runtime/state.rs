@@ -78,7 +78,6 @@ impl TestState {
 pub struct ScenarioState {
     pub name: String,
     pub executor: &'static str,
-    pub start_time: Duration,
     pub started: Instant,
     /// `__ENV` for this scenario's iterations: the test env overlaid with the scenario's `env`.
     pub env: BTreeMap<String, String>,
