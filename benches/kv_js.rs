@@ -9,7 +9,8 @@
 //!
 //! The disk store lives in `RK6_KV_BENCH_DIR` if set, else the system temp dir; on tmpfs its
 //! `fsync` costs nothing and the durable-write figures mean little. `BENCH_RUN_MS` changes the
-//! length of each measurement (default 500).
+//! length of each measurement (default 500). `BENCH_ONLY=memory:get` (or `disk`, or `get`)
+//! measures only the matching rows and skips the target summary.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -235,6 +236,17 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
+/// Whether `BENCH_ONLY` (a backend, an op, or `backend:op`) selects this row.
+fn selected(backend: &str, op: &str) -> bool {
+    match std::env::var("BENCH_ONLY") {
+        Err(_) => true,
+        Ok(only) => match only.split_once(':') {
+            Some((b, o)) => b == backend && o == op,
+            None => only == backend || only == op,
+        },
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter or `--list` from `cargo test --benches` is no
     // reason to spend two minutes here.
@@ -277,6 +289,9 @@ fn main() {
         ("disk", &*disk as &dyn Store),
     ] {
         for op in OPS {
+            if !selected(backend, op) {
+                continue;
+            }
             for vus in VU_COUNTS {
                 let js = js_ops_per_sec(&script, backend, &disk_path, op, vus);
                 let raw = raw_store_op(store, op, vus as usize);
@@ -305,6 +320,9 @@ fn main() {
     }
     println!("(* durable: each set resolves after its group commit is on disk)");
     println!("JS ops/s/thread = JS ops/s divided by min(VUs, CPUs)");
+    if std::env::var_os("BENCH_ONLY").is_some() {
+        return;
+    }
 
     let find = |backend: &str, op: &str, vus: u64| {
         rows.iter()

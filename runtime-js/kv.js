@@ -105,14 +105,18 @@ function encodeString(value) {
   }
 }
 
+function notJson(key) {
+  return new SerializationError(
+    `the value stored under ${JSON.stringify(key)} is not JSON (it was probably written ` +
+      'with serialization: "string"); open the store with serialization: "string" to read it',
+  );
+}
+
 function decodeJson(text, key) {
   try {
     return JSON.parse(text);
   } catch {
-    throw new SerializationError(
-      `the value stored under ${JSON.stringify(key)} is not JSON (it was probably written ` +
-        'with serialization: "string"); open the store with serialization: "string" to read it',
-    );
+    throw notJson(key);
   }
 }
 
@@ -182,16 +186,16 @@ function checkListOptions(options) {
 class KV {
   #rid;
   #encode;
-  #decode;
+  #json;
 
   constructor(rid, serialization) {
     this.#rid = rid;
     if (serialization === "string") {
       this.#encode = encodeString;
-      this.#decode = (text) => text;
+      this.#json = false;
     } else {
       this.#encode = encodeJson;
-      this.#decode = decodeJson;
+      this.#json = true;
     }
   }
 
@@ -201,23 +205,37 @@ class KV {
     return value;
   }
 
-  async get(key) {
-    const k = toKey(key);
-    const text = op_kv_get(this.#rid, k);
-    if (text === null) {
-      throw new KeyNotFoundError(
-        `key ${JSON.stringify(k)} not found; check it with exists() first or set it before reading`,
-      );
+  // get and exists are plain functions returning settled promises: the store answers
+  // synchronously, and on QuickJS an async function, a call to toKey for a key that is
+  // already a string, or a decode callback each cost a measurable share of a whole get.
+  get(key) {
+    let k;
+    try {
+      k = typeof key === "string" ? key : toKey(key);
+      const text = op_kv_get(this.#rid, k);
+      if (text === null) {
+        throw new KeyNotFoundError(
+          `key ${JSON.stringify(k)} not found; check it with exists() first or set it before reading`,
+        );
+      }
+      return Promise.resolve(this.#json ? JSON.parse(text) : text);
+    } catch (err) {
+      // Only JSON.parse throws a SyntaxError here.
+      return Promise.reject(err instanceof SyntaxError ? notJson(k) : err);
     }
-    return this.#decode(text, k);
   }
 
   async delete(key) {
     await op_kv_delete(this.#rid, toKey(key));
   }
 
-  async exists(key) {
-    return op_kv_exists(this.#rid, toKey(key));
+  exists(key) {
+    try {
+      const k = typeof key === "string" ? key : toKey(key);
+      return Promise.resolve(op_kv_exists(this.#rid, k));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async list(options) {
@@ -227,7 +245,8 @@ class KV {
     const flat = op_kv_list(this.#rid, prefix, limit);
     const entries = new Array(flat.length / 2);
     for (let i = 0; i < flat.length; i += 2) {
-      entries[i / 2] = { key: flat[i], value: this.#decode(flat[i + 1], flat[i]) };
+      const text = flat[i + 1];
+      entries[i / 2] = { key: flat[i], value: this.#json ? decodeJson(text, flat[i]) : text };
     }
     return entries;
   }

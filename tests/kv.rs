@@ -340,6 +340,8 @@ fn invalid_keys_are_rejected_with_named_errors() {
 const long = "k".repeat(512);
 const multi511 = "é".repeat(255) + "x"; // 255 × 2 + 1 = 511 bytes of UTF-8
 const multi512 = "é".repeat(256);
+// Longer than the ops' stack buffer for keys, so read through their other path.
+const huge = "😀".repeat(1500); // 6000 bytes of UTF-8
 "#,
             r#"
     report("empty", await outcome(() => kv.set("", 1)));
@@ -353,6 +355,9 @@ const multi512 = "é".repeat(256);
     report("multi512", await outcome(() => kv.set(multi512, 1)));
     report("multi511", await outcome(() => kv.set(multi511, "fits")));
     report("multi511Get", await outcome(() => kv.get(multi511)));
+    report("multi511Exists", await kv.exists(multi511));
+    report("hugeGet", await outcome(() => kv.get(huge)));
+    report("hugeExists", await outcome(() => kv.exists(huge)));
     report("symbol", await outcome(() => kv.set(Symbol("s"), 1)));
     report("symbolGet", await outcome(() => kv.get(Symbol("s"))));
     report("symbolExists", await outcome(() => kv.exists(Symbol.iterator)));
@@ -369,9 +374,24 @@ const multi512 = "é".repeat(256);
         for name in ["empty", "emptyGet", "emptyExists", "emptyDelete"] {
             r.assert_rejected(name, "KeyRequiredError");
         }
-        for name in ["long", "longGet", "longExists", "longDelete", "multi512"] {
+        for name in [
+            "long",
+            "longGet",
+            "longExists",
+            "longDelete",
+            "multi512",
+            "hugeGet",
+            "hugeExists",
+        ] {
             r.assert_rejected(name, "KeyTooLargeError");
         }
+        assert!(
+            r.get("hugeGet")["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("6000")),
+            "[{backend}] {}",
+            r.get("hugeGet")
+        );
         assert!(
             r.get("long")["message"]
                 .as_str()
@@ -381,6 +401,7 @@ const multi512 = "é".repeat(256);
         );
         r.assert_resolved("multi511", json!("fits"));
         r.assert_resolved("multi511Get", json!("fits"));
+        r.assert_eq("multi511Exists", json!(true));
         for name in ["symbol", "symbolGet", "symbolExists", "object", "array"] {
             r.assert_rejected(name, "InvalidKeyError");
         }

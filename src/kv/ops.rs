@@ -1,7 +1,8 @@
 //! Ops behind `k6/x/kv`. They know only the `Store` trait; which backend a handle
 //! points at is decided once, in `op_kv_open`.
 
-use deno_core::{op2, OpState};
+use crate::runtime::strings;
+use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use rk6_kv::{DiskStore, Store, StoreError};
 use std::cell::RefCell;
@@ -17,11 +18,13 @@ fn to_js(err: StoreError) -> JsErrorBox {
     JsErrorBox::new(err.name(), err.to_string())
 }
 
-fn store(state: &OpState, rid: u32) -> Result<Arc<dyn Store>, JsErrorBox> {
+/// The store behind `rid`. Sync ops call through the reference; only async ops, which
+/// outlive the `OpState` borrow, clone the `Arc` (its count is shared by every VU thread,
+/// so bumping it on every call costs cross-core traffic).
+fn store(state: &OpState, rid: u32) -> Result<&Arc<dyn Store>, JsErrorBox> {
     state
         .try_borrow::<KvHandles>()
         .and_then(|h| h.0.get(rid as usize))
-        .cloned()
         .ok_or_else(|| JsErrorBox::new("StoreClosedError", "this KV handle is not open in this VU"))
 }
 
@@ -49,24 +52,50 @@ pub fn op_kv_open(
     Ok((handles.0.len() - 1) as u32)
 }
 
+// get and exists take the key as a `v8::String` and read it with `strings::utf8`: the
+// generic `#[string]` conversion is the costliest part of a get on QuickJS.
+
+/// The stored text under `key`, or `null`. The JS string is built straight from the
+/// store's bytes, which are our own UTF-8 (anything else shows replacement characters).
 #[op2]
-#[string]
-pub fn op_kv_get(
+pub fn op_kv_get<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
     state: &mut OpState,
     #[smi] rid: u32,
-    #[string] key: &str,
-) -> Result<Option<String>, JsErrorBox> {
-    let value = store(state, rid)?.get(key).map_err(to_js)?;
-    Ok(value.map(into_text))
+    key: v8::Local<v8::String>,
+) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    let mut text = Ok(None);
+    store(state, rid)?
+        .get_with(&key, &mut |bytes| {
+            text = bytes
+                .map(|b| {
+                    v8::String::new_from_utf8(scope, b, v8::NewStringType::Normal).ok_or(b.len())
+                })
+                .transpose();
+        })
+        .map_err(to_js)?;
+    match text {
+        Ok(Some(text)) => Ok(text.into()),
+        Ok(None) => Ok(v8::null(scope).into()),
+        Err(len) => Err(JsErrorBox::new(
+            "BackendError",
+            format!("the value under this key is {len} bytes, too large for a JavaScript string"),
+        )),
+    }
 }
 
 #[op2(fast)]
 pub fn op_kv_exists(
+    scope: &mut v8::PinScope,
     state: &mut OpState,
     #[smi] rid: u32,
-    #[string] key: &str,
+    key: v8::Local<v8::String>,
 ) -> Result<bool, JsErrorBox> {
-    store(state, rid)?.exists(key).map_err(to_js)
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    store(state, rid)?.exists(&key).map_err(to_js)
 }
 
 #[op2]

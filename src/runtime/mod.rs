@@ -8,6 +8,7 @@
 pub mod loader;
 pub mod ops;
 pub mod state;
+pub(crate) mod strings;
 
 use crate::kv::ops as kv_ops;
 use deno_core::Extension;

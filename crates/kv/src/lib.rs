@@ -39,6 +39,15 @@ pub trait Store: Send + Sync + 'static {
     /// The value stored under `key`, if any.
     fn get(&self, key: &str) -> Result<Option<Value>, StoreError>;
 
+    /// Like [`get`](Store::get), but lends the stored bytes to `f` instead of copying them
+    /// out: a caller that converts them at once (the JS ops) saves an allocation and a copy.
+    /// `f` runs while the backend holds a read lock or transaction, so it must be short.
+    fn get_with(&self, key: &str, f: &mut dyn FnMut(Option<&[u8]>)) -> Result<(), StoreError> {
+        let value = self.get(key)?;
+        f(value.as_deref());
+        Ok(())
+    }
+
     /// Whether `key` holds a value.
     fn exists(&self, key: &str) -> Result<bool, StoreError>;
 

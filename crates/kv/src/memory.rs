@@ -31,6 +31,12 @@ impl Store for MemoryStore {
         Ok(self.map.read().get(key).cloned())
     }
 
+    fn get_with(&self, key: &str, f: &mut dyn FnMut(Option<&[u8]>)) -> Result<(), StoreError> {
+        validate_key(key)?;
+        f(self.map.read().get(key).map(Vec::as_slice));
+        Ok(())
+    }
+
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
         validate_key(key)?;
         Ok(self.map.read().contains_key(key))

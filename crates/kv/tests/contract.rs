@@ -55,6 +55,7 @@ macro_rules! both_backends {
 both_backends!(
     reports_backend_name,
     round_trips_binary_values,
+    get_with_lends_what_get_returns,
     overwrites,
     deletes,
     deleting_missing_key_is_ok,
@@ -104,6 +105,24 @@ mod cases {
             assert_eq!(store.get(key).expect("get").as_ref(), Some(value), "{key}");
         }
         assert_eq!(store.get("missing").expect("get"), None);
+    }
+
+    pub fn get_with_lends_what_get_returns(store: &dyn Store) {
+        set(store, "k", b"value\0bytes");
+        let lent = |key: &str| {
+            let mut seen = None;
+            store
+                .get_with(key, &mut |bytes| seen = Some(bytes.map(<[u8]>::to_vec)))
+                .map(|()| seen.expect("get_with calls f exactly when it succeeds"))
+        };
+        assert_eq!(lent("k").expect("get_with"), store.get("k").expect("get"));
+        assert_eq!(lent("missing").expect("get_with"), None);
+        assert!(matches!(lent(""), Err(StoreError::KeyRequired)));
+        let long = "k".repeat(512);
+        assert!(matches!(
+            lent(&long),
+            Err(StoreError::KeyTooLarge { len: 512 })
+        ));
     }
 
     pub fn overwrites(store: &dyn Store) {

@@ -184,6 +184,15 @@ impl Store for DiskStore {
             .read(|txn| Ok(db.get(txn, key.as_bytes())?.map(<[u8]>::to_vec)))
     }
 
+    fn get_with(&self, key: &str, f: &mut dyn FnMut(Option<&[u8]>)) -> Result<(), StoreError> {
+        validate_key(key)?;
+        let db = self.shared.db;
+        self.shared.read(|txn| {
+            f(db.get(txn, key.as_bytes())?);
+            Ok(())
+        })
+    }
+
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
         validate_key(key)?;
         let db = self.shared.db;
