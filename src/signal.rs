@@ -3,6 +3,7 @@
 
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
@@ -12,6 +13,8 @@ pub struct StopSignal {
     lock: Mutex<()>,
     cv: Condvar,
     notify: Notify,
+    /// Signals that fire together with this one (see [`StopSignal::link`]).
+    children: Mutex<Vec<Arc<StopSignal>>>,
 }
 
 impl std::fmt::Debug for StopSignal {
@@ -32,9 +35,27 @@ impl StopSignal {
             return;
         }
         // Taking the lock orders this with a sleeper that checked the flag and is about to wait.
-        let _guard = self.lock.lock();
-        self.cv.notify_all();
-        self.notify.notify_waiters();
+        {
+            let _guard = self.lock.lock();
+            self.cv.notify_all();
+            self.notify.notify_waiters();
+        }
+        for child in std::mem::take(&mut *self.children.lock()) {
+            child.trigger();
+        }
+    }
+
+    /// Makes `child` fire when this signal fires (at once if it already has). A VU that
+    /// can be stopped on its own (ramp-down) listens to a child of its scenario's signal.
+    pub fn link(&self, child: Arc<StopSignal>) {
+        let mut children = self.children.lock();
+        // Checked under the lock: `trigger` sets the flag before it takes the children.
+        if self.is_set() {
+            drop(children);
+            child.trigger();
+        } else {
+            children.push(child);
+        }
     }
 
     pub fn is_set(&self) -> bool {
@@ -64,5 +85,26 @@ impl StopSignal {
             }
             notified.await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_linked_child_fires_with_its_parent_and_not_the_other_way() {
+        let parent = StopSignal::new();
+        let (early, late) = (Arc::new(StopSignal::new()), Arc::new(StopSignal::new()));
+        parent.link(early.clone());
+        early.trigger();
+        assert!(!parent.is_set());
+        let sibling = Arc::new(StopSignal::new());
+        parent.link(sibling.clone());
+        parent.trigger();
+        assert!(sibling.is_set());
+        // Linking to a parent that already fired fires the child at once.
+        parent.link(late.clone());
+        assert!(late.is_set());
     }
 }

@@ -303,6 +303,37 @@ fn graceful_stop_zero_interrupts_running_iterations() {
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
 
+/// (completed, interrupted) iterations of ramp_down.js with `gracefulRampDown` = `grace`,
+/// and the VU id of every iteration start.
+fn ramp_down(grace: &str) -> (u64, u64, Vec<String>) {
+    let (out, summary, lines) = run_ok("ramp_down.js", &["-e", &format!("GRACE={grace}")]);
+    assert_eq!(num(&summary, "failed_iterations"), 0, "{}", describe(&out));
+    let mut starts: Vec<String> = lines
+        .iter()
+        .map(|l| l.split_whitespace().nth(1).expect("vu=N").to_owned())
+        .collect();
+    starts.sort();
+    (
+        num(&summary, "iterations"),
+        num(&summary, "interrupted_iterations"),
+        starts,
+    )
+}
+
+#[test]
+fn ramping_vus_interrupts_a_ramped_down_vu_after_graceful_ramp_down() {
+    // Two 2.5 s iterations start at 0 s. The target drops to one VU at 1 s: with 500 ms of
+    // grace the second VU is interrupted at 1.5 s; it starts again when the target is back
+    // to two at 2.5 s, and both VUs' second iterations are cut at the 4 s end.
+    let (completed, interrupted, starts) = ramp_down("500ms");
+    assert_eq!((completed, interrupted), (1, 3), "starts: {starts:?}");
+    assert_eq!(starts, ["vu=1", "vu=1", "vu=2", "vu=2"]);
+    // With 5 s of grace the ramped-down VU finishes its first iteration instead.
+    let (completed, interrupted, starts) = ramp_down("5s");
+    assert_eq!((completed, interrupted), (2, 2), "starts: {starts:?}");
+    assert_eq!(starts, ["vu=1", "vu=1", "vu=2", "vu=2"]);
+}
+
 /// Writes a script whose only scenario is `scenario` (a JS object literal) and runs it.
 fn run_bad(scenario: &str) -> Output {
     let dir = tempdir();

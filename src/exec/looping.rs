@@ -1,9 +1,10 @@
 //! Executors whose VUs loop over iterations: shared-iterations, per-vu-iterations,
 //! constant-vus and ramping-vus.
 
-use super::rate::target_at;
+use super::rate::{max_between, target_at};
 use super::ScenarioRun;
 use crate::options::ExecutorConfig;
+use crate::signal::StopSignal;
 use crate::vu::pool::VuHandle;
 use crate::vu::Outcome;
 use parking_lot::{Condvar, Mutex};
@@ -12,26 +13,51 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How many of a ramping-vus scenario's VUs may run iterations right now.
-struct ActiveTarget {
+/// The VU plan of a ramping-vus scenario. VU number `i` (0-based) may start iterations
+/// while `i < target`. One that is mid-iteration when the target falls below it gets
+/// `gracefulRampDown` to finish: it is interrupted once `i` is at or above every target of
+/// that window (`keep`). Each VU listens to its own signal, a child of the scenario's, so
+/// it can be interrupted alone.
+struct Ramp {
     target: Mutex<u64>,
     cv: Condvar,
+    signals: Vec<Mutex<Arc<StopSignal>>>,
 }
 
-impl ActiveTarget {
-    fn set(&self, n: u64) {
-        let mut t = self.target.lock();
-        if *t != n {
-            *t = n;
-            self.cv.notify_all();
+impl Ramp {
+    fn new(start_vus: u64, vus: usize, scenario_interrupt: &StopSignal) -> Self {
+        Self {
+            target: Mutex::new(start_vus),
+            cv: Condvar::new(),
+            signals: (0..vus)
+                .map(|_| Mutex::new(child_signal(scenario_interrupt)))
+                .collect(),
         }
     }
 
-    /// Waits until VU number `index` (0-based) is within the target; `false` when the
-    /// scenario stops first.
-    fn wait_turn(&self, index: u64, stop: &crate::signal::StopSignal) -> bool {
+    /// Moves the plan: `target` VUs may start iterations, and VUs at index `keep` or
+    /// above are interrupted if still running one.
+    fn set(&self, target: u64, keep: u64) {
+        {
+            let mut t = self.target.lock();
+            if *t != target {
+                *t = target;
+                self.cv.notify_all();
+            }
+        }
+        for signal in self.signals.iter().skip(keep as usize) {
+            signal.lock().trigger();
+        }
+    }
+
+    fn has_turn(&self, index: usize) -> bool {
+        *self.target.lock() > index as u64
+    }
+
+    /// Waits until VU `index` is within the target; `false` when the scenario stops first.
+    fn wait_turn(&self, index: usize, stop: &StopSignal) -> bool {
         let mut t = self.target.lock();
-        while *t <= index {
+        while *t <= index as u64 {
             if stop.is_set() {
                 return false;
             }
@@ -39,6 +65,22 @@ impl ActiveTarget {
         }
         !stop.is_set()
     }
+
+    /// The signal VU `index` should listen to for its next iteration: a fresh one when the
+    /// last was fired by a ramp-down.
+    fn signal(&self, index: usize, scenario_interrupt: &StopSignal) -> Arc<StopSignal> {
+        let mut current = self.signals[index].lock();
+        if current.is_set() {
+            *current = child_signal(scenario_interrupt);
+        }
+        current.clone()
+    }
+}
+
+fn child_signal(parent: &StopSignal) -> Arc<StopSignal> {
+    let child = Arc::new(StopSignal::new());
+    parent.link(child.clone());
+    child
 }
 
 pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
@@ -63,10 +105,11 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
     };
     let shared = matches!(executor, ExecutorConfig::SharedIterations { .. });
     let ramp = match executor {
-        ExecutorConfig::RampingVus { start_vus, .. } => Some(Arc::new(ActiveTarget {
-            target: Mutex::new(*start_vus),
-            cv: Condvar::new(),
-        })),
+        ExecutorConfig::RampingVus { start_vus, .. } => Some(Arc::new(Ramp::new(
+            *start_vus,
+            vus.len(),
+            &run.state.interrupt,
+        ))),
         _ => None,
     };
 
@@ -87,9 +130,15 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
                     break;
                 }
                 if let Some(ramp) = &ramp {
-                    if !ramp.wait_turn(index as u64, &stop) {
+                    // A VU ramped down is not active while it waits for its turn.
+                    if active && !ramp.has_turn(index) {
+                        test.vus_active.fetch_sub(1, Ordering::Relaxed);
+                        active = false;
+                    }
+                    if !ramp.wait_turn(index, &stop) {
                         break;
                     }
+                    vu.set_interrupt(ramp.signal(index, &state.interrupt));
                 }
                 if shared {
                     // Claim one of the shared iterations; none left means this VU is done.
@@ -108,8 +157,11 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
                     active = true;
                 }
                 count += 1;
-                if matches!(vu.run_iteration(), Outcome::Interrupted | Outcome::Aborted) {
-                    break;
+                match vu.run_iteration() {
+                    Outcome::Aborted => break,
+                    // A VU interrupted by a ramp-down waits for its turn to come back.
+                    Outcome::Interrupted if ramp.is_none() || state.interrupt.is_set() => break,
+                    _ => {}
                 }
             }
             if active {
@@ -122,8 +174,10 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
 
     let stages = match executor {
         ExecutorConfig::RampingVus {
-            start_vus, stages, ..
-        } => Some((*start_vus, stages.clone())),
+            start_vus,
+            stages,
+            graceful_ramp_down,
+        } => Some((*start_vus, stages.clone(), *graceful_ramp_down)),
         _ => None,
     };
     let workers = vus.len();
@@ -131,8 +185,11 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
         &done_rx,
         until,
         |elapsed| {
-            if let (Some(ramp), Some((start, stages))) = (&ramp, &stages) {
-                ramp.set(target_at(*start, stages, elapsed).round() as u64);
+            if let (Some(ramp), Some((start, stages, grace))) = (&ramp, &stages) {
+                let target = target_at(*start, stages, elapsed).round() as u64;
+                let window = elapsed.saturating_sub(*grace);
+                let keep = max_between(*start, stages, window, elapsed).round() as u64;
+                ramp.set(target, keep);
             }
             workers
         },

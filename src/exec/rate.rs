@@ -19,6 +19,20 @@ pub fn target_at(start: u64, stages: &[Stage], t: Duration) -> f64 {
     from
 }
 
+/// The highest value the ramp takes between `from` and `to`. The ramp is piecewise linear,
+/// so the maximum is at one of the two ends or at a stage boundary between them.
+pub fn max_between(start: u64, stages: &[Stage], from: Duration, to: Duration) -> f64 {
+    let mut max = target_at(start, stages, from).max(target_at(start, stages, to));
+    let mut boundary = Duration::ZERO;
+    for stage in stages {
+        boundary += stage.duration;
+        if boundary > from && boundary < to {
+            max = max.max(stage.target as f64);
+        }
+    }
+    max
+}
+
 /// Area under the ramp from 0 to `t` (in target-units × seconds): how many
 /// iterations a rate ramp (per second) has asked for by time `t`.
 pub fn integral(start: u64, stages: &[Stage], t: Duration) -> f64 {
@@ -56,6 +70,16 @@ mod tests {
         assert_eq!(target_at(0, &stages, Duration::from_secs(5)), 5.0);
         assert_eq!(target_at(0, &stages, Duration::from_secs(15)), 5.0);
         assert_eq!(target_at(0, &stages, Duration::from_secs(30)), 0.0);
+    }
+
+    #[test]
+    fn max_between_sees_peaks_inside_the_window() {
+        let stages = [st(10, 10), st(10, 0)];
+        let s = Duration::from_secs;
+        // The peak at 10 s lies between 5 s and 15 s, where the ends are only 5.
+        assert_eq!(max_between(0, &stages, s(5), s(15)), 10.0);
+        assert_eq!(max_between(0, &stages, s(12), s(16)), 8.0);
+        assert_eq!(max_between(0, &stages, s(0), s(0)), 0.0);
     }
 
     #[test]

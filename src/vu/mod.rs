@@ -8,6 +8,7 @@ use crate::runtime::loader::{main_module_code, Rk6ModuleLoader, SourceCache, MAI
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::{ScenarioState, Stage, TestState, VuState};
 use crate::runtime::{self};
+use crate::signal::StopSignal;
 use crate::stats::Stats;
 use deno_core::error::{CoreError, CoreErrorKind};
 use deno_core::{v8, JsRuntime, ModuleSpecifier, PollEventLoopOptions, RuntimeOptions};
@@ -177,6 +178,12 @@ impl Vu {
             s.interrupt = scenario.interrupt.clone();
             s.scenario = Some(scenario.clone());
         });
+    }
+
+    /// Makes `signal` (a child of the scenario's interrupt) what interrupts this VU's
+    /// iterations, so it can be stopped without stopping the scenario's other VUs.
+    pub fn set_interrupt(&mut self, signal: Arc<StopSignal>) {
+        self.with_state(|s| s.interrupt = signal);
     }
 
     /// Runs one iteration of the current scenario and records its outcome.
