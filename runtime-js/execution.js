@@ -1,6 +1,7 @@
 // k6/execution: live information about the running test, read from the runner on
 // every access so values are never stale.
-const { op_rk6_abort, op_rk6_exec_state, op_rk6_options } = Deno.core.ops;
+const { op_rk6_abort, op_rk6_exec_state, op_rk6_options, op_rk6_vu_tag_set, op_rk6_vu_tags } = Deno.core.ops;
+import { tagValue } from "rk6:tags.js";
 
 export class TestAbortedError extends Error {
   constructor(message) {
@@ -9,8 +10,8 @@ export class TestAbortedError extends Error {
   }
 }
 
-function getters(section, names) {
-  const obj = {};
+function getters(section, names, values = {}) {
+  const obj = { ...values };
   for (const name of names) {
     Object.defineProperty(obj, name, {
       enumerable: true,
@@ -20,7 +21,32 @@ function getters(section, names) {
   return Object.freeze(obj);
 }
 
-const vu = getters("vu", ["idInInstance", "idInTest", "iterationInInstance", "iterationInScenario"]);
+// exec.vu.tags: the VU's tags (its scenario's, plus any set here), added to every sample
+// it emits from then on. Reads go to the runner each time, so a new scenario shows its own.
+const tags = new Proxy({}, {
+  get: (_, name) => (typeof name === "string" ? JSON.parse(op_rk6_vu_tags())[name] : undefined),
+  has: (_, name) => typeof name === "string" && name in JSON.parse(op_rk6_vu_tags()),
+  set: (_, name, value) => {
+    if (typeof name !== "string") throw new TypeError("tag names must be strings");
+    op_rk6_vu_tag_set(name, tagValue(value, `exec.vu.tags[${JSON.stringify(name)}]`));
+    return true;
+  },
+  deleteProperty: (_, name) => {
+    if (typeof name === "string") op_rk6_vu_tag_set(name, null);
+    return true;
+  },
+  ownKeys: () => Object.keys(JSON.parse(op_rk6_vu_tags())),
+  getOwnPropertyDescriptor: (_, name) => {
+    const all = JSON.parse(op_rk6_vu_tags());
+    if (typeof name !== "string" || !(name in all)) return undefined;
+    return { value: all[name], writable: true, enumerable: true, configurable: true };
+  },
+});
+
+const vu = getters("vu", ["idInInstance", "idInTest", "iterationInInstance", "iterationInScenario"], {
+  tags,
+  metrics: Object.freeze({ tags }),
+});
 const scenario = getters("scenario", [
   "name",
   "executor",

@@ -1,5 +1,6 @@
 // The `k6` module: sleep, check, group, fail.
 const { op_rk6_check, op_rk6_sleep } = Deno.core.ops;
+import { tagsJson } from "rk6:tags.js";
 
 // Thrown by sleep() when the test or scenario stops mid-iteration. The name must match
 // INTERRUPTED_ERROR in src/runtime/ops.rs; registering the class is what lets the op's
@@ -23,14 +24,14 @@ export function sleep(seconds) {
 }
 
 export function check(value, sets, tags) {
-  void tags; // accepted for k6 compatibility; per-tag results are not kept yet
   if (sets === null || typeof sets !== "object") {
     throw new TypeError("check() takes an object of named conditions, e.g. { 'is 200': (r) => r === 200 }");
   }
+  const json = tagsJson(tags, "check()");
   let all = true;
   for (const [name, condition] of Object.entries(sets)) {
     const passed = typeof condition === "function" ? !!condition(value) : !!condition;
-    op_rk6_check(groupPath, name, passed);
+    op_rk6_check(groupPath, name, passed, json);
     if (!passed) all = false;
   }
   return all;

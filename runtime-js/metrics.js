@@ -1,6 +1,7 @@
 // k6/metrics: custom Counter, Gauge, Rate and Trend metrics, aggregated across all
-// VUs and shown in the end-of-test summary.
-const { op_rk6_metric_add } = Deno.core.ops;
+// VUs and shown in the end-of-test summary. As in k6 they are created in the init context.
+const { op_rk6_metric_add, op_rk6_metric_define } = Deno.core.ops;
+import { tagsJson } from "rk6:tags.js";
 
 // Kind numbers are shared with src/stats.rs (MetricKind).
 const KINDS = { Counter: 0, Gauge: 1, Rate: 2, Trend: 3 };
@@ -12,17 +13,18 @@ class Metric {
     if (typeof name !== "string" || !NAME.test(name)) {
       throw new TypeError(`invalid metric name ${JSON.stringify(String(name))}: use 1-128 letters, digits or _`);
     }
+    op_rk6_metric_define(name, kind);
     this.name = name;
     this.#kind = kind;
   }
 
+  // `tags` are added to the VU's tags for this sample; thresholds can select on them.
   add(value, tags) {
-    void tags; // accepted for k6 compatibility; samples are not split by tag yet
-    const v = typeof value === "boolean" ? Number(value) : Number(value);
+    const v = Number(value);
     if (Number.isNaN(v)) {
       throw new TypeError(`${this.name}.add() needs a number, got ${String(value)}`);
     }
-    op_rk6_metric_add(this.name, this.#kind, v);
+    op_rk6_metric_add(this.name, this.#kind, v, tagsJson(tags, `${this.name}.add()`));
     return true;
   }
 }

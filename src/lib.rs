@@ -26,6 +26,7 @@ pub mod runtime;
 pub mod signal;
 pub mod stats;
 pub mod summary;
+pub mod thresholds;
 pub mod vu;
 
 pub use deno_core;

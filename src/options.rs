@@ -254,25 +254,29 @@ impl Fields<'_> {
         }
     }
     fn strings(&self, field: &str) -> Result<BTreeMap<String, String>, RunError> {
-        match self.obj.get(field) {
-            None | Some(Value::Null) => Ok(BTreeMap::new()),
-            Some(Value::Object(m)) => m
-                .iter()
-                .map(|(k, v)| match v {
-                    Value::String(s) => Ok((k.clone(), s.clone())),
-                    Value::Number(_) | Value::Bool(_) => Ok((k.clone(), v.to_string())),
-                    _ => Err(invalid(
-                        &self.what(&format!("{field}.{k}")),
-                        "must be a string",
-                    )),
-                })
-                .collect(),
-            Some(_) => Err(invalid(
-                &self.what(field),
-                "must be an object of string values",
-            )),
-        }
+        string_map(self.obj.get(field), &self.what(field))
     }
+}
+
+/// An object of string values (numbers and booleans are written out), as `env` and `tags` take.
+fn string_map(value: Option<&Value>, what: &str) -> Result<BTreeMap<String, String>, RunError> {
+    match value {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                Value::Number(_) | Value::Bool(_) => Ok((k.clone(), v.to_string())),
+                _ => Err(invalid(&format!("{what}.{k}"), "must be a string")),
+            })
+            .collect(),
+        Some(_) => Err(invalid(what, "must be an object of string values")),
+    }
+}
+
+/// The test-wide `options.tags`, added to every sample of the run.
+pub fn test_tags(script: &Value) -> Result<BTreeMap<String, String>, RunError> {
+    string_map(script.get("tags"), "tags")
 }
 
 fn parse_scenario(name: &str, value: &Value) -> Result<Scenario, RunError> {

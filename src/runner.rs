@@ -6,14 +6,19 @@ use crate::options::{self, Overrides, Scenario};
 use crate::runtime::state::TestState;
 use crate::signal::StopSignal;
 use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
+use crate::thresholds::{self, RuleResult};
 use crate::vu::pool::{spawn_vus, VuPool};
 use crate::vu::VuSpec;
 use deno_core::ModuleSpecifier;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// How often `abortOnFail` thresholds are checked while the test runs.
+const ABORT_CHECK_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Builds and runs a test; the library face of `rk6 run`.
 #[derive(Debug, Clone, Default)]
@@ -41,8 +46,10 @@ pub struct RunResult {
     /// Time from the first iteration's start to the last scenario's end (setup and teardown excluded).
     #[serde(serialize_with = "as_secs")]
     pub run_time: Duration,
-    /// The reason given to `exec.test.abort()`, if the script aborted the test.
+    /// The reason given to `exec.test.abort()`, or the threshold that aborted the test.
     pub aborted: Option<String>,
+    /// Every threshold rule and whether it passed.
+    pub thresholds: Vec<RuleResult>,
     pub exit_code: i32,
 }
 
@@ -135,6 +142,12 @@ impl Runner {
         }
         let _ = test.exec_names.set(exec_names);
         let _ = test.options_json.set(options_json);
+        let _ = test.tags.set(options::test_tags(&script_options)?);
+        // VU 0 has run the init code, so every custom metric the script declares is known.
+        let kinds = thresholds::known_metrics(&test.metric_kinds.lock());
+        let thresholds = thresholds::parse(&script_options, &kinds)?;
+        test.stats
+            .watch(thresholds::selections(&thresholds, &kinds));
 
         let vus_max = options::vus_needed(&scenarios);
         let vus = spawn_vus(1..=vus_max as u32, &spec)?;
@@ -159,10 +172,31 @@ impl Runner {
                 test.stop_externally();
             })
         });
+        let threshold_watcher = thresholds
+            .iter()
+            .any(|t| t.rules.iter().any(|r| r.abort_on_fail))
+            .then(|| {
+                let (test, finished, thresholds) =
+                    (test.clone(), finished.clone(), thresholds.clone());
+                std::thread::spawn(move || {
+                    while !finished.sleep(ABORT_CHECK_INTERVAL) {
+                        if test.hard_stop.is_set() {
+                            return;
+                        }
+                        if let Some(why) =
+                            thresholds::abort_reason(&thresholds, &test.stats, started.elapsed())
+                        {
+                            test.abort_reason.lock().get_or_insert(why);
+                            test.abort_on_thresholds();
+                            return;
+                        }
+                    }
+                })
+            });
         exec::run_all(&scenarios, &pool, &test);
         let run_time = started.elapsed();
         finished.trigger();
-        if let Some(w) = watcher {
+        for w in [watcher, threshold_watcher].into_iter().flatten() {
             let _ = w.join();
         }
 
@@ -172,7 +206,8 @@ impl Runner {
         drop(pool.into_inner());
         drop(lifecycle_vu);
 
-        Ok(result(&test, &scenarios, vus_max, run_time))
+        let verdicts = thresholds::evaluate(&thresholds, &test.stats, run_time);
+        Ok(result(&test, &scenarios, vus_max, run_time, verdicts))
     }
 }
 
@@ -214,7 +249,13 @@ fn check_exec_functions(scenarios: &[Scenario], functions: &[String]) -> Result<
     Ok(())
 }
 
-fn result(test: &TestState, scenarios: &[Scenario], vus_max: u64, run_time: Duration) -> RunResult {
+fn result(
+    test: &TestState,
+    scenarios: &[Scenario],
+    vus_max: u64,
+    run_time: Duration,
+    thresholds: Vec<RuleResult>,
+) -> RunResult {
     let stats = &test.stats;
     let iterations = Stats::get(&stats.iterations);
     let secs = run_time.as_secs_f64();
@@ -255,16 +296,18 @@ fn result(test: &TestState, scenarios: &[Scenario], vus_max: u64, run_time: Dura
         vus_max,
         scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
         run_time,
-        exit_code: if aborted.is_some() {
+        exit_code: if test.thresholds_aborted.load(Ordering::SeqCst) {
+            exit_code::THRESHOLDS_FAILED
+        } else if aborted.is_some() {
             exit_code::SCRIPT_ABORTED
-        } else if test
-            .stopped_externally
-            .load(std::sync::atomic::Ordering::SeqCst)
-        {
+        } else if test.stopped_externally.load(Ordering::SeqCst) {
             exit_code::EXTERNAL_ABORT
+        } else if thresholds.iter().any(|t| !t.passed) {
+            exit_code::THRESHOLDS_FAILED
         } else {
             exit_code::OK
         },
         aborted,
+        thresholds,
     }
 }

@@ -1,10 +1,12 @@
 //! Counters and check results shared by every VU of a run.
 
+use crate::thresholds::Selector;
 use hdrhistogram::Histogram;
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Pass/fail tally of one named check inside one group path.
@@ -27,6 +29,13 @@ pub struct Stats {
     metrics: Mutex<BTreeMap<String, Metric>>,
     /// Iteration durations in microseconds.
     iteration_durations: Mutex<Option<Histogram<u64>>>,
+    /// The selections thresholds look at, each with the samples it matched.
+    sinks: OnceLock<Vec<Sink>>,
+}
+
+struct Sink {
+    selector: Selector,
+    metric: Mutex<Metric>,
 }
 
 /// Custom metric kinds, numbered as in runtime-js/metrics.js.
@@ -40,7 +49,7 @@ pub enum MetricKind {
 }
 
 impl MetricKind {
-    fn from_code(code: u32) -> Self {
+    pub fn from_code(code: u32) -> Self {
         match code {
             0 => Self::Counter,
             1 => Self::Gauge,
@@ -82,6 +91,41 @@ fn new_histogram() -> Histogram<u64> {
 }
 
 impl Metric {
+    pub fn new(kind: MetricKind) -> Self {
+        Self {
+            kind,
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            last: 0.0,
+            nonzero: 0,
+            histogram: (kind == MetricKind::Trend).then(new_histogram),
+        }
+    }
+
+    pub fn add(&mut self, value: f64) {
+        self.count += 1;
+        self.sum += value;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+        self.last = value;
+        if value != 0.0 {
+            self.nonzero += 1;
+        }
+        if let Some(h) = &mut self.histogram {
+            let _ = h.record((value.max(0.0) * 1000.0).round() as u64);
+        }
+    }
+
+    /// The `p`th percentile (0–100) of a Trend's samples; 0 for other kinds.
+    pub fn percentile(&self, p: f64) -> f64 {
+        match &self.histogram {
+            Some(h) if self.count > 0 => h.value_at_quantile(p / 100.0) as f64 / 1000.0,
+            _ => 0.0,
+        }
+    }
+
     /// Percentiles of a Trend (values rounded to 3 decimals), `None` for other kinds.
     pub fn trend(&self) -> Option<TrendSummary> {
         let h = self.histogram.as_ref()?;
@@ -129,27 +173,46 @@ impl Stats {
     pub fn record_metric(&self, name: &str, kind: u32, value: f64) {
         let mut metrics = self.metrics.lock();
         let kind = MetricKind::from_code(kind);
-        let m = metrics.entry(name.to_owned()).or_insert_with(|| Metric {
-            kind,
-            count: 0,
-            sum: 0.0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-            last: 0.0,
-            nonzero: 0,
-            histogram: (kind == MetricKind::Trend).then(new_histogram),
-        });
-        m.count += 1;
-        m.sum += value;
-        m.min = m.min.min(value);
-        m.max = m.max.max(value);
-        m.last = value;
-        if value != 0.0 {
-            m.nonzero += 1;
+        metrics
+            .entry(name.to_owned())
+            .or_insert_with(|| Metric::new(kind))
+            .add(value);
+    }
+
+    /// Starts collecting samples for these selections (once, before the test starts).
+    pub fn watch(&self, selections: impl IntoIterator<Item = (Selector, MetricKind)>) {
+        let sinks = selections
+            .into_iter()
+            .map(|(selector, kind)| Sink {
+                selector,
+                metric: Mutex::new(Metric::new(kind)),
+            })
+            .collect();
+        let _ = self.sinks.set(sinks);
+    }
+
+    /// Whether any selection is watched; callers skip gathering tags when none is.
+    pub fn watching(&self) -> bool {
+        self.sinks.get().is_some_and(|s| !s.is_empty())
+    }
+
+    /// Offers one sample of `metric`, tagged as `tags` says, to the watched selections.
+    pub fn sample(&self, metric: &str, value: f64, tags: &dyn Fn(&str) -> Option<String>) {
+        for sink in self.sinks.get().into_iter().flatten() {
+            if sink.selector.matches(metric, tags) {
+                sink.metric.lock().add(value);
+            }
         }
-        if let Some(h) = &mut m.histogram {
-            let _ = h.record((value.max(0.0) * 1000.0).round() as u64);
-        }
+    }
+
+    /// Every watched selection with what it collected so far.
+    pub fn watched(&self) -> Vec<(Selector, Metric)> {
+        self.sinks
+            .get()
+            .into_iter()
+            .flatten()
+            .map(|s| (s.selector.clone(), s.metric.lock().clone()))
+            .collect()
     }
 
     pub fn metrics(&self) -> BTreeMap<String, Metric> {

@@ -16,6 +16,15 @@ fn trend(t: &TrendSummary, unit: &str) -> String {
     )
 }
 
+/// A number as people read it: whole numbers without decimals, others to 3 places.
+fn round3(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{:.3}", v).trim_end_matches('0').to_owned()
+    }
+}
+
 /// Renders the plain-text summary.
 pub fn render(r: &RunResult) -> String {
     let mut out = String::new();
@@ -103,6 +112,19 @@ pub fn render(r: &RunResult) -> String {
         "run_time",
         &format!("{:.2}s", r.run_time.as_secs_f64()),
     );
+    if !r.thresholds.is_empty() {
+        let _ = writeln!(out, "\n     thresholds:");
+        for t in &r.thresholds {
+            let mark = if t.passed { "✓" } else { "✗" };
+            let _ = writeln!(
+                out,
+                "     {mark} {}: {} (observed {})",
+                t.metric,
+                t.threshold,
+                round3(t.value)
+            );
+        }
+    }
     if let Some(reason) = &r.aborted {
         let _ = writeln!(out, "\n     test aborted: {reason}");
     }

@@ -139,6 +139,11 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
             } else {
                 drop(q);
                 Stats::bump(&test.stats.dropped_iterations);
+                if test.stats.watching() {
+                    let tags = &run.state.tags;
+                    test.stats
+                        .sample("dropped_iterations", 1.0, &|k| tags.get(k).cloned());
+                }
             }
         }
         activated

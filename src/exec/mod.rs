@@ -50,8 +50,12 @@ fn run_scenario(
         } => Progress::Iterations(vus * iterations),
         other => Progress::Time(other.max_duration()),
     };
+    let mut tags = test.test_tags();
+    tags.insert("scenario".to_owned(), scenario.name.clone());
+    tags.extend(scenario.tags.clone());
     let state = Arc::new(ScenarioState {
         name: scenario.name.clone(),
+        tags,
         executor: scenario.executor.name(),
         started: Instant::now(),
         env,

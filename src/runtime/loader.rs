@@ -41,6 +41,7 @@ const INTERNAL_MODULES: &[(&str, &str)] = internal!(
     "kv.js",
     "execution.js",
     "metrics.js",
+    "tags.js",
 );
 
 /// Source of the synthetic main module for the script at `script_url`: globals first,

@@ -2,6 +2,7 @@
 //! script-controlled input gets it as plain strings/numbers validated in JS first.
 
 use super::state::{Harness, VuState};
+use crate::stats::MetricKind;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use serde::Serialize;
@@ -114,8 +115,27 @@ pub fn op_rk6_check(
     #[string] group: &str,
     #[string] name: &str,
     passed: bool,
-) {
-    vu(state).test.stats.record_check(group, name, passed);
+    #[string] tags_json: &str,
+) -> Result<(), JsErrorBox> {
+    let vu = vu(state);
+    let stats = &vu.test.stats;
+    stats.record_check(group, name, passed);
+    if stats.watching() {
+        // k6 tags check samples with the check's name and its group path ("::a::b").
+        let group_tag = if group.is_empty() {
+            String::new()
+        } else {
+            format!("::{group}")
+        };
+        let extra = parse_tags(tags_json)?;
+        let lookup = |k: &str| match k {
+            "check" => Some(name.to_owned()),
+            "group" => Some(group_tag.clone()),
+            _ => tag_of(&extra, vu, k),
+        };
+        stats.sample("checks", if passed { 1.0 } else { 0.0 }, &lookup);
+    }
+    Ok(())
 }
 
 #[op2]
@@ -271,9 +291,84 @@ fn unix_ms(at: std::time::Instant) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Records one sample of a custom metric (k6/metrics). Kinds are numbered as in
-/// runtime-js/metrics.js.
+/// Declares a custom metric (k6/metrics constructors). As in k6, metrics are declared in
+/// the init context, and a name keeps the kind it was first declared with.
 #[op2(fast)]
-pub fn op_rk6_metric_add(state: &mut OpState, #[string] name: &str, #[smi] kind: u32, value: f64) {
-    vu(state).test.stats.record_metric(name, kind, value);
+pub fn op_rk6_metric_define(
+    state: &mut OpState,
+    #[string] name: &str,
+    #[smi] kind: u32,
+) -> Result<(), JsErrorBox> {
+    let vu = vu(state);
+    if !vu.in_init {
+        return Err(JsErrorBox::generic(format!(
+            "metric {name:?} must be created in the init context (the top level of the script), \
+             not inside setup(), teardown() or an iteration"
+        )));
+    }
+    let kind = MetricKind::from_code(kind);
+    let mut kinds = vu.test.metric_kinds.lock();
+    match kinds.get(name) {
+        Some(existing) if *existing != kind => Err(JsErrorBox::generic(format!(
+            "metric {name:?} is already a {existing:?}; give the new {kind:?} another name"
+        ))),
+        _ => {
+            kinds.insert(name.to_owned(), kind);
+            Ok(())
+        }
+    }
+}
+
+/// Records one sample of a custom metric (k6/metrics), with the tags given to `add()` as
+/// JSON (`""` for none). Kinds are numbered as in runtime-js/metrics.js.
+#[op2(fast)]
+pub fn op_rk6_metric_add(
+    state: &mut OpState,
+    #[string] name: &str,
+    #[smi] kind: u32,
+    value: f64,
+    #[string] tags_json: &str,
+) -> Result<(), JsErrorBox> {
+    let vu = vu(state);
+    let stats = &vu.test.stats;
+    stats.record_metric(name, kind, value);
+    if stats.watching() {
+        let extra = parse_tags(tags_json)?;
+        stats.sample(name, value, &|k| tag_of(&extra, vu, k));
+    }
+    Ok(())
+}
+
+/// The tags of this VU's next samples (`exec.vu.tags`), as JSON.
+#[op2]
+#[string]
+pub fn op_rk6_vu_tags(state: &mut OpState) -> String {
+    serde_json::to_string(&vu(state).tags).expect("string map serializes")
+}
+
+/// Sets (or with `None`, removes) one of this VU's tags.
+#[op2]
+pub fn op_rk6_vu_tag_set(
+    state: &mut OpState,
+    #[string] name: String,
+    #[string] value: Option<String>,
+) {
+    let tags = &mut vu_mut(state).tags;
+    match value {
+        Some(v) => tags.insert(name, v),
+        None => tags.remove(&name),
+    };
+}
+
+/// Tags passed to one call (`add(v, tags)`, `check(.., tags)`), already validated in JS.
+fn parse_tags(json: &str) -> Result<BTreeMap<String, String>, JsErrorBox> {
+    if json.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    serde_json::from_str(json).map_err(|e| JsErrorBox::type_error(format!("bad tags: {e}")))
+}
+
+/// A sample's tag: the call's own tags win over the VU's.
+fn tag_of(extra: &BTreeMap<String, String>, vu: &VuState, name: &str) -> Option<String> {
+    extra.get(name).or_else(|| vu.tags.get(name)).cloned()
 }

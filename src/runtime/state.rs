@@ -2,7 +2,7 @@
 //! every VU thread) and one `VuState` per JS runtime (kept in its `OpState`).
 
 use crate::signal::StopSignal;
-use crate::stats::Stats;
+use crate::stats::{MetricKind, Stats};
 use deno_core::v8;
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
@@ -33,6 +33,12 @@ pub struct TestState {
     pub stopped_externally: std::sync::atomic::AtomicBool,
     pub vus_active: AtomicU64,
     pub vus_initialized: AtomicU64,
+    /// `options.tags`: on every sample of the run.
+    pub tags: OnceLock<BTreeMap<String, String>>,
+    /// Custom metrics the script declared, by name (a name keeps its first kind).
+    pub metric_kinds: Mutex<BTreeMap<String, MetricKind>>,
+    /// Set when an `abortOnFail` threshold stopped the test.
+    pub thresholds_aborted: std::sync::atomic::AtomicBool,
 }
 
 impl TestState {
@@ -50,6 +56,9 @@ impl TestState {
             stopped_externally: Default::default(),
             vus_active: AtomicU64::new(0),
             vus_initialized: AtomicU64::new(0),
+            tags: OnceLock::new(),
+            metric_kinds: Mutex::new(BTreeMap::new()),
+            thresholds_aborted: Default::default(),
         }
     }
 
@@ -63,6 +72,16 @@ impl TestState {
     pub fn stop_externally(&self) {
         self.stopped_externally.store(true, Ordering::SeqCst);
         self.hard_stop.trigger();
+    }
+
+    /// Stops the test because a threshold with `abortOnFail` failed: exit code 99.
+    pub fn abort_on_thresholds(&self) {
+        self.thresholds_aborted.store(true, Ordering::SeqCst);
+        self.hard_stop.trigger();
+    }
+
+    pub fn test_tags(&self) -> BTreeMap<String, String> {
+        self.tags.get().cloned().unwrap_or_default()
     }
 
     pub fn aborted(&self) -> Option<String> {
@@ -81,6 +100,8 @@ pub struct ScenarioState {
     pub started: Instant,
     /// `__ENV` for this scenario's iterations: the test env overlaid with the scenario's `env`.
     pub env: BTreeMap<String, String>,
+    /// Tags of this scenario's samples: the test's, `scenario` = its name, then its own.
+    pub tags: BTreeMap<String, String>,
     /// Index of the scenario's exec function in `TestState::exec_names`.
     pub exec_index: u32,
     /// Iterations started so far, across all VUs (k6's `scenario.iterationInTest`).
@@ -148,6 +169,8 @@ pub struct VuState {
     pub iteration_in_test: u64,
     /// What interrupts this VU's blocking waits right now (its scenario's, else the test's).
     pub interrupt: Arc<StopSignal>,
+    /// Tags of this VU's samples (`exec.vu.tags`): its scenario's plus any the script set.
+    pub tags: BTreeMap<String, String>,
 }
 
 impl VuState {
@@ -166,6 +189,7 @@ impl VuState {
             iteration_in_instance: 0,
             iteration_in_test: 0,
             interrupt,
+            tags: BTreeMap::new(),
         }
     }
 

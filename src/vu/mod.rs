@@ -176,6 +176,7 @@ impl Vu {
                 s.iteration_in_scenario = 0;
             }
             s.interrupt = scenario.interrupt.clone();
+            s.tags = scenario.tags.clone();
             s.scenario = Some(scenario.clone());
         });
     }
@@ -214,8 +215,15 @@ impl Vu {
         let stats = &test.stats;
         match outcome {
             Outcome::Completed | Outcome::Failed => {
+                let took = started.elapsed();
                 Stats::bump(&stats.iterations);
-                stats.record_iteration_duration(started.elapsed());
+                stats.record_iteration_duration(took);
+                if stats.watching() {
+                    let tags = self.with_state(|s| s.tags.clone());
+                    let tags = |k: &str| tags.get(k).cloned();
+                    stats.sample("iterations", 1.0, &tags);
+                    stats.sample("iteration_duration", took.as_secs_f64() * 1000.0, &tags);
+                }
                 if outcome == Outcome::Failed {
                     Stats::bump(&stats.failed_iterations);
                 }
@@ -247,6 +255,7 @@ impl Vu {
             s.stage = stage;
             // Setup and teardown are never interrupted by a scenario's end, only by the test's.
             s.interrupt = s.test.hard_stop.clone();
+            s.tags = s.test.test_tags();
         });
         match self.drive(true) {
             Some(Ok(())) => Ok(()),
