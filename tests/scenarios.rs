@@ -10,23 +10,13 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
-
-fn script(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scripts/scenarios")
-        .join(name)
-        .to_str()
-        .expect("UTF-8 path")
-        .to_owned()
-}
 
 /// Runs a script from tests/scripts/scenarios/ and returns its output and summary.
 fn run(name: &str, extra_args: &[&str]) -> (Output, Value) {
     let dir = tempdir();
-    run_with_summary(dir.path(), &script(name), extra_args)
+    run_with_summary(dir.path(), &test_script("scenarios", name), extra_args)
 }
 
 /// A whole-number field of the exported summary.

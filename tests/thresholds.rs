@@ -7,22 +7,12 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-fn script(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scripts/thresholds")
-        .join(name)
-        .to_str()
-        .expect("UTF-8 path")
-        .to_owned()
-}
-
 fn run(name: &str) -> (Output, Value) {
     let dir = tempdir();
-    run_with_summary(dir.path(), &script(name), &[])
+    run_with_summary(dir.path(), &test_script("thresholds", name), &[])
 }
 
 /// `"metric: rule"` → (observed value, passed) from the exported summary.

@@ -28,6 +28,17 @@ pub fn example(name: &str) -> PathBuf {
     repo_root().join("examples").join(name)
 }
 
+/// The absolute path of `tests/scripts/<group>/<name>`, as the argument to `rk6 run`.
+pub fn test_script(group: &str, name: &str) -> String {
+    repo_root()
+        .join("tests/scripts")
+        .join(group)
+        .join(name)
+        .to_str()
+        .expect("UTF-8 path")
+        .to_owned()
+}
+
 /// A fresh temporary directory, removed when the returned guard drops.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("create a temporary directory")
