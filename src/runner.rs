@@ -3,6 +3,7 @@
 use crate::error::{exit_code, RunError};
 use crate::exec;
 use crate::options::{self, Overrides, Scenario};
+use crate::runtime::snapshot;
 use crate::runtime::state::TestState;
 use crate::signal::StopSignal;
 use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
@@ -122,7 +123,7 @@ impl Runner {
         })?;
         let dir = script.parent().map(Path::to_path_buf).unwrap_or_default();
         let test = Arc::new(TestState::new(self.env, dir));
-        let spec = VuSpec::new(test.clone(), &url);
+        let mut spec = VuSpec::new(test.clone(), &url);
 
         // VU 0 evaluates the script first: its options decide how many VUs to create,
         // and it later runs setup() and teardown().
@@ -150,6 +151,9 @@ impl Runner {
             .watch(thresholds::selections(&thresholds, &kinds));
 
         let vus_max = options::vus_needed(&scenarios);
+        if vus_max >= snapshot::SNAPSHOT_MIN_VUS {
+            spec.snapshot = Some(snapshot::startup_snapshot()?);
+        }
         let vus = spawn_vus(1..=vus_max as u32, &spec)?;
         let pool = VuPool::new(vus);
 

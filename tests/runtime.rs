@@ -334,3 +334,21 @@ fn first_ctrl_c_stops_gracefully_runs_teardown_and_exits_105() {
         stdout(&o)
     );
 }
+
+#[test]
+fn vus_started_from_the_snapshot_behave_like_fresh_ones() {
+    // 100 VUs start from the startup snapshot, 1 VU does not: every VU must print the
+    // same facts either way.
+    let many = run("snapshot_features.js", &["-u", "100", "-i", "100"]);
+    let one = run("snapshot_features.js", &["-u", "1", "-i", "1"]);
+    for o in [&many, &one] {
+        assert_eq!(code(o), 0, "{}", stderr(o));
+    }
+    let expected = "timer | [1,\"two\"] | KeyNotFoundError true | true | SyntaxError | object | \
+                    string | default | 123 | --x";
+    assert_eq!(info(&one), [expected]);
+    let lines = info(&many);
+    assert_eq!(lines.len(), 100, "{lines:?}");
+    assert!(lines.iter().all(|l| l == expected), "{lines:?}");
+    assert_eq!(summary_value(&many, "checks"), "100.00% ✓ 100 ✗ 0");
+}

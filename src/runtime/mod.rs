@@ -7,6 +7,7 @@
 
 pub mod loader;
 pub mod ops;
+pub mod snapshot;
 pub mod state;
 pub(crate) mod strings;
 

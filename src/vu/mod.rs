@@ -23,6 +23,8 @@ pub struct VuSpec {
     pub sources: Arc<SourceCache>,
     /// Source of the synthetic main module (imports the script, registers it).
     pub main_code: Arc<str>,
+    /// What runtimes start from, when the run has enough VUs to make a snapshot pay.
+    pub snapshot: Option<&'static [u8]>,
 }
 
 impl VuSpec {
@@ -31,6 +33,7 @@ impl VuSpec {
             test,
             sources: Arc::new(SourceCache::default()),
             main_code: main_module_code(script_url).into(),
+            snapshot: None,
         }
     }
 }
@@ -106,6 +109,7 @@ impl Vu {
             let _guard = tokio.enter();
             JsRuntime::try_new(RuntimeOptions {
                 module_loader: Some(Rc::new(loader)),
+                startup_snapshot: spec.snapshot,
                 extensions: vec![runtime::extension(VuState::new(spec.test.clone(), id))],
                 ..Default::default()
             })
