@@ -8,7 +8,9 @@ const {
   op_kv_clear,
   op_kv_delete,
   op_kv_exists,
+  op_kv_exists_checked,
   op_kv_get,
+  op_kv_get_checked,
   op_kv_list,
   op_kv_open,
   op_kv_set,
@@ -34,6 +36,11 @@ export class InvalidOptionsError extends KvError {}
 export class StoreOpenError extends KvError {}
 export class BackendError extends KvError {}
 export class StoreClosedError extends KvError {}
+
+// Raised by the get/exists ops for a key containing U+FFFD (see src/kv/ops.rs); never
+// reaches scripts.
+class KeyCheckNeeded extends Error {}
+core.registerErrorClass("KeyCheckNeeded", KeyCheckNeeded);
 
 for (
   const cls of [
@@ -78,6 +85,18 @@ function toKey(key) {
   );
 }
 
+// Lone surrogates would reach the store as U+FFFD and alias each other, so such keys are
+// refused. Writes check every key; reads only those the ops flag (see src/kv/ops.rs).
+function wellFormed(key) {
+  if (!key.isWellFormed()) {
+    throw new InvalidKeyError(
+      `key ${JSON.stringify(key)} contains a lone surrogate (half of a UTF-16 pair); ` +
+        "keys must be well-formed Unicode text",
+    );
+  }
+  return key;
+}
+
 function encodeJson(value) {
   let text;
   try {
@@ -103,6 +122,12 @@ function encodeString(value) {
   } catch (err) {
     throw new SerializationError(`value cannot be converted to a string (${err.message})`);
   }
+}
+
+function notFound(key) {
+  return new KeyNotFoundError(
+    `key ${JSON.stringify(key)} not found; check it with exists() first or set it before reading`,
+  );
 }
 
 function notJson(key) {
@@ -200,7 +225,7 @@ class KV {
   }
 
   async set(key, value) {
-    const k = toKey(key);
+    const k = wellFormed(toKey(key));
     await op_kv_set(this.#rid, k, this.#encode(value));
     return value;
   }
@@ -213,33 +238,49 @@ class KV {
     try {
       k = typeof key === "string" ? key : toKey(key);
       const text = op_kv_get(this.#rid, k);
-      if (text === null) {
-        throw new KeyNotFoundError(
-          `key ${JSON.stringify(k)} not found; check it with exists() first or set it before reading`,
-        );
-      }
+      if (text === null) throw notFound(k);
       return Promise.resolve(this.#json ? JSON.parse(text) : text);
     } catch (err) {
+      if (err instanceof KeyCheckNeeded) return this.#getChecked(k);
       // Only JSON.parse throws a SyntaxError here.
       return Promise.reject(err instanceof SyntaxError ? notJson(k) : err);
     }
   }
 
+  #getChecked(k) {
+    try {
+      const text = op_kv_get_checked(this.#rid, wellFormed(k));
+      if (text === null) throw notFound(k);
+      return Promise.resolve(this.#json ? decodeJson(text, k) : text);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   async delete(key) {
-    await op_kv_delete(this.#rid, toKey(key));
+    await op_kv_delete(this.#rid, wellFormed(toKey(key)));
   }
 
   exists(key) {
+    let k;
     try {
-      const k = typeof key === "string" ? key : toKey(key);
+      k = typeof key === "string" ? key : toKey(key);
       return Promise.resolve(op_kv_exists(this.#rid, k));
     } catch (err) {
+      if (err instanceof KeyCheckNeeded) {
+        try {
+          return Promise.resolve(op_kv_exists_checked(this.#rid, wellFormed(k)));
+        } catch (checkErr) {
+          return Promise.reject(checkErr);
+        }
+      }
       return Promise.reject(err);
     }
   }
 
   async list(options) {
     const { prefix, limit } = checkListOptions(options);
+    wellFormed(prefix);
     // Keys and values come back as one flat array [k0, v0, k1, v1, ...] so the op
     // builds a single JS value instead of one object per entry.
     const flat = op_kv_list(this.#rid, prefix, limit);

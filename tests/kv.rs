@@ -415,6 +415,40 @@ const huge = "😀".repeat(1500); // 6000 bytes of UTF-8
 }
 
 #[test]
+fn keys_with_lone_surrogates_are_rejected_instead_of_aliasing() {
+    // A lone surrogate would reach the store as U+FFFD, so "\ud800" and "\udfff" would be
+    // one key; they are refused, while a real U+FFFD key works like any other.
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    report("real", await outcome(() => kv.set("\ufffd", "real")));
+    report("setLone", await outcome(() => kv.set("a\ud800", 1)));
+    report("getLone", await outcome(() => kv.get("\ud800")));
+    report("existsLone", await outcome(() => kv.exists("\udfff")));
+    report("deleteLone", await outcome(() => kv.delete("\udfff")));
+    report("listLone", await outcome(() => kv.list({ prefix: "\ud800" })));
+    report("getReal", await outcome(() => kv.get("\ufffd")));
+    report("existsReal", await kv.exists("\ufffd"));
+    report("missingReal", await outcome(() => kv.get("x\ufffd")));
+    report("pair", await outcome(() => kv.set("\ud83d\ude00", "emoji")));
+    report("keys", (await kv.list()).map((e) => e.key));
+"#,
+        );
+        r.assert_resolved("real", json!("real"));
+        for name in ["setLone", "getLone", "existsLone", "deleteLone", "listLone"] {
+            r.assert_rejected(name, "InvalidKeyError");
+        }
+        r.assert_resolved("getReal", json!("real"));
+        r.assert_eq("existsReal", json!(true));
+        r.assert_rejected("missingReal", "KeyNotFoundError");
+        r.assert_resolved("pair", json!("emoji"));
+        r.assert_eq("keys", json!(["\u{fffd}", "😀"]));
+    }
+}
+
+#[test]
 fn unserializable_values_are_rejected_and_not_stored() {
     for backend in BACKENDS {
         let r = run_kv(

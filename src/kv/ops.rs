@@ -54,9 +54,26 @@ pub fn op_kv_open(
 
 // get and exists take the key as a `v8::String` and read it with `strings::utf8`: the
 // generic `#[string]` conversion is the costliest part of a get on QuickJS.
+//
+// Reading a key replaces lone surrogates with U+FFFD, which would make "\ud800" and
+// "\udfff" the same key. Only JS can tell a lone surrogate from a real U+FFFD, so for a key
+// containing U+FFFD the plain ops throw a `KeyCheckNeeded` error and JS retries with the
+// `_checked` variant once the key proved well formed. An error rather than a sentinel
+// value keeps the common path free of any extra test on QuickJS.
 
-/// The stored text under `key`, or `null`. The JS string is built straight from the
-/// store's bytes, which are our own UTF-8 (anything else shows replacement characters).
+/// Name of the error class runtime-js/kv.js registers for "check this key first".
+const KEY_CHECK_NEEDED: &str = "KeyCheckNeeded";
+
+fn check_needed() -> JsErrorBox {
+    JsErrorBox::new(KEY_CHECK_NEEDED, "the key contains U+FFFD")
+}
+
+fn has_replacement(key: &str) -> bool {
+    // The ASCII test is much cheaper than the search and settles nearly every key.
+    !key.is_ascii() && key.contains('\u{FFFD}')
+}
+
+/// The stored text under `key`, or `null`.
 #[op2]
 pub fn op_kv_get<'s>(
     scope: &mut v8::PinScope<'s, '_>,
@@ -64,8 +81,34 @@ pub fn op_kv_get<'s>(
     #[smi] rid: u32,
     key: v8::Local<v8::String>,
 ) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
+    get(scope, state, rid, key, false)
+}
+
+/// `op_kv_get` for a key JS has checked.
+#[op2]
+pub fn op_kv_get_checked<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
+    get(scope, state, rid, key, true)
+}
+
+/// The JS string is built straight from the store's bytes, which are our own UTF-8
+/// (anything else shows replacement characters).
+fn get<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    state: &mut OpState,
+    rid: u32,
+    key: v8::Local<v8::String>,
+    checked: bool,
+) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
     let mut buf = [0; strings::INLINE];
     let key = strings::utf8(scope, key, &mut buf);
+    if !checked && has_replacement(&key) {
+        return Err(check_needed());
+    }
     let mut text = Ok(None);
     store(state, rid)?
         .get_with(&key, &mut |bytes| {
@@ -93,8 +136,32 @@ pub fn op_kv_exists(
     #[smi] rid: u32,
     key: v8::Local<v8::String>,
 ) -> Result<bool, JsErrorBox> {
+    exists(scope, state, rid, key, false)
+}
+
+/// `op_kv_exists` for a key JS has checked.
+#[op2(fast)]
+pub fn op_kv_exists_checked(
+    scope: &mut v8::PinScope,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+) -> Result<bool, JsErrorBox> {
+    exists(scope, state, rid, key, true)
+}
+
+fn exists(
+    scope: &mut v8::PinScope,
+    state: &mut OpState,
+    rid: u32,
+    key: v8::Local<v8::String>,
+    checked: bool,
+) -> Result<bool, JsErrorBox> {
     let mut buf = [0; strings::INLINE];
     let key = strings::utf8(scope, key, &mut buf);
+    if !checked && has_replacement(&key) {
+        return Err(check_needed());
+    }
     store(state, rid)?.exists(&key).map_err(to_js)
 }
 
