@@ -154,7 +154,7 @@ fn run(args: RunArgs) -> i32 {
                 print!("{}", rk6::summary::render(&result));
             }
             if let Some(path) = args.summary_export {
-                let json = serde_json::to_string_pretty(&result).expect("results serialize");
+                let json = rk6::export::to_text(&rk6::export::summary_export(&result));
                 if let Err(e) = std::fs::write(&path, json) {
                     eprintln!("ERRO cannot write summary to {}: {e}", path.display());
                     return exit_code::GENERIC;

@@ -19,6 +19,7 @@
 pub mod engine;
 pub mod error;
 mod exec;
+pub mod export;
 pub mod kv;
 pub mod options;
 pub mod runner;

@@ -51,18 +51,50 @@ pub struct RunResult {
     pub aborted: Option<String>,
     /// Every threshold rule and whether it passed.
     pub thresholds: Vec<RuleResult>,
+    /// The samples each threshold's key selected, by that key.
+    pub selections: BTreeMap<String, MetricSummary>,
+    /// What `setup()` returned, if anything.
+    pub setup_data: Option<serde_json::Value>,
     pub exit_code: i32,
 }
 
-/// A custom metric as the summary shows it.
+/// A custom metric (or a threshold's selection) as the summary shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricSummary {
     pub kind: MetricKind,
     pub count: u64,
     pub sum: f64,
+    /// Counter: sum per second of run time. Rate: share of non-zero samples.
     pub rate: f64,
     pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Samples that were non-zero (a Rate's passes).
+    pub nonzero: u64,
     pub trend: Option<TrendSummary>,
+}
+
+impl MetricSummary {
+    fn of(m: &Metric, run_time: Duration) -> Self {
+        let secs = run_time.as_secs_f64();
+        let rate = match m.kind {
+            MetricKind::Rate if m.count > 0 => m.nonzero as f64 / m.count as f64,
+            MetricKind::Counter if secs > 0.0 => m.sum / secs,
+            _ => 0.0,
+        };
+        let seen = |v: f64| if m.count > 0 { v } else { 0.0 };
+        Self {
+            kind: m.kind,
+            count: m.count,
+            sum: m.sum,
+            rate,
+            last: m.last,
+            min: seen(m.min),
+            max: seen(m.max),
+            nonzero: m.nonzero,
+            trend: m.trend(),
+        }
+    }
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -211,7 +243,13 @@ impl Runner {
         drop(lifecycle_vu);
 
         let verdicts = thresholds::evaluate(&thresholds, &test.stats, run_time);
-        Ok(result(&test, &scenarios, vus_max, run_time, verdicts))
+        let selections = thresholds::collected(&thresholds, &test.stats)
+            .iter()
+            .map(|(key, m)| (key.clone(), MetricSummary::of(m, run_time)))
+            .collect();
+        let mut result = result(&test, &scenarios, vus_max, run_time, verdicts);
+        result.selections = selections;
+        Ok(result)
     }
 }
 
@@ -266,23 +304,8 @@ fn result(
     let aborted = test.aborted();
     let metrics = stats
         .metrics()
-        .into_iter()
-        .map(|(name, m): (String, Metric)| {
-            let rate = match m.kind {
-                MetricKind::Rate if m.count > 0 => m.nonzero as f64 / m.count as f64,
-                MetricKind::Counter if secs > 0.0 => m.sum / secs,
-                _ => 0.0,
-            };
-            let summary = MetricSummary {
-                kind: m.kind,
-                count: m.count,
-                sum: m.sum,
-                rate,
-                last: m.last,
-                trend: m.trend(),
-            };
-            (name, summary)
-        })
+        .iter()
+        .map(|(name, m)| (name.clone(), MetricSummary::of(m, run_time)))
         .collect();
     RunResult {
         iterations,
@@ -313,5 +336,12 @@ fn result(
         },
         aborted,
         thresholds,
+        selections: BTreeMap::new(),
+        setup_data: test
+            .setup_data
+            .get()
+            .cloned()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok()),
     }
 }

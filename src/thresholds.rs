@@ -129,6 +129,8 @@ pub struct Rule {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Threshold {
+    /// The key as the script wrote it (k6's summary export names sub-metrics by it).
+    pub key: String,
     pub selector: Selector,
     pub rules: Vec<Rule>,
 }
@@ -136,7 +138,7 @@ pub struct Threshold {
 /// The outcome of one rule, as the summary shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleResult {
-    /// The selector as written back, e.g. `iterations{scenario:a}`.
+    /// The threshold's key as written, e.g. `iterations{scenario:a}`.
     pub metric: String,
     pub threshold: String,
     /// The aggregate the rule compared (0 when the selection has no samples).
@@ -188,7 +190,11 @@ pub fn parse(
                 .into_iter()
                 .map(|item| parse_rule(key, item, kind))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(Threshold { selector, rules })
+            Ok(Threshold {
+                key: key.trim().to_owned(),
+                selector,
+                rules,
+            })
         })
         .collect()
 }
@@ -395,7 +401,7 @@ pub fn evaluate(thresholds: &[Threshold], stats: &Stats, run_time: Duration) -> 
         for rule in &t.rules {
             let value = rule.observed(metric, run_time);
             results.push(RuleResult {
-                metric: t.selector.to_string(),
+                metric: t.key.clone(),
                 threshold: rule.source.clone(),
                 value,
                 passed: rule.passes(value),
@@ -420,6 +426,18 @@ pub fn abort_reason(thresholds: &[Threshold], stats: &Stats, elapsed: Duration) 
             .find(|r| !r.passes(r.observed(metric, elapsed)))
             .map(|r| format!("threshold {:?} on {} failed", r.source, t.selector))
     })
+}
+
+/// What each threshold's selection collected, by the threshold's key.
+pub fn collected(thresholds: &[Threshold], stats: &Stats) -> Vec<(String, Metric)> {
+    let watched = stats.watched();
+    thresholds
+        .iter()
+        .filter_map(|t| {
+            let metric = watched.iter().find(|(s, _)| *s == t.selector)?;
+            Some((t.key.clone(), metric.1.clone()))
+        })
+        .collect()
 }
 
 /// The metrics thresholds may name: rk6's own plus the script's custom ones.

@@ -252,17 +252,62 @@ fn checks_and_groups_are_counted_and_fail_throws() {
     assert!(stderr(&o).contains("failing on purpose"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(export).unwrap()).unwrap();
+    let rk6 = &json["rk6"];
     assert_eq!(
-        json["checks"],
+        rk6["checks"],
         serde_json::json!([
             {"group": "", "name": "is even", "passes": 2, "fails": 2},
             {"group": "", "name": "always", "passes": 4, "fails": 0},
             {"group": "outer::inner", "name": "one", "passes": 4, "fails": 0},
         ])
     );
-    assert_eq!(json["iterations"], 4);
-    assert_eq!(json["failed_iterations"], 1);
+    assert_eq!(rk6["iterations"], 4);
+    assert_eq!(rk6["failed_iterations"], 1);
     assert!(stdout(&o).contains("✗ is even"));
+
+    // The same results in the layout k6 writes for --summary-export: a tree of groups and
+    // checks whose ids are the MD5 of their paths, and metrics by name.
+    let check = |path: &str, name: &str, passes: u64, fails: u64| {
+        serde_json::json!({
+            "name": name, "path": path, "id": md5_hex(path), "passes": passes, "fails": fails
+        })
+    };
+    let root = &json["root_group"];
+    assert_eq!(root["name"], "");
+    assert_eq!(root["id"], "d41d8cd98f00b204e9800998ecf8427e");
+    assert_eq!(
+        root["checks"]["is even"],
+        check("::is even", "is even", 2, 2)
+    );
+    assert_eq!(root["checks"]["always"], check("::always", "always", 4, 0));
+    let outer = &root["groups"]["outer"];
+    assert_eq!(outer["path"], "::outer");
+    assert_eq!(outer["id"], md5_hex("::outer"));
+    let inner = &outer["groups"]["inner"];
+    assert_eq!(inner["path"], "::outer::inner");
+    assert_eq!(
+        inner["checks"]["one"],
+        check("::outer::inner::one", "one", 4, 0)
+    );
+    let metrics = &json["metrics"];
+    assert_eq!(metrics["checks"]["passes"], 10);
+    assert_eq!(metrics["checks"]["fails"], 2);
+    assert_eq!(metrics["iterations"]["count"], 4);
+    for stat in ["avg", "min", "med", "max", "p(90)", "p(95)"] {
+        assert!(metrics["iteration_duration"][stat].is_number(), "{stat}");
+    }
+}
+
+/// Hex MD5 digests of the few paths the export test needs, computed independently
+/// (`printf %s PATH | md5sum`).
+fn md5_hex(path: &str) -> &'static str {
+    match path {
+        "::is even" => "489b32463064adc228ae9afc2911250f",
+        "::always" => "c7a689de5e72a0785ecca1a3974f3a5e",
+        "::outer" => "c34b428ee7255085dfe7fef53d3394d5",
+        "::outer::inner::one" => "1cf6a9948fde61c4faf705c4beb04d13",
+        other => panic!("no digest for {other:?}"),
+    }
 }
 
 #[test]
@@ -283,10 +328,10 @@ fn duration_loops_every_vu_until_time_is_up() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(export).unwrap()).unwrap();
-    let iterations = json["iterations"].as_u64().unwrap();
+    let iterations = json["rk6"]["iterations"].as_u64().unwrap();
     // 2 VUs × ~10 iterations of 100 ms in one second; wide bounds, the machine is shared.
     assert!((10..=22).contains(&iterations), "{iterations}");
-    assert_eq!(json["failed_iterations"], 0);
+    assert_eq!(json["rk6"]["failed_iterations"], 0);
 }
 
 #[test]

@@ -213,3 +213,50 @@ fn invalid_test_wide_tags_exit_104() {
         assert!(stderr(&out).contains(needle), "{tags}: {}", describe(&out));
     }
 }
+
+#[test]
+fn the_export_lists_sub_metrics_and_thresholds_in_k6_layout() {
+    let dir = tempdir();
+    let (out, export) = run_with_export(dir.path(), &test_script("thresholds", "tagged.js"), &[]);
+    assert_code(&out, 0);
+    let m = &export["metrics"];
+    // Sub-metrics appear under the threshold's key; `thresholds` maps each rule to whether
+    // it failed, as k6 writes it.
+    assert_eq!(m["iterations{scenario:blue}"]["count"], 6);
+    assert_eq!(
+        m["iterations{scenario:blue}"]["thresholds"],
+        serde_json::json!({ "count==6": false })
+    );
+    assert_eq!(m["hits{kind:read}"]["count"], 6);
+    assert_eq!(m["hits"]["count"], 9);
+    assert_eq!(m["ok"]["passes"], 6);
+    assert_eq!(m["ok"]["fails"], 3);
+    assert_eq!(m["ok{team:blue}"]["value"], 1);
+    assert_eq!(m["latency"]["min"], 10);
+    assert_eq!(m["latency"]["max"], 30);
+    assert_eq!(m["latency{scenario:red}"]["avg"], 30);
+    // A gauge reports its last value and the extremes (VU ids here, which VU ran which
+    // iteration varies).
+    let level = &m["level"];
+    let (value, min, max) = (
+        level["value"].as_u64().expect("value"),
+        level["min"].as_u64().expect("min"),
+        level["max"].as_u64().expect("max"),
+    );
+    assert!(
+        1 <= min && min <= value && value <= max && max <= 3,
+        "{level}"
+    );
+    assert_eq!(m["checks{group:::g}"]["fails"], 3);
+
+    let (out, export) = run_with_export(dir.path(), &test_script("thresholds", "failing.js"), &[]);
+    assert_code(&out, 99);
+    assert_eq!(
+        export["metrics"]["errors"]["thresholds"],
+        serde_json::json!({ "count<2": true })
+    );
+    assert_eq!(
+        export["metrics"]["iterations"]["thresholds"],
+        serde_json::json!({ "count==4": false })
+    );
+}

@@ -175,9 +175,19 @@ pub fn assert_no_panic(output: &Output) {
 }
 
 /// Runs the script at `script` (relative to `dir` or absolute) with `--summary-export` and
-/// returns the process output and the exported summary (`RunResult` as JSON; `Null` if the
-/// run ended before writing one).
+/// returns the process output and rk6's own results from the export (`RunResult` as JSON,
+/// under the `rk6` key; `Null` if the run ended before writing one).
 pub fn run_with_summary(
+    dir: &Path,
+    script: &str,
+    extra_args: &[&str],
+) -> (Output, serde_json::Value) {
+    let (output, export) = run_with_export(dir, script, extra_args);
+    (output, export["rk6"].clone())
+}
+
+/// Like [`run_with_summary`], but returns the whole export file (k6's layout).
+pub fn run_with_export(
     dir: &Path,
     script: &str,
     extra_args: &[&str],
