@@ -23,9 +23,10 @@ function getters(section, names, values = {}) {
 
 // exec.vu.tags: the VU's tags (its scenario's, plus any set here), added to every sample
 // it emits from then on. Reads go to the runner each time, so a new scenario shows its own.
+const currentTags = () => JSON.parse(op_rk6_vu_tags());
 const tags = new Proxy({}, {
-  get: (_, name) => (typeof name === "string" ? JSON.parse(op_rk6_vu_tags())[name] : undefined),
-  has: (_, name) => typeof name === "string" && name in JSON.parse(op_rk6_vu_tags()),
+  get: (_, name) => (typeof name === "string" ? currentTags()[name] : undefined),
+  has: (_, name) => typeof name === "string" && name in currentTags(),
   set: (_, name, value) => {
     if (typeof name !== "string") throw new TypeError("tag names must be strings");
     op_rk6_vu_tag_set(name, tagValue(value, `exec.vu.tags[${JSON.stringify(name)}]`));
@@ -35,9 +36,9 @@ const tags = new Proxy({}, {
     if (typeof name === "string") op_rk6_vu_tag_set(name, null);
     return true;
   },
-  ownKeys: () => Object.keys(JSON.parse(op_rk6_vu_tags())),
+  ownKeys: () => Object.keys(currentTags()),
   getOwnPropertyDescriptor: (_, name) => {
-    const all = JSON.parse(op_rk6_vu_tags());
+    const all = currentTags();
     if (typeof name !== "string" || !(name in all)) return undefined;
     return { value: all[name], writable: true, enumerable: true, configurable: true };
   },

@@ -76,10 +76,8 @@ pub struct MetricSummary {
 
 impl MetricSummary {
     fn of(m: &Metric, run_time: Duration) -> Self {
-        let secs = run_time.as_secs_f64();
         let rate = match m.kind {
-            MetricKind::Rate if m.count > 0 => m.nonzero as f64 / m.count as f64,
-            MetricKind::Counter if secs > 0.0 => m.sum / secs,
+            MetricKind::Rate | MetricKind::Counter => m.rate(run_time),
             _ => 0.0,
         };
         let seen = |v: f64| if m.count > 0 { v } else { 0.0 };
@@ -219,11 +217,11 @@ impl Runner {
                         if test.hard_stop.is_set() {
                             return;
                         }
-                        if let Some(why) =
-                            thresholds::abort_reason(&thresholds, &test.stats, started.elapsed())
+                        let watched = test.stats.watched();
+                        let elapsed = started.elapsed();
+                        if let Some(why) = thresholds::abort_reason(&thresholds, &watched, elapsed)
                         {
-                            test.abort_reason.lock().get_or_insert(why);
-                            test.abort_on_thresholds();
+                            test.abort_on_thresholds(why);
                             return;
                         }
                     }
@@ -242,14 +240,7 @@ impl Runner {
         drop(pool.into_inner());
         drop(lifecycle_vu);
 
-        let verdicts = thresholds::evaluate(&thresholds, &test.stats, run_time);
-        let selections = thresholds::collected(&thresholds, &test.stats)
-            .iter()
-            .map(|(key, m)| (key.clone(), MetricSummary::of(m, run_time)))
-            .collect();
-        let mut result = result(&test, &scenarios, vus_max, run_time, verdicts);
-        result.selections = selections;
-        Ok(result)
+        Ok(result(&test, &scenarios, vus_max, run_time, &thresholds))
     }
 }
 
@@ -296,8 +287,13 @@ fn result(
     scenarios: &[Scenario],
     vus_max: u64,
     run_time: Duration,
-    thresholds: Vec<RuleResult>,
+    threshold_set: &[thresholds::Threshold],
 ) -> RunResult {
+    let watched = test.stats.watched();
+    let thresholds = thresholds::evaluate(threshold_set, &watched, run_time);
+    let selections = thresholds::collected(threshold_set, &watched)
+        .map(|(key, m)| (key.to_owned(), MetricSummary::of(m, run_time)))
+        .collect();
     let stats = &test.stats;
     let iterations = Stats::get(&stats.iterations);
     let secs = run_time.as_secs_f64();
@@ -336,7 +332,7 @@ fn result(
         },
         aborted,
         thresholds,
-        selections: BTreeMap::new(),
+        selections,
         setup_data: test
             .setup_data
             .get()

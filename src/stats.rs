@@ -118,6 +118,17 @@ impl Metric {
         }
     }
 
+    /// A Counter's sum per second of `run_time`; for other kinds the share of non-zero
+    /// samples (what a Rate reports).
+    pub fn rate(&self, run_time: Duration) -> f64 {
+        match self.kind {
+            MetricKind::Counter if !run_time.is_zero() => self.sum / run_time.as_secs_f64(),
+            MetricKind::Counter => 0.0,
+            _ if self.count > 0 => self.nonzero as f64 / self.count as f64,
+            _ => 0.0,
+        }
+    }
+
     /// The `p`th percentile (0–100) of a Trend's samples; 0 for other kinds.
     pub fn percentile(&self, p: f64) -> f64 {
         match &self.histogram {

@@ -13,7 +13,7 @@
 
 use crate::error::RunError;
 use crate::options::parse_duration;
-use crate::stats::{Metric, MetricKind, Stats};
+use crate::stats::{Metric, MetricKind};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -370,11 +370,7 @@ impl Rule {
         };
         match self.aggregate {
             Aggregate::Count => m.sum,
-            Aggregate::Rate => match m.kind {
-                MetricKind::Counter if !run_time.is_zero() => m.sum / run_time.as_secs_f64(),
-                MetricKind::Counter => 0.0,
-                _ => m.nonzero as f64 / m.count as f64,
-            },
+            Aggregate::Rate => m.rate(run_time),
             Aggregate::Value => m.last,
             Aggregate::Avg => m.sum / m.count as f64,
             Aggregate::Min => m.min,
@@ -389,15 +385,24 @@ impl Rule {
     }
 }
 
-/// Evaluates every rule against what `stats` collected over `run_time`.
-pub fn evaluate(thresholds: &[Threshold], stats: &Stats, run_time: Duration) -> Vec<RuleResult> {
-    let watched = stats.watched();
+/// What a threshold's selection collected, among the `watched` selections
+/// ([`crate::stats::Stats::watched`]); `None` before it has any samples.
+fn selected<'a>(watched: &'a [(Selector, Metric)], t: &Threshold) -> Option<&'a Metric> {
+    watched
+        .iter()
+        .find(|(s, _)| *s == t.selector)
+        .map(|(_, m)| m)
+}
+
+/// Evaluates every rule against the `watched` selections over `run_time`.
+pub fn evaluate(
+    thresholds: &[Threshold],
+    watched: &[(Selector, Metric)],
+    run_time: Duration,
+) -> Vec<RuleResult> {
     let mut results = Vec::new();
     for t in thresholds {
-        let metric = watched
-            .iter()
-            .find(|(s, _)| *s == t.selector)
-            .map(|(_, m)| m);
+        let metric = selected(watched, t);
         for rule in &t.rules {
             let value = rule.observed(metric, run_time);
             results.push(RuleResult {
@@ -413,13 +418,13 @@ pub fn evaluate(thresholds: &[Threshold], stats: &Stats, run_time: Duration) -> 
 
 /// The first `abortOnFail` rule failing `elapsed` into the test (past its
 /// `delayAbortEval`), described for the summary.
-pub fn abort_reason(thresholds: &[Threshold], stats: &Stats, elapsed: Duration) -> Option<String> {
-    let watched = stats.watched();
+pub fn abort_reason(
+    thresholds: &[Threshold],
+    watched: &[(Selector, Metric)],
+    elapsed: Duration,
+) -> Option<String> {
     thresholds.iter().find_map(|t| {
-        let metric = watched
-            .iter()
-            .find(|(s, _)| *s == t.selector)
-            .map(|(_, m)| m);
+        let metric = selected(watched, t);
         t.rules
             .iter()
             .filter(|r| r.abort_on_fail && elapsed >= r.delay_abort_eval)
@@ -429,15 +434,13 @@ pub fn abort_reason(thresholds: &[Threshold], stats: &Stats, elapsed: Duration) 
 }
 
 /// What each threshold's selection collected, by the threshold's key.
-pub fn collected(thresholds: &[Threshold], stats: &Stats) -> Vec<(String, Metric)> {
-    let watched = stats.watched();
+pub fn collected<'a>(
+    thresholds: &'a [Threshold],
+    watched: &'a [(Selector, Metric)],
+) -> impl Iterator<Item = (&'a str, &'a Metric)> {
     thresholds
         .iter()
-        .filter_map(|t| {
-            let metric = watched.iter().find(|(s, _)| *s == t.selector)?;
-            Some((t.key.clone(), metric.1.clone()))
-        })
-        .collect()
+        .filter_map(|t| Some((t.key.as_str(), selected(watched, t)?)))
 }
 
 /// The metrics thresholds may name: rk6's own plus the script's custom ones.

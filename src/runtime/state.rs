@@ -74,10 +74,11 @@ impl TestState {
         self.hard_stop.trigger();
     }
 
-    /// Stops the test because a threshold with `abortOnFail` failed: exit code 99.
-    pub fn abort_on_thresholds(&self) {
+    /// Stops the test because a threshold with `abortOnFail` failed (exit code 99),
+    /// recording `reason` as [`abort`](Self::abort) does.
+    pub fn abort_on_thresholds(&self, reason: String) {
         self.thresholds_aborted.store(true, Ordering::SeqCst);
-        self.hard_stop.trigger();
+        self.abort(reason);
     }
 
     pub fn test_tags(&self) -> BTreeMap<String, String> {
