@@ -7,6 +7,8 @@ pub mod exit_code {
     pub const OK: i32 = 0;
     pub const THRESHOLDS_FAILED: i32 = 99;
     pub const INVALID_CONFIG: i32 = 104;
+    pub const SETUP_TIMEOUT: i32 = 100;
+    pub const TEARDOWN_TIMEOUT: i32 = 101;
     pub const EXTERNAL_ABORT: i32 = 105;
     pub const SCRIPT_EXCEPTION: i32 = 107;
     pub const SCRIPT_ABORTED: i32 = 108;
@@ -28,6 +30,16 @@ pub enum RunError {
     /// The JS engine or runtime failed in a way that is not the script's fault.
     #[error("internal error: {0}")]
     Internal(String),
+    /// `setup()` ran longer than `setupTimeout`.
+    #[error("setup() execution timed out after {}; increase the time limit with the setupTimeout option", humantime::format_duration(*.0))]
+    SetupTimeout(std::time::Duration),
+    /// `teardown()` ran longer than `teardownTimeout`.
+    #[error("teardown() execution timed out after {}; increase the time limit with the teardownTimeout option", humantime::format_duration(*.0))]
+    TeardownTimeout(std::time::Duration),
+    /// Stopped from outside (Ctrl-C, or an embedder's stop signal) before the test ran;
+    /// the message says during what.
+    #[error("the test was stopped {0}")]
+    Stopped(String),
 }
 
 impl RunError {
@@ -36,6 +48,9 @@ impl RunError {
             Self::InvalidOptions(_) => exit_code::INVALID_CONFIG,
             Self::Script(_) => exit_code::SCRIPT_EXCEPTION,
             Self::Io(_) | Self::Internal(_) => exit_code::GENERIC,
+            Self::SetupTimeout(_) => exit_code::SETUP_TIMEOUT,
+            Self::TeardownTimeout(_) => exit_code::TEARDOWN_TIMEOUT,
+            Self::Stopped(_) => exit_code::EXTERNAL_ABORT,
         }
     }
 }

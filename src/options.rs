@@ -274,6 +274,27 @@ fn string_map(value: Option<&Value>, what: &str) -> Result<BTreeMap<String, Stri
     }
 }
 
+/// How long `setup()` and `teardown()` may run: k6's `setupTimeout` and `teardownTimeout`
+/// (60 s each by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LifecycleTimeouts {
+    pub setup: Duration,
+    pub teardown: Duration,
+}
+
+pub const DEFAULT_LIFECYCLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn lifecycle_timeouts(script: &Value) -> Result<LifecycleTimeouts, RunError> {
+    let read = |name: &str| match script.get(name) {
+        None | Some(Value::Null) => Ok(DEFAULT_LIFECYCLE_TIMEOUT),
+        Some(v) => parse_duration(v, name),
+    };
+    Ok(LifecycleTimeouts {
+        setup: read("setupTimeout")?,
+        teardown: read("teardownTimeout")?,
+    })
+}
+
 /// The test-wide `options.tags`, added to every sample of the run.
 pub fn test_tags(script: &Value) -> Result<BTreeMap<String, String>, RunError> {
     string_map(script.get("tags"), "tags")

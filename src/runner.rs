@@ -154,46 +154,8 @@ impl Runner {
         let dir = script.parent().map(Path::to_path_buf).unwrap_or_default();
         let test = Arc::new(TestState::new(self.env, dir));
         let mut spec = VuSpec::new(test.clone(), &url);
-
-        // VU 0 evaluates the script first: its options decide how many VUs to create,
-        // and it later runs setup() and teardown().
-        let lifecycle_vu = spawn_vus([0], &spec)?.pop().expect("one VU requested");
-        let (functions, options_json) = lifecycle_vu
-            .call(|vu| vu.exports())
-            .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))?;
-        let script_options: serde_json::Value = serde_json::from_str(&options_json)
-            .map_err(|e| RunError::InvalidOptions(format!("options are not valid JSON: {e}")))?;
-        let scenarios = options::scenarios(&script_options, &self.overrides)?;
-        check_exec_functions(&scenarios, &functions)?;
-        let mut exec_names: Vec<String> = Vec::new();
-        for s in &scenarios {
-            if !exec_names.contains(&s.exec) {
-                exec_names.push(s.exec.clone());
-            }
-        }
-        let _ = test.exec_names.set(exec_names);
-        let _ = test.options_json.set(options_json);
-        let _ = test.tags.set(options::test_tags(&script_options)?);
-        // VU 0 has run the init code, so every custom metric the script declares is known.
-        let kinds = thresholds::known_metrics(&test.metric_kinds.lock());
-        let thresholds = thresholds::parse(&script_options, &kinds)?;
-        test.stats
-            .watch(thresholds::selections(&thresholds, &kinds));
-
-        let vus_max = options::vus_needed(&scenarios);
-        if vus_max >= snapshot::SNAPSHOT_MIN_VUS {
-            spec.snapshot = Some(snapshot::startup_snapshot()?);
-        }
-        let vus = spawn_vus(1..=vus_max as u32, &spec)?;
-        let pool = VuPool::new(vus);
-
-        let setup_data = lifecycle_vu
-            .call(|vu| vu.run_setup())
-            .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
-        let _ = test.setup_data.set(setup_data);
-
-        let started = Instant::now();
-        let _ = test.started.set(started);
+        // Watches for an external stop from the start, so that it also ends a script that
+        // spins in its init context or in setup().
         let finished = Arc::new(StopSignal::new());
         let watcher = self.stop.map(|stop| {
             let (test, finished) = (test.clone(), finished.clone());
@@ -206,42 +168,94 @@ impl Runner {
                 test.stop_externally();
             })
         });
-        let threshold_watcher = thresholds
-            .iter()
-            .any(|t| t.rules.iter().any(|r| r.abort_on_fail))
-            .then(|| {
-                let (test, finished, thresholds) =
-                    (test.clone(), finished.clone(), thresholds.clone());
-                std::thread::spawn(move || {
-                    while !finished.sleep(ABORT_CHECK_INTERVAL) {
-                        if test.hard_stop.is_set() {
-                            return;
-                        }
-                        let watched = test.stats.watched();
-                        let elapsed = started.elapsed();
-                        if let Some(why) = thresholds::abort_reason(&thresholds, &watched, elapsed)
-                        {
-                            test.abort_on_thresholds(why);
-                            return;
-                        }
-                    }
-                })
-            });
-        exec::run_all(&scenarios, &pool, &test);
-        let run_time = started.elapsed();
+        let outcome = run_test(&test, &mut spec, &self.overrides);
         finished.trigger();
-        for w in [watcher, threshold_watcher].into_iter().flatten() {
+        if let Some(w) = watcher {
             let _ = w.join();
         }
-
-        lifecycle_vu
-            .call(|vu| vu.run_teardown())
-            .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
-        drop(pool.into_inner());
-        drop(lifecycle_vu);
-
-        Ok(result(&test, &scenarios, vus_max, run_time, &thresholds))
+        outcome
     }
+}
+
+fn run_test(
+    test: &Arc<TestState>,
+    spec: &mut VuSpec,
+    overrides: &Overrides,
+) -> Result<RunResult, RunError> {
+    // VU 0 evaluates the script first: its options decide how many VUs to create,
+    // and it later runs setup() and teardown().
+    let lifecycle_vu = spawn_vus([0], spec)?.pop().expect("one VU requested");
+    let (functions, options_json) = lifecycle_vu
+        .call(|vu| vu.exports())
+        .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))?;
+    let script_options: serde_json::Value = serde_json::from_str(&options_json)
+        .map_err(|e| RunError::InvalidOptions(format!("options are not valid JSON: {e}")))?;
+    let scenarios = options::scenarios(&script_options, overrides)?;
+    check_exec_functions(&scenarios, &functions)?;
+    let mut exec_names: Vec<String> = Vec::new();
+    for s in &scenarios {
+        if !exec_names.contains(&s.exec) {
+            exec_names.push(s.exec.clone());
+        }
+    }
+    let _ = test.exec_names.set(exec_names);
+    let _ = test.options_json.set(options_json);
+    let _ = test.tags.set(options::test_tags(&script_options)?);
+    let timeouts = options::lifecycle_timeouts(&script_options)?;
+    // VU 0 has run the init code, so every custom metric the script declares is known.
+    let kinds = thresholds::known_metrics(&test.metric_kinds.lock());
+    let thresholds = thresholds::parse(&script_options, &kinds)?;
+    test.stats
+        .watch(thresholds::selections(&thresholds, &kinds));
+
+    let vus_max = options::vus_needed(&scenarios);
+    if vus_max >= snapshot::SNAPSHOT_MIN_VUS {
+        spec.snapshot = Some(snapshot::startup_snapshot()?);
+    }
+    let vus = spawn_vus(1..=vus_max as u32, spec)?;
+    let pool = VuPool::new(vus);
+
+    let setup_data = lifecycle_vu
+        .call(move |vu| vu.run_setup(timeouts.setup))
+        .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
+    let _ = test.setup_data.set(setup_data);
+
+    let started = Instant::now();
+    let _ = test.started.set(started);
+    let finished = Arc::new(StopSignal::new());
+    let threshold_watcher = thresholds
+        .iter()
+        .any(|t| t.rules.iter().any(|r| r.abort_on_fail))
+        .then(|| {
+            let (test, finished, thresholds) = (test.clone(), finished.clone(), thresholds.clone());
+            std::thread::spawn(move || {
+                while !finished.sleep(ABORT_CHECK_INTERVAL) {
+                    if test.hard_stop.is_set() {
+                        return;
+                    }
+                    let watched = test.stats.watched();
+                    let elapsed = started.elapsed();
+                    if let Some(why) = thresholds::abort_reason(&thresholds, &watched, elapsed) {
+                        test.abort_on_thresholds(why);
+                        return;
+                    }
+                }
+            })
+        });
+    exec::run_all(&scenarios, &pool, &test);
+    let run_time = started.elapsed();
+    finished.trigger();
+    if let Some(w) = threshold_watcher {
+        let _ = w.join();
+    }
+
+    lifecycle_vu
+        .call(move |vu| vu.run_teardown(timeouts.teardown))
+        .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
+    drop(pool.into_inner());
+    drop(lifecycle_vu);
+
+    Ok(result(test, &scenarios, vus_max, run_time, &thresholds))
 }
 
 fn canonical_script(path: &Path) -> Result<PathBuf, RunError> {

@@ -3,7 +3,7 @@
 
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
@@ -15,6 +15,16 @@ pub struct StopSignal {
     notify: Notify,
     /// Signals that fire together with this one (see [`StopSignal::link`]).
     children: Mutex<Vec<Arc<StopSignal>>>,
+    /// Told when this signal fires (see [`StopSignal::watch`]).
+    watchers: Mutex<Vec<Weak<dyn Watcher>>>,
+}
+
+/// Something that must act on the triggering thread when a signal fires, because the
+/// thread it stops cannot look: a VU whose JavaScript spins never returns to its event
+/// loop, so only terminating its isolate from outside stops it.
+pub trait Watcher: Send + Sync {
+    /// `signal` (one this watcher watches) has fired.
+    fn fired(&self, signal: &StopSignal);
 }
 
 impl std::fmt::Debug for StopSignal {
@@ -40,8 +50,27 @@ impl StopSignal {
             self.cv.notify_all();
             self.notify.notify_waiters();
         }
+        let watchers = std::mem::take(&mut *self.watchers.lock());
+        for watcher in watchers.iter().filter_map(Weak::upgrade) {
+            watcher.fired(self);
+        }
         for child in std::mem::take(&mut *self.children.lock()) {
             child.trigger();
+        }
+    }
+
+    /// Makes `watcher` hear when this signal fires (at once if it already has). It is
+    /// held weakly: a watcher that is dropped is simply not told.
+    pub fn watch(&self, watcher: Weak<dyn Watcher>) {
+        let mut watchers = self.watchers.lock();
+        // Checked under the lock, as in `link`.
+        if self.is_set() {
+            drop(watchers);
+            if let Some(w) = watcher.upgrade() {
+                w.fired(self);
+            }
+        } else {
+            watchers.push(watcher);
         }
     }
 

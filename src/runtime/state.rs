@@ -28,6 +28,9 @@ pub struct TestState {
     pub started: OnceLock<Instant>,
     /// Set by `exec.test.abort()` or an external stop; stops every scenario at once.
     pub hard_stop: Arc<StopSignal>,
+    /// Fires with the external stop (Ctrl-C, or an embedder's stop signal) only, so
+    /// that it also stops a `teardown()` that started after an abort.
+    pub external_stop: Arc<StopSignal>,
     pub abort_reason: Mutex<Option<String>>,
     /// Set when the run was stopped from outside (Ctrl-C, or an embedder's stop signal).
     pub stopped_externally: std::sync::atomic::AtomicBool,
@@ -52,6 +55,7 @@ impl TestState {
             options_json: OnceLock::new(),
             started: OnceLock::new(),
             hard_stop: Arc::new(StopSignal::new()),
+            external_stop: Arc::new(StopSignal::new()),
             abort_reason: Mutex::new(None),
             stopped_externally: Default::default(),
             vus_active: AtomicU64::new(0),
@@ -72,6 +76,7 @@ impl TestState {
     pub fn stop_externally(&self) {
         self.stopped_externally.store(true, Ordering::SeqCst);
         self.hard_stop.trigger();
+        self.external_stop.trigger();
     }
 
     /// Stops the test because a threshold with `abortOnFail` failed (exit code 99),

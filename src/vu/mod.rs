@@ -8,13 +8,14 @@ use crate::runtime::loader::{main_module_code, Rk6ModuleLoader, SourceCache, MAI
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::{ScenarioState, Stage, TestState, VuState};
 use crate::runtime::{self};
-use crate::signal::StopSignal;
+use crate::signal::{StopSignal, Watcher};
 use crate::stats::Stats;
 use deno_core::error::{CoreError, CoreErrorKind};
 use deno_core::{v8, JsRuntime, ModuleSpecifier, PollEventLoopOptions, RuntimeOptions};
+use parking_lot::Mutex;
 use std::rc::Rc;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 /// What every VU of a run is built from.
 #[derive(Clone)]
@@ -50,10 +51,42 @@ pub enum Outcome {
     Aborted,
 }
 
+/// Stops a VU's JavaScript from another thread. A script that spins (`while (true) {}`)
+/// never yields to the event loop, where the VU would otherwise notice its stop signal, so
+/// the thread that triggers the signal terminates the isolate's execution instead. It does
+/// so only while the VU is running code for that very signal: a termination that arrived
+/// between iterations would kill the next one.
+struct Terminator {
+    isolate: v8::IsolateHandle,
+    armed: Mutex<Armed>,
+}
+
+#[derive(Default)]
+struct Armed {
+    /// Address of the signal the running code answers to; 0 while the VU is idle.
+    signal: usize,
+    /// Execution was terminated since the VU was armed.
+    fired: bool,
+}
+
+impl Watcher for Terminator {
+    fn fired(&self, signal: &StopSignal) {
+        let mut armed = self.armed.lock();
+        if armed.signal == signal as *const StopSignal as usize {
+            armed.fired = true;
+            self.isolate.terminate_execution();
+        }
+    }
+}
+
 pub struct Vu {
     rt: JsRuntime,
     tokio: tokio::runtime::Runtime,
     id: u32,
+    terminator: Arc<Terminator>,
+    /// The last signal `terminator` was registered with, so a VU that keeps answering to
+    /// the same signal registers once.
+    watching: Option<Arc<StopSignal>>,
     /// The harness functions the script registered, kept here so an iteration does not
     /// fetch them from op state each time.
     iterate: v8::Global<v8::Function>,
@@ -64,30 +97,77 @@ fn describe(err: &CoreError) -> String {
     err.to_string()
 }
 
-/// Evaluates the script's init context and returns the harness functions it registered.
+/// Evaluates the script's init context and returns the harness functions it registered,
+/// or `None` when `stop` fired first.
+#[allow(clippy::type_complexity)]
 fn evaluate_init(
     rt: &mut JsRuntime,
     tokio: &tokio::runtime::Runtime,
-) -> Result<(v8::Global<v8::Function>, v8::Global<v8::Function>), RunError> {
+    stop: &StopSignal,
+) -> Result<Option<(v8::Global<v8::Function>, v8::Global<v8::Function>)>, RunError> {
     let main = ModuleSpecifier::parse(MAIN_SPECIFIER).expect("static URL parses");
-    tokio
+    let evaluated = tokio
         .block_on(async {
             let id = rt.load_main_es_module(&main).await?;
+            // The module body runs inside this call; a stop that terminated it leaves the
+            // evaluation pending for good, so the event loop must not wait for it.
             let eval = rt.mod_evaluate(id);
-            rt.run_event_loop(PollEventLoopOptions::default()).await?;
-            eval.await
+            if stop.is_set() {
+                return Ok(false);
+            }
+            let run = async {
+                rt.run_event_loop(PollEventLoopOptions::default()).await?;
+                eval.await
+            };
+            tokio::select! {
+                biased;
+                _ = stop.wait() => Ok(false),
+                r = run => r.map(|()| true),
+            }
         })
         .map_err(|e| RunError::Script(describe(&e)))?;
+    if !evaluated {
+        return Ok(None);
+    }
     let op_state = rt.op_state();
     let mut op_state = op_state.borrow_mut();
     let state = op_state.borrow_mut::<VuState>();
     state.in_init = false;
     match &state.harness {
-        Some(h) => Ok((h.iterate.clone(), h.lifecycle.clone())),
+        Some(h) => Ok(Some((h.iterate.clone(), h.lifecycle.clone()))),
         None => Err(RunError::Internal(
             "the script did not register with the harness".into(),
         )),
     }
+}
+
+fn watch(terminator: &Arc<Terminator>, signal: &StopSignal) {
+    let weak: Weak<dyn Watcher> = Arc::downgrade(terminator) as Weak<dyn Watcher>;
+    signal.watch(weak);
+}
+
+/// Lets `signal` terminate the code the VU is about to run (at once if it already fired).
+fn arm(terminator: &Terminator, signal: &StopSignal) {
+    let mut armed = terminator.armed.lock();
+    armed.signal = signal as *const StopSignal as usize;
+    armed.fired = signal.is_set();
+    if armed.fired {
+        terminator.isolate.terminate_execution();
+    }
+}
+
+/// Ends what [`arm`] began; returns whether execution was terminated, in which case the
+/// isolate is made usable again.
+fn disarm(terminator: &Terminator, rt: &mut JsRuntime) -> bool {
+    let fired = {
+        let mut armed = terminator.armed.lock();
+        armed.signal = 0;
+        std::mem::take(&mut armed.fired)
+    };
+    if fired {
+        rt.v8_isolate().cancel_terminate_execution();
+    }
+    fired
 }
 
 fn js_error_name(err: &CoreError) -> Option<&str> {
@@ -115,11 +195,30 @@ impl Vu {
             })
             .map_err(|e| RunError::Internal(format!("cannot create VU {id}'s JS runtime: {e}")))?
         };
-        let (iterate, lifecycle) = evaluate_init(&mut rt, &tokio)?;
+        let terminator = Arc::new(Terminator {
+            isolate: rt.v8_isolate().thread_safe_handle(),
+            armed: Mutex::new(Armed::default()),
+        });
+        // The init context answers to the test's stop (Ctrl-C): a script that spins while
+        // it is evaluated must not hold the run hostage.
+        let stop = spec.test.hard_stop.clone();
+        watch(&terminator, &stop);
+        arm(&terminator, &stop);
+        let init = evaluate_init(&mut rt, &tokio, &stop);
+        let terminated = disarm(&terminator, &mut rt);
+        let stopped = || {
+            RunError::Stopped(format!("while VU {id} was running the init context"))
+        };
+        if terminated {
+            return Err(stopped());
+        }
+        let (iterate, lifecycle) = init?.ok_or_else(stopped)?;
         Ok(Self {
             rt,
             tokio,
             id,
+            terminator,
+            watching: Some(stop),
             iterate,
             lifecycle,
         })
@@ -144,16 +243,27 @@ impl Vu {
     }
 
     /// Runs a harness function to completion: its promise settles and the event loop
-    /// (timers, pending ops) drains. `None` when interrupted first.
+    /// (timers, pending ops) drains. `None` when interrupted first, whether the VU was
+    /// waiting (the event loop sees the signal) or running JavaScript (the signal's
+    /// trigger terminates it).
     fn drive(&mut self, lifecycle: bool) -> Option<Result<(), CoreError>> {
         let interrupt = self.with_state(|s| s.interrupt.clone());
+        if !self
+            .watching
+            .as_ref()
+            .is_some_and(|w| Arc::ptr_eq(w, &interrupt))
+        {
+            watch(&self.terminator, &interrupt);
+            self.watching = Some(interrupt.clone());
+        }
+        arm(&self.terminator, &interrupt);
         let f = if lifecycle {
             &self.lifecycle
         } else {
             &self.iterate
         };
         let rt = &mut self.rt;
-        self.tokio.block_on(async {
+        let result = self.tokio.block_on(async {
             let run = async {
                 let call = rt.call(f);
                 rt.with_event_loop_promise(call, PollEventLoopOptions::default())
@@ -165,7 +275,11 @@ impl Vu {
                 r = run => Some(r),
                 _ = interrupt.wait() => None,
             }
-        })
+        });
+        if disarm(&self.terminator, &mut self.rt) {
+            return None;
+        }
+        result
     }
 
     /// Points this VU at a scenario: subsequent iterations run its exec function.
@@ -243,26 +357,55 @@ impl Vu {
         outcome
     }
 
-    /// Runs `setup()` (if exported) and returns its result as JSON.
-    pub fn run_setup(&mut self) -> Result<Option<String>, RunError> {
-        self.run_lifecycle(Stage::Setup, "setup")?;
+    /// Runs `setup()` (if exported) for at most `timeout` and returns its result as JSON.
+    pub fn run_setup(&mut self, timeout: Duration) -> Result<Option<String>, RunError> {
+        self.run_lifecycle(Stage::Setup, "setup", timeout)?;
         Ok(self.with_state(|s| s.setup_result.take().flatten()))
     }
 
-    /// Runs `teardown(data)` (if exported).
-    pub fn run_teardown(&mut self) -> Result<(), RunError> {
-        self.run_lifecycle(Stage::Teardown, "teardown")
+    /// Runs `teardown(data)` (if exported) for at most `timeout`.
+    pub fn run_teardown(&mut self, timeout: Duration) -> Result<(), RunError> {
+        self.run_lifecycle(Stage::Teardown, "teardown", timeout)
     }
 
-    fn run_lifecycle(&mut self, stage: Stage, what: &str) -> Result<(), RunError> {
+    fn run_lifecycle(
+        &mut self,
+        stage: Stage,
+        what: &str,
+        timeout: Duration,
+    ) -> Result<(), RunError> {
+        let test = self.with_state(|s| s.test.clone());
+        // Setup and teardown are never interrupted by a scenario's end, only by their own
+        // time limit and by the test's stop. Teardown still runs after an abort or a stop
+        // during the iterations, as in k6: only a stop that comes while it runs ends it.
+        let interrupt = Arc::new(StopSignal::new());
+        match stage {
+            Stage::Setup => test.hard_stop.link(interrupt.clone()),
+            Stage::Teardown if !test.external_stop.is_set() => {
+                test.external_stop.link(interrupt.clone())
+            }
+            Stage::Teardown => {}
+        }
+        let deadline = LifecycleDeadline::start(interrupt.clone(), timeout);
         self.with_state(|s| {
             s.stage = stage;
-            // Setup and teardown are never interrupted by a scenario's end, only by the test's.
-            s.interrupt = s.test.hard_stop.clone();
+            s.interrupt = interrupt;
             s.tags = s.test.test_tags();
         });
-        match self.drive(true) {
+        let outcome = self.drive(true);
+        let timed_out = deadline.finish();
+        match outcome {
             Some(Ok(())) => Ok(()),
+            None if timed_out => Err(match stage {
+                Stage::Setup => RunError::SetupTimeout(timeout),
+                Stage::Teardown => RunError::TeardownTimeout(timeout),
+            }),
+            None if test
+                .stopped_externally
+                .load(std::sync::atomic::Ordering::SeqCst) =>
+            {
+                Err(RunError::Stopped(format!("during {what}()")))
+            }
             None => Err(RunError::Script(format!("{what}() was interrupted"))),
             Some(Err(err)) => {
                 let test = self.with_state(|s| s.test.clone());
@@ -275,5 +418,32 @@ impl Vu {
                 )))
             }
         }
+    }
+}
+
+/// Fires a lifecycle function's stop signal when its time limit passes.
+struct LifecycleDeadline {
+    done: Arc<StopSignal>,
+    timer: std::thread::JoinHandle<bool>,
+}
+
+impl LifecycleDeadline {
+    fn start(signal: Arc<StopSignal>, timeout: Duration) -> Self {
+        let done = Arc::new(StopSignal::new());
+        let finished = done.clone();
+        let timer = std::thread::spawn(move || {
+            let expired = !finished.sleep(timeout);
+            if expired {
+                signal.trigger();
+            }
+            expired
+        });
+        Self { done, timer }
+    }
+
+    /// Stops the timer; returns whether the time limit had passed.
+    fn finish(self) -> bool {
+        self.done.trigger();
+        self.timer.join().unwrap_or(false)
     }
 }
