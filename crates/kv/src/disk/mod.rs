@@ -153,7 +153,7 @@ impl DiskStore {
 
     /// The current size of this process's LMDB map in bytes (not the file size).
     pub fn map_size(&self) -> usize {
-        self.shared.env.info().map_size
+        self.shared.map_size()
     }
 
     /// How long dropping the store waits for its writer to make progress on queued writes
@@ -281,8 +281,8 @@ impl Store for DiskStore {
     fn get_with(&self, key: &str, f: &mut dyn FnMut(Option<&[u8]>)) -> Result<(), StoreError> {
         validate_key(key)?;
         let db = self.shared.db;
-        let map_size = self.map_size();
         self.shared.read(|txn| {
+            let map_size = self.shared.env.info().map_size;
             let value = db.get(txn, key.as_bytes())?;
             // No value can be larger than the map it lives in; a damaged page can claim so.
             if value.is_some_and(|v| v.len() > map_size) {
@@ -309,8 +309,8 @@ impl Store for DiskStore {
         }
         let limit = if limit == 0 { usize::MAX } else { limit };
         let db = self.shared.db;
-        let map_size = self.map_size();
         self.shared.read(|txn| {
+            let map_size = self.shared.env.info().map_size;
             Ok(if prefix.is_empty() {
                 collect_entries(db.iter(txn)?, limit, map_size)
             } else {
@@ -348,6 +348,13 @@ impl Store for DiskStore {
 }
 
 impl Shared {
+    /// `mdb_env_info` reads the header through the map, which a resize replaces: only
+    /// while holding the gate is that map certain to stay put.
+    fn map_size(&self) -> usize {
+        let _no_resize = self.gate.read();
+        self.env.info().map_size
+    }
+
     /// Runs `f` in a read transaction, coping with a map grown by another process and with a
     /// momentarily full reader table.
     fn read<R>(&self, f: impl FnOnce(&RoTxn) -> heed::Result<R>) -> Result<R, StoreError> {
