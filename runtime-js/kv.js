@@ -36,6 +36,7 @@ export class InvalidOptionsError extends KvError {}
 export class StoreOpenError extends KvError {}
 export class BackendError extends KvError {}
 export class StoreClosedError extends KvError {}
+export class WriteTimeoutError extends KvError {}
 
 // Raised by the get/exists ops for a key containing U+FFFD (see src/kv/ops.rs); never
 // reaches scripts.
@@ -47,9 +48,11 @@ for (
     KeyNotFoundError,
     KeyRequiredError,
     KeyTooLargeError,
+    InvalidOptionsError,
     StoreOpenError,
     BackendError,
     StoreClosedError,
+    WriteTimeoutError,
   ]
 ) {
   core.registerErrorClass(cls.name, cls);

@@ -729,16 +729,42 @@ fn disk_store_in_a_missing_directory_ends_the_run_with_107() {
     );
     assert!(first.contains("no/such/dir"), "{}", describe(&output));
     assert!(!dir.path().join("no").exists());
+}
 
-    // A directory is not a store file either.
-    let output = run_open(dir.path(), r#"{ path: "." }"#);
-    assert_code(&output, 107);
-    assert_no_panic(&output);
-    assert!(
-        stderr(&output).contains("StoreOpenError: "),
-        "{}",
-        describe(&output)
-    );
+#[test]
+fn a_store_path_naming_a_directory_is_an_invalid_option() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("existing")).expect("mkdir");
+    for (path, needle) in [
+        ("dir/", "ends with a path separator"),
+        ("existing/", "ends with a path separator"),
+        ("existing", "is a directory"),
+        (".", "is a directory"),
+    ] {
+        let output = run_open(dir.path(), &format!("{{ path: {path:?} }}"));
+        assert_code(&output, 107);
+        assert_no_panic(&output);
+        let err = stderr(&output);
+        let first = erro_lines(&err).into_iter().next().unwrap_or_default();
+        assert!(
+            first.starts_with("InvalidOptionsError: ") && first.contains(needle),
+            "{path}: {}",
+            describe(&output)
+        );
+        // Nothing was created: no file "dir", no "dir-lock", nothing in "existing".
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["existing", "open.js"], "{path}");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("existing"))
+                .expect("read dir")
+                .count(),
+            0
+        );
+    }
 }
 
 #[test]
@@ -1031,5 +1057,337 @@ fn producer_consumer_example_hands_over_ten_tokens() {
     assert!(
         took >= Duration::from_secs(5),
         "the run took {took:?}, less than the consumer's 5 s start time"
+    );
+}
+
+/// A disk store at `path` with `keys` entries `key:NNNNN`, written through the library.
+fn fill_store(path: &Path, keys: usize) {
+    let store = rk6::kv::DiskStore::open(path).expect("open");
+    for i in 0..keys {
+        drop(rk6::kv::Store::set(
+            &*store,
+            &format!("key:{i:05}"),
+            format!("{{\"n\":{i}}}").into_bytes(),
+        ));
+    }
+}
+
+#[test]
+fn a_damaged_store_is_refused_instead_of_crashing_and_check_reports_it() {
+    let dir = tempdir();
+    let good = dir.path().join("good.kv");
+    fill_store(&good, 3000);
+    let bytes = std::fs::read(&good).expect("read the store");
+    // `head -c 8192 good.kv > t.kv`: both header pages, none of the data.
+    std::fs::write(dir.path().join("t.kv"), &bytes[..8192]).expect("write t.kv");
+    // One zeroed data page in the middle.
+    let mut zeroed = bytes.clone();
+    let middle = bytes.len() / 4096 / 2;
+    zeroed[middle * 4096..(middle + 1) * 4096].fill(0);
+    std::fs::write(dir.path().join("z.kv"), &zeroed).expect("write z.kv");
+
+    for name in ["t.kv", "z.kv"] {
+        for args in [vec!["list"], vec!["size"], vec!["get", "key:00001"]] {
+            let mut full = vec!["kv", "--path", name];
+            full.extend(&args);
+            let output = rk6(dir.path(), &full);
+            assert_code(&output, 255);
+            assert_no_panic(&output);
+            let first = erro_lines(&stderr(&output))
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            assert!(
+                first.starts_with("StoreOpenError: ")
+                    && first.contains(name)
+                    && first.contains("the file is damaged"),
+                "{name} {args:?}: {}",
+                describe(&output)
+            );
+        }
+        let output = run_open(dir.path(), &format!("{{ path: {name:?} }}"));
+        assert_code(&output, 107);
+        let first = erro_lines(&stderr(&output))
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        assert!(
+            first.starts_with("StoreOpenError: ") && first.contains("damaged"),
+            "{name}: {}",
+            describe(&output)
+        );
+        assert!(!dir.path().join(format!("{name}-lock")).exists(), "{name}");
+
+        let check = rk6(dir.path(), &["kv", "--path", name, "check"]);
+        assert_code(&check, 1);
+        assert_no_panic(&check);
+        let out = stdout(&check);
+        assert!(out.contains("damaged: "), "{}", describe(&check));
+        assert!(
+            out.contains("3000 recorded in the header"),
+            "{}",
+            describe(&check)
+        );
+    }
+    let truncated = stdout(&rk6(dir.path(), &["kv", "--path", "t.kv", "check"]));
+    assert!(
+        truncated.contains("the file is 8192 bytes but its header says it uses"),
+        "{truncated}"
+    );
+    let zero = stdout(&rk6(dir.path(), &["kv", "--path", "z.kv", "check"]));
+    assert!(
+        zero.contains(&format!("page {middle} has the header of page 0")),
+        "{zero}"
+    );
+
+    let check = rk6(dir.path(), &["kv", "--path", "good.kv", "check"]);
+    assert_code(&check, 0);
+    let out = stdout(&check);
+    assert!(
+        out.contains("entries: 3000 found, 3000 recorded in the header")
+            && out.contains("ok: no problems found"),
+        "{}",
+        describe(&check)
+    );
+    let missing = rk6(dir.path(), &["kv", "--path", "nope.kv", "check"]);
+    assert_code(&missing, 255);
+}
+
+/// The script of [`creating_a_store_without_disk_space_fails_cleanly`].
+fn assert_refused_for_space(dir: &Path, output: &std::process::Output, before: &[String]) {
+    assert_code(output, 107);
+    assert_no_panic(output);
+    let first = erro_lines(&stderr(output))
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("StoreOpenError: ")
+            && first.contains("store.kv")
+            && first.contains("not enough space"),
+        "{}",
+        describe(output)
+    );
+    assert_eq!(
+        names_in(dir),
+        before,
+        "a failed open must leave no files behind"
+    );
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn creating_a_store_without_disk_space_fails_cleanly() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempdir();
+    let script = write(
+        dir.path(),
+        "open.js",
+        "import { openKv } from \"k6/x/kv\";\nconst kv = openKv({ path: \"store.kv\" });\nexport default function () {}\n",
+    );
+    let before = names_in(dir.path());
+    // A file-size limit makes every write past 16 KiB fail (EFBIG) like a full disk does;
+    // SIGXFSZ is ignored so the write fails instead of the signal killing the process.
+    let mut cmd = command(
+        dir.path(),
+        &["run", "-q", "--no-summary", script.to_str().unwrap()],
+    );
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 16 * 1024,
+                rlim_max: 16 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let output = wait(cmd.spawn().expect("start rk6"));
+    assert_refused_for_space(dir.path(), &output, &before);
+}
+
+#[test]
+fn creating_a_store_on_a_full_tmpfs_fails_cleanly() {
+    let dir = tempdir();
+    let mount_point = dir.path().join("small");
+    std::fs::create_dir(&mount_point).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(&mount_point)
+        .output();
+    match mounted {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            eprintln!(
+                "SKIPPED: cannot mount a tmpfs here ({}); the RLIMIT_FSIZE test covers this",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return;
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: cannot run mount ({e}); the RLIMIT_FSIZE test covers this");
+            return;
+        }
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&mount_point);
+    let script = write(
+        &mount_point,
+        "open.js",
+        "import { openKv } from \"k6/x/kv\";\nconst kv = openKv({ path: \"store.kv\" });\nexport default function () {}\n",
+    );
+    // Fill the file system to the last byte.
+    let filler = std::fs::File::create(mount_point.join("filler")).expect("filler");
+    let chunk = vec![0u8; 4096];
+    let mut writer = std::io::BufWriter::new(filler);
+    while std::io::Write::write_all(&mut writer, &chunk).is_ok() {}
+    drop(writer);
+    let before = names_in(&mount_point);
+    let output = rk6(
+        &mount_point,
+        &["run", "-q", "--no-summary", script.to_str().unwrap()],
+    );
+    assert_refused_for_space(&mount_point, &output, &before);
+}
+
+/// Set by [`a_stopped_process_holding_the_write_lock_delays_shutdown_boundedly`] for the copy
+/// of this test binary that holds the store's write lock.
+const LOCK_HOLDER_VAR: &str = "RK6_TEST_HOLD_WRITE_LOCK";
+
+/// Takes the store's write lock through LMDB, creates `PATH.holding` and waits to be stopped
+/// and killed. Does nothing in a normal test run.
+#[test]
+fn child_lock_holder() {
+    let Some(path) = std::env::var_os(LOCK_HOLDER_VAR) else {
+        return;
+    };
+    let path = std::path::PathBuf::from(path);
+    let mut options = heed::EnvOpenOptions::new().read_txn_without_tls();
+    options.map_size(1 << 30).max_readers(1024);
+    // SAFETY: the flags rk6 uses; the file is only touched through LMDB.
+    let env = unsafe {
+        options.flags(heed::EnvFlags::NO_SUB_DIR);
+        options.open(&path)
+    }
+    .expect("open the store");
+    let _txn = env.write_txn().expect("take the write lock");
+    let mut marker = path.into_os_string();
+    marker.push(".holding");
+    std::fs::write(&marker, b"").expect("marker");
+    std::thread::sleep(Duration::from_secs(600));
+}
+
+#[test]
+fn a_stopped_process_holding_the_write_lock_delays_shutdown_boundedly() {
+    let dir = tempdir();
+    let path = dir.path().join("s.kv");
+    fill_store(&path, 10);
+    let mut holder = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "child_lock_holder", "--test-threads=1"])
+        .env(LOCK_HOLDER_VAR, &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the lock holder");
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let pid = holder.id().to_string();
+    let _kill = Kill(&mut holder);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !dir.path().join("s.kv.holding").exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the lock holder never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .expect("kill -STOP");
+    assert!(stopped.success());
+
+    // `rk6 kv clear` gives up after its --timeout and says why.
+    let started = Instant::now();
+    let clear = rk6(
+        dir.path(),
+        &["kv", "--path", "s.kv", "clear", "--timeout", "1s"],
+    );
+    assert_code(&clear, 255);
+    assert_no_panic(&clear);
+    let first = erro_lines(&stderr(&clear))
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("WriteTimeoutError: The write was not committed within 1s")
+            && first.contains("--timeout"),
+        "{}",
+        describe(&clear)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    let bad_timeout = rk6(
+        dir.path(),
+        &["kv", "--path", "s.kv", "clear", "--timeout", "soon"],
+    );
+    assert_code(&bad_timeout, 104);
+
+    // A run whose writes cannot commit ends after gracefulStop plus the store's close
+    // timeout, reporting the writes it had to give up.
+    write(
+        dir.path(),
+        "writer.js",
+        r#"
+import { openKv } from "k6/x/kv";
+const kv = openKv({ path: "s.kv" });
+export const options = {
+    scenarios: { w: { executor: "constant-vus", vus: 1, duration: "2s", gracefulStop: "1s" } },
+};
+export default async function () {
+    kv.set(`unawaited-${__ITER}`, 1);
+    await kv.set(`awaited-${__ITER}`, 2);
+}
+"#,
+    );
+    let started = Instant::now();
+    let run = rk6(dir.path(), &["run", "-q", "--no-summary", "writer.js"]);
+    let took = started.elapsed();
+    assert_no_panic(&run);
+    assert_code(&run, 0);
+    assert!(took < Duration::from_secs(60), "the run took {took:?}");
+    let err = stderr(&run);
+    let line = erro_lines(&err)
+        .into_iter()
+        .find(|l| l.starts_with("WriteTimeoutError: "))
+        .unwrap_or_else(|| panic!("no WriteTimeoutError line; {}", describe(&run)));
+    assert!(
+        line.contains("2 write(s) to") && line.contains("s.kv") && line.contains("withdrawn"),
+        "{line}"
     );
 }

@@ -112,21 +112,41 @@ fn get<'s>(
     let mut text = Ok(None);
     store(state, rid)?
         .get_with(&key, &mut |bytes| {
-            text = bytes
-                .map(|b| {
-                    v8::String::new_from_utf8(scope, b, v8::NewStringType::Normal).ok_or(b.len())
-                })
-                .transpose();
+            text = bytes.map(|b| to_js_string(scope, b)).transpose();
         })
         .map_err(to_js)?;
     match text {
         Ok(Some(text)) => Ok(text.into()),
         Ok(None) => Ok(v8::null(scope).into()),
-        Err(len) => Err(JsErrorBox::new(
+        Err(why) => Err(JsErrorBox::new(
             "BackendError",
-            format!("the value under this key is {len} bytes, too large for a JavaScript string"),
+            format!("the value under key {key:?} {why}"),
         )),
     }
+}
+
+/// A JS string from stored bytes, or why there is none. Values written by rk6 are UTF-8;
+/// anything else comes from another program or a damaged file and is reported, not shown
+/// with replacement characters.
+fn to_js_string<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    bytes: &[u8],
+) -> Result<v8::Local<'s, v8::String>, String> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(not_text());
+    }
+    v8::String::new_from_utf8(scope, bytes, v8::NewStringType::Normal).ok_or_else(|| {
+        format!(
+            "is {} bytes, too large for a JavaScript string",
+            bytes.len()
+        )
+    })
+}
+
+fn not_text() -> String {
+    "is not UTF-8 text: it was not written by rk6 or the store is damaged (check it with \
+     `rk6 kv check`)"
+        .to_owned()
 }
 
 #[op2(fast)]
@@ -178,8 +198,14 @@ pub fn op_kv_list(
         .map_err(to_js)?;
     let mut flat = Vec::with_capacity(entries.len() * 2);
     for (key, value) in entries {
+        let value = String::from_utf8(value).map_err(|_| {
+            JsErrorBox::new(
+                "BackendError",
+                format!("the value under key {key:?} {}", not_text()),
+            )
+        })?;
         flat.push(key);
-        flat.push(into_text(value));
+        flat.push(value);
     }
     Ok(flat)
 }
@@ -217,10 +243,4 @@ pub async fn op_kv_delete(
 pub async fn op_kv_clear(state: Rc<RefCell<OpState>>, #[smi] rid: u32) -> Result<(), JsErrorBox> {
     let write = store(&state.borrow(), rid)?.clear();
     write.await.map_err(to_js)
-}
-
-/// Values are stored as the UTF-8 text JS handed us, so this is lossless for our own
-/// writes; bytes written by another program are shown with replacement characters.
-fn into_text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }

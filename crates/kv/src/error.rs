@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything a store operation can fail with.
 ///
@@ -23,6 +24,11 @@ pub enum StoreError {
     #[error("Cannot open the key-value store at {}: {reason}.", path.display())]
     Open { path: PathBuf, reason: String },
 
+    /// The path cannot name a store file at all (a directory, or a path ending in a
+    /// separator); nothing was created. JavaScript sees this as a bad `openKv()` option.
+    #[error("The store path {} {reason}; give the path of a store file, such as ./data/store.kv.", path.display())]
+    InvalidPath { path: PathBuf, reason: String },
+
     #[error(
         "The key-value store failed: {0}. Check the disk (free space, permissions) and retry."
     )]
@@ -30,6 +36,27 @@ pub enum StoreError {
 
     #[error("The key-value store is closed and accepts no more writes; open the store again.")]
     Closed,
+
+    /// The write was not committed within `waited` and has been withdrawn: it was not
+    /// written and never will be. Nearly always another process holding the store's write
+    /// lock without finishing (a stopped or hung process).
+    #[error(
+        "The write was not committed within {}: another process holds the store's write lock \
+         (is a process using the store stopped or hung?). The write was withdrawn and not stored.",
+        humanize(*waited)
+    )]
+    WriteTimeout { waited: Duration },
+}
+
+/// `1.5s`, `30s`, `250ms`: as a user would type the duration.
+fn humanize(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() == 0 {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 impl StoreError {
@@ -42,6 +69,8 @@ impl StoreError {
             StoreError::Open { .. } => "StoreOpenError",
             StoreError::Backend(_) => "BackendError",
             StoreError::Closed => "StoreClosedError",
+            StoreError::InvalidPath { .. } => "InvalidOptionsError",
+            StoreError::WriteTimeout { .. } => "WriteTimeoutError",
         }
     }
 }
@@ -65,6 +94,19 @@ mod tests {
             ),
             (StoreError::Backend("b".into()), "BackendError"),
             (StoreError::Closed, "StoreClosedError"),
+            (
+                StoreError::InvalidPath {
+                    path: "d/".into(),
+                    reason: "r".into(),
+                },
+                "InvalidOptionsError",
+            ),
+            (
+                StoreError::WriteTimeout {
+                    waited: Duration::from_secs(1),
+                },
+                "WriteTimeoutError",
+            ),
         ];
         for (err, name) in cases {
             assert_eq!(err.name(), name);
@@ -84,11 +126,24 @@ mod tests {
         }
         .to_string();
         assert!(open.contains("/data/x.kv") && open.ends_with('.'), "{open}");
+        let timeout = StoreError::WriteTimeout {
+            waited: Duration::from_millis(2500),
+        }
+        .to_string();
+        assert!(timeout.contains("within 2.5s"), "{timeout}");
+        assert!(StoreError::WriteTimeout {
+            waited: Duration::from_secs(30)
+        }
+        .to_string()
+        .contains("within 30s"),);
         for err in [
             StoreError::KeyRequired,
             StoreError::NotFound { key: "k".into() },
             StoreError::Backend("disk on fire".into()),
             StoreError::Closed,
+            StoreError::WriteTimeout {
+                waited: Duration::from_millis(1500),
+            },
         ] {
             let text = err.to_string();
             assert!(text.ends_with('.'), "{text}");

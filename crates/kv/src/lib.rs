@@ -21,7 +21,10 @@ mod key;
 mod memory;
 mod write;
 
-pub use disk::DiskStore;
+pub use disk::{
+    check_file, take_close_failures, CheckReport, CloseFailure, DiskStore, DEFAULT_CLOSE_TIMEOUT,
+    OPEN_CHECK_LIMIT,
+};
 pub use error::StoreError;
 pub use key::{validate_key, MAX_KEY_BYTES};
 pub use memory::{open_memory_shared, MemoryStore};

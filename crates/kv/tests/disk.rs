@@ -123,11 +123,41 @@ fn garbage_file_is_refused() {
     assert!(!dir.path().join("notes.txt-lock").exists());
 }
 
+fn invalid_path(path: &Path) -> String {
+    match DiskStore::open(path) {
+        Err(err @ StoreError::InvalidPath { .. }) => {
+            assert_eq!(err.name(), "InvalidOptionsError");
+            err.to_string()
+        }
+        other => panic!(
+            "opening {} should be refused as a path, got {other:?}",
+            path.display()
+        ),
+    }
+}
+
+fn dir_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn directory_path_is_refused() {
     let dir = temp_dir();
-    let (_, message) = open_error(dir.path());
+    let message = invalid_path(dir.path());
     assert!(message.contains("is a directory"), "{message}");
+    // A trailing separator names a directory even when none exists yet: nothing is created.
+    let message = invalid_path(&dir.path().join("store/"));
+    assert!(message.contains("ends with a path separator"), "{message}");
+    assert!(
+        dir_entries(dir.path()).is_empty(),
+        "{:?}",
+        dir_entries(dir.path())
+    );
 }
 
 #[test]
@@ -308,4 +338,179 @@ fn two_processes_share_a_store() {
         .wait()
         .expect("set after");
     assert_eq!(store.size().expect("size"), 1022);
+}
+
+/// Set by the tests below for the copy of this test binary that holds a store's write lock.
+const LOCK_HOLDER_VAR: &str = "RK6_KV_TEST_HOLD_WRITE_LOCK";
+
+/// Opens the store with LMDB directly, takes its write lock, creates `PATH.holding` and
+/// sleeps: from outside it looks exactly like a process stopped in the middle of a write.
+/// Does nothing in a normal test run.
+#[test]
+fn child_lock_holder() {
+    let Some(path) = std::env::var_os(LOCK_HOLDER_VAR) else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let mut options = heed::EnvOpenOptions::new().read_txn_without_tls();
+    options.map_size(1 << 30).max_readers(1024);
+    // SAFETY: the same flags rk6-kv uses; the file is only touched through LMDB.
+    let env = unsafe {
+        options.flags(heed::EnvFlags::NO_SUB_DIR);
+        options.open(&path)
+    }
+    .expect("child opens the store");
+    let _txn = env.write_txn().expect("child takes the write lock");
+    let mut marker = path.into_os_string();
+    marker.push(".holding");
+    std::fs::write(&marker, b"").expect("marker");
+    thread::sleep(std::time::Duration::from_secs(600));
+}
+
+/// A child process holding `path`'s write lock; killed when dropped.
+struct LockHolder(std::process::Child);
+
+impl LockHolder {
+    fn start(path: &Path) -> LockHolder {
+        let exe = std::env::current_exe().expect("test binary path");
+        let child = Command::new(exe)
+            .args(["--exact", "child_lock_holder", "--test-threads=1"])
+            .env(LOCK_HOLDER_VAR, path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the lock holder");
+        let mut marker = path.as_os_str().to_owned();
+        marker.push(".holding");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !Path::new(&marker).exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock holder never took the lock"
+            );
+            thread::sleep(std::time::Duration::from_millis(10));
+        }
+        LockHolder(child)
+    }
+}
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_write_blocked_by_another_process_times_out_and_is_withdrawn() {
+    use std::time::{Duration, Instant};
+    let dir = temp_dir();
+    let path = dir.path().join("blocked.kv");
+    let store = open(&path);
+    store.set("before", b"1".to_vec()).wait().expect("set");
+    let holder = LockHolder::start(&path);
+
+    let started = Instant::now();
+    let result = store
+        .set("blocked", b"2".to_vec())
+        .wait_timeout(Duration::from_millis(300));
+    assert!(
+        matches!(result, Err(StoreError::WriteTimeout { waited }) if waited == Duration::from_millis(300)),
+        "{result:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(
+        result.unwrap_err().name(),
+        "WriteTimeoutError",
+        "the JavaScript name"
+    );
+
+    // Once the other process is gone, the withdrawn write must not show up.
+    drop(holder);
+    store.set("after", b"3".to_vec()).wait().expect("set after");
+    assert_eq!(store.get("blocked").expect("get"), None);
+    assert_eq!(store.get("after").expect("get"), Some(b"3".to_vec()));
+}
+
+#[test]
+fn closing_gives_up_on_writes_blocked_by_another_process() {
+    use std::time::{Duration, Instant};
+    let dir = temp_dir();
+    let path = dir.path().join("closing.kv");
+    let store = open(&path);
+    store.set("before", b"1".to_vec()).wait().expect("set");
+    let holder = LockHolder::start(&path);
+
+    store.set_close_timeout(Duration::from_millis(300));
+    let queued: Vec<_> = (0..3)
+        .map(|i| store.set(&format!("queued:{i}"), b"q".to_vec()))
+        .collect();
+    let started = Instant::now();
+    drop(store);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "drop took {:?}",
+        started.elapsed()
+    );
+    for handle in queued {
+        let result = handle.wait();
+        assert!(
+            matches!(result, Err(StoreError::WriteTimeout { .. })),
+            "{result:?}"
+        );
+    }
+    let failures: Vec<_> = rk6_kv::take_close_failures()
+        .into_iter()
+        .filter(|f| f.path == path.canonicalize().expect("canonical"))
+        .collect();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].withdrawn, 3);
+    assert_eq!(failures[0].error().name(), "WriteTimeoutError");
+    drop(holder);
+}
+
+/// Issue 8, item 11: 200,000 un-awaited writes from one VU took 54 s where 25,000 took 1.4 s.
+/// Handles were tokio oneshot receivers, which take part in tokio's cooperative budget: once
+/// a task (deno_core's op driver polls every pending op inside one task) has spent its 128
+/// units, a finished receiver still answers `Pending` and re-schedules itself, so a backlog
+/// of finished writes was polled over and over. A write handle must resolve on its first
+/// poll once the write is done, budget or not.
+#[test]
+fn a_finished_write_resolves_even_when_the_tokio_budget_is_spent() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::Poll;
+
+    let dir = temp_dir();
+    let store = open(&dir.path().join("budget.kv"));
+    let mut handles: Vec<_> = (0..300)
+        .map(|i| store.set(&format!("k{i:03}"), b"v".to_vec()))
+        .collect();
+    store.set("last", b"v".to_vec()).wait().expect("set");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let (spent, ready) = runtime.block_on(std::future::poll_fn(|cx| {
+        // Spend the budget the way a backlog of finished tokio receivers does.
+        let mut spent = false;
+        for _ in 0..200 {
+            let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
+            tx.send(()).expect("send");
+            if Pin::new(&mut rx).poll(cx).is_pending() {
+                spent = true;
+            }
+        }
+        let mut ready = 0;
+        for handle in &mut handles {
+            if matches!(Pin::new(handle).poll(cx), Poll::Ready(Ok(()))) {
+                ready += 1;
+            }
+        }
+        Poll::Ready((spent, ready))
+    }));
+    assert!(
+        spent,
+        "the test must exhaust tokio's budget to mean anything"
+    );
+    assert_eq!(ready, 300);
 }

@@ -1,14 +1,15 @@
 //! The LMDB backend: opening (one store per file per process), reads, and the map-size
 //! bookkeeping shared with the writer thread.
 
+mod file;
 mod writer;
 
 use std::collections::HashMap;
-use std::fs;
-use std::io::ErrorKind;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, ErrorKind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, LazyLock, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -16,10 +17,11 @@ use std::time::Duration;
 use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, MdbError, RoTxn, WithoutTls};
 use parking_lot::{Mutex, RwLock};
-use tokio::sync::oneshot;
 
 use crate::{validate_key, Store, StoreError, Value, WriteHandle, MAX_KEY_BYTES};
-use writer::{Op, Request};
+use file::Verdict;
+pub use file::{check_file, CheckReport};
+use writer::{Op, Queue};
 
 /// LMDB only reserves address space for the map and the file grows with the data, so a large
 /// start avoids resizes (which must wait for every transaction in the process to finish).
@@ -38,6 +40,19 @@ const MAP_SIZE_GRANULE: usize = 64 * 1024;
 /// LMDB environment before it can be opened again.
 const REOPEN_WAIT: Duration = Duration::from_secs(10);
 
+/// How long a closing store waits for its writer to make progress before it gives up on the
+/// writes still queued (see [`DiskStore::set_close_timeout`]).
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opening reads every reachable page of files up to this size to refuse damaged ones
+/// before LMDB maps them; larger files only get their header and length checked (reading
+/// them whole would make every open slow), and `check_file` covers them.
+pub const OPEN_CHECK_LIMIT: u64 = 64 << 20;
+
+/// What LMDB's lock file needs for [`MAX_READERS`] reader slots (64 bytes each plus a header
+/// of at most a few cache lines), rounded up to whole pages. Reserved before LMDB maps it.
+const LOCK_FILE_BYTES: u64 = MAX_READERS as u64 * 64 + 4096;
+
 /// Retries of a read that found the reader table full; with backoff this spans about 2 s.
 const READERS_FULL_RETRIES: u32 = 200;
 
@@ -49,16 +64,46 @@ const MAP_RESIZED_RETRIES: u32 = 16;
 static REGISTRY: LazyLock<Mutex<HashMap<PathBuf, Weak<DiskStore>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
+/// Stores that closed without committing everything queued, for [`take_close_failures`].
+static CLOSE_FAILURES: Mutex<Vec<CloseFailure>> = Mutex::new(Vec::new());
+
+/// A store that gave up on queued writes when it closed, because its writer made no progress
+/// for the close timeout (another process held the write lock). Those writes were withdrawn:
+/// they were not stored and never will be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseFailure {
+    pub path: PathBuf,
+    pub withdrawn: usize,
+    pub waited: Duration,
+}
+
+impl CloseFailure {
+    /// The error the withdrawn writes failed with.
+    pub fn error(&self) -> StoreError {
+        StoreError::WriteTimeout {
+            waited: self.waited,
+        }
+    }
+}
+
+/// The close failures since the last call (the CLI reports them when a run ends).
+pub fn take_close_failures() -> Vec<CloseFailure> {
+    std::mem::take(&mut *CLOSE_FAILURES.lock())
+}
+
 /// A durable store in a single LMDB file (plus `PATH-lock`), shareable between processes.
 ///
 /// Reads run on the caller's thread in a short read transaction. Writes go to a writer thread
 /// that commits whatever has queued up in one transaction and then resolves each write's
-/// [`WriteHandle`]; dropping the last handle to the store finishes the queued writes first.
+/// [`WriteHandle`]; dropping the last handle to the store finishes the queued writes first,
+/// waiting at most the close timeout for the writer to make progress.
 pub struct DiskStore {
     shared: Arc<Shared>,
-    /// `None` only while dropping: closing the channel is what tells the writer to finish.
-    queue: Option<Sender<Request>>,
-    writer: Option<JoinHandle<()>>,
+    queue: Arc<Queue>,
+    /// The writer thread and what tells when it has ended; taken when dropping. (A mutex
+    /// only because a `Receiver` is not `Sync`; nothing contends for it.)
+    writer: Mutex<Option<(JoinHandle<()>, Receiver<()>)>>,
+    close_timeout_ms: AtomicU64,
 }
 
 /// What the reading threads and the writer thread both use.
@@ -108,7 +153,21 @@ impl DiskStore {
 
     /// The current size of this process's LMDB map in bytes (not the file size).
     pub fn map_size(&self) -> usize {
-        self.shared.env.info().map_size
+        self.shared.map_size()
+    }
+
+    /// How long dropping the store waits for its writer to make progress on queued writes
+    /// (default [`DEFAULT_CLOSE_TIMEOUT`]). Past it, the writes still queued are withdrawn —
+    /// never committed — and reported by [`take_close_failures`]; their handles resolve to
+    /// [`StoreError::WriteTimeout`]. The writer only stalls that long when another process
+    /// holds LMDB's write lock without finishing (a stopped or hung process).
+    pub fn set_close_timeout(&self, timeout: Duration) {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.close_timeout_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn close_timeout(&self) -> Duration {
+        Duration::from_millis(self.close_timeout_ms.load(Ordering::Relaxed))
     }
 
     fn open_new(path: &Path, map_size: usize) -> Result<DiskStore, StoreError> {
@@ -116,12 +175,23 @@ impl DiskStore {
             path: path.to_path_buf(),
             reason,
         };
-        if path.is_dir() {
-            return Err(open_error(format!(
-                "it is a directory; give the path of a store file, such as {}",
-                path.join("store.kv").display()
-            )));
+        match file::inspect(path, OPEN_CHECK_LIMIT) {
+            Ok(Verdict::New | Verdict::Healthy) => {}
+            Ok(Verdict::NotLmdb(why)) => return Err(open_error(why)),
+            Ok(Verdict::Damaged(report)) => return Err(open_error(damage_summary(&report))),
+            Err(e) => return Err(open_error(format!("cannot read the file: {e}"))),
         }
+        let created = Created::prepare(path)?;
+        let store = Self::open_prepared(path, map_size)?;
+        created.keep();
+        Ok(store)
+    }
+
+    fn open_prepared(path: &Path, map_size: usize) -> Result<DiskStore, StoreError> {
+        let open_error = |reason: String| StoreError::Open {
+            path: path.to_path_buf(),
+            reason,
+        };
         let env = open_env(path, map_size)?;
         // Slots left by crashed processes would otherwise stay taken until the lock file is
         // recreated; failing to clear them is harmless.
@@ -134,36 +204,61 @@ impl DiskStore {
             path: path.to_path_buf(),
             commits: AtomicU64::new(0),
         });
-        let (queue, writer) = writer::spawn(shared.clone())
+        let queue = Arc::new(Queue::default());
+        let writer = writer::spawn(shared.clone(), queue.clone())
             .map_err(|e| open_error(format!("cannot start the writer thread: {e}")))?;
         Ok(DiskStore {
             shared,
-            queue: Some(queue),
-            writer: Some(writer),
+            queue,
+            writer: Mutex::new(Some(writer)),
+            close_timeout_ms: AtomicU64::new(DEFAULT_CLOSE_TIMEOUT.as_millis() as u64),
         })
     }
 
     fn enqueue(&self, op: Op) -> WriteHandle {
-        let (done, receiver) = oneshot::channel();
-        let sent = match &self.queue {
-            Some(queue) => queue.send(Request { op, done }).is_ok(),
-            None => false,
-        };
-        if sent {
-            WriteHandle::pending(receiver)
-        } else {
-            WriteHandle::ready(Err(StoreError::Closed))
-        }
+        self.queue.push(op)
     }
 }
 
 impl Drop for DiskStore {
     fn drop(&mut self) {
-        // Closing the channel lets the writer commit what is queued and exit; joining it means
-        // every acknowledged write is on disk and the environment can be reopened right away.
-        drop(self.queue.take());
-        if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
+        // The writer commits what is queued and exits; joining it means every acknowledged
+        // write is on disk and the environment can be reopened right away.
+        self.queue.close();
+        let Some((writer, ended)) = self.writer.get_mut().take() else {
+            return;
+        };
+        let timeout = self.close_timeout();
+        let mut commits = self.shared.commits.load(Ordering::Relaxed);
+        loop {
+            match ended.recv_timeout(timeout) {
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                    let _ = writer.join();
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    // A long queue is fine as long as it drains; only a stall is given up on.
+                    let now = self.shared.commits.load(Ordering::Relaxed);
+                    if now != commits {
+                        commits = now;
+                        continue;
+                    }
+                    let error = StoreError::WriteTimeout { waited: timeout };
+                    let withdrawn = self.queue.abandon(&error);
+                    if withdrawn > 0 {
+                        CLOSE_FAILURES.lock().push(CloseFailure {
+                            path: self.shared.path.clone(),
+                            withdrawn,
+                            waited: timeout,
+                        });
+                    }
+                    // The writer is inside LMDB waiting for the lock; it exits by itself,
+                    // committing nothing, if it ever gets it. Until then this process keeps
+                    // the environment open.
+                    drop(writer);
+                    return;
+                }
+            }
         }
     }
 }
@@ -178,19 +273,26 @@ impl std::fmt::Debug for DiskStore {
 
 impl Store for DiskStore {
     fn get(&self, key: &str) -> Result<Option<Value>, StoreError> {
-        validate_key(key)?;
-        let db = self.shared.db;
-        self.shared
-            .read(|txn| Ok(db.get(txn, key.as_bytes())?.map(<[u8]>::to_vec)))
+        let mut value = None;
+        self.get_with(key, &mut |bytes| value = bytes.map(<[u8]>::to_vec))?;
+        Ok(value)
     }
 
     fn get_with(&self, key: &str, f: &mut dyn FnMut(Option<&[u8]>)) -> Result<(), StoreError> {
         validate_key(key)?;
         let db = self.shared.db;
         self.shared.read(|txn| {
-            f(db.get(txn, key.as_bytes())?);
-            Ok(())
-        })
+            let map_size = self.shared.env.info().map_size;
+            let value = db.get(txn, key.as_bytes())?;
+            // No value can be larger than the map it lives in; a damaged page can claim so.
+            if value.is_some_and(|v| v.len() > map_size) {
+                return Ok(Err(damaged(format!(
+                    "the value under {key:?} claims to be larger than the whole store"
+                ))));
+            }
+            f(value);
+            Ok(Ok(()))
+        })?
     }
 
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
@@ -208,12 +310,13 @@ impl Store for DiskStore {
         let limit = if limit == 0 { usize::MAX } else { limit };
         let db = self.shared.db;
         self.shared.read(|txn| {
-            if prefix.is_empty() {
-                collect_entries(db.iter(txn)?, limit)
+            let map_size = self.shared.env.info().map_size;
+            Ok(if prefix.is_empty() {
+                collect_entries(db.iter(txn)?, limit, map_size)
             } else {
-                collect_entries(db.prefix_iter(txn, prefix.as_bytes())?, limit)
-            }
-        })
+                collect_entries(db.prefix_iter(txn, prefix.as_bytes())?, limit, map_size)
+            })
+        })?
     }
 
     fn size(&self) -> Result<u64, StoreError> {
@@ -245,6 +348,13 @@ impl Store for DiskStore {
 }
 
 impl Shared {
+    /// `mdb_env_info` reads the header through the map, which a resize replaces: only
+    /// while holding the gate is that map certain to stay put.
+    fn map_size(&self) -> usize {
+        let _no_resize = self.gate.read();
+        self.env.info().map_size
+    }
+
     /// Runs `f` in a read transaction, coping with a map grown by another process and with a
     /// momentarily full reader table.
     fn read<R>(&self, f: impl FnOnce(&RoTxn) -> heed::Result<R>) -> Result<R, StoreError> {
@@ -308,12 +418,6 @@ fn open_env(path: &Path, map_size: usize) -> Result<Env<WithoutTls>, StoreError>
     options
         .map_size(round_up_map_size(map_size))
         .max_readers(MAX_READERS);
-    let lock_file = {
-        let mut name = path.as_os_str().to_owned();
-        name.push("-lock");
-        PathBuf::from(name)
-    };
-    let lock_file_existed = lock_file.exists();
     let mut waited = false;
     loop {
         // SAFETY: NO_SUB_DIR only changes the file layout (PATH and PATH-lock). The usual mmap
@@ -326,11 +430,6 @@ fn open_env(path: &Path, map_size: usize) -> Result<Env<WithoutTls>, StoreError>
         return match opened {
             Ok(env) => Ok(env),
             Err(heed::Error::Mdb(MdbError::Invalid | MdbError::VersionMismatch)) => {
-                // LMDB creates the lock file before it looks at the data file; don't leave a
-                // stray one next to somebody else's file.
-                if !lock_file_existed {
-                    let _ = fs::remove_file(&lock_file);
-                }
                 Err(open_error(
                     "the file is not an rk6/LMDB key-value store (or was written by an \
                      incompatible LMDB version); choose another path or move the file away"
@@ -349,6 +448,9 @@ fn open_env(path: &Path, map_size: usize) -> Result<Env<WithoutTls>, StoreError>
             Err(heed::Error::EnvAlreadyOpened) => Err(open_error(
                 "the file is already opened by other code in this process; open it only through rk6_kv::DiskStore".into(),
             )),
+            Err(heed::Error::Io(e)) if is_out_of_space(&e) => Err(open_error(format!(
+                "there is not enough space to create the store ({e}); free some space or choose another path"
+            ))),
             Err(heed::Error::Io(e)) if e.kind() == ErrorKind::PermissionDenied => Err(open_error(
                 format!("permission denied ({e}); check the file's and its directory's permissions"),
             )),
@@ -381,16 +483,32 @@ fn canonical_path(path: &Path) -> Result<PathBuf, StoreError> {
         path: path.to_path_buf(),
         reason,
     };
+    let invalid = |reason: &str| StoreError::InvalidPath {
+        path: path.to_path_buf(),
+        reason: reason.to_owned(),
+    };
+    // `Path` forgets a trailing separator ("dir/" has the file name "dir"), so LMDB would
+    // create a file "dir" where the user meant a directory.
+    if path
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator)
+    {
+        return Err(invalid(
+            "ends with a path separator, so it names a directory",
+        ));
+    }
     match fs::canonicalize(path) {
+        Ok(canonical) if canonical.is_dir() => return Err(invalid("is a directory")),
         Ok(canonical) => return Ok(canonical),
         Err(e) if e.kind() != ErrorKind::NotFound => {
             return Err(open_error(format!("cannot access the path: {e}")))
         }
         Err(_) => {}
     }
-    let file_name = path.file_name().ok_or_else(|| {
-        open_error("the path does not name a file; give a file path such as ./data/store.kv".into())
-    })?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| invalid("does not name a file"))?;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -414,17 +532,154 @@ fn canonical_path(path: &Path) -> Result<PathBuf, StoreError> {
     Ok(canonical_dir.join(file_name))
 }
 
+/// Copies entries out of the map, refusing what no write through this crate can produce:
+/// a damaged file hands out arbitrary lengths, and copying those would abort the process.
 fn collect_entries<'t>(
     entries: impl Iterator<Item = heed::Result<(&'t [u8], &'t [u8])>>,
     limit: usize,
-) -> heed::Result<Vec<(String, Value)>> {
-    entries
-        .take(limit)
-        .map(|entry| {
-            // Keys written through this crate are UTF-8; a foreign key still lists.
-            entry.map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.to_vec()))
-        })
-        .collect()
+    map_size: usize,
+) -> Result<Vec<(String, Value)>, StoreError> {
+    let mut out = Vec::new();
+    for entry in entries.take(limit) {
+        let (key, value) = entry.map_err(backend_error)?;
+        out.push(decode_entry(key, value, map_size)?);
+    }
+    Ok(out)
+}
+
+fn decode_entry(key: &[u8], value: &[u8], map_size: usize) -> Result<(String, Value), StoreError> {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES || value.len() > map_size {
+        return Err(damaged(format!(
+            "an entry has a {}-byte key and a {}-byte value",
+            key.len(),
+            value.len()
+        )));
+    }
+    let key = std::str::from_utf8(key).map_err(|_| {
+        damaged(format!(
+            "key {:?} is not UTF-8 text",
+            String::from_utf8_lossy(key)
+        ))
+    })?;
+    Ok((key.to_owned(), value.to_vec()))
+}
+
+fn damaged(what: String) -> StoreError {
+    StoreError::Backend(format!(
+        "the store file looks damaged ({what}); check it with `rk6 kv check`"
+    ))
+}
+
+/// The first problems of a damaged file, for an open error.
+fn damage_summary(report: &CheckReport) -> String {
+    let mut text = format!("the file is damaged: {}", report.problems.join("; "));
+    let more = report.problem_count - report.problems.len();
+    if more > 0 {
+        text.push_str(&format!(" (and {more} more problems)"));
+    }
+    text.push_str(
+        "; see everything with `rk6 kv check`, then restore the file from a copy or move it away",
+    );
+    text
+}
+
+/// The files an open created, removed again unless the open succeeds, so a failed open
+/// leaves the directory as it found it.
+struct Created(Vec<PathBuf>);
+
+impl Created {
+    /// Creates the data file and the lock file if they are missing, and reserves the lock
+    /// file's space. LMDB maps the lock file and writes to it through the map, so on a full
+    /// file system it would die of SIGBUS instead of reporting an error.
+    fn prepare(path: &Path) -> Result<Created, StoreError> {
+        let mut created = Created(Vec::new());
+        let space_error = |file: &Path, e: io::Error| StoreError::Open {
+            path: path.to_path_buf(),
+            reason: if is_out_of_space(&e) {
+                format!(
+                    "there is not enough space to create {} ({e}); free some space or choose \
+                     another path",
+                    file.display()
+                )
+            } else {
+                format!(
+                    "cannot create {} ({e}); check that its directory is writable",
+                    file.display()
+                )
+            },
+        };
+        if create_new(path)
+            .map_err(|e| space_error(path, e))?
+            .is_some()
+        {
+            created.0.push(path.to_path_buf());
+        }
+        let lock = lock_file(path);
+        if let Some(file) = create_new(&lock).map_err(|e| space_error(&lock, e))? {
+            created.0.push(lock.clone());
+            reserve(&file, LOCK_FILE_BYTES).map_err(|e| space_error(&lock, e))?;
+        }
+        Ok(created)
+    }
+
+    fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for Created {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// The file at `path`, if this call created it; `None` if it already existed.
+fn create_new(path: &Path) -> io::Result<Option<File>> {
+    match OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(unix)]
+fn reserve(file: &File, len: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len = libc::off_t::try_from(len).map_err(|_| io::Error::from(ErrorKind::InvalidInput))?;
+    // SAFETY: the descriptor is open for writing for the duration of the call.
+    match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) } {
+        0 => Ok(()),
+        errno => Err(io::Error::from_raw_os_error(errno)),
+    }
+}
+
+#[cfg(not(unix))]
+fn reserve(file: &File, len: u64) -> io::Result<()> {
+    file.set_len(len)
+}
+
+fn is_out_of_space(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if let Some(code) = e.raw_os_error() {
+        return [libc::ENOSPC, libc::EFBIG, libc::EDQUOT].contains(&code);
+    }
+    matches!(
+        e.kind(),
+        ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded
+    )
+}
+
+fn lock_file(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-lock");
+    PathBuf::from(name)
 }
 
 fn round_up_map_size(bytes: usize) -> usize {
