@@ -1,0 +1,122 @@
+//! Failed iterations at scale (issue 8): each kind of failure, with 1 and 4 VUs, for a
+//! baseline count and a large count, through the real binary.
+//!
+//!     cargo bench --no-default-features --features quickjs --bench failures
+//!     RK6_FAILURES=200000 cargo bench ... --bench failures   # a shorter run
+//!
+//! Prints wall time, failures per second, the failed-iteration count rk6 reported (it must
+//! equal the requested count) and the process's peak RSS, with the large run's RSS as a
+//! share of the baseline's (issue 8 asks for at most 110% at 1,000,000 failures against
+//! 10,000).
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const RK6: &str = env!("CARGO_BIN_EXE_rk6");
+const BASELINE: u64 = 10_000;
+
+const SCRIPTS: [(&str, &str); 3] = [
+    (
+        "sync throw",
+        "export default function () { throw new Error(\"boom\"); }\n",
+    ),
+    (
+        "async throw",
+        "export default async function () { await null; throw new Error(\"boom\"); }\n",
+    ),
+    (
+        "rejected kv.get",
+        "import { openKv } from \"k6/x/kv\";\n\
+         const kv = openKv({ backend: \"memory\" });\n\
+         export default async function () { await kv.get(\"missing\"); }\n",
+    ),
+];
+
+struct Measured {
+    seconds: f64,
+    failed: u64,
+    peak_rss_kib: i64,
+}
+
+fn run(script: &std::path::Path, vus: u64, iterations: u64) -> Measured {
+    let summary = script.with_extension(format!("{vus}-{iterations}.json"));
+    let start = Instant::now();
+    let mut child = Command::new(RK6)
+        .args([
+            "run",
+            "-q",
+            "-u",
+            &vus.to_string(),
+            "-i",
+            &iterations.to_string(),
+        ])
+        .arg("--summary-export")
+        .arg(&summary)
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rk6");
+    // Every failure prints its stack; reading them is part of the cost a user sees.
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut sink = [0u8; 1 << 16];
+        while matches!(stderr.read(&mut sink), Ok(n) if n > 0) {}
+    });
+    let mut status = 0;
+    // SAFETY: zeroed rusage is valid for wait4 to fill; the child is ours.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32, "wait4");
+    let seconds = start.elapsed().as_secs_f64();
+    let _ = reader.join();
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "rk6 did not exit 0 (status {status})"
+    );
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary written"))
+            .expect("summary is JSON");
+    Measured {
+        seconds,
+        failed: export["rk6"]["failed_iterations"].as_u64().unwrap_or(0),
+        peak_rss_kib: usage.ru_maxrss,
+    }
+}
+
+fn main() {
+    let large: u64 = std::env::var("RK6_FAILURES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = std::env::temp_dir().join(format!("rk6-failures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    println!(
+        "{:<18} {:>4} {:>10} {:>9} {:>12} {:>10} {:>11} {:>8}",
+        "failure", "VUs", "count", "seconds", "failures/s", "reported", "peak MiB", "vs base"
+    );
+    for (i, (name, body)) in SCRIPTS.iter().enumerate() {
+        let script = dir.join(format!("s{i}.js"));
+        std::fs::write(&script, body).expect("write script");
+        for vus in [1u64, 4] {
+            let base = run(&script, vus, BASELINE);
+            let big = run(&script, vus, large);
+            for (count, m) in [(BASELINE, &base), (large, &big)] {
+                println!(
+                    "{:<18} {:>4} {:>10} {:>9.1} {:>12.0} {:>10} {:>11.1} {:>7.0}%",
+                    name,
+                    vus,
+                    count,
+                    m.seconds,
+                    count as f64 / m.seconds,
+                    m.failed,
+                    m.peak_rss_kib as f64 / 1024.0,
+                    100.0 * m.peak_rss_kib as f64 / base.peak_rss_kib as f64
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
