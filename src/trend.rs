@@ -17,7 +17,7 @@ pub const EXACT_LIMIT: usize = 100_000;
 pub const RELATIVE_ACCURACY: f64 = 0.001;
 
 /// Bins per sign in the sketch (8 bytes each; only the span between the smallest and largest
-/// magnitude seen is allocated, so latencies spanning 5 orders of magnitude take ~46 KB). With
+/// magnitude seen is allocated, so latencies spanning 4-5 orders of magnitude take ~50 KB). With
 /// a relative accuracy of 0.1% one bin covers a factor of ~1.002, so 32768 bins span 28 orders
 /// of magnitude; a wider spread merges the smallest magnitudes into one bin, losing accuracy
 /// only at the low end.
