@@ -140,13 +140,21 @@ impl Samples {
                     ps.map(|p| interpolate(&copy, p))
                 }
             }
-            Repr::Sketch(sketch) => ps.map(|p| {
-                sketch
-                    .quantile((p / 100.0).clamp(0.0, 1.0))
-                    .ok()
-                    .flatten()
-                    .unwrap_or(0.0)
-            }),
+            Repr::Sketch(sketch) => {
+                let (Some(min), Some(max)) = (sketch.min(), sketch.max()) else {
+                    return [0.0; N];
+                };
+                ps.map(|p| {
+                    let value = sketch
+                        .quantile((p / 100.0).clamp(0.0, 1.0))
+                        .ok()
+                        .flatten()
+                        .unwrap_or(0.0);
+                    // A bin's representative value may lie just outside the samples (a
+                    // p(95) above max is what made the old histogram's numbers look wrong).
+                    value.clamp(min, max)
+                })
+            }
         }
     }
 }
@@ -240,6 +248,14 @@ mod tests {
                 "p({p}) = {got}, exact {exact}: relative error {error}"
             );
         }
+    }
+
+    #[test]
+    fn sketch_percentiles_stay_within_the_samples() {
+        // 3.0 sits inside a bin whose representative value is not 3.0 itself.
+        let s = filled((0..=EXACT_LIMIT).map(|_| 3.0));
+        assert!(!s.is_exact());
+        assert_eq!(s.percentiles(&[0.0, 50.0, 95.0, 100.0]), [3.0; 4]);
     }
 
     #[test]
