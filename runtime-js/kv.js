@@ -63,12 +63,44 @@ const SERIALIZATIONS = ["json", "string"];
 const OPTION_NAMES = ["backend", "path", "serialization"];
 const DEFAULT_PATH = ".k6.kv";
 
+// Array.isArray throws a TypeError for a revoked Proxy; to us that is just "not an array".
+function isArray(value) {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+// For error messages: must not throw, whatever it is given (a revoked Proxy, an object
+// whose toString throws), and must stay short (a huge string).
 function describe(value) {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "symbol") return value.toString();
+  if (typeof value === "string") {
+    return value.length > 60 ? `${JSON.stringify(value.slice(0, 60))}... (${value.length} chars)` : JSON.stringify(value);
+  }
+  if (typeof value === "symbol") return "a symbol";
+  if (typeof value === "function") return "a function";
   if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
+  if (isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+}
+
+// Reads an option through a user object, whose getters or Proxy traps may throw: that is
+// a bad options object, reported as such rather than as whatever the getter threw.
+function readOption(options, name, what) {
+  try {
+    return options[name];
+  } catch (err) {
+    throw new InvalidOptionsError(`reading ${what} option ${name} threw: ${errorText(err)}`);
+  }
+}
+
+function errorText(err) {
+  try {
+    return String(err?.message ?? err);
+  } catch {
+    return "an exception that cannot be shown";
+  }
 }
 
 function toKey(key) {
@@ -105,8 +137,16 @@ function encodeJson(value) {
   try {
     text = JSON.stringify(value);
   } catch (err) {
+    // JSON.stringify recurses, so a RangeError means the value nests too deeply. The engine's
+    // JSON.parse goes deeper than its JSON.stringify (QuickJS: parse ~10k levels, stringify
+    // ~2-5k), so whatever this accepts, get() and list() can read back.
+    if (err instanceof RangeError && /stack/i.test(errorText(err))) {
+      throw new SerializationError(
+        `value is nested too deeply to be stored as JSON (${errorText(err)}); flatten it`,
+      );
+    }
     throw new SerializationError(
-      `value cannot be stored as JSON (${err.message}); store plain data: objects, arrays, ` +
+      `value cannot be stored as JSON (${errorText(err)}); store plain data: objects, arrays, ` +
         "strings, numbers, booleans or null (convert BigInt to string, break cycles)",
     );
   }
@@ -120,11 +160,20 @@ function encodeJson(value) {
 }
 
 function encodeString(value) {
+  let text;
   try {
-    return String(value);
+    text = String(value);
   } catch (err) {
-    throw new SerializationError(`value cannot be converted to a string (${err.message})`);
+    throw new SerializationError(`value cannot be converted to a string (${errorText(err)})`);
   }
+  // Stored as UTF-8, a lone surrogate would silently come back as U+FFFD.
+  if (!text.isWellFormed()) {
+    throw new SerializationError(
+      "value contains a lone surrogate (half of a UTF-16 pair), which cannot be stored as " +
+        'text with serialization: "string"; store well-formed text, or use serialization: "json"',
+    );
+  }
+  return text;
 }
 
 function notFound(key) {
@@ -140,23 +189,44 @@ function notJson(key) {
   );
 }
 
+function tooDeep(key) {
+  return new SerializationError(
+    `the value stored under ${JSON.stringify(key)} is nested too deeply to be parsed as ` +
+      'JSON (set() refuses such values, so it was written with serialization: "string" or ' +
+      'by another program); read it with serialization: "string"',
+  );
+}
+
+// A stored value JSON.parse refuses: not JSON at all (a SyntaxError), or too deep for the
+// parser's stack (a RangeError); either way it cannot be returned, and get() and list()
+// must say so alike.
+function undecodable(err, key) {
+  return err instanceof SyntaxError ? notJson(key) : tooDeep(key);
+}
+
 function decodeJson(text, key) {
   try {
     return JSON.parse(text);
-  } catch {
-    throw notJson(key);
+  } catch (err) {
+    throw undecodable(err, key);
   }
 }
 
 function checkOptions(options) {
   // No options means all the defaults (disk store at .k6.kv, JSON values).
   if (options === undefined || options === null) options = {};
-  if (typeof options !== "object" || Array.isArray(options)) {
+  if (typeof options !== "object" || isArray(options)) {
     throw new InvalidOptionsError(
       `openKv() takes an options object like { backend: "memory" }, got ${describe(options)}`,
     );
   }
-  for (const name of Object.keys(options)) {
+  let names;
+  try {
+    names = Object.keys(options);
+  } catch (err) {
+    throw new InvalidOptionsError(`openKv() options cannot be read: ${errorText(err)}`);
+  }
+  for (const name of names) {
     if (!OPTION_NAMES.includes(name)) {
       throw new InvalidOptionsError(
         `unknown openKv() option ${JSON.stringify(name)}; valid options are ${OPTION_NAMES.join(", ")}`,
@@ -164,7 +234,7 @@ function checkOptions(options) {
     }
   }
   const pick = (name, valid, fallback) => {
-    const value = options[name];
+    const value = readOption(options, name, "openKv()");
     if (value === undefined) return fallback;
     if (typeof value !== "string" || !valid.includes(value)) {
       throw new InvalidOptionsError(
@@ -176,11 +246,17 @@ function checkOptions(options) {
   };
   const backend = pick("backend", BACKENDS, "disk");
   const serialization = pick("serialization", SERIALIZATIONS, "json");
-  let path = options.path;
+  let path = readOption(options, "path", "openKv()");
   if (path !== undefined) {
     if (typeof path !== "string" || path.length === 0) {
       throw new InvalidOptionsError(
         `openKv() option path must be a non-empty string naming the store file, got ${describe(path)}`,
+      );
+    }
+    // The op would read a lone surrogate as U+FFFD and open another file than named.
+    if (!path.isWellFormed()) {
+      throw new InvalidOptionsError(
+        `openKv() option path ${describe(path)} contains a lone surrogate (half of a UTF-16 pair)`,
       );
     }
     if (backend !== "disk") {
@@ -194,21 +270,28 @@ function checkOptions(options) {
 
 function checkListOptions(options) {
   if (options === undefined || options === null) return { prefix: "", limit: 0 };
-  if (typeof options !== "object" || Array.isArray(options)) {
+  if (typeof options !== "object" || isArray(options)) {
     throw new InvalidOptionsError(
       `list() takes an options object like { prefix: "user:", limit: 10 }, got ${describe(options)}`,
     );
   }
-  const { prefix = "", limit = 0 } = options;
+  let prefix = readOption(options, "prefix", "list()");
+  let limit = readOption(options, "limit", "list()");
+  if (prefix === undefined) prefix = "";
+  if (limit === undefined) limit = 0;
   if (typeof prefix !== "string") {
     throw new InvalidOptionsError(`list() option prefix must be a string, got ${describe(prefix)}`);
   }
-  if (typeof limit !== "number" || Number.isNaN(limit)) {
-    throw new InvalidOptionsError(`list() option limit must be a number, got ${describe(limit)}`);
+  // Rounding 0.5 either way would be a guess (to 0, "everything", or to 1), so a limit must
+  // be a whole number.
+  if (typeof limit !== "number" || !Number.isInteger(limit)) {
+    throw new InvalidOptionsError(
+      `list() option limit must be a whole number (0 or less for all entries), got ${describe(limit)}`,
+    );
   }
-  // A limit that is missing, zero or negative means "everything", as in xk6-kv.
-  const whole = limit > 0 ? Math.min(Math.floor(limit), 0xffffffff) : 0;
-  return { prefix, limit: whole };
+  // A limit that is missing, zero or negative means "everything", as in xk6-kv. The op
+  // takes a small integer; no store holds anywhere near 2^31 keys.
+  return { prefix, limit: limit > 0 ? Math.min(limit, 0x7fffffff) : 0 };
 }
 
 class KV {
@@ -238,15 +321,20 @@ class KV {
   // already a string, or a decode callback each cost a measurable share of a whole get.
   get(key) {
     let k;
+    let text;
     try {
       k = typeof key === "string" ? key : toKey(key);
-      const text = op_kv_get(this.#rid, k);
-      if (text === null) throw notFound(k);
-      return Promise.resolve(this.#json ? JSON.parse(text) : text);
+      text = op_kv_get(this.#rid, k);
     } catch (err) {
       if (err instanceof KeyCheckNeeded) return this.#getChecked(k);
-      // Only JSON.parse throws a SyntaxError here.
-      return Promise.reject(err instanceof SyntaxError ? notJson(k) : err);
+      return Promise.reject(err);
+    }
+    if (text === null) return Promise.reject(notFound(k));
+    if (!this.#json) return Promise.resolve(text);
+    try {
+      return Promise.resolve(JSON.parse(text));
+    } catch (err) {
+      return Promise.reject(undecodable(err, k));
     }
   }
 

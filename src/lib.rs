@@ -28,6 +28,7 @@ pub mod signal;
 pub mod stats;
 pub mod summary;
 pub mod thresholds;
+pub mod trend;
 pub mod vu;
 
 pub use deno_core;

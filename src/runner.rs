@@ -95,6 +95,30 @@ impl MetricSummary {
     }
 }
 
+/// The process environment as `__ENV` sees it. `std::env::vars()` panics on a name or value
+/// that is not UTF-8; such a variable cannot become a JS string faithfully, so it is left
+/// out, with a warning so a script reading it is not puzzled by `undefined`.
+fn process_env() -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for (name, value) in std::env::vars_os() {
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => {
+                env.insert(name, value);
+            }
+            (name, _) => {
+                let shown = match &name {
+                    Ok(name) => name.clone(),
+                    Err(raw) => raw.to_string_lossy().into_owned(),
+                };
+                eprintln!(
+                    "WARN environment variable {shown:?} is not valid UTF-8; it is left out of __ENV"
+                );
+            }
+        }
+    }
+    env
+}
+
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
@@ -112,7 +136,7 @@ impl Runner {
     pub fn new(script: impl Into<PathBuf>) -> Self {
         Self {
             script: script.into(),
-            env: std::env::vars().collect(),
+            env: process_env(),
             overrides: Overrides::default(),
             stop: None,
         }

@@ -1,7 +1,7 @@
 //! Counters and check results shared by every VU of a run.
 
 use crate::thresholds::Selector;
-use hdrhistogram::Histogram;
+use crate::trend::Samples;
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,8 +27,8 @@ pub struct Stats {
     pub dropped_iterations: AtomicU64,
     checks: Mutex<Vec<CheckStat>>,
     metrics: Mutex<BTreeMap<String, Metric>>,
-    /// Iteration durations in microseconds.
-    iteration_durations: Mutex<Option<Histogram<u64>>>,
+    /// Iteration durations in milliseconds, the `iteration_duration` Trend.
+    iteration_durations: Mutex<Option<Metric>>,
     /// The selections thresholds look at, each with the samples it matched.
     sinks: OnceLock<Vec<Sink>>,
 }
@@ -70,8 +70,8 @@ pub struct Metric {
     pub last: f64,
     /// Samples that were non-zero (what a Rate reports as its rate).
     pub nonzero: u64,
-    /// Trend samples scaled by 1000, for percentiles.
-    histogram: Option<Histogram<u64>>,
+    /// A Trend's samples, for percentiles.
+    samples: Option<Samples>,
 }
 
 /// Summary statistics of a distribution, as k6 prints for trends.
@@ -85,11 +85,6 @@ pub struct TrendSummary {
     pub p95: f64,
 }
 
-fn new_histogram() -> Histogram<u64> {
-    // 3 significant digits over an auto-resizing range: small and exact enough for a summary.
-    Histogram::new(3).expect("3 significant figures is a valid histogram precision")
-}
-
 impl Metric {
     pub fn new(kind: MetricKind) -> Self {
         Self {
@@ -100,7 +95,7 @@ impl Metric {
             max: f64::NEG_INFINITY,
             last: 0.0,
             nonzero: 0,
-            histogram: (kind == MetricKind::Trend).then(new_histogram),
+            samples: (kind == MetricKind::Trend).then(Samples::new),
         }
     }
 
@@ -113,8 +108,8 @@ impl Metric {
         if value != 0.0 {
             self.nonzero += 1;
         }
-        if let Some(h) = &mut self.histogram {
-            let _ = h.record((value.max(0.0) * 1000.0).round() as u64);
+        if let Some(samples) = &mut self.samples {
+            samples.add(value);
         }
     }
 
@@ -129,28 +124,33 @@ impl Metric {
         }
     }
 
-    /// The `p`th percentile (0–100) of a Trend's samples; 0 for other kinds.
+    /// The `p`th percentile (0–100) of a Trend's samples (see [`crate::trend`]); 0 for other
+    /// kinds.
     pub fn percentile(&self, p: f64) -> f64 {
-        match &self.histogram {
-            Some(h) if self.count > 0 => h.value_at_quantile(p / 100.0) as f64 / 1000.0,
-            _ => 0.0,
+        self.samples.as_ref().map_or(0.0, |s| s.percentile(p))
+    }
+
+    /// Puts a Trend's samples in order, so this copy answers percentiles without sorting again.
+    pub fn sort(&mut self) {
+        if let Some(samples) = &mut self.samples {
+            samples.sort();
         }
     }
 
-    /// Percentiles of a Trend (values rounded to 3 decimals), `None` for other kinds.
+    /// Summary statistics of a Trend, `None` for other kinds or without samples.
     pub fn trend(&self) -> Option<TrendSummary> {
-        let h = self.histogram.as_ref()?;
+        let samples = self.samples.as_ref()?;
         if self.count == 0 {
             return None;
         }
-        let q = |p: f64| h.value_at_quantile(p) as f64 / 1000.0;
+        let [med, p90, p95] = samples.percentiles(&[50.0, 90.0, 95.0]);
         Some(TrendSummary {
             avg: self.sum / self.count as f64,
             min: self.min,
-            med: q(0.5),
+            med,
             max: self.max,
-            p90: q(0.9),
-            p95: q(0.95),
+            p90,
+            p95,
         })
     }
 }
@@ -222,7 +222,12 @@ impl Stats {
             .get()
             .into_iter()
             .flatten()
-            .map(|s| (s.selector.clone(), s.metric.lock().clone()))
+            .map(|s| {
+                let mut metric = s.metric.lock().clone();
+                // Sorted outside the lock; the caller may ask for several percentiles.
+                metric.sort();
+                (s.selector.clone(), metric)
+            })
             .collect()
     }
 
@@ -230,26 +235,18 @@ impl Stats {
         self.metrics.lock().clone()
     }
 
-    pub fn record_iteration_duration(&self, d: Duration) {
-        let mut h = self.iteration_durations.lock();
-        let _ = h
-            .get_or_insert_with(new_histogram)
-            .record(d.as_micros().min(u64::MAX as u128) as u64);
+    /// Records one iteration's duration, in milliseconds as k6 does, the same value the
+    /// `iteration_duration` thresholds see.
+    pub fn record_iteration_duration(&self, ms: f64) {
+        self.iteration_durations
+            .lock()
+            .get_or_insert_with(|| Metric::new(MetricKind::Trend))
+            .add(ms);
     }
 
     /// Iteration durations in milliseconds.
     pub fn iteration_durations(&self) -> Option<TrendSummary> {
-        let h = self.iteration_durations.lock();
-        let h = h.as_ref().filter(|h| !h.is_empty())?;
-        let ms = |us: u64| us as f64 / 1000.0;
-        Some(TrendSummary {
-            avg: h.mean() / 1000.0,
-            min: ms(h.min()),
-            med: ms(h.value_at_quantile(0.5)),
-            max: ms(h.max()),
-            p90: ms(h.value_at_quantile(0.9)),
-            p95: ms(h.value_at_quantile(0.95)),
-        })
+        self.iteration_durations.lock().as_ref()?.trend()
     }
 
     /// Checks in the order they were first seen.

@@ -300,7 +300,7 @@ fn list_orders_by_utf8_bytes_and_honours_prefix_and_limit() {
     report("limit0", keys(await kv.list({ limit: 0 })));
     report("limitNegative", keys(await kv.list({ limit: -1 })));
     report("limitHuge", keys(await kv.list({ limit: 1000 })));
-    report("limitFraction", keys(await kv.list({ limit: 2.7 })));
+    report("limitFraction", await outcome(() => kv.list({ limit: 2.7 })));
     report("badPrefix", await outcome(() => kv.list({ prefix: 1 })));
 "#,
         );
@@ -326,8 +326,218 @@ fn list_orders_by_utf8_bytes_and_honours_prefix_and_limit() {
         r.assert_eq("limit0", all.clone());
         r.assert_eq("limitNegative", all.clone());
         r.assert_eq("limitHuge", all);
-        r.assert_eq("limitFraction", json!(["a", "a\u{0}"]));
+        r.assert_rejected("limitFraction", "InvalidOptionsError");
         r.assert_rejected("badPrefix", "InvalidOptionsError");
+    }
+}
+
+#[test]
+fn list_limit_must_be_a_whole_number() {
+    // 0.5 used to be read as 0, "everything"; any rounding would be a guess, so limits that
+    // are not whole numbers are refused.
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    for (const key of ["a", "b", "c"]) await kv.set(key, key);
+    const cases = { half: 0.5, fraction: 2.7, negativeHalf: -0.5, nan: NaN, inf: Infinity,
+                    negInf: -Infinity, text: "2", big: 2n, boxed: new Number(2) };
+    for (const [name, limit] of Object.entries(cases)) {
+        report(name, await outcome(() => kv.list({ limit })));
+    }
+    const keys = async (options) => (await kv.list(options)).map((e) => e.key);
+    report("two", await keys({ limit: 2 }));
+    report("negativeZero", await keys({ limit: -0 }));
+    report("minusTwo", await keys({ limit: -2 }));
+    report("huge", await keys({ limit: 2 ** 40 }));
+    report("maxSafe", await keys({ limit: Number.MAX_SAFE_INTEGER }));
+"#,
+        );
+        for name in [
+            "half",
+            "fraction",
+            "negativeHalf",
+            "nan",
+            "inf",
+            "negInf",
+            "text",
+            "big",
+            "boxed",
+        ] {
+            r.assert_rejected(name, "InvalidOptionsError");
+        }
+        assert!(
+            r.get("half")["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("whole number") && m.contains("0.5")),
+            "{}",
+            r.get("half")
+        );
+        r.assert_eq("two", json!(["a", "b"]));
+        for name in ["negativeZero", "minusTwo", "huge", "maxSafe"] {
+            r.assert_eq(name, json!(["a", "b", "c"]));
+        }
+    }
+}
+
+#[test]
+fn revoked_proxies_and_throwing_getters_get_named_errors() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            r#"
+function revoked(target) {
+    const { proxy, revoke } = Proxy.revocable(target, {});
+    revoke();
+    return proxy;
+}
+let openRevoked;
+try {
+    openKv(revoked({}));
+    openRevoked = { ok: true };
+} catch (e) {
+    openRevoked = { ok: false, name: e.name, isError: e instanceof Error, message: e.message };
+}
+let openThrowing;
+try {
+    openKv({ get backend() { throw new Error("boom"); } });
+    openThrowing = { ok: true };
+} catch (e) {
+    openThrowing = { ok: false, name: e.name, isError: e instanceof Error, message: e.message };
+}
+"#,
+            r#"
+    await kv.set("kept", 1);
+    report("openRevoked", openRevoked);
+    report("openThrowing", openThrowing);
+    report("set", await outcome(() => kv.set(revoked({}), 1)));
+    report("setArray", await outcome(() => kv.set(revoked([]), 1)));
+    report("setFunction", await outcome(() => kv.set(revoked(() => 1), 1)));
+    report("get", await outcome(() => kv.get(revoked({}))));
+    report("exists", await outcome(() => kv.exists(revoked({}))));
+    report("delete", await outcome(() => kv.delete(revoked({}))));
+    report("value", await outcome(() => kv.set("v", revoked({}))));
+    report("list", await outcome(() => kv.list(revoked({}))));
+    report("listArray", await outcome(() => kv.list(revoked([]))));
+    report("listPrefix", await outcome(() => kv.list({ prefix: revoked({}) })));
+    report("listLimit", await outcome(() => kv.list({ limit: revoked({}) })));
+    report("listGetter", await outcome(() => kv.list({ get limit() { throw new Error("boom"); } })));
+    report("listTrap", await outcome(() => kv.list(new Proxy({}, { get() { throw new Error("trap"); } }))));
+    report("keys", (await kv.list()).map((e) => e.key));
+"#,
+        );
+        for name in ["openRevoked", "openThrowing"] {
+            r.assert_rejected(name, "InvalidOptionsError");
+        }
+        assert!(
+            r.get("openThrowing")["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("backend") && m.contains("boom")),
+            "{}",
+            r.get("openThrowing")
+        );
+        for name in ["set", "setArray", "setFunction", "get", "exists", "delete"] {
+            r.assert_rejected(name, "InvalidKeyError");
+        }
+        r.assert_rejected("value", "SerializationError");
+        for name in [
+            "list",
+            "listArray",
+            "listPrefix",
+            "listLimit",
+            "listGetter",
+            "listTrap",
+        ] {
+            r.assert_rejected(name, "InvalidOptionsError");
+        }
+        r.assert_eq("keys", json!(["kept"]));
+    }
+}
+
+#[test]
+fn string_serialization_refuses_lone_surrogates() {
+    // Stored as UTF-8, a lone surrogate would come back as U+FFFD; JSON escapes it instead,
+    // so the default serialization keeps it.
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            r#"const text = openKv({ backend: BACKEND, serialization: "string" });"#,
+            r#"
+    await text.set("k", "before");
+    report("lone", await outcome(() => text.set("k", "a\ud800")));
+    report("loneLow", await outcome(() => text.set("k2", "\udfff")));
+    report("viaToString", await outcome(() => text.set("k3", { toString: () => "x\udc00" })));
+    report("pair", await outcome(() => text.set("p", "\ud83d\ude00\ufffd")));
+    report("kept", await text.get("k"));
+    report("keys", (await text.list()).map((e) => e.key));
+    await kv.set("j", "a\ud800");
+    report("jsonKeepsIt", (await kv.get("j")) === "a\ud800");
+"#,
+        );
+        for name in ["lone", "loneLow", "viaToString"] {
+            r.assert_rejected(name, "SerializationError");
+        }
+        assert!(
+            r.get("lone")["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("lone surrogate")),
+            "{}",
+            r.get("lone")
+        );
+        r.assert_resolved("pair", json!("😀\u{fffd}"));
+        r.assert_eq("kept", json!("before"));
+        r.assert_eq("keys", json!(["k", "p"]));
+        r.assert_eq("jsonKeepsIt", json!(true));
+    }
+}
+
+#[test]
+fn values_nested_too_deeply_are_serialization_errors_everywhere() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            r#"
+const text = openKv({ backend: BACKEND, serialization: "string" });
+function nested(depth) {
+    let v = 1;
+    for (let i = 0; i < depth; i++) v = i % 2 ? { a: v } : [v];
+    return v;
+}
+"#,
+            r#"
+    await kv.set("ok", nested(500));
+    report("setDeep", await outcome(() => kv.set("deep", nested(100000))));
+    report("roundTrip", JSON.stringify(await kv.get("ok")) === JSON.stringify(nested(500)));
+    // Written as text, read back as JSON: the parser gives up, get() and list() alike.
+    await text.set("stored deep", "[".repeat(100000) + "]".repeat(100000));
+    report("get", await outcome(() => kv.get("stored deep")));
+    report("list", await outcome(() => kv.list()));
+    report("listOthers", (await kv.list({ prefix: "ok" })).length);
+    report("keys", (await text.list()).map((e) => e.key));
+"#,
+        );
+        for name in ["setDeep", "get", "list"] {
+            r.assert_rejected(name, "SerializationError");
+        }
+        assert!(
+            r.get("get")["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("nested too deeply")),
+            "{}",
+            r.get("get")
+        );
+        assert!(
+            r.get("setDeep")["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("nested too deeply")),
+            "{}",
+            r.get("setDeep")
+        );
+        assert_eq!(r.get("get")["message"], r.get("list")["message"]);
+        r.assert_eq("roundTrip", json!(true));
+        r.assert_eq("listOthers", json!(1));
+        r.assert_eq("keys", json!(["ok", "stored deep"]));
     }
 }
 

@@ -136,6 +136,50 @@ fn env_merges_process_environment_and_flags() {
 }
 
 #[test]
+fn non_utf8_environment_variables_are_skipped_with_a_warning() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = common::tempdir();
+    let script = common::write(
+        dir.path(),
+        "env.js",
+        r#"export default function () {
+  console.log(`FOO=${__ENV.FOO} JUNK=${"JUNK" in __ENV} BAD=${Object.keys(__ENV).filter((k) => k.endsWith("BADNAME")).length}`);
+}"#,
+    );
+    let child = common::command(dir.path(), &["run", "-q", script.to_str().unwrap()])
+        .env("FOO", "ok")
+        .env("JUNK", OsStr::from_bytes(b"a\xffb"))
+        .env(OsStr::from_bytes(b"\xfeBADNAME"), "1")
+        .spawn()
+        .expect("rk6 starts");
+    let o = common::wait(child);
+    common::assert_no_panic(&o);
+    assert_eq!(code(&o), 0, "{}", common::describe(&o));
+    assert_eq!(info(&o), ["FOO=ok JUNK=false BAD=0"]);
+    let err = stderr(&o);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("WARN ")).collect();
+    assert_eq!(
+        warnings.len(),
+        2,
+        "one warning per skipped variable; {}",
+        common::describe(&o)
+    );
+    assert!(
+        warnings.contains(
+            &"WARN environment variable \"JUNK\" is not valid UTF-8; it is left out of __ENV"
+        ),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.contains(
+            &"WARN environment variable \"\u{FFFD}BADNAME\" is not valid UTF-8; it is left out of __ENV"
+        ),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn open_reads_text_and_binary_relative_to_the_script_only_in_init() {
     let o = run("open.js", &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));

@@ -331,14 +331,14 @@ impl Vu {
         let stats = &test.stats;
         match outcome {
             Outcome::Completed | Outcome::Failed => {
-                let took = started.elapsed();
+                let took = started.elapsed().as_secs_f64() * 1000.0;
                 Stats::bump(&stats.iterations);
                 stats.record_iteration_duration(took);
                 if stats.watching() {
                     let tags = self.with_state(|s| s.tags.clone());
                     let tags = |k: &str| tags.get(k).cloned();
                     stats.sample("iterations", 1.0, &tags);
-                    stats.sample("iteration_duration", took.as_secs_f64() * 1000.0, &tags);
+                    stats.sample("iteration_duration", took, &tags);
                 }
                 if outcome == Outcome::Failed {
                     Stats::bump(&stats.failed_iterations);
