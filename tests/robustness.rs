@@ -310,7 +310,7 @@ fn a_spinning_vu_is_interrupted_after_graceful_ramp_down() {
         "export const options = { scenarios: { r: { executor: \"ramping-vus\", startVUs: 2,\n\
            stages: [{ duration: \"500ms\", target: 2 }, { duration: \"0s\", target: 1 },\n\
                     { duration: \"1500ms\", target: 1 }],\n\
-           gracefulRampDown: \"500ms\", gracefulStop: \"0s\" } } };\n\
+           gracefulRampDown: \"500ms\", gracefulStop: \"5s\" } } };\n\
          export default function () { if (__VU === 2) while (true) {} }\n",
     );
     let (output, result) = run_with_summary(dir.path(), "ramp.js", &[]);
