@@ -36,7 +36,7 @@ const SCRIPTS: [(&str, &str); 3] = [
 struct Measured {
     seconds: f64,
     failed: u64,
-    peak_rss_kib: i64,
+    peak_rss_kib: u64,
 }
 
 fn run(script: &std::path::Path, vus: u64, iterations: u64) -> Measured {
@@ -65,24 +65,40 @@ fn run(script: &std::path::Path, vus: u64, iterations: u64) -> Measured {
         let mut sink = [0u8; 1 << 16];
         while matches!(stderr.read(&mut sink), Ok(n) if n > 0) {}
     });
-    let mut status = 0;
-    // SAFETY: zeroed rusage is valid for wait4 to fill; the child is ours.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32, "wait4");
+    // Peak RSS is the child's own high-water mark, read from /proc while it runs (wait4's
+    // ru_maxrss would include what the child inherited from this process at exec).
+    let status_file = format!("/proc/{}/status", child.id());
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                }) {
+                    peak = peak.max(kib);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            peak
+        })
+    };
+    let status = child.wait().expect("wait for rk6");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak_rss_kib = sampler.join().expect("sampler");
     let seconds = start.elapsed().as_secs_f64();
     let _ = reader.join();
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "rk6 did not exit 0 (status {status})"
-    );
+    assert!(status.success(), "rk6 did not exit 0 ({status})");
     let export: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary written"))
             .expect("summary is JSON");
     Measured {
         seconds,
         failed: export["rk6"]["failed_iterations"].as_u64().unwrap_or(0),
-        peak_rss_kib: usage.ru_maxrss,
+        peak_rss_kib,
     }
 }
 
