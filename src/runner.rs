@@ -242,7 +242,7 @@ fn run_test(
                 }
             })
         });
-    exec::run_all(&scenarios, &pool, &test);
+    exec::run_all(&scenarios, &pool, test);
     let run_time = started.elapsed();
     finished.trigger();
     if let Some(w) = threshold_watcher {

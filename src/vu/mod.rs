@@ -206,9 +206,7 @@ impl Vu {
         arm(&terminator, &stop);
         let init = evaluate_init(&mut rt, &tokio, &stop);
         let terminated = disarm(&terminator, &mut rt);
-        let stopped = || {
-            RunError::Stopped(format!("while VU {id} was running the init context"))
-        };
+        let stopped = || RunError::Stopped(format!("while VU {id} was running the init context"));
         if terminated {
             return Err(stopped());
         }

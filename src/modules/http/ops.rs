@@ -1,0 +1,431 @@
+//! Ops behind `k6/http`. JS validates the script's arguments and hands each request over
+//! as JSON text (plus one buffer holding every binary body), so nothing a script passes
+//! reaches serde_v8 directly. Every op takes a batch: a single request is a batch of one.
+
+use super::client::{codes, io_runtime, Client, Outcome, Request, ResponseType, Timings};
+use crate::runtime::ops::INTERRUPTED_ERROR;
+use crate::runtime::state::VuState;
+use crate::stats::MetricKind;
+use bytes::Bytes;
+use deno_core::url::Url;
+use deno_core::{op2, JsBuffer, OpState};
+use deno_error::JsErrorBox;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a VU blocked in a synchronous request looks at its stop signal.
+const INTERRUPT_POLL: Duration = Duration::from_millis(20);
+
+/// One request as runtime-js hands it over (see http.js, `toSpec`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    /// A text body, sent as UTF-8.
+    body: Option<String>,
+    /// A binary body: offset and length in the op's buffer.
+    bin: Option<(usize, usize)>,
+    /// Milliseconds.
+    timeout: f64,
+    redirects: u32,
+    #[serde(rename = "responseType")]
+    response_type: String,
+    /// The params' tags (they win over the ones rk6 sets).
+    tags: BTreeMap<String, String>,
+    /// Status ranges counted as expected; `None` when the response callback is off.
+    expected: Option<Vec<(u16, u16)>>,
+    group: String,
+}
+
+/// One response as JS receives it.
+#[derive(Debug, Serialize)]
+pub struct ResponseOut {
+    status: u16,
+    status_text: String,
+    proto: &'static str,
+    url: String,
+    headers: BTreeMap<String, String>,
+    /// The text body (`responseType: "text"`).
+    body: Option<String>,
+    /// Key of a binary body kept for `op_http_take_body`, 0 when there is none.
+    body_id: u32,
+    timings: Timings,
+    error: String,
+    error_code: u32,
+    remote_ip: String,
+    remote_port: u16,
+}
+
+/// A VU's HTTP state: its connection pool and binary bodies waiting to be picked up.
+#[derive(Default)]
+pub struct HttpState {
+    client: Arc<Client>,
+    bodies: HashMap<u32, Vec<u8>>,
+    next_body: u32,
+}
+
+fn http_state(state: &mut OpState) -> &mut HttpState {
+    if state.try_borrow::<HttpState>().is_none() {
+        state.put(HttpState::default());
+    }
+    state.borrow_mut::<HttpState>()
+}
+
+/// A request that cannot be sent, described as k6 describes it.
+struct Refused {
+    method: String,
+    url: String,
+    code: u32,
+    message: String,
+}
+
+/// A request of a batch: what JS described, and what will be sent (or why not).
+type Prepared = (Spec, Result<Request, Refused>);
+
+fn parse_batch(specs_json: &str, buffer: &[u8]) -> Result<Vec<Prepared>, JsErrorBox> {
+    let specs: Vec<Spec> = serde_json::from_str(specs_json)
+        .map_err(|e| JsErrorBox::type_error(format!("k6/http: malformed request: {e}")))?;
+    specs
+        .into_iter()
+        .map(|spec| {
+            let request = to_request(&spec, buffer)?;
+            Ok((spec, request))
+        })
+        .collect()
+}
+
+fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, JsErrorBox> {
+    let response_type = match spec.response_type.as_str() {
+        "text" => ResponseType::Text,
+        "binary" => ResponseType::Binary,
+        "none" => ResponseType::None,
+        other => {
+            return Err(JsErrorBox::type_error(format!(
+                "k6/http: unknown responseType {other:?}"
+            )))
+        }
+    };
+    let body = match (&spec.body, spec.bin) {
+        (Some(text), _) => Bytes::copy_from_slice(text.as_bytes()),
+        (None, Some((at, len))) => {
+            let bytes = at
+                .checked_add(len)
+                .and_then(|end| buffer.get(at..end))
+                .ok_or_else(|| JsErrorBox::type_error("k6/http: body outside its buffer"))?;
+            Bytes::copy_from_slice(bytes)
+        }
+        (None, None) => Bytes::new(),
+    };
+    let refuse = |code, message: String| Refused {
+        method: spec.method.clone(),
+        url: spec.url.clone(),
+        code,
+        message,
+    };
+    let url = match Url::parse(&spec.url) {
+        Ok(url) => url,
+        Err(e) => {
+            return Ok(Err(refuse(
+                codes::INVALID_URL,
+                format!("invalid URL {:?}: {e}", spec.url),
+            )))
+        }
+    };
+    match url.scheme() {
+        "http" => {}
+        "https" => {
+            return Ok(Err(refuse(
+                codes::TLS,
+                format!(
+                    "cannot request {}: https is not supported by rk6 yet",
+                    spec.url
+                ),
+            )))
+        }
+        other => {
+            return Ok(Err(refuse(
+                codes::GENERIC,
+                format!("unsupported protocol scheme {other:?}"),
+            )))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Ok(Err(refuse(
+            codes::INVALID_URL,
+            format!("invalid URL {:?}: no host", spec.url),
+        )));
+    }
+    let timeout = if spec.timeout.is_finite() && spec.timeout > 0.0 {
+        Duration::from_secs_f64((spec.timeout / 1000.0).min(1e9))
+    } else {
+        Duration::from_secs(60)
+    };
+    Ok(Ok(Request {
+        method: spec.method.clone(),
+        url,
+        headers: spec.headers.clone(),
+        body,
+        timeout,
+        max_redirects: spec.redirects,
+        response_type,
+    }))
+}
+
+fn refused_outcome(r: Refused) -> Outcome {
+    Outcome {
+        url: r.url.clone(),
+        error: r.message,
+        error_code: r.code,
+        hops: vec![super::client::Hop {
+            method: r.method,
+            url: r.url,
+            status: 0,
+            proto: "",
+            timings: Timings::default(),
+            sent: 0,
+            received: 0,
+            error_code: r.code,
+        }],
+        ..Default::default()
+    }
+}
+
+/// Starts every request of the batch on the I/O runtime; the receiver yields the outcomes
+/// in the batch's order once all are done.
+fn start(
+    client: Arc<Client>,
+    requests: Vec<Result<Request, Refused>>,
+    limit: usize,
+) -> tokio::task::JoinHandle<Vec<Outcome>> {
+    io_runtime().spawn(async move {
+        let permits = Arc::new(tokio::sync::Semaphore::new(limit.max(1)));
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|r| {
+                let (client, permits) = (client.clone(), permits.clone());
+                tokio::spawn(async move {
+                    match r {
+                        Ok(req) => {
+                            let _permit = permits.acquire_owned().await;
+                            client.execute(req).await
+                        }
+                        Err(refused) => refused_outcome(refused),
+                    }
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            out.push(t.await.unwrap_or_else(|e| Outcome {
+                error: format!("request task failed: {e}"),
+                error_code: codes::GENERIC,
+                ..Default::default()
+            }));
+        }
+        out
+    })
+}
+
+/// Records the samples of every hop and turns outcomes into what JS receives.
+fn finish(
+    state: &mut OpState,
+    specs: &[Spec],
+    outcomes: Vec<Outcome>,
+    types: &[ResponseType],
+) -> Vec<ResponseOut> {
+    let vu = state.borrow::<VuState>();
+    for (spec, outcome) in specs.iter().zip(&outcomes) {
+        record(vu, spec, outcome);
+    }
+    let http = http_state(state);
+    outcomes
+        .into_iter()
+        .zip(types)
+        .map(|(o, ty)| {
+            let (body, body_id) = match (o.status, ty) {
+                // No response, no body: k6 gives `null`.
+                (0, _) | (_, ResponseType::None) => (None, 0),
+                (_, ResponseType::Text) => (Some(String::from_utf8_lossy(&o.body).into_owned()), 0),
+                (_, ResponseType::Binary) => {
+                    http.next_body = http.next_body.wrapping_add(1).max(1);
+                    http.bodies.insert(http.next_body, o.body);
+                    (None, http.next_body)
+                }
+            };
+            ResponseOut {
+                status: o.status,
+                status_text: o.status_text,
+                proto: o.proto,
+                url: o.url,
+                headers: o.headers,
+                body,
+                body_id,
+                timings: o.timings,
+                error: o.error,
+                error_code: o.error_code,
+                remote_ip: o.remote_ip,
+                remote_port: o.remote_port,
+            }
+        })
+        .collect()
+}
+
+/// The samples k6 emits for each round trip, tagged as k6 tags them.
+fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
+    let stats = &vu.test.stats;
+    for (i, hop) in outcome.hops.iter().enumerate() {
+        let expected = spec.expected.as_ref().map(|ranges| {
+            hop.status != 0
+                && ranges
+                    .iter()
+                    .any(|(lo, hi)| (*lo..=*hi).contains(&hop.status))
+        });
+        let t = &hop.timings;
+        let mut samples: Vec<(&str, MetricKind, f64)> = vec![
+            ("http_reqs", MetricKind::Counter, 1.0),
+            ("http_req_duration", MetricKind::Trend, t.duration),
+            ("http_req_blocked", MetricKind::Trend, t.blocked),
+            ("http_req_connecting", MetricKind::Trend, t.connecting),
+            (
+                "http_req_tls_handshaking",
+                MetricKind::Trend,
+                t.tls_handshaking,
+            ),
+            ("http_req_sending", MetricKind::Trend, t.sending),
+            ("http_req_waiting", MetricKind::Trend, t.waiting),
+            ("http_req_receiving", MetricKind::Trend, t.receiving),
+        ];
+        if let Some(ok) = expected {
+            samples.push((
+                "http_req_failed",
+                MetricKind::Rate,
+                if ok { 0.0 } else { 1.0 },
+            ));
+        }
+        samples.push(("data_sent", MetricKind::Counter, hop.sent as f64));
+        samples.push(("data_received", MetricKind::Counter, hop.received as f64));
+        stats.record_metrics(&samples);
+        if !stats.watching() {
+            continue;
+        }
+        // The first hop carries the params' name (http.url templates set it); later
+        // hops are named after their own URL, as in k6.
+        let name = if i == 0 { spec.tags.get("name") } else { None };
+        let status = hop.status.to_string();
+        let error_code = hop.error_code.to_string();
+        let lookup = |k: &str| -> Option<String> {
+            if k != "name" {
+                if let Some(v) = spec.tags.get(k) {
+                    return Some(v.clone());
+                }
+            }
+            match k {
+                "method" => Some(hop.method.clone()),
+                "url" => Some(hop.url.clone()),
+                "name" => Some(name.cloned().unwrap_or_else(|| hop.url.clone())),
+                "status" => Some(status.clone()),
+                "group" => Some(spec.group.clone()),
+                "proto" if !hop.proto.is_empty() => Some(hop.proto.to_owned()),
+                "error_code" if hop.error_code != 0 => Some(error_code.clone()),
+                "expected_response" => expected.map(|e| e.to_string()),
+                _ => vu.tags.get(k).cloned(),
+            }
+        };
+        for (metric, _, value) in &samples {
+            stats.sample(metric, *value, &lookup);
+        }
+    }
+}
+
+fn interrupted() -> JsErrorBox {
+    JsErrorBox::new(
+        INTERRUPTED_ERROR,
+        "iteration interrupted: the test or scenario is stopping",
+    )
+}
+
+/// Sends a batch and blocks this VU until every response is in (k6's `http.request`,
+/// `http.get`… and `http.batch` are synchronous). A stop interrupts the wait.
+#[op2]
+#[serde]
+pub fn op_http_request(
+    state: &mut OpState,
+    #[string] specs_json: &str,
+    #[buffer] buffer: &[u8],
+    #[smi] limit: u32,
+) -> Result<Vec<ResponseOut>, JsErrorBox> {
+    let parsed = parse_batch(specs_json, buffer)?;
+    let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
+    let types = response_types(&requests);
+    let client = http_state(state).client.clone();
+    let interrupt = state.borrow::<VuState>().interrupt.clone();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let task = start(client, requests, limit as usize);
+    let forward = io_runtime().spawn(async move {
+        if let Ok(outcomes) = task.await {
+            let _ = tx.send(outcomes);
+        }
+    });
+    let outcomes = loop {
+        match rx.recv_timeout(INTERRUPT_POLL) {
+            Ok(outcomes) => break outcomes,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if interrupt.is_set() => {
+                forward.abort();
+                return Err(interrupted());
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(JsErrorBox::generic("k6/http: the request task failed"))
+            }
+        }
+    };
+    Ok(finish(state, &specs, outcomes, &types))
+}
+
+/// `op_http_request` for `http.asyncRequest`: the VU goes on while it runs.
+#[op2]
+#[serde]
+pub async fn op_http_request_async(
+    state: Rc<RefCell<OpState>>,
+    #[string] specs_json: String,
+    #[buffer] buffer: JsBuffer,
+    #[smi] limit: u32,
+) -> Result<Vec<ResponseOut>, JsErrorBox> {
+    let parsed = parse_batch(&specs_json, &buffer)?;
+    drop(buffer);
+    let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
+    let types = response_types(&requests);
+    let client = http_state(&mut state.borrow_mut()).client.clone();
+    let outcomes = start(client, requests, limit as usize)
+        .await
+        .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
+    let mut state = state.borrow_mut();
+    Ok(finish(&mut state, &specs, outcomes, &types))
+}
+
+fn response_types(requests: &[Result<Request, Refused>]) -> Vec<ResponseType> {
+    requests
+        .iter()
+        .map(|r| r.as_ref().map_or(ResponseType::Text, |r| r.response_type))
+        .collect()
+}
+
+/// Hands a binary body (`responseType: "binary"`) to JS as an ArrayBuffer, once.
+#[op2]
+#[arraybuffer]
+pub fn op_http_take_body(state: &mut OpState, #[smi] id: u32) -> Vec<u8> {
+    http_state(state).bodies.remove(&id).unwrap_or_default()
+}
+
+/// The `User-Agent` requests carry unless the script sets one (option `userAgent`).
+#[op2]
+#[string]
+pub fn op_http_user_agent() -> String {
+    concat!("rk6/", env!("CARGO_PKG_VERSION")).to_owned()
+}
