@@ -467,3 +467,61 @@ export default function () {}
     assert!(stderr(&out).contains("init context"), "{}", describe(&out));
     assert_eq!(server.requests(), 0);
 }
+
+#[test]
+fn cookies_persist_per_vu_and_follow_redirects() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+const B = __ENV.BASE;
+const sent = (r) => (r.json().headers.find(([k]) => k.toLowerCase() === "cookie") ?? [null, null])[1];
+export default function () {
+  const jar = http.cookieJar();
+  let r = http.get(`${B}/set-cookie`);
+  console.log(JSON.stringify(r.cookies));
+  console.log(JSON.stringify({ sent: sent(http.get(`${B}/echo`)), jar: jar.cookiesForURL(B) }));
+  console.log(JSON.stringify({ sent: sent(http.get(`${B}/login`)) }));
+  jar.set(B, "extra", "1");
+  jar.delete(B, "theme");
+  r = http.get(`${B}/echo`, { cookies: { sid: { value: "override", replace: true }, more: 2 } });
+  console.log(JSON.stringify({ sent: sent(r), shown: r.request.cookies.more }));
+  jar.clear(B);
+  console.log(JSON.stringify({ sent: sent(http.get(`${B}/echo`)) }));
+  try { jar.set(B, "x", "1", { colour: "red" }); } catch (e) { console.log(JSON.stringify({ err: e.message })); }
+}
+"#;
+    let (out, _, lines) = run(&server, script, &["-u", "1", "-i", "1"]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    assert_eq!(v.len(), 6, "{lines:?}");
+    assert_eq!(
+        v[0],
+        serde_json::json!({
+            "sid": [{"name": "sid", "value": "abc", "domain": "127.0.0.1", "path": "/", "http_only": true, "secure": false, "max_age": 0, "expires": 0}],
+            "theme": [{"name": "theme", "value": "dark", "domain": "127.0.0.1", "path": "/", "http_only": false, "secure": false, "max_age": 3600, "expires": v[0]["theme"][0]["expires"]}],
+        })
+    );
+    assert!(v[0]["theme"][0]["expires"].as_f64().unwrap() > 1.7e12);
+    assert_eq!(
+        v[1],
+        serde_json::json!({"sent": "sid=abc; theme=dark", "jar": {"sid": ["abc"], "theme": ["dark"]}})
+    );
+    // The cookie set by the redirect reaches the request it redirects to.
+    assert_eq!(
+        v[2],
+        serde_json::json!({"sent": "sid=abc; theme=dark; auth=yes"})
+    );
+    assert_eq!(
+        v[3],
+        serde_json::json!({"sent": "auth=yes; extra=1; sid=override; more=2", "shown": [{"name": "more", "value": "2", "replace": false}]})
+    );
+    assert_eq!(v[4], serde_json::json!({"sent": null}));
+    assert!(
+        v[5]["err"]
+            .as_str()
+            .unwrap()
+            .contains("unknown option \"colour\""),
+        "{}",
+        v[5]
+    );
+}

@@ -54,6 +54,9 @@ deno_core::extension!(
         http_ops::op_http_request_async,
         http_ops::op_http_take_body,
         http_ops::op_http_user_agent,
+        http_ops::op_http_jar_get,
+        http_ops::op_http_jar_set,
+        http_ops::op_http_jar_remove,
     ],
     options = { vu: VuState },
     state = |state, options| {

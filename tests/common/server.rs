@@ -182,6 +182,25 @@ fn route(req: &Req) -> Reply {
             thread::sleep(Duration::from_millis(1500));
             ok("text/plain", b"late".to_vec())
         }
+        "/set-cookie" => (
+            "200 OK".into(),
+            vec![
+                ("Set-Cookie".into(), "sid=abc; Path=/; HttpOnly".into()),
+                (
+                    "Set-Cookie".into(),
+                    "theme=dark; Path=/; Max-Age=3600".into(),
+                ),
+            ],
+            vec![],
+        ),
+        "/login" => (
+            "302 Found".into(),
+            vec![
+                ("Location".into(), "/echo".into()),
+                ("Set-Cookie".into(), "auth=yes; Path=/".into()),
+            ],
+            vec![],
+        ),
         "/bytes" => ok("application/octet-stream", (0..=255u8).collect()),
         "/close" => (
             "200 OK".into(),

@@ -9,6 +9,7 @@
 //! say when a request was fully written or when the first byte of the answer came, the
 //! socket does.
 
+use super::cookies::{self, Cookie, Jar};
 use bytes::Bytes;
 use deno_core::url::Url;
 use http_body_util::{BodyExt, Full};
@@ -77,6 +78,8 @@ pub struct Request {
     pub timeout: Duration,
     pub max_redirects: u32,
     pub response_type: ResponseType,
+    /// `params.cookies`: name, value, and whether it replaces the jar's cookie of that name.
+    pub cookies: Vec<(String, String, bool)>,
 }
 
 /// Per-phase durations of one round trip, in milliseconds, as k6 names them.
@@ -124,6 +127,8 @@ pub struct Outcome {
     pub remote_port: u16,
     /// Every round trip, redirects included, in order.
     pub hops: Vec<Hop>,
+    /// What the last response's `Set-Cookie` headers set.
+    pub cookies: Vec<Cookie>,
 }
 
 /// Bytes and instants seen on one connection's socket. Instants are nanoseconds since
@@ -250,6 +255,8 @@ type PoolKey = (String, u16);
 #[derive(Default)]
 pub struct Client {
     idle: Mutex<HashMap<PoolKey, Vec<Conn>>>,
+    /// The VU's cookies (`http.cookieJar()`), filled by every response.
+    pub jar: Mutex<Jar>,
 }
 
 /// A failed round trip: k6's code and message.
@@ -304,6 +311,37 @@ impl Client {
         Self::default()
     }
 
+    /// The request's headers plus a `Cookie` header from the jar and `params.cookies`
+    /// (unless the script wrote its own `Cookie` header).
+    fn with_cookies(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+        own: &[(String, String, bool)],
+    ) -> Vec<(String, String)> {
+        let mut out = headers.to_vec();
+        if headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("cookie"))
+        {
+            return out;
+        }
+        let mut pairs: Vec<String> = Vec::new();
+        {
+            let mut jar = self.jar.lock();
+            for c in jar.for_url(url) {
+                if !own.iter().any(|(n, _, replace)| *replace && *n == c.name) {
+                    pairs.push(format!("{}={}", c.name, c.value));
+                }
+            }
+        }
+        pairs.extend(own.iter().map(|(n, v, _)| format!("{n}={v}")));
+        if !pairs.is_empty() {
+            out.push(("Cookie".into(), pairs.join("; ")));
+        }
+        out
+    }
+
     fn take_idle(&self, key: &PoolKey) -> Option<Conn> {
         let mut idle = self.idle.lock();
         let conns = idle.get_mut(key)?;
@@ -333,9 +371,10 @@ impl Client {
         let mut redirects = 0;
         loop {
             let mut progress = Progress::default();
+            let sent_headers = self.with_cookies(&url, &headers, &req.cookies);
             let hop = tokio::time::timeout_at(
                 deadline,
-                self.round_trip(&mut progress, &method, &url, &headers, body.clone()),
+                self.round_trip(&mut progress, &method, &url, &sent_headers, body.clone()),
             )
             .await;
             let now = Instant::now();
@@ -439,6 +478,13 @@ impl Client {
             out.error = String::new();
             out.error_code = error_code;
             out.headers = canonical_headers(&answer.headers);
+            out.cookies.clear();
+            for set in answer.headers.get_all(hyper::header::SET_COOKIE) {
+                if let Some(c) = set.to_str().ok().and_then(|v| cookies::parse(&url, v)) {
+                    self.jar.lock().put(c.clone());
+                    out.cookies.push(c);
+                }
+            }
 
             let location = answer
                 .headers

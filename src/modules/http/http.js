@@ -5,6 +5,9 @@ const {
   op_http_request_async,
   op_http_take_body,
   op_http_user_agent,
+  op_http_jar_get,
+  op_http_jar_remove,
+  op_http_jar_set,
   op_rk6_in_init,
   op_rk6_log,
   op_rk6_options,
@@ -240,7 +243,27 @@ function prepare(method, target, body, params) {
     }
     callback = params.responseCallback;
   }
-  for (const unsupported of ["cookies", "jar", "compression"]) {
+  const cookies = [];
+  const shownCookies = {};
+  if (params.cookies !== undefined && params.cookies !== null) {
+    if (typeof params.cookies !== "object" || Array.isArray(params.cookies)) {
+      throw new ParamError("params.cookies must be an object like { session: \"abc\" } or { session: { value: \"abc\", replace: true } }");
+    }
+    for (const [name, c] of Object.entries(params.cookies)) {
+      const isObj = c !== null && typeof c === "object";
+      const value = isObj ? c.value : c;
+      if (value === undefined || value === null || typeof value === "object") {
+        throw new ParamError(`params.cookies.${name} must be a string or { value, replace }`);
+      }
+      const replace = isObj && c.replace === true;
+      cookies.push([name, String(value), replace]);
+      (shownCookies[name] ??= []).push({ name, value: String(value), replace });
+    }
+  }
+  if (params.jar !== undefined && params.jar !== null && params.jar !== vuJar) {
+    throw new ParamError("params.jar: only the VU's jar (http.cookieJar()) is supported by rk6 yet");
+  }
+  for (const unsupported of ["compression"]) {
     if (params[unsupported] !== undefined) {
       throw new ParamError(`params.${unsupported} is not supported by rk6 yet`);
     }
@@ -263,6 +286,7 @@ function prepare(method, target, body, params) {
       tags,
       expected: callback === null ? null : callback.ranges,
       group: currentGroup() === "" ? "" : `::${currentGroup()}`,
+      cookies,
     },
     binBody: bin,
     doThrow: !!doThrow,
@@ -271,7 +295,7 @@ function prepare(method, target, body, params) {
       url: urlText,
       headers: shown,
       body: text ?? (bin === null ? "" : latin1(bin)),
-      cookies: {},
+      cookies: shownCookies,
     },
   };
 }
@@ -319,7 +343,7 @@ function makeResponse(raw, request) {
   r.remote_ip = raw.remote_ip;
   r.remote_port = raw.remote_port;
   r.request = request;
-  r.cookies = {};
+  r.cookies = raw.cookies;
   r.tls_version = "";
   return r;
 }
@@ -470,8 +494,53 @@ export function file() {
   throw new Error("http.file() (multipart bodies) is not supported by rk6 yet");
 }
 
+function jarURL(url, what) {
+  const text = url instanceof TemplateURL ? url.url : url;
+  if (typeof text !== "string") throw new TypeError(`${what}: the URL must be a string`);
+  return text;
+}
+
+const SET_OPTIONS = { domain: "string", path: "string", expires: "string", max_age: "number", secure: "boolean", http_only: "boolean" };
+
+// The VU's cookie jar: every response's Set-Cookie lands here and every request sends
+// what matches, as in k6.
+class CookieJar {
+  cookiesForURL(url) {
+    return op_http_jar_get(jarURL(url, "cookiesForURL()"));
+  }
+
+  set(url, name, value, opts) {
+    if (typeof name !== "string" || name === "") throw new TypeError("set(): the cookie name must be a non-empty string");
+    const out = {};
+    if (opts !== undefined && opts !== null) {
+      if (typeof opts !== "object") throw new TypeError("set(): options must be an object like { path: \"/\" }");
+      for (const [k, v] of Object.entries(opts)) {
+        if (!(k in SET_OPTIONS)) {
+          throw new TypeError(`set(): unknown option ${JSON.stringify(k)}; use ${Object.keys(SET_OPTIONS).join(", ")}`);
+        }
+        if (v === undefined || v === null) continue;
+        if (typeof v !== SET_OPTIONS[k] || (k === "max_age" && !Number.isInteger(v))) {
+          throw new TypeError(`set(): option ${k} must be a ${k === "max_age" ? "whole number" : SET_OPTIONS[k]}`);
+        }
+        out[k] = v;
+      }
+    }
+    op_http_jar_set(jarURL(url, "set()"), name, String(value), JSON.stringify(out));
+  }
+
+  clear(url) {
+    op_http_jar_remove(jarURL(url, "clear()"), null);
+  }
+
+  delete(url, name) {
+    op_http_jar_remove(jarURL(url, "delete()"), String(name));
+  }
+}
+
+const vuJar = new CookieJar();
+
 export function cookieJar() {
-  throw new Error("http.cookieJar() is not supported by rk6 yet");
+  return vuJar;
 }
 
 export default {

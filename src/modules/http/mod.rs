@@ -2,6 +2,7 @@
 //! underneath (client.rs), with k6's built-in `http_req_*` metrics.
 
 pub mod client;
+pub mod cookies;
 pub mod ops;
 
 /// The module's JavaScript, served as `rk6:http.js` for `import ... from "k6/http"`.

@@ -3,6 +3,7 @@
 //! reaches serde_v8 directly. Every op takes a batch: a single request is a batch of one.
 
 use super::client::{codes, io_runtime, Client, Outcome, Request, ResponseType, Timings};
+use super::cookies::{self, Cookie};
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::VuState;
 use crate::stats::MetricKind;
@@ -41,6 +42,8 @@ struct Spec {
     /// Status ranges counted as expected; `None` when the response callback is off.
     expected: Option<Vec<(u16, u16)>>,
     group: String,
+    /// `params.cookies`: name, value, replace.
+    cookies: Vec<(String, String, bool)>,
 }
 
 /// One response as JS receives it.
@@ -60,6 +63,42 @@ pub struct ResponseOut {
     error_code: u32,
     remote_ip: String,
     remote_port: u16,
+    cookies: BTreeMap<String, Vec<ResponseCookie>>,
+}
+
+/// A cookie the response set, as k6's `Response.cookies` lists it.
+#[derive(Debug, Serialize)]
+struct ResponseCookie {
+    name: String,
+    value: String,
+    domain: String,
+    path: String,
+    http_only: bool,
+    secure: bool,
+    max_age: i64,
+    /// Milliseconds since the Unix epoch, 0 for a session cookie.
+    expires: f64,
+}
+
+fn response_cookies(cookies: Vec<Cookie>) -> BTreeMap<String, Vec<ResponseCookie>> {
+    let mut out: BTreeMap<String, Vec<ResponseCookie>> = BTreeMap::new();
+    for c in cookies {
+        let expires = c
+            .expires
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0.0, |d| d.as_millis() as f64);
+        out.entry(c.name.clone()).or_default().push(ResponseCookie {
+            name: c.name,
+            value: c.value,
+            domain: c.domain,
+            path: c.path,
+            http_only: c.http_only,
+            secure: c.secure,
+            max_age: c.max_age,
+            expires,
+        });
+    }
+    out
 }
 
 /// A VU's HTTP state: its connection pool and binary bodies waiting to be picked up.
@@ -173,6 +212,7 @@ fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, Js
         body,
         timeout,
         max_redirects: spec.redirects,
+        cookies: spec.cookies.clone(),
         response_type,
     }))
 }
@@ -271,6 +311,7 @@ fn finish(
                 error_code: o.error_code,
                 remote_ip: o.remote_ip,
                 remote_port: o.remote_port,
+                cookies: response_cookies(o.cookies),
             }
         })
         .collect()
@@ -428,4 +469,98 @@ pub fn op_http_take_body(state: &mut OpState, #[smi] id: u32) -> Vec<u8> {
 #[string]
 pub fn op_http_user_agent() -> String {
     concat!("rk6/", env!("CARGO_PKG_VERSION")).to_owned()
+}
+
+fn jar_url(url: &str) -> Result<Url, JsErrorBox> {
+    Url::parse(url)
+        .map_err(|e| JsErrorBox::type_error(format!("cookie jar: invalid URL {url:?}: {e}")))
+}
+
+/// `jar.cookiesForURL(url)`: the cookies a request to `url` would carry, as `{name: [values]}`.
+#[op2]
+#[serde]
+pub fn op_http_jar_get(
+    state: &mut OpState,
+    #[string] url: &str,
+) -> Result<BTreeMap<String, Vec<String>>, JsErrorBox> {
+    let url = jar_url(url)?;
+    let client = http_state(state).client.clone();
+    let mut jar = client.jar.lock();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in jar.for_url(&url) {
+        out.entry(c.name.clone()).or_default().push(c.value.clone());
+    }
+    Ok(out)
+}
+
+/// Options of `jar.set(url, name, value, options)`, checked in JS.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SetOptions {
+    domain: Option<String>,
+    path: Option<String>,
+    expires: Option<String>,
+    max_age: Option<i64>,
+    secure: Option<bool>,
+    http_only: Option<bool>,
+}
+
+/// `jar.set(url, name, value, options)`: as if a response from `url` had set the cookie.
+#[op2(fast)]
+pub fn op_http_jar_set(
+    state: &mut OpState,
+    #[string] url: &str,
+    #[string] name: &str,
+    #[string] value: &str,
+    #[string] options_json: &str,
+) -> Result<(), JsErrorBox> {
+    let url = jar_url(url)?;
+    let o: SetOptions = if options_json.is_empty() {
+        SetOptions::default()
+    } else {
+        serde_json::from_str(options_json)
+            .map_err(|e| JsErrorBox::type_error(format!("cookie jar: set(): bad options: {e}")))?
+    };
+    let mut header = format!("{name}={value}");
+    if let Some(d) = o.domain {
+        header.push_str(&format!("; Domain={d}"));
+    }
+    if let Some(p) = o.path {
+        header.push_str(&format!("; Path={p}"));
+    }
+    if let Some(e) = o.expires {
+        header.push_str(&format!("; Expires={e}"));
+    }
+    if let Some(m) = o.max_age {
+        header.push_str(&format!("; Max-Age={m}"));
+    }
+    if o.secure == Some(true) {
+        header.push_str("; Secure");
+    }
+    if o.http_only == Some(true) {
+        header.push_str("; HttpOnly");
+    }
+    let cookie = cookies::parse(&url, &header).ok_or_else(|| {
+        JsErrorBox::type_error(format!(
+            "cookie jar: set(): cannot set cookie {name:?} for {url} (a domain the URL is not in?)"
+        ))
+    })?;
+    http_state(state).client.jar.lock().put(cookie);
+    Ok(())
+}
+
+/// `jar.clear(url)` (every cookie `url` would get) and `jar.delete(url, name)` (`name` set).
+#[op2]
+pub fn op_http_jar_remove(
+    state: &mut OpState,
+    #[string] url: &str,
+    #[string] name: Option<String>,
+) -> Result<(), JsErrorBox> {
+    let url = jar_url(url)?;
+    http_state(state)
+        .client
+        .jar
+        .lock()
+        .remove(&url, name.as_deref());
+    Ok(())
 }
