@@ -11,12 +11,21 @@ use std::process::Output;
 /// Runs `script` (written into a fresh directory) with `BASE` set to the server's URL;
 /// returns the output, the whole summary export and what `console.log` printed.
 fn run(server: &Server, script: &str, args: &[&str]) -> (Output, Value, Vec<String>) {
+    run_env(server, script, args, &[("SSL_CERT_FILE", None)])
+}
+
+fn run_env(
+    server: &Server,
+    script: &str,
+    args: &[&str],
+    env: &[(&str, Option<&str>)],
+) -> (Output, Value, Vec<String>) {
     let dir = tempdir();
     write(dir.path(), "script.js", script);
     let base = format!("BASE={}", server.base());
     let mut all = vec!["-e", base.as_str()];
     all.extend_from_slice(args);
-    let (out, export) = run_with_export(dir.path(), "script.js", &all);
+    let (out, export) = run_with_export_env(dir.path(), "script.js", &all, env);
     assert_no_panic(&out);
     let lines = info_lines(&stderr(&out));
     (out, export, lines)
@@ -524,4 +533,90 @@ export default function () {
         "{}",
         v[5]
     );
+}
+
+#[test]
+fn https_verifies_certificates_and_times_the_handshake() {
+    let server = Server::start_tls();
+    let ca = repo_root().join("tests/fixtures/ca.crt");
+    let ca = ca.to_str().expect("UTF-8 path");
+    let script = |insecure: bool| {
+        format!(
+            r#"
+import http from "k6/http";
+export const options = {{ insecureSkipTLSVerify: {insecure}, thresholds: {{ "http_reqs{{tls_version:tls1.3}}": ["count>=0"] }} }};
+const show = (r) => console.log(JSON.stringify({{
+  status: r.status, error: r.error, error_code: r.error_code, tls_version: r.tls_version,
+  proto: r.proto, tls: r.timings.tls_handshaking > 0, body: r.status ? r.json().path : null,
+}}));
+export default function () {{
+  show(http.get(`${{__ENV.BASE}}/echo?1`));
+  show(http.get(`https://localhost:{port}/echo?2`));
+  show(http.get(`${{__ENV.BASE}}/echo?3`));
+}}
+"#,
+            port = server.port
+        )
+    };
+    let ok = |tls: bool, path: &str| {
+        serde_json::json!({"status": 200, "error": "", "error_code": 0, "tls_version": "tls1.3",
+            "proto": "HTTP/1.1", "tls": tls, "body": path})
+    };
+
+    // Trusted through SSL_CERT_FILE, as Go (and so k6) reads it.
+    let (out, export, lines) =
+        run_env(&server, &script(false), &[], &[("SSL_CERT_FILE", Some(ca))]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    // A new connection per host name (127.0.0.1, localhost), reused by the third request.
+    assert_eq!(
+        v,
+        [
+            ok(true, "/echo?1"),
+            ok(true, "/echo?2"),
+            ok(false, "/echo?3")
+        ]
+    );
+    assert_eq!(
+        export["metrics"]["http_reqs{tls_version:tls1.3}"]["count"], 3,
+        "{:#}",
+        export["metrics"]
+    );
+    assert!(
+        export["metrics"]["http_req_tls_handshaking"]["max"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+
+    // Not trusted: k6's "unknown authority".
+    let (out, export, lines) = run(&server, &script(false), &[]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    assert_eq!(v.len(), 3, "{lines:?}");
+    for r in &v {
+        assert_eq!(
+            (
+                r["status"].as_u64(),
+                r["error_code"].as_u64(),
+                r["error"].as_str()
+            ),
+            (Some(0), Some(1310), Some("x509: unknown authority")),
+            "{r}"
+        );
+    }
+    assert_eq!(export["metrics"]["http_req_failed"]["passes"], 3);
+
+    // insecureSkipTLSVerify accepts it.
+    let (out, _, lines) = run(&server, &script(true), &[]);
+    assert_code(&out, 0);
+    assert_eq!(
+        json_lines(&lines),
+        [
+            ok(true, "/echo?1"),
+            ok(true, "/echo?2"),
+            ok(false, "/echo?3")
+        ]
+    );
+    assert_eq!(server.connections(), 2 + 2 + 3);
 }

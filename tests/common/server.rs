@@ -3,7 +3,7 @@
 //! (and on its own after [`LIFETIME`]), so no test leaves it running.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -14,6 +14,7 @@ pub const LIFETIME: Duration = Duration::from_secs(120);
 
 pub struct Server {
     pub port: u16,
+    tls: bool,
     state: Arc<Shared>,
 }
 
@@ -25,7 +26,35 @@ struct Shared {
 }
 
 impl Server {
+    /// A plain-HTTP server.
     pub fn start() -> Self {
+        Self::launch(None)
+    }
+
+    /// An https server with tests/fixtures/localhost.crt (signed by tests/fixtures/ca.crt).
+    pub fn start_tls() -> Self {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(dir.join("localhost.crt"))
+                .expect("read the test certificate")
+                .collect::<Result<_, _>>()
+                .expect("parse the test certificate");
+        let key =
+            PrivateKeyDer::from_pem_file(dir.join("localhost.key")).expect("read the test key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("a valid test certificate");
+        Self::launch(Some(Arc::new(config)))
+    }
+
+    fn launch(tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         listener
@@ -33,6 +62,7 @@ impl Server {
             .expect("nonblocking listener");
         let state = Arc::new(Shared::default());
         let shared = state.clone();
+        let is_tls = tls.is_some();
         thread::spawn(move || {
             let started = Instant::now();
             while !shared.stop.load(Ordering::SeqCst) && started.elapsed() < LIFETIME {
@@ -40,18 +70,35 @@ impl Server {
                     Ok((stream, _)) => {
                         shared.connections.fetch_add(1, Ordering::SeqCst);
                         let shared = shared.clone();
-                        thread::spawn(move || serve(stream, &shared));
+                        let tls = tls.clone();
+                        thread::spawn(move || {
+                            let _ = stream.set_nonblocking(false);
+                            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                            match tls {
+                                Some(config) => {
+                                    if let Ok(conn) = rustls::ServerConnection::new(config) {
+                                        serve(rustls::StreamOwned::new(conn, stream), &shared);
+                                    }
+                                }
+                                None => serve(stream, &shared),
+                            }
+                        });
                     }
                     Err(_) => thread::sleep(Duration::from_millis(1)),
                 }
             }
         });
-        Self { port, state }
+        Self {
+            port,
+            tls: is_tls,
+            state,
+        }
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` for [`Server::start_tls`]).
     pub fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     pub fn connections(&self) -> usize {
@@ -82,7 +129,7 @@ struct Req {
     body: Vec<u8>,
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Req> {
+fn read_request<S: Read>(reader: &mut BufReader<S>) -> Option<Req> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -116,12 +163,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Req> {
     })
 }
 
-fn serve(stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut writer = match stream.try_clone() {
-        Ok(w) => w,
-        Err(_) => return,
-    };
+fn serve<S: Read + Write>(stream: S, shared: &Shared) {
     let mut reader = BufReader::new(stream);
     while !shared.stop.load(Ordering::SeqCst) {
         let Some(req) = read_request(&mut reader) else {
@@ -138,7 +180,8 @@ fn serve(stream: TcpStream, shared: &Shared) {
         if req.method != "HEAD" {
             out.extend_from_slice(&body);
         }
-        if writer.write_all(&out).is_err() {
+        let writer = reader.get_mut();
+        if writer.write_all(&out).is_err() || writer.flush().is_err() {
             return;
         }
         if headers

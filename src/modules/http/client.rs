@@ -16,6 +16,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
+use rustls::pki_types::{CertificateDer, ServerName};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::net::SocketAddr;
@@ -41,6 +42,8 @@ pub mod codes {
     pub const CONNECTION_REFUSED: u32 = 1212;
     pub const RESET_BY_PEER: u32 = 1220;
     pub const TLS: u32 = 1300;
+    pub const TLS_UNKNOWN_AUTHORITY: u32 = 1310;
+    pub const TLS_WRONG_HOST: u32 = 1311;
     /// Added to an HTTP status of 400 or more.
     pub const HTTP_STATUS_BASE: u32 = 1000;
 }
@@ -80,6 +83,8 @@ pub struct Request {
     pub response_type: ResponseType,
     /// `params.cookies`: name, value, and whether it replaces the jar's cookie of that name.
     pub cookies: Vec<(String, String, bool)>,
+    /// `insecureSkipTLSVerify`.
+    pub insecure: bool,
 }
 
 /// Per-phase durations of one round trip, in milliseconds, as k6 names them.
@@ -102,6 +107,7 @@ pub struct Hop {
     /// 0 when no response came.
     pub status: u16,
     pub proto: &'static str,
+    pub tls_version: &'static str,
     pub timings: Timings,
     pub sent: u64,
     pub received: u64,
@@ -125,6 +131,7 @@ pub struct Outcome {
     pub error_code: u32,
     pub remote_ip: String,
     pub remote_port: u16,
+    pub tls_version: &'static str,
     /// Every round trip, redirects included, in order.
     pub hops: Vec<Hop>,
     /// What the last response's `Set-Cookie` headers set.
@@ -247,9 +254,12 @@ struct Conn {
     sender: http1::SendRequest<Full<Bytes>>,
     meter: Arc<Meter>,
     peer: SocketAddr,
+    /// `tls1.3` / `tls1.2`, empty for plain HTTP.
+    tls_version: &'static str,
 }
 
-type PoolKey = (String, u16);
+/// https?, host, port.
+type PoolKey = (bool, String, u16);
 
 /// One VU's connections: k6 keeps connections alive per VU, and so does rk6.
 #[derive(Default)]
@@ -282,6 +292,8 @@ struct Progress {
     started: Option<Instant>,
     connected: Option<Instant>,
     connecting: Duration,
+    tls_handshaking: Duration,
+    tls_version: &'static str,
     meter: Option<Arc<Meter>>,
     peer: Option<SocketAddr>,
 }
@@ -374,7 +386,14 @@ impl Client {
             let sent_headers = self.with_cookies(&url, &headers, &req.cookies);
             let hop = tokio::time::timeout_at(
                 deadline,
-                self.round_trip(&mut progress, &method, &url, &sent_headers, body.clone()),
+                self.round_trip(
+                    &mut progress,
+                    &method,
+                    &url,
+                    &sent_headers,
+                    body.clone(),
+                    req.insecure,
+                ),
             )
             .await;
             let now = Instant::now();
@@ -408,7 +427,7 @@ impl Client {
                         Timings {
                             blocked: ms(between(progress.started, progress.connected)),
                             connecting: ms(progress.connecting),
-                            tls_handshaking: 0.0,
+                            tls_handshaking: ms(progress.tls_handshaking),
                             sending: ms(sending),
                             waiting: ms(waiting),
                             receiving: ms(receiving),
@@ -422,6 +441,7 @@ impl Client {
                         url: url.to_string(),
                         status: 0,
                         proto: "",
+                        tls_version: progress.tls_version,
                         timings,
                         sent,
                         received,
@@ -448,7 +468,7 @@ impl Client {
             let timings = Timings {
                 blocked: ms(between(progress.started, progress.connected)),
                 connecting: ms(progress.connecting),
-                tls_handshaking: 0.0,
+                tls_handshaking: ms(progress.tls_handshaking),
                 sending: ms(sending),
                 waiting: ms(waiting),
                 receiving: ms(receiving),
@@ -465,6 +485,7 @@ impl Client {
                 url: url.to_string(),
                 status,
                 proto: "HTTP/1.1",
+                tls_version: progress.tls_version,
                 timings,
                 sent,
                 received,
@@ -473,6 +494,7 @@ impl Client {
             out.status = status;
             out.status_text = format!("{status} {}", answer.reason);
             out.proto = "HTTP/1.1";
+            out.tls_version = progress.tls_version;
             out.url = url.to_string();
             out.timings = timings;
             out.error = String::new();
@@ -539,22 +561,23 @@ impl Client {
         url: &Url,
         headers: &[(String, String)],
         body: Bytes,
+        insecure: bool,
     ) -> Result<Answer, Failure> {
         progress.started = Some(Instant::now());
         // Checked before any connection is made; rebuilt for a retry (requests do not clone).
         let mut request = Some(build_request(method, url, headers, body.clone())?);
         let host = url.host_str().unwrap_or_default().to_owned();
         let port = url.port_or_known_default().unwrap_or(80);
-        let key = (host, port);
+        let key = (url.scheme() == "https", host, port);
         let mut reused = self.take_idle(&key);
         loop {
             let fresh = reused.is_none();
             let mut conn = match reused.take() {
                 Some(c) => c,
                 None => {
-                    let t = Instant::now();
-                    let conn = connect(&key).await?;
-                    progress.connecting = t.elapsed();
+                    let (conn, connecting, handshaking) = connect(&key, insecure).await?;
+                    progress.connecting = connecting;
+                    progress.tls_handshaking = handshaking;
                     conn
                 }
             };
@@ -570,6 +593,7 @@ impl Client {
             }
             progress.connected = Some(Instant::now());
             progress.peer = Some(conn.peer);
+            progress.tls_version = conn.tls_version;
             conn.meter.reset();
             let meter_before = conn.meter.read.load(Ordering::Relaxed);
             progress.meter = Some(conn.meter.clone());
@@ -678,8 +702,9 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-async fn connect(key: &PoolKey) -> Result<Conn, Failure> {
-    let (host, port) = key;
+/// A new connection for `key`, with how long the TCP connect and the TLS handshake took.
+async fn connect(key: &PoolKey, insecure: bool) -> Result<(Conn, Duration, Duration), Failure> {
+    let (https, host, port) = key;
     // IPv6 literals come from the URL in brackets.
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = match bare.parse::<std::net::IpAddr>() {
@@ -697,30 +722,66 @@ async fn connect(key: &PoolKey) -> Result<Conn, Failure> {
     }
     let mut last = None;
     for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                let _ = stream.set_nodelay(true);
-                let meter = Arc::new(Meter::new());
-                let io = Metered {
-                    inner: stream,
-                    meter: meter.clone(),
-                };
-                let (sender, conn) = http1::Builder::new()
-                    .title_case_headers(true)
-                    .handshake(TokioIo::new(io))
-                    .await
-                    .map_err(|e| failure_of(&e))?;
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-                return Ok(Conn {
-                    sender,
-                    meter,
-                    peer: addr,
-                });
+        let dial = Instant::now();
+        let stream = match TcpStream::connect(addr).await {
+            Ok(stream) => stream,
+            Err(e) => {
+                last = Some(e);
+                continue;
             }
-            Err(e) => last = Some(e),
-        }
+        };
+        let connecting = dial.elapsed();
+        let _ = stream.set_nodelay(true);
+        let meter = Arc::new(Meter::new());
+        let io = Metered {
+            inner: stream,
+            meter: meter.clone(),
+        };
+        let mut builder = http1::Builder::new();
+        builder.title_case_headers(true);
+        let shake = Instant::now();
+        let (sender, tls_version, handshaking) = if *https {
+            let name = ServerName::try_from(bare.to_owned()).map_err(|_| {
+                Failure::new(
+                    codes::TLS,
+                    format!("tls: {bare:?} is not a valid server name"),
+                )
+            })?;
+            let tls = tokio_rustls::TlsConnector::from(tls_config(insecure))
+                .connect(name, io)
+                .await
+                .map_err(|e| tls_failure(&e))?;
+            let handshaking = shake.elapsed();
+            let version = match tls.get_ref().1.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => "tls1.3",
+                Some(rustls::ProtocolVersion::TLSv1_2) => "tls1.2",
+                _ => "",
+            };
+            let (sender, conn) = builder
+                .handshake(TokioIo::new(tls))
+                .await
+                .map_err(|e| failure_of(&e))?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            (sender, version, handshaking)
+        } else {
+            let (sender, conn) = builder
+                .handshake(TokioIo::new(io))
+                .await
+                .map_err(|e| failure_of(&e))?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            (sender, "", Duration::ZERO)
+        };
+        let conn = Conn {
+            sender,
+            meter,
+            peer: addr,
+            tls_version,
+        };
+        return Ok((conn, connecting, handshaking));
     }
     let e = last.expect("at least one address was tried");
     Err(match e.kind() {
@@ -730,6 +791,114 @@ async fn connect(key: &PoolKey) -> Result<Conn, Failure> {
         std::io::ErrorKind::TimedOut => Failure::new(codes::DIAL_TIMEOUT, "dial: i/o timeout"),
         _ => Failure::new(codes::DIAL, format!("dial: {e}")),
     })
+}
+
+/// k6's code and message for a failed TLS handshake.
+fn tls_failure(e: &std::io::Error) -> Failure {
+    use rustls::{CertificateError, Error};
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
+        Some(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+            Failure::new(codes::TLS_UNKNOWN_AUTHORITY, "x509: unknown authority")
+        }
+        Some(Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        )) => Failure::new(
+            codes::TLS_WRONG_HOST,
+            "x509: certificate is not valid for this host",
+        ),
+        Some(other) => Failure::new(codes::TLS, format!("tls: {other}")),
+        None => Failure::new(codes::TLS, format!("tls: {e}")),
+    }
+}
+
+/// The client TLS settings: Mozilla's roots (webpki-roots) plus the PEM certificates in
+/// `SSL_CERT_FILE`, which Go and so k6 also honour; or, with `insecureSkipTLSVerify`, no
+/// certificate checks at all. Built once per process.
+fn tls_config(insecure: bool) -> Arc<rustls::ClientConfig> {
+    static VERIFIED: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    static INSECURE: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    let build = |insecure: bool| {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions");
+        let mut config = if insecure {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+                .with_no_client_auth()
+        } else {
+            let mut roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
+                use rustls::pki_types::pem::PemObject;
+                if let Ok(certs) = CertificateDer::pem_file_iter(&path) {
+                    for cert in certs.flatten() {
+                        let _ = roots.add(cert);
+                    }
+                }
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        };
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Arc::new(config)
+    };
+    if insecure {
+        INSECURE.get_or_init(|| build(true)).clone()
+    } else {
+        VERIFIED.get_or_init(|| build(false)).clone()
+    }
+}
+
+/// `insecureSkipTLSVerify`: any certificate is accepted; handshake signatures are still
+/// checked, since they cost nothing and keep the connection itself sound.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// k6's code and message for a hyper error.

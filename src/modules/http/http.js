@@ -287,6 +287,7 @@ function prepare(method, target, body, params) {
       expected: callback === null ? null : callback.ranges,
       group: currentGroup() === "" ? "" : `::${currentGroup()}`,
       cookies,
+      insecure: opts.insecureSkipTLSVerify === true,
     },
     binBody: bin,
     doThrow: !!doThrow,
@@ -344,7 +345,7 @@ function makeResponse(raw, request) {
   r.remote_port = raw.remote_port;
   r.request = request;
   r.cookies = raw.cookies;
-  r.tls_version = "";
+  r.tls_version = raw.tls_version;
   return r;
 }
 

@@ -44,6 +44,8 @@ struct Spec {
     group: String,
     /// `params.cookies`: name, value, replace.
     cookies: Vec<(String, String, bool)>,
+    /// The `insecureSkipTLSVerify` option.
+    insecure: bool,
 }
 
 /// One response as JS receives it.
@@ -63,6 +65,7 @@ pub struct ResponseOut {
     error_code: u32,
     remote_ip: String,
     remote_port: u16,
+    tls_version: &'static str,
     cookies: BTreeMap<String, Vec<ResponseCookie>>,
 }
 
@@ -177,16 +180,7 @@ fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, Js
         }
     };
     match url.scheme() {
-        "http" => {}
-        "https" => {
-            return Ok(Err(refuse(
-                codes::TLS,
-                format!(
-                    "cannot request {}: https is not supported by rk6 yet",
-                    spec.url
-                ),
-            )))
-        }
+        "http" | "https" => {}
         other => {
             return Ok(Err(refuse(
                 codes::GENERIC,
@@ -213,6 +207,7 @@ fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, Js
         timeout,
         max_redirects: spec.redirects,
         cookies: spec.cookies.clone(),
+        insecure: spec.insecure,
         response_type,
     }))
 }
@@ -227,6 +222,7 @@ fn refused_outcome(r: Refused) -> Outcome {
             url: r.url,
             status: 0,
             proto: "",
+            tls_version: "",
             timings: Timings::default(),
             sent: 0,
             received: 0,
@@ -311,6 +307,7 @@ fn finish(
                 error_code: o.error_code,
                 remote_ip: o.remote_ip,
                 remote_port: o.remote_port,
+                tls_version: o.tls_version,
                 cookies: response_cookies(o.cookies),
             }
         })
@@ -373,6 +370,7 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
                 "status" => Some(status.clone()),
                 "group" => Some(spec.group.clone()),
                 "proto" if !hop.proto.is_empty() => Some(hop.proto.to_owned()),
+                "tls_version" if !hop.tls_version.is_empty() => Some(hop.tls_version.to_owned()),
                 "error_code" if hop.error_code != 0 => Some(error_code.clone()),
                 "expected_response" => expected.map(|e| e.to_string()),
                 _ => vu.tags.get(k).cloned(),
