@@ -620,3 +620,59 @@ export default function () {{
     );
     assert_eq!(server.connections(), 2 + 2 + 3);
 }
+
+#[test]
+fn empty_bodies_carry_a_length_and_an_empty_user_agent_sends_none() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+const B = __ENV.BASE;
+const names = (r) => r.json().headers.map(([k, v]) => `${k.toLowerCase()}=${v}`).sort().join(" ");
+export const options = { userAgent: "custom/1" };
+export default function () {
+  console.log(names(http.post(`${B}/echo`, null)));
+  console.log(names(http.put(`${B}/echo`, "")));
+  console.log(names(http.get(`${B}/echo`, { headers: { "User-Agent": "" } })));
+}
+"#;
+    let (out, _, lines) = run(&server, script, &[]);
+    assert_code(&out, 0);
+    let host = format!("host=127.0.0.1:{}", server.port);
+    assert_eq!(
+        lines,
+        [
+            format!("content-length=0 {host} user-agent=custom/1"),
+            format!("content-length=0 {host} user-agent=custom/1"),
+            host.clone(),
+        ]
+    );
+}
+
+#[test]
+fn a_stop_interrupts_a_request_in_flight() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+export const options = {
+  scenarios: { s: { executor: "constant-vus", vus: 1, duration: "200ms", gracefulStop: "0s" } },
+};
+export default function () {
+  http.get(`${__ENV.BASE}/slow`);
+}
+"#;
+    let started = std::time::Instant::now();
+    let (out, export, _) = run(&server, script, &[]);
+    let took = started.elapsed();
+    assert_code(&out, 0);
+    // The server answers /slow after 1.5 s; the stop must not wait for it.
+    assert!(
+        took < std::time::Duration::from_millis(1400),
+        "took {took:?}"
+    );
+    assert_eq!(
+        export["rk6"]["interrupted_iterations"], 1,
+        "{:#}",
+        export["rk6"]
+    );
+    assert_eq!(export["rk6"]["iterations"], 0);
+}

@@ -649,13 +649,14 @@ fn build_request(
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
     };
-    let mut builder = hyper::Request::builder().method(method).uri(target);
+    let mut builder = hyper::Request::builder().method(method.clone()).uri(target);
     let host = match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_owned(),
         _ => String::new(),
     };
     let mut has_host = false;
+    let mut has_length = false;
     for (name, value) in headers {
         let n = hyper::header::HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| Failure::new(codes::GENERIC, format!("invalid header name {name:?}")))?;
@@ -666,10 +667,15 @@ fn build_request(
             )
         })?;
         has_host |= n == hyper::header::HOST;
+        has_length |= n == hyper::header::CONTENT_LENGTH;
         builder = builder.header(n, v);
     }
     if !has_host {
         builder = builder.header(hyper::header::HOST, host);
+    }
+    // hyper sends no length for an empty body; servers may answer 411 to a POST without one.
+    if body.is_empty() && !has_length && matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+        builder = builder.header(hyper::header::CONTENT_LENGTH, "0");
     }
     if !url.username().is_empty() || url.password().is_some() {
         use base64::Engine;

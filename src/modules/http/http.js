@@ -193,8 +193,13 @@ function prepare(method, target, body, params) {
     for (const [k, v] of Object.entries(params.headers)) {
       if (v === undefined || v === null) continue;
       const value = String(v);
-      headers.push([k, value]);
       const canon = canonicalName(k);
+      // An empty User-Agent means "send none", as in k6.
+      if (canon === "User-Agent" && value === "") {
+        has.add(canon);
+        continue;
+      }
+      headers.push([k, value]);
       (shown[canon] ??= []).push(value);
       has.add(canon);
     }
