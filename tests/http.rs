@@ -676,3 +676,36 @@ export default function () {
     );
     assert_eq!(export["rk6"]["iterations"], 0);
 }
+
+#[test]
+fn multipart_bodies_from_http_file() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+export default function () {
+  const r = http.post(`${__ENV.BASE}/upload`, {
+    title: "hello",
+    doc: http.file("file text", "a.txt", "text/plain"),
+    raw: http.file(new Uint8Array([65, 66, 67]).buffer, "b.bin"),
+  });
+  const echo = r.json();
+  console.log(JSON.stringify({ ct: echo.headers.find(([k]) => k === "Content-Type")[1], body: echo.body }));
+}
+"#;
+    let (out, _, lines) = run(&server, script, &[]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    let ct = v[0]["ct"].as_str().unwrap();
+    let boundary = ct
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("{ct}"));
+    assert_eq!(boundary.len(), 32);
+    let expected = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nfile text\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"raw\"; filename=\"b.bin\"\r\nContent-Type: application/octet-stream\r\n\r\nABC\r\n\
+         --{b}--\r\n",
+        b = boundary
+    );
+    assert_eq!(v[0]["body"], expected);
+}

@@ -212,12 +212,25 @@ function prepare(method, target, body, params) {
 
   let text = null;
   let bin = null;
+  let multipart = null;
+  // [object whose `bin` gets the bytes' place in the op's buffer, bytes]
+  const bins = [];
   if (body === undefined || body === null) {
     // no body
   } else if (typeof body === "string") {
     text = body;
   } else if (bytesOf(body) !== null) {
     bin = bytesOf(body);
+  } else if (typeof body === "object" && Object.values(body).some((v) => v instanceof FileData)) {
+    // multipart/form-data; rk6 writes the parts and the boundary.
+    multipart = Object.keys(body).map((name) => {
+      const v = body[name];
+      if (!(v instanceof FileData)) return { name, filename: null, content_type: null, text: String(v), bin: null };
+      const part = { name, filename: v.filename, content_type: v.content_type, text: null, bin: null };
+      if (typeof v.data === "string") part.text = v.data;
+      else bins.push([part, bytesOf(v.data)]);
+      return part;
+    });
   } else if (typeof body === "object") {
     const keys = Object.keys(body).sort();
     text = keys.map((k) => `${formEscape(k)}=${formEscape(String(body[k]))}`).join("&");
@@ -293,8 +306,9 @@ function prepare(method, target, body, params) {
       group: currentGroup() === "" ? "" : `::${currentGroup()}`,
       cookies,
       insecure: opts.insecureSkipTLSVerify === true,
+      multipart,
     },
-    binBody: bin,
+    bins: bin === null ? bins : [[null, bin]],
     doThrow: !!doThrow,
     request: {
       method: upper,
@@ -393,15 +407,15 @@ function noInit(what) {
 
 // The JSON and buffer for a batch of prepared requests.
 function pack(prepared) {
-  const bins = prepared.filter((p) => p.binBody !== null);
+  const bins = prepared.flatMap((p) => p.bins.map(([holder, bytes]) => [holder ?? p.spec, bytes]));
   let buffer = EMPTY;
   if (bins.length > 0) {
-    buffer = new Uint8Array(bins.reduce((n, p) => n + p.binBody.length, 0));
+    buffer = new Uint8Array(bins.reduce((n, [, bytes]) => n + bytes.length, 0));
     let at = 0;
-    for (const p of bins) {
-      buffer.set(p.binBody, at);
-      p.spec.bin = [at, p.binBody.length];
-      at += p.binBody.length;
+    for (const [holder, bytes] of bins) {
+      buffer.set(bytes, at);
+      holder.bin = [at, bytes.length];
+      at += bytes.length;
     }
   }
   return [JSON.stringify(prepared.map((p) => p.spec)), buffer];
@@ -496,8 +510,28 @@ export function batch(requests) {
   return out;
 }
 
-export function file() {
-  throw new Error("http.file() (multipart bodies) is not supported by rk6 yet");
+// A file for a multipart/form-data body: http.post(url, { upload: http.file(data, "a.txt") }).
+class FileData {
+  constructor(data, filename, contentType) {
+    this.data = data;
+    this.filename = filename;
+    this.content_type = contentType;
+  }
+}
+
+export function file(data, filename, contentType) {
+  if (typeof data !== "string" && bytesOf(data) === null) {
+    throw new TypeError("http.file(): data must be a string, an ArrayBuffer or a typed array");
+  }
+  if (filename !== undefined && filename !== null && typeof filename !== "string") {
+    throw new TypeError("http.file(): filename must be a string");
+  }
+  if (contentType !== undefined && contentType !== null && typeof contentType !== "string") {
+    throw new TypeError("http.file(): contentType must be a string");
+  }
+  // k6 names an unnamed file after the current time, in nanoseconds.
+  const name = filename ?? `${Date.now()}000000`;
+  return new FileData(data, name, contentType ?? "application/octet-stream");
 }
 
 function jarURL(url, what) {

@@ -46,6 +46,67 @@ struct Spec {
     cookies: Vec<(String, String, bool)>,
     /// The `insecureSkipTLSVerify` option.
     insecure: bool,
+    /// A multipart/form-data body (an object body holding `http.file()`s).
+    multipart: Option<Vec<Part>>,
+}
+
+/// One field of a multipart body; `text` or `bin` (in the op's buffer) holds its data.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Part {
+    name: String,
+    filename: Option<String>,
+    content_type: Option<String>,
+    text: Option<String>,
+    bin: Option<(usize, usize)>,
+}
+
+fn slice(buffer: &[u8], (at, len): (usize, usize)) -> Result<&[u8], JsErrorBox> {
+    at.checked_add(len)
+        .and_then(|end| buffer.get(at..end))
+        .ok_or_else(|| JsErrorBox::type_error("k6/http: body outside its buffer"))
+}
+
+/// Quotes a name for a Content-Disposition header as browsers (and Go) do.
+fn quoted(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The multipart body and its boundary.
+fn multipart_body(parts: &[Part], buffer: &[u8]) -> Result<(Vec<u8>, String), JsErrorBox> {
+    use std::hash::{BuildHasher, Hasher};
+    // Unpredictable enough that no part contains it: two randomly keyed hashes.
+    let random = |i: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.finish()
+    };
+    let boundary = format!("{:016x}{:016x}", random(1), random(2));
+    let mut body = Vec::new();
+    for p in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut disposition = format!(
+            "Content-Disposition: form-data; name=\"{}\"",
+            quoted(&p.name)
+        );
+        if let Some(f) = &p.filename {
+            disposition.push_str(&format!("; filename=\"{}\"", quoted(f)));
+        }
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        if let Some(ct) = &p.content_type {
+            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        match (&p.text, p.bin) {
+            (Some(t), _) => body.extend_from_slice(t.as_bytes()),
+            (None, Some(at)) => body.extend_from_slice(slice(buffer, at)?),
+            (None, None) => {}
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Ok((body, boundary))
 }
 
 /// One response as JS receives it.
@@ -153,16 +214,24 @@ fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, Js
             )))
         }
     };
-    let body = match (&spec.body, spec.bin) {
-        (Some(text), _) => Bytes::copy_from_slice(text.as_bytes()),
-        (None, Some((at, len))) => {
-            let bytes = at
-                .checked_add(len)
-                .and_then(|end| buffer.get(at..end))
-                .ok_or_else(|| JsErrorBox::type_error("k6/http: body outside its buffer"))?;
-            Bytes::copy_from_slice(bytes)
+    let mut headers = spec.headers.clone();
+    let body = match (&spec.body, spec.bin, &spec.multipart) {
+        (Some(text), _, _) => Bytes::copy_from_slice(text.as_bytes()),
+        (None, Some(at), _) => Bytes::copy_from_slice(slice(buffer, at)?),
+        (None, None, Some(parts)) => {
+            let (body, boundary) = multipart_body(parts, buffer)?;
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
+                headers.push((
+                    "Content-Type".into(),
+                    format!("multipart/form-data; boundary={boundary}"),
+                ));
+            }
+            Bytes::from(body)
         }
-        (None, None) => Bytes::new(),
+        (None, None, None) => Bytes::new(),
     };
     let refuse = |code, message: String| Refused {
         method: spec.method.clone(),
@@ -202,7 +271,7 @@ fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, Js
     Ok(Ok(Request {
         method: spec.method.clone(),
         url,
-        headers: spec.headers.clone(),
+        headers,
         body,
         timeout,
         max_redirects: spec.redirects,
