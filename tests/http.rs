@@ -709,3 +709,38 @@ export default function () {
     );
     assert_eq!(v[0]["body"], expected);
 }
+
+#[test]
+fn data_sent_and_received_count_each_request_once() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+export default function () {
+  for (let i = 0; i < 5; i++) {
+    const r = http.get(`${__ENV.BASE}/echo`);
+    if (i === 0) console.log(JSON.stringify({ len: r.body.length, headers: r.json().headers }));
+  }
+}
+"#;
+    let (out, export, lines) = run(&server, script, &[]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    // What crossed the socket for one request and one response (the same each time).
+    let request_head: usize = "GET /echo HTTP/1.1\r\n".len()
+        + v[0]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| format!("{}: {}\r\n", h[0].as_str().unwrap(), h[1].as_str().unwrap()).len())
+            .sum::<usize>()
+        + 2;
+    let len = v[0]["len"].as_u64().unwrap() as usize;
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nContent-Type: application/json\r\nX-custom-THING: v\r\n\r\n"
+    )
+    .len()
+        + len;
+    assert_eq!(metric(&export, "data_sent")["count"], 5 * request_head);
+    assert_eq!(metric(&export, "data_received")["count"], 5 * response);
+    assert_eq!(server.connections(), 1);
+}

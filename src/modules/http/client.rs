@@ -295,6 +295,9 @@ struct Progress {
     tls_handshaking: Duration,
     tls_version: &'static str,
     meter: Option<Arc<Meter>>,
+    /// The connection's byte counts before this hop (zero for a new connection, whose
+    /// handshake counts with its first request, as in k6).
+    bytes_before: (u64, u64),
     peer: Option<SocketAddr>,
 }
 
@@ -399,9 +402,10 @@ impl Client {
             let now = Instant::now();
             let meter = progress.meter.clone();
             let (sent, received) = meter.as_ref().map_or((0, 0), |m| {
+                let (w, r) = progress.bytes_before;
                 (
-                    m.written.load(Ordering::Relaxed),
-                    m.read.load(Ordering::Relaxed),
+                    m.written.load(Ordering::Relaxed) - w,
+                    m.read.load(Ordering::Relaxed) - r,
                 )
             });
             if let Some(peer) = progress.peer {
@@ -596,6 +600,11 @@ impl Client {
             progress.tls_version = conn.tls_version;
             conn.meter.reset();
             let meter_before = conn.meter.read.load(Ordering::Relaxed);
+            progress.bytes_before = if fresh {
+                (0, 0)
+            } else {
+                (conn.meter.written.load(Ordering::Relaxed), meter_before)
+            };
             progress.meter = Some(conn.meter.clone());
             let request = match request.take() {
                 Some(r) => r,
