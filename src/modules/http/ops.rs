@@ -301,40 +301,45 @@ fn refused_outcome(r: Refused) -> Outcome {
     }
 }
 
-/// Starts every request of the batch on the I/O runtime; the receiver yields the outcomes
-/// in the batch's order once all are done.
-fn start(
+/// Runs a batch's requests, at most `limit` at once, on the I/O runtime; the outcomes
+/// come in the batch's order. A lone request runs inline: no task of its own to spawn
+/// and wake.
+async fn run_batch(
     client: Arc<Client>,
-    requests: Vec<Result<Request, Refused>>,
+    mut requests: Vec<Result<Request, Refused>>,
     limit: usize,
-) -> tokio::task::JoinHandle<Vec<Outcome>> {
-    io_runtime().spawn(async move {
-        let permits = Arc::new(tokio::sync::Semaphore::new(limit.max(1)));
-        let tasks: Vec<_> = requests
-            .into_iter()
-            .map(|r| {
-                let (client, permits) = (client.clone(), permits.clone());
-                tokio::spawn(async move {
-                    match r {
-                        Ok(req) => {
-                            let _permit = permits.acquire_owned().await;
-                            client.execute(req).await
-                        }
-                        Err(refused) => refused_outcome(refused),
+) -> Vec<Outcome> {
+    if requests.len() == 1 {
+        return vec![match requests.pop().expect("one request") {
+            Ok(req) => client.execute(req).await,
+            Err(refused) => refused_outcome(refused),
+        }];
+    }
+    let permits = Arc::new(tokio::sync::Semaphore::new(limit.max(1)));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|r| {
+            let (client, permits) = (client.clone(), permits.clone());
+            tokio::spawn(async move {
+                match r {
+                    Ok(req) => {
+                        let _permit = permits.acquire_owned().await;
+                        client.execute(req).await
                     }
-                })
+                    Err(refused) => refused_outcome(refused),
+                }
             })
-            .collect();
-        let mut out = Vec::with_capacity(tasks.len());
-        for t in tasks {
-            out.push(t.await.unwrap_or_else(|e| Outcome {
-                error: format!("request task failed: {e}"),
-                error_code: codes::GENERIC,
-                ..Default::default()
-            }));
-        }
-        out
-    })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await.unwrap_or_else(|e| Outcome {
+            error: format!("request task failed: {e}"),
+            error_code: codes::GENERIC,
+            ..Default::default()
+        }));
+    }
+    out
 }
 
 /// Records the samples of every hop and turns outcomes into what JS receives.
@@ -474,17 +479,14 @@ pub fn op_http_request(
     let client = http_state(state).client.clone();
     let interrupt = state.borrow::<VuState>().interrupt.clone();
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let task = start(client, requests, limit as usize);
-    let forward = io_runtime().spawn(async move {
-        if let Ok(outcomes) = task.await {
-            let _ = tx.send(outcomes);
-        }
+    let task = io_runtime().spawn(async move {
+        let _ = tx.send(run_batch(client, requests, limit as usize).await);
     });
     let outcomes = loop {
         match rx.recv_timeout(INTERRUPT_POLL) {
             Ok(outcomes) => break outcomes,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) if interrupt.is_set() => {
-                forward.abort();
+                task.abort();
                 return Err(interrupted());
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
@@ -510,7 +512,8 @@ pub async fn op_http_request_async(
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(&mut state.borrow_mut()).client.clone();
-    let outcomes = start(client, requests, limit as usize)
+    let outcomes = io_runtime()
+        .spawn(run_batch(client, requests, limit as usize))
         .await
         .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
     let mut state = state.borrow_mut();
