@@ -744,3 +744,23 @@ export default function () {
     assert_eq!(metric(&export, "data_received")["count"], 5 * response);
     assert_eq!(server.connections(), 1);
 }
+
+#[test]
+fn a_connection_the_server_closes_is_replaced() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+export default function () {
+  const a = http.get(`${__ENV.BASE}/close`);
+  const b = http.get(`${__ENV.BASE}/echo`);
+  const c = http.get(`${__ENV.BASE}/echo`);
+  console.log(`${a.status} ${a.body} ${b.status} ${c.status} ${b.error}${c.error}`);
+}
+"#;
+    let (out, _, lines) = run(&server, script, &["-i", "2"]);
+    assert_code(&out, 0);
+    assert_eq!(lines, ["200 bye 200 200 ", "200 bye 200 200 "]);
+    // Each /close ends its connection; the requests after it share a new one.
+    assert_eq!(server.connections(), 3);
+    assert_eq!(server.requests(), 6);
+}

@@ -250,8 +250,31 @@ impl AsyncWrite for Metered {
     }
 }
 
+/// A connection's I/O: hyper's connection future, polled only while a request uses it.
+type Driver = Pin<Box<dyn std::future::Future<Output = hyper::Result<()>> + Send>>;
+
+/// Runs `fut` while polling the connection's `driver` in the same task: hyper's
+/// connection future does the socket I/O, and driving it here instead of in a task of
+/// its own saves a cross-task wake-up at every step of a request.
+async fn drive<F: std::future::Future>(driver: &mut Option<Driver>, fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        let Some(d) = driver.as_mut() else {
+            return fut.await;
+        };
+        tokio::select! {
+            biased;
+            out = &mut fut => return out,
+            // The connection ended; dropping it closes the sender, which `fut` then sees.
+            _ = d.as_mut() => *driver = None,
+        }
+    }
+}
+
 struct Conn {
     sender: http1::SendRequest<Full<Bytes>>,
+    /// `None` once the connection has ended.
+    driver: Option<Driver>,
     meter: Arc<Meter>,
     peer: SocketAddr,
     /// `tls1.3` / `tls1.2`, empty for plain HTTP.
@@ -361,7 +384,7 @@ impl Client {
         let mut idle = self.idle.lock();
         let conns = idle.get_mut(key)?;
         while let Some(conn) = conns.pop() {
-            if !conn.sender.is_closed() {
+            if conn.driver.is_some() && !conn.sender.is_closed() {
                 return Some(conn);
             }
         }
@@ -369,7 +392,7 @@ impl Client {
     }
 
     fn put_idle(&self, key: PoolKey, conn: Conn) {
-        if !conn.sender.is_closed() {
+        if conn.driver.is_some() && !conn.sender.is_closed() {
             self.idle.lock().entry(key).or_default().push(conn);
         }
     }
@@ -585,7 +608,7 @@ impl Client {
                     conn
                 }
             };
-            if conn.sender.ready().await.is_err() {
+            if drive(&mut conn.driver, conn.sender.ready()).await.is_err() {
                 if fresh {
                     return Err(Failure::new(
                         codes::GENERIC,
@@ -610,13 +633,12 @@ impl Client {
                 Some(r) => r,
                 None => build_request(method, url, headers, body.clone())?,
             };
-            match conn.sender.send_request(request).await {
+            match drive(&mut conn.driver, conn.sender.send_request(request)).await {
                 Ok(resp) => {
                     let status = resp.status();
                     let reason = status.canonical_reason().unwrap_or("").to_owned();
                     let (parts, incoming) = resp.into_parts();
-                    let body = incoming
-                        .collect()
+                    let body = drive(&mut conn.driver, incoming.collect())
                         .await
                         .map_err(|e| failure_of(&e))?
                         .to_bytes();
@@ -755,7 +777,7 @@ async fn connect(key: &PoolKey, insecure: bool) -> Result<(Conn, Duration, Durat
         let mut builder = http1::Builder::new();
         builder.title_case_headers(true);
         let shake = Instant::now();
-        let (sender, tls_version, handshaking) = if *https {
+        let (sender, driver, tls_version, handshaking) = if *https {
             let name = ServerName::try_from(bare.to_owned()).map_err(|_| {
                 Failure::new(
                     codes::TLS,
@@ -776,22 +798,17 @@ async fn connect(key: &PoolKey, insecure: bool) -> Result<(Conn, Duration, Durat
                 .handshake(TokioIo::new(tls))
                 .await
                 .map_err(|e| failure_of(&e))?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            (sender, version, handshaking)
+            (sender, Box::pin(conn) as Driver, version, handshaking)
         } else {
             let (sender, conn) = builder
                 .handshake(TokioIo::new(io))
                 .await
                 .map_err(|e| failure_of(&e))?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            (sender, "", Duration::ZERO)
+            (sender, Box::pin(conn) as Driver, "", Duration::ZERO)
         };
         let conn = Conn {
             sender,
+            driver: Some(driver),
             meter,
             peer: addr,
             tls_version,
