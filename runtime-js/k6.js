@@ -16,6 +16,11 @@ Deno.core.registerErrorClass("IterationInterruptedError", IterationInterruptedEr
 // Current group path ("" at the top level, "outer::inner" when nested).
 let groupPath = "";
 
+// The group path http.js tags requests with.
+export function currentGroup() {
+  return groupPath;
+}
+
 export function sleep(seconds) {
   const s = Number(seconds);
   if (!(s > 0)) return;

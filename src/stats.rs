@@ -190,6 +190,21 @@ impl Stats {
             .add(value);
     }
 
+    /// Several samples under one lock: an HTTP request alone emits a dozen.
+    pub fn record_metrics(&self, samples: &[(&str, MetricKind, f64)]) {
+        let mut metrics = self.metrics.lock();
+        for &(name, kind, value) in samples {
+            match metrics.get_mut(name) {
+                Some(m) => m.add(value),
+                None => {
+                    let mut m = Metric::new(kind);
+                    m.add(value);
+                    metrics.insert(name.to_owned(), m);
+                }
+            }
+        }
+    }
+
     /// Starts collecting samples for these selections (once, before the test starts).
     pub fn watch(&self, selections: impl IntoIterator<Item = (Selector, MetricKind)>) {
         let sinks = selections

@@ -67,6 +67,8 @@ pub fn render(r: &RunResult) -> String {
     }
     for (name, m) in &r.metrics {
         let value = match (&m.trend, m.kind) {
+            // k6/http's timings are milliseconds; custom trends have no unit.
+            (Some(t), _) if name.starts_with("http_req_") => trend(t, "ms"),
             (Some(t), _) => trend(t, ""),
             (None, crate::stats::MetricKind::Counter) => format!("{} {:.2}/s", m.sum, m.rate),
             (None, crate::stats::MetricKind::Gauge) => format!("{}", m.last),

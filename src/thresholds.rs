@@ -20,11 +20,23 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Metrics rk6 emits itself, with their kinds; custom ones come from `k6/metrics`.
-pub const BUILTIN_METRICS: [(&str, MetricKind); 4] = [
+pub const BUILTIN_METRICS: [(&str, MetricKind); 15] = [
     ("iterations", MetricKind::Counter),
     ("iteration_duration", MetricKind::Trend),
     ("checks", MetricKind::Rate),
     ("dropped_iterations", MetricKind::Counter),
+    // k6/http's (src/modules/http/ops.rs): durations in milliseconds, data in bytes.
+    ("http_reqs", MetricKind::Counter),
+    ("http_req_duration", MetricKind::Trend),
+    ("http_req_blocked", MetricKind::Trend),
+    ("http_req_connecting", MetricKind::Trend),
+    ("http_req_tls_handshaking", MetricKind::Trend),
+    ("http_req_sending", MetricKind::Trend),
+    ("http_req_waiting", MetricKind::Trend),
+    ("http_req_receiving", MetricKind::Trend),
+    ("http_req_failed", MetricKind::Rate),
+    ("data_sent", MetricKind::Counter),
+    ("data_received", MetricKind::Counter),
 ];
 
 /// Which samples a threshold looks at: one metric's, narrowed by tags.

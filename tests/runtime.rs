@@ -204,7 +204,7 @@ fn unknown_builtin_and_remote_modules_fail_at_init_naming_the_specifier() {
     let o = run("unknown_module.js", &[]);
     assert_eq!(code(&o), 107);
     assert!(
-        stderr(&o).contains("unknown module \"k6/http\""),
+        stderr(&o).contains("unknown module \"k6/ws\""),
         "{}",
         stderr(&o)
     );

@@ -22,6 +22,7 @@ pub const BUILTIN_MODULES: &[(&str, &str)] = &[
     ("k6/execution", "rk6:execution.js"),
     ("k6/timers", "rk6:k6-timers.js"),
     ("k6/metrics", "rk6:metrics.js"),
+    ("k6/http", "rk6:http.js"),
 ];
 
 macro_rules! internal {
@@ -30,7 +31,8 @@ macro_rules! internal {
     };
 }
 
-/// rk6's own modules (runtime-js/), embedded in the binary.
+/// rk6's own modules (runtime-js/), embedded in the binary; modules that keep their JS
+/// beside their ops add theirs through [`crate::modules::SOURCES`].
 const INTERNAL_MODULES: &[(&str, &str)] = internal!(
     "bootstrap.js",
     "console.js",
@@ -157,6 +159,7 @@ impl ModuleLoader for Rk6ModuleLoader {
             Ok(self.main_code.clone())
         } else if let Some((_, src)) = INTERNAL_MODULES
             .iter()
+            .chain(crate::modules::SOURCES)
             .find(|(n, _)| *n == specifier.as_str())
         {
             Ok(Arc::from(*src))

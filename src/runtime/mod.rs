@@ -12,6 +12,7 @@ pub mod state;
 pub(crate) mod strings;
 
 use crate::kv::ops as kv_ops;
+use crate::modules::http::ops as http_ops;
 use deno_core::Extension;
 use state::VuState;
 
@@ -49,6 +50,13 @@ deno_core::extension!(
         kv_ops::op_kv_set,
         kv_ops::op_kv_delete,
         kv_ops::op_kv_clear,
+        http_ops::op_http_request,
+        http_ops::op_http_request_async,
+        http_ops::op_http_take_body,
+        http_ops::op_http_user_agent,
+        http_ops::op_http_jar_get,
+        http_ops::op_http_jar_set,
+        http_ops::op_http_jar_remove,
     ],
     options = { vu: VuState },
     state = |state, options| {

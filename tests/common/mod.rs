@@ -5,6 +5,8 @@
 //! of it, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -192,6 +194,17 @@ pub fn run_with_export(
     script: &str,
     extra_args: &[&str],
 ) -> (Output, serde_json::Value) {
+    run_with_export_env(dir, script, extra_args, &[])
+}
+
+/// [`run_with_export`] with process environment changes: `(name, Some(value))` sets a
+/// variable, `(name, None)` removes it.
+pub fn run_with_export_env(
+    dir: &Path,
+    script: &str,
+    extra_args: &[&str],
+    env: &[(&str, Option<&str>)],
+) -> (Output, serde_json::Value) {
     let summary = dir.join(format!(
         "summary-{}.json",
         SUMMARY_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -200,7 +213,17 @@ pub fn run_with_export(
     let mut args = vec!["run", "-q", "--summary-export", summary_arg.as_str()];
     args.extend_from_slice(extra_args);
     args.push(script);
-    let output = rk6(dir, &args);
+    let mut cmd = command(dir, &args);
+    for (name, value) in env {
+        match value {
+            Some(v) => cmd.env(name, v),
+            None => cmd.env_remove(name),
+        };
+    }
+    let output = wait(
+        cmd.spawn()
+            .unwrap_or_else(|e| panic!("cannot start {RK6}: {e}")),
+    );
     let json = match std::fs::read_to_string(&summary) {
         Ok(text) => serde_json::from_str(&text).expect("the summary export is JSON"),
         Err(_) => serde_json::Value::Null,

@@ -1,0 +1,1031 @@
+//! The HTTP/1.1 client behind `k6/http`: one connection pool per VU, redirects, time
+//! limits, decoding of compressed bodies, and the per-phase timings k6 reports.
+//!
+//! Requests run on [`io_runtime`], a small multi-threaded tokio runtime shared by the
+//! whole process, not on the VU's own runtime: k6's `http.get` is synchronous, and a VU
+//! thread that is inside its runtime's `block_on` cannot drive a second one.
+//!
+//! Timings come from the connection itself ([`Meter`] wraps the socket): hyper does not
+//! say when a request was fully written or when the first byte of the answer came, the
+//! socket does.
+
+use super::cookies::{self, Cookie, Jar};
+use bytes::Bytes;
+use deno_core::url::Url;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use parking_lot::Mutex;
+use rustls::pki_types::{CertificateDer, ServerName};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+/// k6's numeric error codes (see k6's "Error codes" documentation).
+pub mod codes {
+    pub const GENERIC: u32 = 1000;
+    pub const INVALID_URL: u32 = 1020;
+    pub const REQUEST_TIMEOUT: u32 = 1050;
+    pub const DNS: u32 = 1100;
+    pub const NO_IP: u32 = 1101;
+    pub const TCP: u32 = 1200;
+    pub const BROKEN_PIPE: u32 = 1201;
+    pub const DIAL: u32 = 1210;
+    pub const DIAL_TIMEOUT: u32 = 1211;
+    pub const CONNECTION_REFUSED: u32 = 1212;
+    pub const RESET_BY_PEER: u32 = 1220;
+    pub const TLS: u32 = 1300;
+    pub const TLS_UNKNOWN_AUTHORITY: u32 = 1310;
+    pub const TLS_WRONG_HOST: u32 = 1311;
+    /// Added to an HTTP status of 400 or more.
+    pub const HTTP_STATUS_BASE: u32 = 1000;
+}
+
+/// The runtime every request's I/O runs on: as many workers as cores, since VUs hand it
+/// all their network work.
+pub fn io_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("rk6-http")
+            .enable_all()
+            .build()
+            .expect("the HTTP I/O runtime starts")
+    })
+}
+
+/// How the response body is handed to the script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseType {
+    Text,
+    Binary,
+    None,
+}
+
+/// One request as the script described it, already validated.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    pub timeout: Duration,
+    pub max_redirects: u32,
+    pub response_type: ResponseType,
+    /// `params.cookies`: name, value, and whether it replaces the jar's cookie of that name.
+    pub cookies: Vec<(String, String, bool)>,
+    /// `insecureSkipTLSVerify`.
+    pub insecure: bool,
+}
+
+/// Per-phase durations of one round trip, in milliseconds, as k6 names them.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Timings {
+    pub blocked: f64,
+    pub connecting: f64,
+    pub tls_handshaking: f64,
+    pub sending: f64,
+    pub waiting: f64,
+    pub receiving: f64,
+    pub duration: f64,
+}
+
+/// What one round trip (a request or one redirect hop) measured, for the metrics.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub method: String,
+    pub url: String,
+    /// 0 when no response came.
+    pub status: u16,
+    pub proto: &'static str,
+    pub tls_version: &'static str,
+    pub timings: Timings,
+    pub sent: u64,
+    pub received: u64,
+    pub error_code: u32,
+}
+
+/// The final answer to a request.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub status: u16,
+    pub status_text: String,
+    pub proto: &'static str,
+    /// The URL of the last hop (after redirects).
+    pub url: String,
+    /// Canonical header names (`Content-Type`), repeated values joined with `, `.
+    pub headers: BTreeMap<String, String>,
+    /// Decoded body (empty when none was read).
+    pub body: Vec<u8>,
+    pub timings: Timings,
+    pub error: String,
+    pub error_code: u32,
+    pub remote_ip: String,
+    pub remote_port: u16,
+    pub tls_version: &'static str,
+    /// Every round trip, redirects included, in order.
+    pub hops: Vec<Hop>,
+    /// What the last response's `Set-Cookie` headers set.
+    pub cookies: Vec<Cookie>,
+}
+
+/// Bytes and instants seen on one connection's socket. Instants are nanoseconds since
+/// `base`, 0 meaning "not yet".
+struct Meter {
+    base: Instant,
+    written: AtomicU64,
+    read: AtomicU64,
+    last_write: AtomicU64,
+    first_read: AtomicU64,
+}
+
+impl Meter {
+    fn new() -> Self {
+        Self {
+            base: Instant::now(),
+            written: AtomicU64::new(0),
+            read: AtomicU64::new(0),
+            last_write: AtomicU64::new(0),
+            first_read: AtomicU64::new(0),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        (self.base.elapsed().as_nanos() as u64).max(1)
+    }
+
+    /// Starts a new round trip on this connection.
+    fn reset(&self) {
+        self.last_write.store(0, Ordering::Relaxed);
+        self.first_read.store(0, Ordering::Relaxed);
+    }
+
+    fn at(&self, nanos: u64) -> Option<Instant> {
+        (nanos != 0).then(|| self.base + Duration::from_nanos(nanos))
+    }
+
+    fn last_write(&self) -> Option<Instant> {
+        self.at(self.last_write.load(Ordering::Relaxed))
+    }
+
+    fn first_read(&self) -> Option<Instant> {
+        self.at(self.first_read.load(Ordering::Relaxed))
+    }
+}
+
+/// A socket that reports what crosses it to its [`Meter`].
+struct Metered {
+    inner: TcpStream,
+    meter: Arc<Meter>,
+}
+
+impl AsyncRead for Metered {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = (buf.filled().len() - before) as u64;
+        if n > 0 {
+            let m = &self.meter;
+            m.read.fetch_add(n, Ordering::Relaxed);
+            if m.first_read.load(Ordering::Relaxed) == 0 {
+                m.first_read.store(m.now(), Ordering::Relaxed);
+            }
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Metered {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            let m = &self.meter;
+            m.written.fetch_add(n as u64, Ordering::Relaxed);
+            m.last_write.store(m.now(), Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = polled {
+            let m = &self.meter;
+            m.written.fetch_add(n as u64, Ordering::Relaxed);
+            m.last_write.store(m.now(), Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// A connection's I/O: hyper's connection future, polled only while a request uses it.
+type Driver = Pin<Box<dyn std::future::Future<Output = hyper::Result<()>> + Send>>;
+
+/// Runs `fut` while polling the connection's `driver` in the same task: hyper's
+/// connection future does the socket I/O, and driving it here instead of in a task of
+/// its own saves a cross-task wake-up at every step of a request.
+async fn drive<F: std::future::Future>(driver: &mut Option<Driver>, fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        let Some(d) = driver.as_mut() else {
+            return fut.await;
+        };
+        tokio::select! {
+            biased;
+            out = &mut fut => return out,
+            // The connection ended; dropping it closes the sender, which `fut` then sees.
+            _ = d.as_mut() => *driver = None,
+        }
+    }
+}
+
+struct Conn {
+    sender: http1::SendRequest<Full<Bytes>>,
+    /// `None` once the connection has ended.
+    driver: Option<Driver>,
+    meter: Arc<Meter>,
+    peer: SocketAddr,
+    /// `tls1.3` / `tls1.2`, empty for plain HTTP.
+    tls_version: &'static str,
+}
+
+/// https?, host, port.
+type PoolKey = (bool, String, u16);
+
+/// One VU's connections: k6 keeps connections alive per VU, and so does rk6.
+#[derive(Default)]
+pub struct Client {
+    idle: Mutex<HashMap<PoolKey, Vec<Conn>>>,
+    /// The VU's cookies (`http.cookieJar()`), filled by every response.
+    pub jar: Mutex<Jar>,
+}
+
+/// A failed round trip: k6's code and message.
+#[derive(Debug, Clone)]
+struct Failure {
+    code: u32,
+    message: String,
+}
+
+impl Failure {
+    fn new(code: u32, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What happened during one hop so far, readable after its future was cut short by the
+/// time limit.
+#[derive(Default)]
+struct Progress {
+    started: Option<Instant>,
+    connected: Option<Instant>,
+    connecting: Duration,
+    tls_handshaking: Duration,
+    tls_version: &'static str,
+    meter: Option<Arc<Meter>>,
+    /// The connection's byte counts before this hop (zero for a new connection, whose
+    /// handshake counts with its first request, as in k6).
+    bytes_before: (u64, u64),
+    peer: Option<SocketAddr>,
+}
+
+/// A response whose body has been read.
+struct Answer {
+    status: u16,
+    reason: String,
+    headers: hyper::HeaderMap,
+    body: Bytes,
+    done: Instant,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn between(from: Option<Instant>, to: Option<Instant>) -> Duration {
+    match (from, to) {
+        (Some(a), Some(b)) => b.saturating_duration_since(a),
+        _ => Duration::ZERO,
+    }
+}
+
+impl Client {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The request's headers plus a `Cookie` header from the jar and `params.cookies`
+    /// (unless the script wrote its own `Cookie` header).
+    fn with_cookies(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+        own: &[(String, String, bool)],
+    ) -> Vec<(String, String)> {
+        let mut out = headers.to_vec();
+        if headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("cookie"))
+        {
+            return out;
+        }
+        let mut pairs: Vec<String> = Vec::new();
+        {
+            let mut jar = self.jar.lock();
+            for c in jar.for_url(url) {
+                if !own.iter().any(|(n, _, replace)| *replace && *n == c.name) {
+                    pairs.push(format!("{}={}", c.name, c.value));
+                }
+            }
+        }
+        pairs.extend(own.iter().map(|(n, v, _)| format!("{n}={v}")));
+        if !pairs.is_empty() {
+            out.push(("Cookie".into(), pairs.join("; ")));
+        }
+        out
+    }
+
+    fn take_idle(&self, key: &PoolKey) -> Option<Conn> {
+        let mut idle = self.idle.lock();
+        let conns = idle.get_mut(key)?;
+        while let Some(conn) = conns.pop() {
+            if conn.driver.is_some() && !conn.sender.is_closed() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    fn put_idle(&self, key: PoolKey, conn: Conn) {
+        if conn.driver.is_some() && !conn.sender.is_closed() {
+            self.idle.lock().entry(key).or_default().push(conn);
+        }
+    }
+
+    /// Runs `req`, following redirects, within its time limit. Never fails: errors are
+    /// described in the outcome, as k6 does.
+    pub async fn execute(self: Arc<Self>, req: Request) -> Outcome {
+        let deadline = tokio::time::Instant::now() + req.timeout;
+        let mut method = req.method.clone();
+        let mut url = req.url.clone();
+        let mut body = req.body.clone();
+        let mut headers = req.headers.clone();
+        let mut out = Outcome::default();
+        let mut redirects = 0;
+        loop {
+            let mut progress = Progress::default();
+            let sent_headers = self.with_cookies(&url, &headers, &req.cookies);
+            let hop = tokio::time::timeout_at(
+                deadline,
+                self.round_trip(
+                    &mut progress,
+                    &method,
+                    &url,
+                    &sent_headers,
+                    body.clone(),
+                    req.insecure,
+                ),
+            )
+            .await;
+            let now = Instant::now();
+            let meter = progress.meter.clone();
+            let (sent, received) = meter.as_ref().map_or((0, 0), |m| {
+                let (w, r) = progress.bytes_before;
+                (
+                    m.written.load(Ordering::Relaxed) - w,
+                    m.read.load(Ordering::Relaxed) - r,
+                )
+            });
+            if let Some(peer) = progress.peer {
+                out.remote_ip = peer.ip().to_string();
+                out.remote_port = peer.port();
+            }
+            let result = match hop {
+                Ok(r) => r,
+                Err(_) => Err(Failure::new(codes::REQUEST_TIMEOUT, "request timeout")),
+            };
+            let answer = match result {
+                Ok(a) => a,
+                Err(failure) => {
+                    // Only what the socket saw before the failure is known.
+                    let timings = if progress.connected.is_some() {
+                        let m = meter.as_deref();
+                        let last_write = m.and_then(Meter::last_write);
+                        let first_read = m.and_then(Meter::first_read);
+                        let sending = between(progress.connected, last_write);
+                        let waiting =
+                            between(last_write.or(progress.connected), first_read.or(Some(now)));
+                        let receiving = between(first_read, first_read.map(|_| now));
+                        Timings {
+                            blocked: ms(between(progress.started, progress.connected)),
+                            connecting: ms(progress.connecting),
+                            tls_handshaking: ms(progress.tls_handshaking),
+                            sending: ms(sending),
+                            waiting: ms(waiting),
+                            receiving: ms(receiving),
+                            duration: ms(sending + waiting + receiving),
+                        }
+                    } else {
+                        Timings::default()
+                    };
+                    out.hops.push(Hop {
+                        method: method.clone(),
+                        url: url.to_string(),
+                        status: 0,
+                        proto: "",
+                        tls_version: progress.tls_version,
+                        timings,
+                        sent,
+                        received,
+                        error_code: failure.code,
+                    });
+                    out.url = url.to_string();
+                    out.status = 0;
+                    out.status_text = String::new();
+                    out.proto = "";
+                    out.headers.clear();
+                    out.body.clear();
+                    out.timings = timings;
+                    out.error = failure.message;
+                    out.error_code = failure.code;
+                    return out;
+                }
+            };
+            let m = meter.as_deref();
+            let last_write = m.and_then(Meter::last_write);
+            let first_read = m.and_then(Meter::first_read);
+            let sending = between(progress.connected, last_write);
+            let waiting = between(last_write, first_read);
+            let receiving = between(first_read, Some(answer.done));
+            let timings = Timings {
+                blocked: ms(between(progress.started, progress.connected)),
+                connecting: ms(progress.connecting),
+                tls_handshaking: ms(progress.tls_handshaking),
+                sending: ms(sending),
+                waiting: ms(waiting),
+                receiving: ms(receiving),
+                duration: ms(sending + waiting + receiving),
+            };
+            let status = answer.status;
+            let error_code = if status >= 400 {
+                codes::HTTP_STATUS_BASE + u32::from(status)
+            } else {
+                0
+            };
+            out.hops.push(Hop {
+                method: method.clone(),
+                url: url.to_string(),
+                status,
+                proto: "HTTP/1.1",
+                tls_version: progress.tls_version,
+                timings,
+                sent,
+                received,
+                error_code,
+            });
+            out.status = status;
+            out.status_text = format!("{status} {}", answer.reason);
+            out.proto = "HTTP/1.1";
+            out.tls_version = progress.tls_version;
+            out.url = url.to_string();
+            out.timings = timings;
+            out.error = String::new();
+            out.error_code = error_code;
+            out.headers = canonical_headers(&answer.headers);
+            out.cookies.clear();
+            for set in answer.headers.get_all(hyper::header::SET_COOKIE) {
+                if let Some(c) = set.to_str().ok().and_then(|v| cookies::parse(&url, v)) {
+                    self.jar.lock().put(c.clone());
+                    out.cookies.push(c);
+                }
+            }
+
+            let location = answer
+                .headers
+                .get(hyper::header::LOCATION)
+                .and_then(|v| v.to_str().ok());
+            let redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
+            if let (true, Some(location)) = (redirect, location) {
+                if redirects < req.max_redirects {
+                    match url.join(location) {
+                        Ok(next) => {
+                            redirects += 1;
+                            // As browsers (and Go) do: 301/302/303 become a GET without body.
+                            if !matches!(status, 307 | 308) {
+                                if method != "HEAD" {
+                                    method = "GET".into();
+                                }
+                                body = Bytes::new();
+                                headers.retain(|(k, _)| {
+                                    !k.eq_ignore_ascii_case("content-type")
+                                        && !k.eq_ignore_ascii_case("content-length")
+                                });
+                            }
+                            if next.host_str() != url.host_str() {
+                                headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+                            }
+                            url = next;
+                            continue;
+                        }
+                        Err(e) => {
+                            out.error = format!("bad redirect location {location:?}: {e}");
+                            out.error_code = codes::GENERIC;
+                        }
+                    }
+                }
+            }
+            match decode(&answer.headers, answer.body) {
+                Ok(bytes) => out.body = bytes,
+                Err(e) => {
+                    out.error = e;
+                    out.error_code = codes::GENERIC;
+                }
+            }
+            return out;
+        }
+    }
+
+    /// One request and response on a pooled or new connection.
+    async fn round_trip(
+        &self,
+        progress: &mut Progress,
+        method: &str,
+        url: &Url,
+        headers: &[(String, String)],
+        body: Bytes,
+        insecure: bool,
+    ) -> Result<Answer, Failure> {
+        progress.started = Some(Instant::now());
+        // Checked before any connection is made; rebuilt for a retry (requests do not clone).
+        let mut request = Some(build_request(method, url, headers, body.clone())?);
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let key = (url.scheme() == "https", host, port);
+        let mut reused = self.take_idle(&key);
+        loop {
+            let fresh = reused.is_none();
+            let mut conn = match reused.take() {
+                Some(c) => c,
+                None => {
+                    let (conn, connecting, handshaking) = connect(&key, insecure).await?;
+                    progress.connecting = connecting;
+                    progress.tls_handshaking = handshaking;
+                    conn
+                }
+            };
+            if drive(&mut conn.driver, conn.sender.ready()).await.is_err() {
+                if fresh {
+                    return Err(Failure::new(
+                        codes::GENERIC,
+                        "connection closed before the request",
+                    ));
+                }
+                // The server closed an idle connection: dial a new one.
+                continue;
+            }
+            progress.connected = Some(Instant::now());
+            progress.peer = Some(conn.peer);
+            progress.tls_version = conn.tls_version;
+            conn.meter.reset();
+            let meter_before = conn.meter.read.load(Ordering::Relaxed);
+            progress.bytes_before = if fresh {
+                (0, 0)
+            } else {
+                (conn.meter.written.load(Ordering::Relaxed), meter_before)
+            };
+            progress.meter = Some(conn.meter.clone());
+            let request = match request.take() {
+                Some(r) => r,
+                None => build_request(method, url, headers, body.clone())?,
+            };
+            match drive(&mut conn.driver, conn.sender.send_request(request)).await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let reason = status.canonical_reason().unwrap_or("").to_owned();
+                    let (parts, incoming) = resp.into_parts();
+                    let body = drive(&mut conn.driver, incoming.collect())
+                        .await
+                        .map_err(|e| failure_of(&e))?
+                        .to_bytes();
+                    let done = Instant::now();
+                    self.put_idle(key, conn);
+                    return Ok(Answer {
+                        status: status.as_u16(),
+                        reason,
+                        headers: parts.headers,
+                        body,
+                        done,
+                    });
+                }
+                Err(e) => {
+                    let nothing_came = conn.meter.read.load(Ordering::Relaxed) == meter_before;
+                    if !fresh
+                        && nothing_came
+                        && (e.is_canceled() || e.is_closed() || e.is_incomplete_message())
+                    {
+                        // A kept-alive connection the server had already closed.
+                        continue;
+                    }
+                    return Err(failure_of(&e));
+                }
+            }
+        }
+    }
+}
+
+fn build_request(
+    method: &str,
+    url: &Url,
+    headers: &[(String, String)],
+    body: Bytes,
+) -> Result<hyper::Request<Full<Bytes>>, Failure> {
+    let method = hyper::Method::from_bytes(method.as_bytes())
+        .map_err(|_| Failure::new(codes::GENERIC, format!("invalid HTTP method {method:?}")))?;
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let mut builder = hyper::Request::builder().method(method.clone()).uri(target);
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        _ => String::new(),
+    };
+    let mut has_host = false;
+    let mut has_length = false;
+    for (name, value) in headers {
+        let n = hyper::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Failure::new(codes::GENERIC, format!("invalid header name {name:?}")))?;
+        let v = hyper::header::HeaderValue::from_str(value).map_err(|_| {
+            Failure::new(
+                codes::GENERIC,
+                format!("invalid value for header {name:?}: {value:?}"),
+            )
+        })?;
+        has_host |= n == hyper::header::HOST;
+        has_length |= n == hyper::header::CONTENT_LENGTH;
+        builder = builder.header(n, v);
+    }
+    if !has_host {
+        builder = builder.header(hyper::header::HOST, host);
+    }
+    // hyper sends no length for an empty body; servers may answer 411 to a POST without one.
+    if body.is_empty() && !has_length && matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+        builder = builder.header(hyper::header::CONTENT_LENGTH, "0");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        use base64::Engine;
+        let user = percent_decode(url.username());
+        let pass = percent_decode(url.password().unwrap_or(""));
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+        builder = builder.header(hyper::header::AUTHORIZATION, format!("Basic {token}"));
+    }
+    builder
+        .body(Full::new(body))
+        .map_err(|e| Failure::new(codes::GENERIC, format!("invalid request: {e}")))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A new connection for `key`, with how long the TCP connect and the TLS handshake took.
+async fn connect(key: &PoolKey, insecure: bool) -> Result<(Conn, Duration, Duration), Failure> {
+    let (https, host, port) = key;
+    // IPv6 literals come from the URL in brackets.
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, *port)],
+        Err(_) => tokio::net::lookup_host((bare, *port))
+            .await
+            .map_err(|e| Failure::new(codes::DNS, format!("lookup {bare}: {e}")))?
+            .collect(),
+    };
+    if addrs.is_empty() {
+        return Err(Failure::new(
+            codes::NO_IP,
+            format!("lookup {bare}: no such host"),
+        ));
+    }
+    let mut last = None;
+    for addr in addrs {
+        let dial = Instant::now();
+        let stream = match TcpStream::connect(addr).await {
+            Ok(stream) => stream,
+            Err(e) => {
+                last = Some(e);
+                continue;
+            }
+        };
+        let connecting = dial.elapsed();
+        let _ = stream.set_nodelay(true);
+        let meter = Arc::new(Meter::new());
+        let io = Metered {
+            inner: stream,
+            meter: meter.clone(),
+        };
+        let mut builder = http1::Builder::new();
+        builder.title_case_headers(true);
+        let shake = Instant::now();
+        let (sender, driver, tls_version, handshaking) = if *https {
+            let name = ServerName::try_from(bare.to_owned()).map_err(|_| {
+                Failure::new(
+                    codes::TLS,
+                    format!("tls: {bare:?} is not a valid server name"),
+                )
+            })?;
+            let tls = tokio_rustls::TlsConnector::from(tls_config(insecure))
+                .connect(name, io)
+                .await
+                .map_err(|e| tls_failure(&e))?;
+            let handshaking = shake.elapsed();
+            let version = match tls.get_ref().1.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => "tls1.3",
+                Some(rustls::ProtocolVersion::TLSv1_2) => "tls1.2",
+                _ => "",
+            };
+            let (sender, conn) = builder
+                .handshake(TokioIo::new(tls))
+                .await
+                .map_err(|e| failure_of(&e))?;
+            (sender, Box::pin(conn) as Driver, version, handshaking)
+        } else {
+            let (sender, conn) = builder
+                .handshake(TokioIo::new(io))
+                .await
+                .map_err(|e| failure_of(&e))?;
+            (sender, Box::pin(conn) as Driver, "", Duration::ZERO)
+        };
+        let conn = Conn {
+            sender,
+            driver: Some(driver),
+            meter,
+            peer: addr,
+            tls_version,
+        };
+        return Ok((conn, connecting, handshaking));
+    }
+    let e = last.expect("at least one address was tried");
+    Err(match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => {
+            Failure::new(codes::CONNECTION_REFUSED, "dial: connection refused")
+        }
+        std::io::ErrorKind::TimedOut => Failure::new(codes::DIAL_TIMEOUT, "dial: i/o timeout"),
+        _ => Failure::new(codes::DIAL, format!("dial: {e}")),
+    })
+}
+
+/// k6's code and message for a failed TLS handshake.
+fn tls_failure(e: &std::io::Error) -> Failure {
+    use rustls::{CertificateError, Error};
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
+        Some(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+            Failure::new(codes::TLS_UNKNOWN_AUTHORITY, "x509: unknown authority")
+        }
+        Some(Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        )) => Failure::new(
+            codes::TLS_WRONG_HOST,
+            "x509: certificate is not valid for this host",
+        ),
+        Some(other) => Failure::new(codes::TLS, format!("tls: {other}")),
+        None => Failure::new(codes::TLS, format!("tls: {e}")),
+    }
+}
+
+/// The client TLS settings: Mozilla's roots (webpki-roots) plus the PEM certificates in
+/// `SSL_CERT_FILE`, which Go and so k6 also honour; or, with `insecureSkipTLSVerify`, no
+/// certificate checks at all. Built once per process.
+fn tls_config(insecure: bool) -> Arc<rustls::ClientConfig> {
+    static VERIFIED: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    static INSECURE: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    let build = |insecure: bool| {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions");
+        let mut config = if insecure {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+                .with_no_client_auth()
+        } else {
+            let mut roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
+                use rustls::pki_types::pem::PemObject;
+                if let Ok(certs) = CertificateDer::pem_file_iter(&path) {
+                    for cert in certs.flatten() {
+                        let _ = roots.add(cert);
+                    }
+                }
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        };
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Arc::new(config)
+    };
+    if insecure {
+        INSECURE.get_or_init(|| build(true)).clone()
+    } else {
+        VERIFIED.get_or_init(|| build(false)).clone()
+    }
+}
+
+/// `insecureSkipTLSVerify`: any certificate is accepted; handshake signatures are still
+/// checked, since they cost nothing and keep the connection itself sound.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// k6's code and message for a hyper error.
+fn failure_of(e: &hyper::Error) -> Failure {
+    use std::error::Error;
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::ConnectionReset => {
+                    Failure::new(codes::RESET_BY_PEER, "read: connection reset by peer")
+                }
+                std::io::ErrorKind::BrokenPipe => {
+                    Failure::new(codes::BROKEN_PIPE, "write: broken pipe")
+                }
+                _ => Failure::new(codes::TCP, io.to_string()),
+            };
+        }
+        source = s.source();
+    }
+    if e.is_incomplete_message() {
+        return Failure::new(codes::GENERIC, "unexpected EOF");
+    }
+    Failure::new(codes::GENERIC, e.to_string())
+}
+
+/// Header names as Go (and so k6) writes them: `content-type` → `Content-Type`.
+pub fn canonical_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if upper {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        upper = c == '-';
+    }
+    out
+}
+
+fn canonical_headers(headers: &hyper::HeaderMap) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        out.entry(canonical_name(name.as_str()))
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert_with(|| value.into_owned());
+    }
+    out
+}
+
+/// The body with its `Content-Encoding` (gzip, deflate, br) undone.
+fn decode(headers: &hyper::HeaderMap, body: Bytes) -> Result<Vec<u8>, String> {
+    let Some(encoding) = headers
+        .get(hyper::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(body.to_vec());
+    };
+    let mut data = body.to_vec();
+    // Encodings apply in the order listed, so they are undone from the last.
+    for coding in encoding.rsplit(',').map(str::trim) {
+        let mut out = Vec::new();
+        let read = match coding.to_ascii_lowercase().as_str() {
+            "" | "identity" => continue,
+            "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(&data[..]).read_to_end(&mut out),
+            "deflate" => flate2::read::ZlibDecoder::new(&data[..]).read_to_end(&mut out),
+            "br" => brotli_decompressor::Decompressor::new(&data[..], 8192).read_to_end(&mut out),
+            other => return Err(format!("unsupported Content-Encoding {other:?}")),
+        };
+        read.map_err(|e| format!("cannot decode the {coding} response body: {e}"))?;
+        data = out;
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_header_names() {
+        assert_eq!(canonical_name("content-type"), "Content-Type");
+        assert_eq!(canonical_name("X-CUSTOM-thing"), "X-Custom-Thing");
+        assert_eq!(canonical_name("etag"), "Etag");
+    }
+
+    #[test]
+    fn percent_decoding_of_credentials() {
+        assert_eq!(percent_decode("a%40b"), "a@b");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%4"), "%4");
+    }
+}

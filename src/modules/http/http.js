@@ -1,0 +1,602 @@
+// k6/http: k6's HTTP client API. Arguments are checked and normalized here; the ops
+// (ops.rs) receive one JSON text per batch plus one buffer holding the binary bodies.
+const {
+  op_http_request,
+  op_http_request_async,
+  op_http_take_body,
+  op_http_user_agent,
+  op_http_jar_get,
+  op_http_jar_remove,
+  op_http_jar_set,
+  op_rk6_in_init,
+  op_rk6_log,
+  op_rk6_options,
+} = Deno.core.ops;
+import { currentGroup } from "rk6:k6.js";
+import { tagValue } from "rk6:tags.js";
+
+const EMPTY = new Uint8Array(0);
+const WARN = 2;
+
+// Thrown while reading a request's arguments; k6 turns it into a failed Response (or
+// throws it with the `throw` option).
+class ParamError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ParamError";
+  }
+}
+
+let cachedOptions;
+// The test's options, read once after the init context (when they are known).
+function testOptions() {
+  if (cachedOptions === undefined) {
+    try {
+      cachedOptions = JSON.parse(op_rk6_options()) ?? {};
+    } catch {
+      cachedOptions = {};
+    }
+  }
+  return cachedOptions;
+}
+
+let userAgent;
+function defaultUserAgent() {
+  if (userAgent === undefined) {
+    const ua = testOptions().userAgent;
+    userAgent = typeof ua === "string" ? ua : op_http_user_agent();
+  }
+  return userAgent;
+}
+
+class ExpectedStatuses {
+  constructor(ranges) {
+    this.ranges = ranges;
+    Object.freeze(this);
+  }
+}
+
+export function expectedStatuses(...statuses) {
+  const ranges = [];
+  statuses.forEach((s, i) => {
+    if (Number.isInteger(s)) {
+      ranges.push([s, s]);
+    } else if (s !== null && typeof s === "object" && Number.isInteger(s.min) && Number.isInteger(s.max)) {
+      ranges.push([s.min, s.max]);
+    } else {
+      throw new TypeError(
+        `expectedStatuses(): argument ${i + 1} must be a status (an integer) or an object like {min: 200, max: 299}`,
+      );
+    }
+  });
+  for (const [lo, hi] of ranges) {
+    if (lo < 0 || hi > 65535) throw new TypeError(`expectedStatuses(): status ${lo < 0 ? lo : hi} is out of range`);
+  }
+  return new ExpectedStatuses(ranges);
+}
+
+let responseCallback = expectedStatuses({ min: 200, max: 399 });
+
+export function setResponseCallback(callback) {
+  if (callback !== null && !(callback instanceof ExpectedStatuses)) {
+    throw new TypeError("setResponseCallback() takes the result of http.expectedStatuses(...) or null");
+  }
+  responseCallback = callback;
+}
+
+// A URL built with the http.url tagged template: requests to it are tagged with the
+// template (`${}` for each value) as `name` and `url`, grouping them in the metrics.
+class TemplateURL {
+  constructor(url, name) {
+    this.url = url;
+    this.name = name;
+  }
+  toString() {
+    return this.url;
+  }
+}
+
+export function url(strings, ...values) {
+  if (!Array.isArray(strings)) throw new TypeError("http.url is a tagged template: http.url`https://x/${id}`");
+  let real = strings[0];
+  let name = strings[0];
+  values.forEach((v, i) => {
+    real += String(v) + strings[i + 1];
+    name += "${}" + strings[i + 1];
+  });
+  return new TemplateURL(real, name);
+}
+
+// Durations as k6 takes them: a number of milliseconds, or a string like "1m30s".
+const UNITS = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+function durationMs(value, what) {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value === "string") {
+    const s = value.trim();
+    if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+    const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
+    let total = 0;
+    let m;
+    let at = 0;
+    while (at < s.length && (re.lastIndex = at, (m = re.exec(s)))) {
+      total += Number(m[1]) * UNITS[m[2]];
+      at = re.lastIndex;
+    }
+    if (at === s.length && s.length > 0) return total;
+  }
+  throw new ParamError(`invalid ${what} value ${JSON.stringify(String(value))}: use milliseconds or a duration like "30s"`);
+}
+
+// Go's url.QueryEscape: everything but letters, digits and -_.~ is escaped, spaces as "+".
+function formEscape(s) {
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase())
+    .replace(/%20/g, "+");
+}
+
+function canonicalName(name) {
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash, c) => dash + c.toUpperCase());
+}
+
+function bytesOf(body) {
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  return null;
+}
+
+// A byte string as k6 shows a binary request body.
+function latin1(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return s;
+}
+
+// Reads one request's arguments into the spec the op takes, or throws a ParamError.
+function prepare(method, target, body, params) {
+  if (typeof method !== "string" || method.length === 0) {
+    throw new ParamError(`the method must be a non-empty string, got ${JSON.stringify(method)}`);
+  }
+  const opts = testOptions();
+  if (params === undefined || params === null) params = {};
+  if (typeof params !== "object" || Array.isArray(params)) {
+    throw new ParamError("params must be an object like { headers: {...}, tags: {...} }");
+  }
+  const tags = {};
+  let urlText;
+  if (target instanceof TemplateURL) {
+    urlText = target.url;
+    tags.name = target.name;
+    tags.url = target.name;
+  } else if (typeof target === "string") {
+    urlText = target;
+  } else if (target !== null && target !== undefined && typeof target !== "object") {
+    urlText = String(target);
+  } else if (target !== null && typeof target === "object" && typeof target.toString === "function" && target.toString !== Object.prototype.toString) {
+    urlText = String(target);
+  } else {
+    throw new ParamError(`the URL must be a string, got ${target === null ? "null" : typeof target}`);
+  }
+  if (params.tags !== undefined && params.tags !== null) {
+    if (typeof params.tags !== "object" || Array.isArray(params.tags)) {
+      throw new ParamError("params.tags must be an object like { name: \"login\" }");
+    }
+    for (const [k, v] of Object.entries(params.tags)) tags[k] = tagValue(v, `params.tags.${k}`);
+  }
+
+  const headers = [];
+  const shown = {};
+  const has = new Set();
+  if (params.headers !== undefined && params.headers !== null) {
+    if (typeof params.headers !== "object" || Array.isArray(params.headers)) {
+      throw new ParamError("params.headers must be an object like { \"Content-Type\": \"application/json\" }");
+    }
+    for (const [k, v] of Object.entries(params.headers)) {
+      if (v === undefined || v === null) continue;
+      const value = String(v);
+      const canon = canonicalName(k);
+      // An empty User-Agent means "send none", as in k6.
+      if (canon === "User-Agent" && value === "") {
+        has.add(canon);
+        continue;
+      }
+      headers.push([k, value]);
+      (shown[canon] ??= []).push(value);
+      has.add(canon);
+    }
+  }
+  const ua = defaultUserAgent();
+  if (!has.has("User-Agent") && ua !== "") {
+    headers.push(["User-Agent", ua]);
+    shown["User-Agent"] = [ua];
+  }
+
+  let text = null;
+  let bin = null;
+  let multipart = null;
+  // [object whose `bin` gets the bytes' place in the op's buffer, bytes]
+  const bins = [];
+  if (body === undefined || body === null) {
+    // no body
+  } else if (typeof body === "string") {
+    text = body;
+  } else if (bytesOf(body) !== null) {
+    bin = bytesOf(body);
+  } else if (typeof body === "object" && Object.values(body).some((v) => v instanceof FileData)) {
+    // multipart/form-data; rk6 writes the parts and the boundary.
+    multipart = Object.keys(body).map((name) => {
+      const v = body[name];
+      if (!(v instanceof FileData)) return { name, filename: null, content_type: null, text: String(v), bin: null };
+      const part = { name, filename: v.filename, content_type: v.content_type, text: null, bin: null };
+      if (typeof v.data === "string") part.text = v.data;
+      else bins.push([part, bytesOf(v.data)]);
+      return part;
+    });
+  } else if (typeof body === "object") {
+    const keys = Object.keys(body).sort();
+    text = keys.map((k) => `${formEscape(k)}=${formEscape(String(body[k]))}`).join("&");
+    if (!has.has("Content-Type")) {
+      headers.push(["Content-Type", "application/x-www-form-urlencoded"]);
+      shown["Content-Type"] = ["application/x-www-form-urlencoded"];
+    }
+  } else {
+    text = String(body);
+  }
+
+  let timeout = 60000;
+  if (params.timeout !== undefined && params.timeout !== null) timeout = durationMs(params.timeout, "params.timeout");
+  let redirects = opts.maxRedirects ?? 10;
+  if (params.redirects !== undefined && params.redirects !== null) redirects = params.redirects;
+  if (!Number.isInteger(redirects) || redirects < 0) {
+    throw new ParamError(`params.redirects must be a whole number of redirects to follow, got ${JSON.stringify(redirects)}`);
+  }
+  let responseType = opts.discardResponseBodies ? "none" : "text";
+  if (params.responseType !== undefined && params.responseType !== null) responseType = params.responseType;
+  if (responseType !== "text" && responseType !== "binary" && responseType !== "none") {
+    throw new ParamError(`params.responseType must be "text", "binary" or "none", got ${JSON.stringify(responseType)}`);
+  }
+  let callback = responseCallback;
+  if (params.responseCallback !== undefined) {
+    if (params.responseCallback !== null && !(params.responseCallback instanceof ExpectedStatuses)) {
+      throw new ParamError("params.responseCallback must be the result of http.expectedStatuses(...) or null");
+    }
+    callback = params.responseCallback;
+  }
+  const cookies = [];
+  const shownCookies = {};
+  if (params.cookies !== undefined && params.cookies !== null) {
+    if (typeof params.cookies !== "object" || Array.isArray(params.cookies)) {
+      throw new ParamError("params.cookies must be an object like { session: \"abc\" } or { session: { value: \"abc\", replace: true } }");
+    }
+    for (const [name, c] of Object.entries(params.cookies)) {
+      const isObj = c !== null && typeof c === "object";
+      const value = isObj ? c.value : c;
+      if (value === undefined || value === null || typeof value === "object") {
+        throw new ParamError(`params.cookies.${name} must be a string or { value, replace }`);
+      }
+      const replace = isObj && c.replace === true;
+      cookies.push([name, String(value), replace]);
+      (shownCookies[name] ??= []).push({ name, value: String(value), replace });
+    }
+  }
+  if (params.jar !== undefined && params.jar !== null && params.jar !== vuJar) {
+    throw new ParamError("params.jar: only the VU's jar (http.cookieJar()) is supported by rk6 yet");
+  }
+  for (const unsupported of ["compression"]) {
+    if (params[unsupported] !== undefined) {
+      throw new ParamError(`params.${unsupported} is not supported by rk6 yet`);
+    }
+  }
+  if (params.auth !== undefined && params.auth !== "basic") {
+    throw new ParamError(`params.auth ${JSON.stringify(params.auth)} is not supported by rk6 yet (basic auth via user:pass@ URLs is)`);
+  }
+  const doThrow = params.throw ?? opts.throw ?? false;
+  const upper = method.toUpperCase();
+  return {
+    spec: {
+      method: upper,
+      url: urlText,
+      headers,
+      body: text,
+      bin: null,
+      timeout,
+      redirects,
+      responseType,
+      tags,
+      expected: callback === null ? null : callback.ranges,
+      group: currentGroup() === "" ? "" : `::${currentGroup()}`,
+      cookies,
+      insecure: opts.insecureSkipTLSVerify === true,
+      multipart,
+    },
+    bins: bin === null ? bins : [[null, bin]],
+    doThrow: !!doThrow,
+    request: {
+      method: upper,
+      url: urlText,
+      headers: shown,
+      body: text ?? (bin === null ? "" : latin1(bin)),
+      cookies: shownCookies,
+    },
+  };
+}
+
+class Response {
+  // The body parsed as JSON, or the value at a dotted `selector` (`items.0.id`,
+  // `items.#` for a length) as k6's gjson selectors read it.
+  json(selector) {
+    if (this.body === null || this.body === undefined || this.body === "") {
+      throw new Error("cannot parse json due to an empty body");
+    }
+    const text = typeof this.body === "string" ? this.body : latin1(new Uint8Array(this.body));
+    const value = JSON.parse(text);
+    if (selector === undefined || selector === null) return value;
+    let cur = value;
+    for (const part of String(selector).split(/(?<!\\)\./).map((p) => p.replace(/\\\./g, "."))) {
+      if (cur === null || typeof cur !== "object") return undefined;
+      if (part === "#" && Array.isArray(cur)) {
+        cur = cur.length;
+      } else if (Object.prototype.hasOwnProperty.call(cur, part)) {
+        cur = cur[part];
+      } else {
+        return undefined;
+      }
+    }
+    return cur;
+  }
+
+  html() {
+    throw new Error("Response.html() is not supported by rk6 yet");
+  }
+}
+
+function makeResponse(raw, request) {
+  const r = new Response();
+  r.status = raw.status;
+  r.status_text = raw.status_text;
+  r.proto = raw.proto;
+  r.url = raw.url;
+  r.headers = raw.headers;
+  r.body = raw.body_id !== 0 ? op_http_take_body(raw.body_id) : raw.body;
+  r.timings = raw.timings;
+  r.error = raw.error;
+  r.error_code = raw.error_code;
+  r.remote_ip = raw.remote_ip;
+  r.remote_port = raw.remote_port;
+  r.request = request;
+  r.cookies = raw.cookies;
+  r.tls_version = raw.tls_version;
+  return r;
+}
+
+// A Response for a request whose arguments were wrong (k6 sends nothing and records nothing).
+function paramFailure(err, target) {
+  op_rk6_log(WARN, `Request Failed: ${err.message}`);
+  const r = new Response();
+  Object.assign(r, {
+    status: 0,
+    status_text: "",
+    proto: "",
+    url: target instanceof TemplateURL ? target.url : String(target),
+    headers: {},
+    body: null,
+    timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 },
+    error: err.message,
+    error_code: 0,
+    remote_ip: "",
+    remote_port: 0,
+    request: {},
+    cookies: {},
+    tls_version: "",
+  });
+  return r;
+}
+
+function deliver(raw, p) {
+  if (raw.status === 0 && raw.error !== "") {
+    if (p.doThrow) throw new Error(`${p.spec.method} ${p.spec.url}: ${raw.error}`);
+    op_rk6_log(WARN, `Request Failed: ${p.spec.method} ${p.spec.url}: ${raw.error}`);
+  }
+  return makeResponse(raw, p.request);
+}
+
+function noInit(what) {
+  if (op_rk6_in_init()) {
+    throw new Error(`${what}: making HTTP requests in the init context is not supported; do it in default() or setup()`);
+  }
+}
+
+// The JSON and buffer for a batch of prepared requests.
+function pack(prepared) {
+  const bins = prepared.flatMap((p) => p.bins.map(([holder, bytes]) => [holder ?? p.spec, bytes]));
+  let buffer = EMPTY;
+  if (bins.length > 0) {
+    buffer = new Uint8Array(bins.reduce((n, [, bytes]) => n + bytes.length, 0));
+    let at = 0;
+    for (const [holder, bytes] of bins) {
+      buffer.set(bytes, at);
+      holder.bin = [at, bytes.length];
+      at += bytes.length;
+    }
+  }
+  return [JSON.stringify(prepared.map((p) => p.spec)), buffer];
+}
+
+function batchLimit() {
+  const n = testOptions().batch;
+  return Number.isInteger(n) && n > 0 ? n : 20;
+}
+
+function argsOf(what, method, target, body, params) {
+  try {
+    return prepare(method, target, body, params);
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    const doThrow = (params && typeof params === "object" && params.throw) ?? testOptions().throw;
+    if (doThrow) throw new TypeError(`${what}: ${e.message}`);
+    return paramFailure(new ParamError(`${what}: ${e.message}`), target);
+  }
+}
+
+export function request(method, target, body, params) {
+  noInit("http.request");
+  const p = argsOf(`http.request`, method, target, body, params);
+  if (p instanceof Response) return p;
+  const [json, buffer] = pack([p]);
+  return deliver(op_http_request(json, buffer, 1)[0], p);
+}
+
+export function asyncRequest(method, target, body, params) {
+  try {
+    noInit("http.asyncRequest");
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  let p;
+  try {
+    p = argsOf("http.asyncRequest", method, target, body, params);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (p instanceof Response) return Promise.resolve(p);
+  const [json, buffer] = pack([p]);
+  return op_http_request_async(json, buffer, 1).then((out) => deliver(out[0], p));
+}
+
+export function get(target, params) {
+  return request("GET", target, null, params);
+}
+export function head(target, params) {
+  return request("HEAD", target, null, params);
+}
+export function post(target, body, params) {
+  return request("POST", target, body, params);
+}
+export function put(target, body, params) {
+  return request("PUT", target, body, params);
+}
+export function patch(target, body, params) {
+  return request("PATCH", target, body, params);
+}
+export function del(target, body, params) {
+  return request("DELETE", target, body, params);
+}
+export function options(target, body, params) {
+  return request("OPTIONS", target, body, params);
+}
+
+// One element of http.batch: a URL, [method, url, body, params] or {method, url, body, params}.
+function batchItem(item, where) {
+  if (typeof item === "string" || item instanceof TemplateURL) return ["GET", item, null, undefined];
+  if (Array.isArray(item)) return [item[0], item[1], item[2], item[3]];
+  if (item !== null && typeof item === "object") return [item.method ?? "GET", item.url, item.body, item.params];
+  throw new TypeError(`http.batch(): request ${where} must be a URL, an array [method, url, body, params] or an object {method, url, ...}`);
+}
+
+export function batch(requests) {
+  noInit("http.batch");
+  if (requests === null || typeof requests !== "object") {
+    throw new TypeError("http.batch() takes an array or an object of requests");
+  }
+  const keys = Array.isArray(requests) ? requests.map((_, i) => i) : Object.keys(requests);
+  const prepared = keys.map((k) => argsOf(`http.batch()[${JSON.stringify(k)}]`, ...batchItem(requests[k], JSON.stringify(k))));
+  const live = prepared.filter((p) => !(p instanceof Response));
+  const raws = live.length > 0 ? op_http_request(...pack(live), batchLimit()) : [];
+  const out = Array.isArray(requests) ? [] : {};
+  let next = 0;
+  keys.forEach((k, i) => {
+    const p = prepared[i];
+    out[k] = p instanceof Response ? p : deliver(raws[next++], p);
+  });
+  return out;
+}
+
+// A file for a multipart/form-data body: http.post(url, { upload: http.file(data, "a.txt") }).
+class FileData {
+  constructor(data, filename, contentType) {
+    this.data = data;
+    this.filename = filename;
+    this.content_type = contentType;
+  }
+}
+
+export function file(data, filename, contentType) {
+  if (typeof data !== "string" && bytesOf(data) === null) {
+    throw new TypeError("http.file(): data must be a string, an ArrayBuffer or a typed array");
+  }
+  if (filename !== undefined && filename !== null && typeof filename !== "string") {
+    throw new TypeError("http.file(): filename must be a string");
+  }
+  if (contentType !== undefined && contentType !== null && typeof contentType !== "string") {
+    throw new TypeError("http.file(): contentType must be a string");
+  }
+  // k6 names an unnamed file after the current time, in nanoseconds.
+  const name = filename ?? `${Date.now()}000000`;
+  return new FileData(data, name, contentType ?? "application/octet-stream");
+}
+
+function jarURL(url, what) {
+  const text = url instanceof TemplateURL ? url.url : url;
+  if (typeof text !== "string") throw new TypeError(`${what}: the URL must be a string`);
+  return text;
+}
+
+const SET_OPTIONS = { domain: "string", path: "string", expires: "string", max_age: "number", secure: "boolean", http_only: "boolean" };
+
+// The VU's cookie jar: every response's Set-Cookie lands here and every request sends
+// what matches, as in k6.
+class CookieJar {
+  cookiesForURL(url) {
+    return op_http_jar_get(jarURL(url, "cookiesForURL()"));
+  }
+
+  set(url, name, value, opts) {
+    if (typeof name !== "string" || name === "") throw new TypeError("set(): the cookie name must be a non-empty string");
+    const out = {};
+    if (opts !== undefined && opts !== null) {
+      if (typeof opts !== "object") throw new TypeError("set(): options must be an object like { path: \"/\" }");
+      for (const [k, v] of Object.entries(opts)) {
+        if (!(k in SET_OPTIONS)) {
+          throw new TypeError(`set(): unknown option ${JSON.stringify(k)}; use ${Object.keys(SET_OPTIONS).join(", ")}`);
+        }
+        if (v === undefined || v === null) continue;
+        if (typeof v !== SET_OPTIONS[k] || (k === "max_age" && !Number.isInteger(v))) {
+          throw new TypeError(`set(): option ${k} must be a ${k === "max_age" ? "whole number" : SET_OPTIONS[k]}`);
+        }
+        out[k] = v;
+      }
+    }
+    op_http_jar_set(jarURL(url, "set()"), name, String(value), JSON.stringify(out));
+  }
+
+  clear(url) {
+    op_http_jar_remove(jarURL(url, "clear()"), null);
+  }
+
+  delete(url, name) {
+    op_http_jar_remove(jarURL(url, "delete()"), String(name));
+  }
+}
+
+const vuJar = new CookieJar();
+
+export function cookieJar() {
+  return vuJar;
+}
+
+export default {
+  request,
+  asyncRequest,
+  get,
+  head,
+  post,
+  put,
+  patch,
+  del,
+  options,
+  batch,
+  url,
+  expectedStatuses,
+  setResponseCallback,
+  file,
+  cookieJar,
+};

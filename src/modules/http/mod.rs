@@ -1,0 +1,9 @@
+//! `k6/http`: k6's HTTP client API (http.js), its ops (ops.rs) and the HTTP/1.1 client
+//! underneath (client.rs), with k6's built-in `http_req_*` metrics.
+
+pub mod client;
+pub mod cookies;
+pub mod ops;
+
+/// The module's JavaScript, served as `rk6:http.js` for `import ... from "k6/http"`.
+pub const JS: &str = include_str!("http.js");

@@ -1,0 +1,636 @@
+//! Ops behind `k6/http`. JS validates the script's arguments and hands each request over
+//! as JSON text (plus one buffer holding every binary body), so nothing a script passes
+//! reaches serde_v8 directly. Every op takes a batch: a single request is a batch of one.
+
+use super::client::{codes, io_runtime, Client, Outcome, Request, ResponseType, Timings};
+use super::cookies::{self, Cookie};
+use crate::runtime::ops::INTERRUPTED_ERROR;
+use crate::runtime::state::VuState;
+use crate::stats::MetricKind;
+use bytes::Bytes;
+use deno_core::url::Url;
+use deno_core::{op2, JsBuffer, OpState};
+use deno_error::JsErrorBox;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a VU blocked in a synchronous request looks at its stop signal.
+const INTERRUPT_POLL: Duration = Duration::from_millis(20);
+
+/// One request as runtime-js hands it over (see http.js, `toSpec`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    /// A text body, sent as UTF-8.
+    body: Option<String>,
+    /// A binary body: offset and length in the op's buffer.
+    bin: Option<(usize, usize)>,
+    /// Milliseconds.
+    timeout: f64,
+    redirects: u32,
+    #[serde(rename = "responseType")]
+    response_type: String,
+    /// The params' tags (they win over the ones rk6 sets).
+    tags: BTreeMap<String, String>,
+    /// Status ranges counted as expected; `None` when the response callback is off.
+    expected: Option<Vec<(u16, u16)>>,
+    group: String,
+    /// `params.cookies`: name, value, replace.
+    cookies: Vec<(String, String, bool)>,
+    /// The `insecureSkipTLSVerify` option.
+    insecure: bool,
+    /// A multipart/form-data body (an object body holding `http.file()`s).
+    multipart: Option<Vec<Part>>,
+}
+
+/// One field of a multipart body; `text` or `bin` (in the op's buffer) holds its data.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Part {
+    name: String,
+    filename: Option<String>,
+    content_type: Option<String>,
+    text: Option<String>,
+    bin: Option<(usize, usize)>,
+}
+
+fn slice(buffer: &[u8], (at, len): (usize, usize)) -> Result<&[u8], JsErrorBox> {
+    at.checked_add(len)
+        .and_then(|end| buffer.get(at..end))
+        .ok_or_else(|| JsErrorBox::type_error("k6/http: body outside its buffer"))
+}
+
+/// Quotes a name for a Content-Disposition header as browsers (and Go) do.
+fn quoted(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The multipart body and its boundary.
+fn multipart_body(parts: &[Part], buffer: &[u8]) -> Result<(Vec<u8>, String), JsErrorBox> {
+    use std::hash::{BuildHasher, Hasher};
+    // Unpredictable enough that no part contains it: two randomly keyed hashes.
+    let random = |i: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.finish()
+    };
+    let boundary = format!("{:016x}{:016x}", random(1), random(2));
+    let mut body = Vec::new();
+    for p in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut disposition = format!(
+            "Content-Disposition: form-data; name=\"{}\"",
+            quoted(&p.name)
+        );
+        if let Some(f) = &p.filename {
+            disposition.push_str(&format!("; filename=\"{}\"", quoted(f)));
+        }
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        if let Some(ct) = &p.content_type {
+            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        match (&p.text, p.bin) {
+            (Some(t), _) => body.extend_from_slice(t.as_bytes()),
+            (None, Some(at)) => body.extend_from_slice(slice(buffer, at)?),
+            (None, None) => {}
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Ok((body, boundary))
+}
+
+/// One response as JS receives it.
+#[derive(Debug, Serialize)]
+pub struct ResponseOut {
+    status: u16,
+    status_text: String,
+    proto: &'static str,
+    url: String,
+    headers: BTreeMap<String, String>,
+    /// The text body (`responseType: "text"`).
+    body: Option<String>,
+    /// Key of a binary body kept for `op_http_take_body`, 0 when there is none.
+    body_id: u32,
+    timings: Timings,
+    error: String,
+    error_code: u32,
+    remote_ip: String,
+    remote_port: u16,
+    tls_version: &'static str,
+    cookies: BTreeMap<String, Vec<ResponseCookie>>,
+}
+
+/// A cookie the response set, as k6's `Response.cookies` lists it.
+#[derive(Debug, Serialize)]
+struct ResponseCookie {
+    name: String,
+    value: String,
+    domain: String,
+    path: String,
+    http_only: bool,
+    secure: bool,
+    max_age: i64,
+    /// Milliseconds since the Unix epoch, 0 for a session cookie.
+    expires: f64,
+}
+
+fn response_cookies(cookies: Vec<Cookie>) -> BTreeMap<String, Vec<ResponseCookie>> {
+    let mut out: BTreeMap<String, Vec<ResponseCookie>> = BTreeMap::new();
+    for c in cookies {
+        let expires = c
+            .expires
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0.0, |d| d.as_millis() as f64);
+        out.entry(c.name.clone()).or_default().push(ResponseCookie {
+            name: c.name,
+            value: c.value,
+            domain: c.domain,
+            path: c.path,
+            http_only: c.http_only,
+            secure: c.secure,
+            max_age: c.max_age,
+            expires,
+        });
+    }
+    out
+}
+
+/// A VU's HTTP state: its connection pool and binary bodies waiting to be picked up.
+#[derive(Default)]
+pub struct HttpState {
+    client: Arc<Client>,
+    bodies: HashMap<u32, Vec<u8>>,
+    next_body: u32,
+}
+
+fn http_state(state: &mut OpState) -> &mut HttpState {
+    if state.try_borrow::<HttpState>().is_none() {
+        state.put(HttpState::default());
+    }
+    state.borrow_mut::<HttpState>()
+}
+
+/// A request that cannot be sent, described as k6 describes it.
+struct Refused {
+    method: String,
+    url: String,
+    code: u32,
+    message: String,
+}
+
+/// A request of a batch: what JS described, and what will be sent (or why not).
+type Prepared = (Spec, Result<Request, Refused>);
+
+fn parse_batch(specs_json: &str, buffer: &[u8]) -> Result<Vec<Prepared>, JsErrorBox> {
+    let specs: Vec<Spec> = serde_json::from_str(specs_json)
+        .map_err(|e| JsErrorBox::type_error(format!("k6/http: malformed request: {e}")))?;
+    specs
+        .into_iter()
+        .map(|spec| {
+            let request = to_request(&spec, buffer)?;
+            Ok((spec, request))
+        })
+        .collect()
+}
+
+fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, JsErrorBox> {
+    let response_type = match spec.response_type.as_str() {
+        "text" => ResponseType::Text,
+        "binary" => ResponseType::Binary,
+        "none" => ResponseType::None,
+        other => {
+            return Err(JsErrorBox::type_error(format!(
+                "k6/http: unknown responseType {other:?}"
+            )))
+        }
+    };
+    let mut headers = spec.headers.clone();
+    let body = match (&spec.body, spec.bin, &spec.multipart) {
+        (Some(text), _, _) => Bytes::copy_from_slice(text.as_bytes()),
+        (None, Some(at), _) => Bytes::copy_from_slice(slice(buffer, at)?),
+        (None, None, Some(parts)) => {
+            let (body, boundary) = multipart_body(parts, buffer)?;
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
+                headers.push((
+                    "Content-Type".into(),
+                    format!("multipart/form-data; boundary={boundary}"),
+                ));
+            }
+            Bytes::from(body)
+        }
+        (None, None, None) => Bytes::new(),
+    };
+    let refuse = |code, message: String| Refused {
+        method: spec.method.clone(),
+        url: spec.url.clone(),
+        code,
+        message,
+    };
+    let url = match Url::parse(&spec.url) {
+        Ok(url) => url,
+        Err(e) => {
+            return Ok(Err(refuse(
+                codes::INVALID_URL,
+                format!("invalid URL {:?}: {e}", spec.url),
+            )))
+        }
+    };
+    match url.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Ok(Err(refuse(
+                codes::GENERIC,
+                format!("unsupported protocol scheme {other:?}"),
+            )))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Ok(Err(refuse(
+            codes::INVALID_URL,
+            format!("invalid URL {:?}: no host", spec.url),
+        )));
+    }
+    let timeout = if spec.timeout.is_finite() && spec.timeout > 0.0 {
+        Duration::from_secs_f64((spec.timeout / 1000.0).min(1e9))
+    } else {
+        Duration::from_secs(60)
+    };
+    Ok(Ok(Request {
+        method: spec.method.clone(),
+        url,
+        headers,
+        body,
+        timeout,
+        max_redirects: spec.redirects,
+        cookies: spec.cookies.clone(),
+        insecure: spec.insecure,
+        response_type,
+    }))
+}
+
+fn refused_outcome(r: Refused) -> Outcome {
+    Outcome {
+        url: r.url.clone(),
+        error: r.message,
+        error_code: r.code,
+        hops: vec![super::client::Hop {
+            method: r.method,
+            url: r.url,
+            status: 0,
+            proto: "",
+            tls_version: "",
+            timings: Timings::default(),
+            sent: 0,
+            received: 0,
+            error_code: r.code,
+        }],
+        ..Default::default()
+    }
+}
+
+/// Runs a batch's requests, at most `limit` at once, on the I/O runtime; the outcomes
+/// come in the batch's order. A lone request runs inline: no task of its own to spawn
+/// and wake.
+async fn run_batch(
+    client: Arc<Client>,
+    mut requests: Vec<Result<Request, Refused>>,
+    limit: usize,
+) -> Vec<Outcome> {
+    if requests.len() == 1 {
+        return vec![match requests.pop().expect("one request") {
+            Ok(req) => client.execute(req).await,
+            Err(refused) => refused_outcome(refused),
+        }];
+    }
+    let permits = Arc::new(tokio::sync::Semaphore::new(limit.max(1)));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|r| {
+            let (client, permits) = (client.clone(), permits.clone());
+            tokio::spawn(async move {
+                match r {
+                    Ok(req) => {
+                        let _permit = permits.acquire_owned().await;
+                        client.execute(req).await
+                    }
+                    Err(refused) => refused_outcome(refused),
+                }
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await.unwrap_or_else(|e| Outcome {
+            error: format!("request task failed: {e}"),
+            error_code: codes::GENERIC,
+            ..Default::default()
+        }));
+    }
+    out
+}
+
+/// Records the samples of every hop and turns outcomes into what JS receives.
+fn finish(
+    state: &mut OpState,
+    specs: &[Spec],
+    outcomes: Vec<Outcome>,
+    types: &[ResponseType],
+) -> Vec<ResponseOut> {
+    let vu = state.borrow::<VuState>();
+    for (spec, outcome) in specs.iter().zip(&outcomes) {
+        record(vu, spec, outcome);
+    }
+    let http = http_state(state);
+    outcomes
+        .into_iter()
+        .zip(types)
+        .map(|(o, ty)| {
+            let (body, body_id) = match (o.status, ty) {
+                // No response, no body: k6 gives `null`.
+                (0, _) | (_, ResponseType::None) => (None, 0),
+                (_, ResponseType::Text) => (Some(String::from_utf8_lossy(&o.body).into_owned()), 0),
+                (_, ResponseType::Binary) => {
+                    http.next_body = http.next_body.wrapping_add(1).max(1);
+                    http.bodies.insert(http.next_body, o.body);
+                    (None, http.next_body)
+                }
+            };
+            ResponseOut {
+                status: o.status,
+                status_text: o.status_text,
+                proto: o.proto,
+                url: o.url,
+                headers: o.headers,
+                body,
+                body_id,
+                timings: o.timings,
+                error: o.error,
+                error_code: o.error_code,
+                remote_ip: o.remote_ip,
+                remote_port: o.remote_port,
+                tls_version: o.tls_version,
+                cookies: response_cookies(o.cookies),
+            }
+        })
+        .collect()
+}
+
+/// The samples k6 emits for each round trip, tagged as k6 tags them.
+fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
+    let stats = &vu.test.stats;
+    for (i, hop) in outcome.hops.iter().enumerate() {
+        let expected = spec.expected.as_ref().map(|ranges| {
+            hop.status != 0
+                && ranges
+                    .iter()
+                    .any(|(lo, hi)| (*lo..=*hi).contains(&hop.status))
+        });
+        let t = &hop.timings;
+        let mut samples: Vec<(&str, MetricKind, f64)> = vec![
+            ("http_reqs", MetricKind::Counter, 1.0),
+            ("http_req_duration", MetricKind::Trend, t.duration),
+            ("http_req_blocked", MetricKind::Trend, t.blocked),
+            ("http_req_connecting", MetricKind::Trend, t.connecting),
+            (
+                "http_req_tls_handshaking",
+                MetricKind::Trend,
+                t.tls_handshaking,
+            ),
+            ("http_req_sending", MetricKind::Trend, t.sending),
+            ("http_req_waiting", MetricKind::Trend, t.waiting),
+            ("http_req_receiving", MetricKind::Trend, t.receiving),
+        ];
+        if let Some(ok) = expected {
+            samples.push((
+                "http_req_failed",
+                MetricKind::Rate,
+                if ok { 0.0 } else { 1.0 },
+            ));
+        }
+        samples.push(("data_sent", MetricKind::Counter, hop.sent as f64));
+        samples.push(("data_received", MetricKind::Counter, hop.received as f64));
+        stats.record_metrics(&samples);
+        if !stats.watching() {
+            continue;
+        }
+        // The first hop carries the params' name (http.url templates set it); later
+        // hops are named after their own URL, as in k6.
+        let name = if i == 0 { spec.tags.get("name") } else { None };
+        let status = hop.status.to_string();
+        let error_code = hop.error_code.to_string();
+        let lookup = |k: &str| -> Option<String> {
+            if k != "name" {
+                if let Some(v) = spec.tags.get(k) {
+                    return Some(v.clone());
+                }
+            }
+            match k {
+                "method" => Some(hop.method.clone()),
+                "url" => Some(hop.url.clone()),
+                "name" => Some(name.cloned().unwrap_or_else(|| hop.url.clone())),
+                "status" => Some(status.clone()),
+                "group" => Some(spec.group.clone()),
+                "proto" if !hop.proto.is_empty() => Some(hop.proto.to_owned()),
+                "tls_version" if !hop.tls_version.is_empty() => Some(hop.tls_version.to_owned()),
+                "error_code" if hop.error_code != 0 => Some(error_code.clone()),
+                "expected_response" => expected.map(|e| e.to_string()),
+                _ => vu.tags.get(k).cloned(),
+            }
+        };
+        for (metric, _, value) in &samples {
+            stats.sample(metric, *value, &lookup);
+        }
+    }
+}
+
+fn interrupted() -> JsErrorBox {
+    JsErrorBox::new(
+        INTERRUPTED_ERROR,
+        "iteration interrupted: the test or scenario is stopping",
+    )
+}
+
+/// Sends a batch and blocks this VU until every response is in (k6's `http.request`,
+/// `http.get`… and `http.batch` are synchronous). A stop interrupts the wait.
+#[op2]
+#[serde]
+pub fn op_http_request(
+    state: &mut OpState,
+    #[string] specs_json: &str,
+    #[buffer] buffer: &[u8],
+    #[smi] limit: u32,
+) -> Result<Vec<ResponseOut>, JsErrorBox> {
+    let parsed = parse_batch(specs_json, buffer)?;
+    let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
+    let types = response_types(&requests);
+    let client = http_state(state).client.clone();
+    let interrupt = state.borrow::<VuState>().interrupt.clone();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let task = io_runtime().spawn(async move {
+        let _ = tx.send(run_batch(client, requests, limit as usize).await);
+    });
+    let outcomes = loop {
+        match rx.recv_timeout(INTERRUPT_POLL) {
+            Ok(outcomes) => break outcomes,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if interrupt.is_set() => {
+                task.abort();
+                return Err(interrupted());
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(JsErrorBox::generic("k6/http: the request task failed"))
+            }
+        }
+    };
+    Ok(finish(state, &specs, outcomes, &types))
+}
+
+/// `op_http_request` for `http.asyncRequest`: the VU goes on while it runs.
+#[op2]
+#[serde]
+pub async fn op_http_request_async(
+    state: Rc<RefCell<OpState>>,
+    #[string] specs_json: String,
+    #[buffer] buffer: JsBuffer,
+    #[smi] limit: u32,
+) -> Result<Vec<ResponseOut>, JsErrorBox> {
+    let parsed = parse_batch(&specs_json, &buffer)?;
+    drop(buffer);
+    let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
+    let types = response_types(&requests);
+    let client = http_state(&mut state.borrow_mut()).client.clone();
+    let outcomes = io_runtime()
+        .spawn(run_batch(client, requests, limit as usize))
+        .await
+        .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
+    let mut state = state.borrow_mut();
+    Ok(finish(&mut state, &specs, outcomes, &types))
+}
+
+fn response_types(requests: &[Result<Request, Refused>]) -> Vec<ResponseType> {
+    requests
+        .iter()
+        .map(|r| r.as_ref().map_or(ResponseType::Text, |r| r.response_type))
+        .collect()
+}
+
+/// Hands a binary body (`responseType: "binary"`) to JS as an ArrayBuffer, once.
+#[op2]
+#[arraybuffer]
+pub fn op_http_take_body(state: &mut OpState, #[smi] id: u32) -> Vec<u8> {
+    http_state(state).bodies.remove(&id).unwrap_or_default()
+}
+
+/// The `User-Agent` requests carry unless the script sets one (option `userAgent`).
+#[op2]
+#[string]
+pub fn op_http_user_agent() -> String {
+    concat!("rk6/", env!("CARGO_PKG_VERSION")).to_owned()
+}
+
+fn jar_url(url: &str) -> Result<Url, JsErrorBox> {
+    Url::parse(url)
+        .map_err(|e| JsErrorBox::type_error(format!("cookie jar: invalid URL {url:?}: {e}")))
+}
+
+/// `jar.cookiesForURL(url)`: the cookies a request to `url` would carry, as `{name: [values]}`.
+#[op2]
+#[serde]
+pub fn op_http_jar_get(
+    state: &mut OpState,
+    #[string] url: &str,
+) -> Result<BTreeMap<String, Vec<String>>, JsErrorBox> {
+    let url = jar_url(url)?;
+    let client = http_state(state).client.clone();
+    let mut jar = client.jar.lock();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in jar.for_url(&url) {
+        out.entry(c.name.clone()).or_default().push(c.value.clone());
+    }
+    Ok(out)
+}
+
+/// Options of `jar.set(url, name, value, options)`, checked in JS.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SetOptions {
+    domain: Option<String>,
+    path: Option<String>,
+    expires: Option<String>,
+    max_age: Option<i64>,
+    secure: Option<bool>,
+    http_only: Option<bool>,
+}
+
+/// `jar.set(url, name, value, options)`: as if a response from `url` had set the cookie.
+#[op2(fast)]
+pub fn op_http_jar_set(
+    state: &mut OpState,
+    #[string] url: &str,
+    #[string] name: &str,
+    #[string] value: &str,
+    #[string] options_json: &str,
+) -> Result<(), JsErrorBox> {
+    let url = jar_url(url)?;
+    let o: SetOptions = if options_json.is_empty() {
+        SetOptions::default()
+    } else {
+        serde_json::from_str(options_json)
+            .map_err(|e| JsErrorBox::type_error(format!("cookie jar: set(): bad options: {e}")))?
+    };
+    let mut header = format!("{name}={value}");
+    if let Some(d) = o.domain {
+        header.push_str(&format!("; Domain={d}"));
+    }
+    if let Some(p) = o.path {
+        header.push_str(&format!("; Path={p}"));
+    }
+    if let Some(e) = o.expires {
+        header.push_str(&format!("; Expires={e}"));
+    }
+    if let Some(m) = o.max_age {
+        header.push_str(&format!("; Max-Age={m}"));
+    }
+    if o.secure == Some(true) {
+        header.push_str("; Secure");
+    }
+    if o.http_only == Some(true) {
+        header.push_str("; HttpOnly");
+    }
+    let cookie = cookies::parse(&url, &header).ok_or_else(|| {
+        JsErrorBox::type_error(format!(
+            "cookie jar: set(): cannot set cookie {name:?} for {url} (a domain the URL is not in?)"
+        ))
+    })?;
+    http_state(state).client.jar.lock().put(cookie);
+    Ok(())
+}
+
+/// `jar.clear(url)` (every cookie `url` would get) and `jar.delete(url, name)` (`name` set).
+#[op2]
+pub fn op_http_jar_remove(
+    state: &mut OpState,
+    #[string] url: &str,
+    #[string] name: Option<String>,
+) -> Result<(), JsErrorBox> {
+    let url = jar_url(url)?;
+    http_state(state)
+        .client
+        .jar
+        .lock()
+        .remove(&url, name.as_deref());
+    Ok(())
+}

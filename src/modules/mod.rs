@@ -1,0 +1,7 @@
+//! Built-in modules that keep their JavaScript and their Rust ops side by side, one folder
+//! each. The loader serves their JS under the specifiers listed in [`SOURCES`].
+
+pub mod http;
+
+/// Internal specifier and embedded source of each module's JS.
+pub const SOURCES: &[(&str, &str)] = &[("rk6:http.js", http::JS)];
