@@ -69,6 +69,36 @@ struct Armed {
     fired: bool,
 }
 
+impl Terminator {
+    fn watch(self: &Arc<Self>, signal: &StopSignal) {
+        signal.watch(Arc::downgrade(self) as Weak<dyn Watcher>);
+    }
+
+    /// Lets `signal` terminate the code the VU is about to run (at once if it already fired).
+    fn arm(&self, signal: &StopSignal) {
+        let mut armed = self.armed.lock();
+        armed.signal = signal as *const StopSignal as usize;
+        armed.fired = signal.is_set();
+        if armed.fired {
+            self.isolate.terminate_execution();
+        }
+    }
+
+    /// Ends what [`arm`](Self::arm) began; returns whether execution was terminated, in
+    /// which case the isolate is made usable again.
+    fn disarm(&self, rt: &mut JsRuntime) -> bool {
+        let fired = {
+            let mut armed = self.armed.lock();
+            armed.signal = 0;
+            std::mem::take(&mut armed.fired)
+        };
+        if fired {
+            rt.v8_isolate().cancel_terminate_execution();
+        }
+        fired
+    }
+}
+
 impl Watcher for Terminator {
     fn fired(&self, signal: &StopSignal) {
         let mut armed = self.armed.lock();
@@ -97,14 +127,16 @@ fn describe(err: &CoreError) -> String {
     err.to_string()
 }
 
+/// The harness's `iterate` and `lifecycle` functions.
+type HarnessFns = (v8::Global<v8::Function>, v8::Global<v8::Function>);
+
 /// Evaluates the script's init context and returns the harness functions it registered,
 /// or `None` when `stop` fired first.
-#[allow(clippy::type_complexity)]
 fn evaluate_init(
     rt: &mut JsRuntime,
     tokio: &tokio::runtime::Runtime,
     stop: &StopSignal,
-) -> Result<Option<(v8::Global<v8::Function>, v8::Global<v8::Function>)>, RunError> {
+) -> Result<Option<HarnessFns>, RunError> {
     let main = ModuleSpecifier::parse(MAIN_SPECIFIER).expect("static URL parses");
     let evaluated = tokio
         .block_on(async {
@@ -141,35 +173,6 @@ fn evaluate_init(
     }
 }
 
-fn watch(terminator: &Arc<Terminator>, signal: &StopSignal) {
-    let weak: Weak<dyn Watcher> = Arc::downgrade(terminator) as Weak<dyn Watcher>;
-    signal.watch(weak);
-}
-
-/// Lets `signal` terminate the code the VU is about to run (at once if it already fired).
-fn arm(terminator: &Terminator, signal: &StopSignal) {
-    let mut armed = terminator.armed.lock();
-    armed.signal = signal as *const StopSignal as usize;
-    armed.fired = signal.is_set();
-    if armed.fired {
-        terminator.isolate.terminate_execution();
-    }
-}
-
-/// Ends what [`arm`] began; returns whether execution was terminated, in which case the
-/// isolate is made usable again.
-fn disarm(terminator: &Terminator, rt: &mut JsRuntime) -> bool {
-    let fired = {
-        let mut armed = terminator.armed.lock();
-        armed.signal = 0;
-        std::mem::take(&mut armed.fired)
-    };
-    if fired {
-        rt.v8_isolate().cancel_terminate_execution();
-    }
-    fired
-}
-
 fn js_error_name(err: &CoreError) -> Option<&str> {
     match err.0.as_ref() {
         CoreErrorKind::Js(js) => js.name.as_deref(),
@@ -202,10 +205,10 @@ impl Vu {
         // The init context answers to the test's stop (Ctrl-C): a script that spins while
         // it is evaluated must not hold the run hostage.
         let stop = spec.test.hard_stop.clone();
-        watch(&terminator, &stop);
-        arm(&terminator, &stop);
+        terminator.watch(&stop);
+        terminator.arm(&stop);
         let init = evaluate_init(&mut rt, &tokio, &stop);
-        let terminated = disarm(&terminator, &mut rt);
+        let terminated = terminator.disarm(&mut rt);
         let stopped = || RunError::Stopped(format!("while VU {id} was running the init context"));
         if terminated {
             return Err(stopped());
@@ -251,10 +254,10 @@ impl Vu {
             .as_ref()
             .is_some_and(|w| Arc::ptr_eq(w, &interrupt))
         {
-            watch(&self.terminator, &interrupt);
+            self.terminator.watch(&interrupt);
             self.watching = Some(interrupt.clone());
         }
-        arm(&self.terminator, &interrupt);
+        self.terminator.arm(&interrupt);
         let f = if lifecycle {
             &self.lifecycle
         } else {
@@ -274,7 +277,7 @@ impl Vu {
                 _ = interrupt.wait() => None,
             }
         });
-        if disarm(&self.terminator, &mut self.rt) {
+        if self.terminator.disarm(&mut self.rt) {
             return None;
         }
         result
