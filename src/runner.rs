@@ -361,7 +361,7 @@ fn result(
             exit_code::THRESHOLDS_FAILED
         } else if aborted.is_some() {
             exit_code::SCRIPT_ABORTED
-        } else if test.stopped_externally.load(Ordering::SeqCst) {
+        } else if test.stopped_externally() {
             exit_code::EXTERNAL_ABORT
         } else if thresholds.iter().any(|t| !t.passed) {
             exit_code::THRESHOLDS_FAILED

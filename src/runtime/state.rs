@@ -32,8 +32,6 @@ pub struct TestState {
     /// that it also stops a `teardown()` that started after an abort.
     pub external_stop: Arc<StopSignal>,
     pub abort_reason: Mutex<Option<String>>,
-    /// Set when the run was stopped from outside (Ctrl-C, or an embedder's stop signal).
-    pub stopped_externally: std::sync::atomic::AtomicBool,
     pub vus_active: AtomicU64,
     pub vus_initialized: AtomicU64,
     /// `options.tags`: on every sample of the run.
@@ -57,7 +55,6 @@ impl TestState {
             hard_stop: Arc::new(StopSignal::new()),
             external_stop: Arc::new(StopSignal::new()),
             abort_reason: Mutex::new(None),
-            stopped_externally: Default::default(),
             vus_active: AtomicU64::new(0),
             vus_initialized: AtomicU64::new(0),
             tags: OnceLock::new(),
@@ -74,9 +71,14 @@ impl TestState {
 
     /// Stops the test from outside: running iterations are interrupted, teardown still runs.
     pub fn stop_externally(&self) {
-        self.stopped_externally.store(true, Ordering::SeqCst);
-        self.hard_stop.trigger();
+        // External first: whoever sees the hard stop can then tell it came from outside.
         self.external_stop.trigger();
+        self.hard_stop.trigger();
+    }
+
+    /// Whether the run was stopped from outside (Ctrl-C, or an embedder's stop signal).
+    pub fn stopped_externally(&self) -> bool {
+        self.external_stop.is_set()
     }
 
     /// Stops the test because a threshold with `abortOnFail` failed (exit code 99),

@@ -382,7 +382,7 @@ impl Vu {
         let interrupt = Arc::new(StopSignal::new());
         match stage {
             Stage::Setup => test.hard_stop.link(interrupt.clone()),
-            Stage::Teardown if !test.external_stop.is_set() => {
+            Stage::Teardown if !test.stopped_externally() => {
                 test.external_stop.link(interrupt.clone())
             }
             Stage::Teardown => {}
@@ -401,12 +401,7 @@ impl Vu {
                 Stage::Setup => RunError::SetupTimeout(timeout),
                 Stage::Teardown => RunError::TeardownTimeout(timeout),
             }),
-            None if test
-                .stopped_externally
-                .load(std::sync::atomic::Ordering::SeqCst) =>
-            {
-                Err(RunError::Stopped(format!("during {what}()")))
-            }
+            None if test.stopped_externally() => Err(RunError::Stopped(format!("during {what}()"))),
             None => Err(RunError::Script(format!("{what}() was interrupted"))),
             Some(Err(err)) => {
                 let test = self.with_state(|s| s.test.clone());
