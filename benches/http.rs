@@ -4,17 +4,28 @@
 //!     cargo bench --no-default-features --features quickjs --bench http
 //!
 //! Each row: a script doing `http.get(BASE/echo)` in a loop for `BENCH_SECS` (default 5)
-//! seconds with 1, 10 and 100 VUs; requests/s is `http_reqs` over the run time, and
-//! p50/p95 are `http_req_duration` (what the server and the socket took, as measured by
-//! each tool). The server shares the machine's cores with the load generator.
+//! seconds with 1, 10 and 100 VUs, run by the `rk6` binary and by k6 as child processes
+//! (`BENCH_VUS=100` picks rows, `BENCH_K6=0` leaves k6 out). Figures per tool:
+//!
+//! - requests/s: `http_reqs` over the run time;
+//! - overhead p50/p99: what an iteration took beyond its request, `iteration_duration`
+//!   minus `http_req_duration` at the same percentile (neither tool has a clock finer
+//!   than a millisecond in scripts, so the per-iteration difference is not available);
+//! - peak RSS of the tool's process (VmHWM, read from /proc while it runs).
+//!
+//! The server runs in this process and shares the machine's cores with the tool.
 
 #[path = "../tests/common/server.rs"]
 #[allow(dead_code)]
 mod server;
 
-use rk6::{Overrides, Runner};
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+const RK6: &str = env!("CARGO_BIN_EXE_rk6");
 
 const SCRIPT: &str = r#"
 import http from "k6/http";
@@ -23,41 +34,94 @@ export default function () {
 }
 "#;
 
-/// `(requests/s, p50 ms, p95 ms)` from a k6 summary export.
-fn k6_figures(base: &str, vus: u64, secs: u64, dir: &std::path::Path) -> Option<(f64, f64, f64)> {
-    let script = dir.join("k6.js");
-    std::fs::write(&script, SCRIPT).ok()?;
-    let export = dir.join("k6-summary.json");
-    let status = Command::new("k6")
-        .args([
-            "run",
-            "-q",
-            "--no-color",
-            "-u",
-            &vus.to_string(),
-            "-d",
-            &format!("{secs}s"),
-        ])
-        .arg("--summary-export")
-        .arg(&export)
-        .arg("-e")
-        .arg(format!("BASE={base}"))
-        .arg(&script)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
+struct Figures {
+    rate: f64,
+    overhead_p50: f64,
+    overhead_p99: f64,
+    peak_rss_mib: f64,
+}
+
+/// Runs `cmd` to completion; its peak resident set in KiB.
+fn run_sampled(mut cmd: Command) -> Option<u64> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
         .ok()?;
-    if !status.success() {
-        return None;
+    // wait4's ru_maxrss would include what the child inherited from this process at exec.
+    let status_file = format!("/proc/{}/status", child.id());
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                }) {
+                    peak = peak.max(kib);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak
+        })
+    };
+    let status = child.wait().ok()?;
+    done.store(true, Ordering::Relaxed);
+    let peak = sampler.join().ok()?;
+    status.success().then_some(peak)
+}
+
+/// Runs one tool on the script and reads its figures from its summary export.
+fn measure(tool: &str, base: &str, vus: u64, secs: u64, dir: &Path) -> Option<Figures> {
+    let script = dir.join(format!("{tool}.js"));
+    std::fs::write(&script, SCRIPT).ok()?;
+    let export = dir.join(format!("{tool}-summary.json"));
+    let _ = std::fs::remove_file(&export);
+    let mut cmd = Command::new(if tool == "k6" { "k6" } else { RK6 });
+    cmd.args([
+        "run",
+        "-q",
+        "-u",
+        &vus.to_string(),
+        "-d",
+        &format!("{secs}s"),
+    ])
+    .arg("--summary-export")
+    .arg(&export)
+    .arg("-e")
+    .arg(format!("BASE={base}"));
+    if tool == "k6" {
+        cmd.args(["--no-color", "--summary-trend-stats", "med,p(99)"]);
     }
+    cmd.arg(&script);
+    let peak_kib = run_sampled(cmd)?;
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(export).ok()?).ok()?;
-    let m = &doc["metrics"];
-    Some((
-        m["http_reqs"]["rate"].as_f64()?,
-        m["http_req_duration"]["med"].as_f64()?,
-        m["http_req_duration"]["p(95)"].as_f64()?,
-    ))
+    // rk6's export keeps k6's layout (med, p(90), p(95)); its p99 is in its own section.
+    let p50_p99 = |m: &str| -> Option<(f64, f64)> {
+        if tool == "k6" {
+            let t = &doc["metrics"][m];
+            Some((t["med"].as_f64()?, t["p(99)"].as_f64()?))
+        } else {
+            let t = match m {
+                "iteration_duration" => &doc["rk6"]["iteration_duration_ms"],
+                _ => &doc["rk6"]["metrics"][m]["trend"],
+            };
+            Some((t["med"].as_f64()?, t["p99"].as_f64()?))
+        }
+    };
+    let iter = p50_p99("iteration_duration")?;
+    let req = p50_p99("http_req_duration")?;
+    Some(Figures {
+        rate: doc["metrics"]["http_reqs"]["rate"].as_f64()?,
+        overhead_p50: iter.0 - req.0,
+        overhead_p99: iter.1 - req.1,
+        peak_rss_mib: peak_kib as f64 / 1024.0,
+    })
 }
 
 fn main() {
@@ -65,41 +129,48 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
+    let rows: Vec<u64> = std::env::var("BENCH_VUS").map_or(vec![1, 10, 100], |v| {
+        v.split(',').filter_map(|n| n.trim().parse().ok()).collect()
+    });
+    let with_k6 = std::env::var("BENCH_K6").map_or(true, |v| v != "0");
     let dir = std::env::temp_dir().join(format!("rk6-bench-http-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let script = dir.join("rk6.js");
-    std::fs::write(&script, SCRIPT).expect("write script");
     println!(
-        "{:<8} {:>12} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}",
-        "VUs", "rk6 req/s", "p50 ms", "p95 ms", "k6 req/s", "p50 ms", "p95 ms", "ratio"
+        "{:<5} {:<4} {:>9} {:>14} {:>14} {:>9}   {:>8}",
+        "VUs", "tool", "req/s", "overhead p50", "overhead p99", "peak RSS", "ratio"
     );
-    for vus in [1u64, 10, 100] {
-        // A fresh server per row, so each starts with no connections.
-        let srv = server::Server::start();
-        let r = Runner::new(&script)
-            .env_var("BASE", srv.base())
-            .overrides(Overrides {
-                vus: Some(vus),
-                duration: Some(Duration::from_secs(secs)),
-                ..Default::default()
-            })
-            .run()
-            .expect("run");
-        let reqs = &r.metrics["http_reqs"];
-        let rate = reqs.sum / r.run_time.as_secs_f64();
-        let d = r.metrics["http_req_duration"].trend.expect("durations");
-        drop(srv);
-        let srv = server::Server::start();
-        let k6 = k6_figures(&srv.base(), vus, secs, &dir);
-        let (k6_rate, k6_p50, k6_p95) = k6
-            .map_or(("-".into(), "-".into(), "-".into()), |(r, a, b)| {
-                (format!("{r:.0}"), format!("{a:.3}"), format!("{b:.3}"))
-            });
-        let ratio = k6.map_or("-".into(), |(k, _, _)| format!("{:.2}", rate / k));
-        println!(
-            "{:<8} {:>12.0} {:>9.3} {:>9.3} {:>12} {:>9} {:>9} {:>7}",
-            vus, rate, d.med, d.p95, k6_rate, k6_p50, k6_p95, ratio
-        );
+    for vus in rows {
+        let mut figures = Vec::new();
+        for tool in ["rk6", "k6"] {
+            if tool == "k6" && !with_k6 {
+                continue;
+            }
+            // A fresh server per run, so each starts with no connections.
+            let srv = server::Server::start();
+            figures.push((tool, measure(tool, &srv.base(), vus, secs, &dir)));
+        }
+        let k6_rate = figures
+            .iter()
+            .find(|(t, _)| *t == "k6")
+            .and_then(|(_, f)| f.as_ref().map(|f| f.rate));
+        for (tool, f) in figures {
+            match f {
+                Some(f) => println!(
+                    "{:<5} {:<4} {:>9.0} {:>11.3} ms {:>11.3} ms {:>5.0} MiB   {:>8}",
+                    vus,
+                    tool,
+                    f.rate,
+                    f.overhead_p50,
+                    f.overhead_p99,
+                    f.peak_rss_mib,
+                    match (tool, k6_rate) {
+                        ("rk6", Some(k)) => format!("{:.2}×", f.rate / k),
+                        _ => String::new(),
+                    }
+                ),
+                None => println!("{vus:<5} {tool:<4} did not run"),
+            }
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

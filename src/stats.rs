@@ -83,6 +83,8 @@ pub struct TrendSummary {
     pub max: f64,
     pub p90: f64,
     pub p95: f64,
+    /// Not in k6's default summary; embedders and rk6's own benchmarks read it.
+    pub p99: f64,
 }
 
 impl Metric {
@@ -143,7 +145,7 @@ impl Metric {
         if self.count == 0 {
             return None;
         }
-        let [med, p90, p95] = samples.percentiles(&[50.0, 90.0, 95.0]);
+        let [med, p90, p95, p99] = samples.percentiles(&[50.0, 90.0, 95.0, 99.0]);
         Some(TrendSummary {
             avg: self.sum / self.count as f64,
             min: self.min,
@@ -151,6 +153,7 @@ impl Metric {
             max: self.max,
             p90,
             p95,
+            p99,
         })
     }
 }

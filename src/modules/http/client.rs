@@ -1,15 +1,15 @@
 //! The HTTP/1.1 client behind `k6/http`: one connection pool per VU, redirects, time
 //! limits, decoding of compressed bodies, and the per-phase timings k6 reports.
 //!
-//! Requests run on [`io_runtime`], a small multi-threaded tokio runtime shared by the
-//! whole process, not on the VU's own runtime: k6's `http.get` is synchronous, and a VU
-//! thread that is inside its runtime's `block_on` cannot drive a second one.
+//! The client is generic over where its sockets live (see transport.rs): the VU's own
+//! thread for synchronous requests, a shared runtime for `http.asyncRequest`.
 //!
 //! Timings come from the connection itself ([`Meter`] wraps the socket): hyper does not
 //! say when a request was fully written or when the first byte of the answer came, the
 //! socket does.
 
 use super::cookies::{self, Cookie, Jar};
+use super::transport::{within, Transport};
 use bytes::Bytes;
 use deno_core::url::Url;
 use http_body_util::{BodyExt, Full};
@@ -26,7 +26,6 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
 /// k6's numeric error codes (see k6's "Error codes" documentation).
 pub mod codes {
@@ -46,21 +45,6 @@ pub mod codes {
     pub const TLS_WRONG_HOST: u32 = 1311;
     /// Added to an HTTP status of 400 or more.
     pub const HTTP_STATUS_BASE: u32 = 1000;
-}
-
-/// The runtime every request's I/O runs on: as many workers as cores, since VUs hand it
-/// all their network work.
-pub fn io_runtime() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name("rk6-http")
-            .enable_all()
-            .build()
-            .expect("the HTTP I/O runtime starts")
-    })
 }
 
 /// How the response body is handed to the script.
@@ -183,12 +167,12 @@ impl Meter {
 }
 
 /// A socket that reports what crosses it to its [`Meter`].
-struct Metered {
-    inner: TcpStream,
+struct Metered<S> {
+    inner: S,
     meter: Arc<Meter>,
 }
 
-impl AsyncRead for Metered {
+impl<S: AsyncRead + Unpin> AsyncRead for Metered<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -208,7 +192,7 @@ impl AsyncRead for Metered {
     }
 }
 
-impl AsyncWrite for Metered {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Metered<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -281,8 +265,8 @@ struct Conn {
     tls_version: &'static str,
 }
 
-/// https?, host, port.
-type PoolKey = (bool, String, u16);
+/// Local transport?, https?, host, port.
+type PoolKey = (bool, bool, String, u16);
 
 /// One VU's connections: k6 keeps connections alive per VU, and so does rk6.
 #[derive(Default)]
@@ -399,8 +383,8 @@ impl Client {
 
     /// Runs `req`, following redirects, within its time limit. Never fails: errors are
     /// described in the outcome, as k6 does.
-    pub async fn execute(self: Arc<Self>, req: Request) -> Outcome {
-        let deadline = tokio::time::Instant::now() + req.timeout;
+    pub async fn execute<T: Transport>(self: Arc<Self>, req: Request) -> Outcome {
+        let deadline = Instant::now() + req.timeout;
         let mut method = req.method.clone();
         let mut url = req.url.clone();
         let mut body = req.body.clone();
@@ -410,9 +394,9 @@ impl Client {
         loop {
             let mut progress = Progress::default();
             let sent_headers = self.with_cookies(&url, &headers, &req.cookies);
-            let hop = tokio::time::timeout_at(
+            let hop = within::<T, _>(
                 deadline,
-                self.round_trip(
+                self.round_trip::<T>(
                     &mut progress,
                     &method,
                     &url,
@@ -436,8 +420,8 @@ impl Client {
                 out.remote_port = peer.port();
             }
             let result = match hop {
-                Ok(r) => r,
-                Err(_) => Err(Failure::new(codes::REQUEST_TIMEOUT, "request timeout")),
+                Some(r) => r,
+                None => Err(Failure::new(codes::REQUEST_TIMEOUT, "request timeout")),
             };
             let answer = match result {
                 Ok(a) => a,
@@ -581,7 +565,7 @@ impl Client {
     }
 
     /// One request and response on a pooled or new connection.
-    async fn round_trip(
+    async fn round_trip<T: Transport>(
         &self,
         progress: &mut Progress,
         method: &str,
@@ -595,14 +579,17 @@ impl Client {
         let mut request = Some(build_request(method, url, headers, body.clone())?);
         let host = url.host_str().unwrap_or_default().to_owned();
         let port = url.port_or_known_default().unwrap_or(80);
-        let key = (url.scheme() == "https", host, port);
+        let key = (T::LOCAL, url.scheme() == "https", host, port);
         let mut reused = self.take_idle(&key);
         loop {
             let fresh = reused.is_none();
             let mut conn = match reused.take() {
                 Some(c) => c,
                 None => {
-                    let (conn, connecting, handshaking) = connect(&key, insecure).await?;
+                    // Boxed: a new connection's state (TLS included) is large, and inline
+                    // it would be copied along with every request's future.
+                    let (conn, connecting, handshaking) =
+                        Box::pin(connect::<T>(&key, insecure)).await?;
                     progress.connecting = connecting;
                     progress.tls_handshaking = handshaking;
                     conn
@@ -740,16 +727,18 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// A new connection for `key`, with how long the TCP connect and the TLS handshake took.
-async fn connect(key: &PoolKey, insecure: bool) -> Result<(Conn, Duration, Duration), Failure> {
-    let (https, host, port) = key;
+async fn connect<T: Transport>(
+    key: &PoolKey,
+    insecure: bool,
+) -> Result<(Conn, Duration, Duration), Failure> {
+    let (_, https, host, port) = key;
     // IPv6 literals come from the URL in brackets.
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = match bare.parse::<std::net::IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, *port)],
-        Err(_) => tokio::net::lookup_host((bare, *port))
+        Err(_) => T::resolve(bare, *port)
             .await
-            .map_err(|e| Failure::new(codes::DNS, format!("lookup {bare}: {e}")))?
-            .collect(),
+            .map_err(|e| Failure::new(codes::DNS, format!("lookup {bare}: {e}")))?,
     };
     if addrs.is_empty() {
         return Err(Failure::new(
@@ -760,7 +749,7 @@ async fn connect(key: &PoolKey, insecure: bool) -> Result<(Conn, Duration, Durat
     let mut last = None;
     for addr in addrs {
         let dial = Instant::now();
-        let stream = match TcpStream::connect(addr).await {
+        let stream = match T::dial(addr).await {
             Ok(stream) => stream,
             Err(e) => {
                 last = Some(e);
@@ -768,7 +757,6 @@ async fn connect(key: &PoolKey, insecure: bool) -> Result<(Conn, Duration, Durat
             }
         };
         let connecting = dial.elapsed();
-        let _ = stream.set_nodelay(true);
         let meter = Arc::new(Meter::new());
         let io = Metered {
             inner: stream,

@@ -3,7 +3,9 @@
 
 pub mod client;
 pub mod cookies;
+mod local;
 pub mod ops;
+pub mod transport;
 
 /// The module's JavaScript, served as `rk6:http.js` for `import ... from "k6/http"`.
 pub const JS: &str = include_str!("http.js");

@@ -2,8 +2,10 @@
 //! as JSON text (plus one buffer holding every binary body), so nothing a script passes
 //! reaches serde_v8 directly. Every op takes a batch: a single request is a batch of one.
 
-use super::client::{codes, io_runtime, Client, Outcome, Request, ResponseType, Timings};
+use super::client::{codes, Client, Outcome, Request, ResponseType, Timings};
 use super::cookies::{self, Cookie};
+use super::local::{self, Local};
+use super::transport::{io_runtime, Shared, Transport};
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::VuState;
 use crate::stats::MetricKind;
@@ -17,9 +19,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How often a VU blocked in a synchronous request looks at its stop signal.
-const INTERRUPT_POLL: Duration = Duration::from_millis(20);
 
 /// One request as runtime-js hands it over (see http.js, `toSpec`).
 #[derive(Debug, Deserialize)]
@@ -301,45 +300,35 @@ fn refused_outcome(r: Refused) -> Outcome {
     }
 }
 
-/// Runs a batch's requests, at most `limit` at once, on the I/O runtime; the outcomes
-/// come in the batch's order. A lone request runs inline: no task of its own to spawn
-/// and wake.
-async fn run_batch(
+/// Runs a batch's requests, at most `limit` at once; the outcomes come in the batch's
+/// order. They share one task: a request spends its time waiting on its socket, and
+/// tasks of their own would only add wake-ups.
+async fn run_batch<T: Transport>(
     client: Arc<Client>,
-    mut requests: Vec<Result<Request, Refused>>,
+    requests: Vec<Result<Request, Refused>>,
     limit: usize,
 ) -> Vec<Outcome> {
+    use deno_core::futures::stream::{self, StreamExt};
     if requests.len() == 1 {
-        return vec![match requests.pop().expect("one request") {
-            Ok(req) => client.execute(req).await,
+        let outcome = match requests.into_iter().next().expect("one request") {
+            Ok(req) => client.execute::<T>(req).await,
             Err(refused) => refused_outcome(refused),
-        }];
+        };
+        return vec![outcome];
     }
-    let permits = Arc::new(tokio::sync::Semaphore::new(limit.max(1)));
-    let tasks: Vec<_> = requests
-        .into_iter()
+    stream::iter(requests)
         .map(|r| {
-            let (client, permits) = (client.clone(), permits.clone());
-            tokio::spawn(async move {
+            let client = client.clone();
+            async move {
                 match r {
-                    Ok(req) => {
-                        let _permit = permits.acquire_owned().await;
-                        client.execute(req).await
-                    }
+                    Ok(req) => client.execute::<T>(req).await,
                     Err(refused) => refused_outcome(refused),
                 }
-            })
+            }
         })
-        .collect();
-    let mut out = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        out.push(t.await.unwrap_or_else(|e| Outcome {
-            error: format!("request task failed: {e}"),
-            error_code: codes::GENERIC,
-            ..Default::default()
-        }));
-    }
-    out
+        .buffered(limit.max(1))
+        .collect()
+        .await
 }
 
 /// Records the samples of every hop and turns outcomes into what JS receives.
@@ -478,23 +467,12 @@ pub fn op_http_request(
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
     let interrupt = state.borrow::<VuState>().interrupt.clone();
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let task = io_runtime().spawn(async move {
-        let _ = tx.send(run_batch(client, requests, limit as usize).await);
-    });
-    let outcomes = loop {
-        match rx.recv_timeout(INTERRUPT_POLL) {
-            Ok(outcomes) => break outcomes,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if interrupt.is_set() => {
-                task.abort();
-                return Err(interrupted());
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(JsErrorBox::generic("k6/http: the request task failed"))
-            }
-        }
-    };
+    let outcomes = local::block_on(
+        run_batch::<Local>(client, requests, limit as usize),
+        &interrupt,
+    )
+    .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
+    .ok_or_else(interrupted)?;
     Ok(finish(state, &specs, outcomes, &types))
 }
 
@@ -513,7 +491,7 @@ pub async fn op_http_request_async(
     let types = response_types(&requests);
     let client = http_state(&mut state.borrow_mut()).client.clone();
     let outcomes = io_runtime()
-        .spawn(run_batch(client, requests, limit as usize))
+        .spawn(run_batch::<Shared>(client, requests, limit as usize))
         .await
         .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
     let mut state = state.borrow_mut();
