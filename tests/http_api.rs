@@ -532,7 +532,7 @@ fn a_remote_module_that_cannot_be_fetched_fails_init_naming_its_url() {
         ),
         (
             format!("{base}/imports-file.js"),
-            format!("remote modules may only import remote and built-in modules"),
+            "remote modules may only import remote and built-in modules".to_owned(),
         ),
     ];
     for (url, message) in cases {

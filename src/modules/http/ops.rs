@@ -581,17 +581,14 @@ pub fn op_http_user_agent() -> String {
 /// A jar's URL argument: `None` for one no cookie can belong to (not http(s), no
 /// host), which k6's jars quietly ignore.
 fn jar_url(url: &str) -> Result<Option<Url>, JsErrorBox> {
-    let url = Url::parse(url).or_else(|e| match e {
-        // Relative references are no error in Go's URL parser, only URLs without a host.
-        deno_core::url::ParseError::RelativeUrlWithoutBase => Err(None),
-        e => Err(Some(JsErrorBox::type_error(format!(
-            "cookie jar: invalid URL {url:?}: {e}"
-        )))),
-    });
-    match url {
+    match Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(Some(u)),
-        Ok(_) | Err(None) => Ok(None),
-        Err(Some(e)) => Err(e),
+        // Relative references are no error in Go's URL parser (k6's), only URLs without
+        // a host.
+        Ok(_) | Err(deno_core::url::ParseError::RelativeUrlWithoutBase) => Ok(None),
+        Err(e) => Err(JsErrorBox::type_error(format!(
+            "cookie jar: invalid URL {url:?}: {e}"
+        ))),
     }
 }
 
