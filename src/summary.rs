@@ -1,7 +1,8 @@
 //! The end-of-test summary printed by `rk6 run`.
 
-use crate::runner::RunResult;
+use crate::runner::{MetricSummary, RunResult};
 use crate::stats::TrendSummary;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 fn row(out: &mut String, name: &str, value: &str) {
@@ -23,6 +24,46 @@ fn round3(v: f64) -> String {
     } else {
         format!("{:.3}", v).trim_end_matches('0').to_owned()
     }
+}
+
+fn values(name: &str, m: &MetricSummary) -> String {
+    match (&m.trend, m.kind) {
+        // k6/http's timings are milliseconds; custom trends have no unit.
+        (Some(t), _) if name.starts_with("http_req_") => trend(t, "ms"),
+        (Some(t), _) => trend(t, ""),
+        (None, crate::stats::MetricKind::Counter) => format!("{} {:.2}/s", m.sum, m.rate),
+        (None, crate::stats::MetricKind::Gauge) => format!("{}", m.last),
+        (None, _) => format!(
+            "{:.2}% ✓ {} ✗ {}",
+            m.rate * 100.0,
+            (m.rate * m.count as f64).round(),
+            m.count - (m.rate * m.count as f64).round() as u64
+        ),
+    }
+}
+
+/// Sub-metrics with samples by their metric's name, each as `(tags as written, values)`
+/// in key order: the implicit `http_req_duration{expected_response:true}` (a metric of
+/// its own in the results, as in k6's) and those thresholds select.
+fn sub_metrics(r: &RunResult) -> BTreeMap<&str, Vec<(&str, &MetricSummary)>> {
+    let mut keyed: BTreeMap<&str, &MetricSummary> = BTreeMap::new();
+    for (key, m) in r.metrics.iter().chain(&r.selections) {
+        keyed.entry(key.as_str()).or_insert(m);
+    }
+    let mut out: BTreeMap<&str, Vec<(&str, &MetricSummary)>> = BTreeMap::new();
+    for (key, m) in keyed {
+        let Some((metric, tags)) = key.split_once('{') else {
+            continue;
+        };
+        let tags = tags.trim_end().strip_suffix('}').unwrap_or(tags).trim();
+        if m.count > 0 {
+            out.entry(metric.trim()).or_default().push((tags, m));
+        }
+    }
+    for subs in out.values_mut() {
+        subs.sort_by_key(|(tags, _)| *tags);
+    }
+    out
 }
 
 /// Renders the plain-text summary.
@@ -65,21 +106,13 @@ pub fn render(r: &RunResult) -> String {
             &format!("{pct:.2}% ✓ {passed} ✗ {failed}"),
         );
     }
-    for (name, m) in &r.metrics {
-        let value = match (&m.trend, m.kind) {
-            // k6/http's timings are milliseconds; custom trends have no unit.
-            (Some(t), _) if name.starts_with("http_req_") => trend(t, "ms"),
-            (Some(t), _) => trend(t, ""),
-            (None, crate::stats::MetricKind::Counter) => format!("{} {:.2}/s", m.sum, m.rate),
-            (None, crate::stats::MetricKind::Gauge) => format!("{}", m.last),
-            (None, _) => format!(
-                "{:.2}% ✓ {} ✗ {}",
-                m.rate * 100.0,
-                (m.rate * m.count as f64).round(),
-                m.count - (m.rate * m.count as f64).round() as u64
-            ),
-        };
-        row(&mut out, name, &value);
+    let subs = sub_metrics(r);
+    for (name, m) in r.metrics.iter().filter(|(n, _)| !n.contains('{')) {
+        row(&mut out, name, &values(name, m));
+        // Sub-metrics go right under their metric, indented, as in k6 v1.1.
+        for (tags, sub) in subs.get(name.as_str()).into_iter().flatten() {
+            row(&mut out, &format!("  {{ {tags} }}"), &values(name, sub));
+        }
     }
     if let Some(t) = &r.iteration_duration_ms {
         row(&mut out, "iteration_duration", &trend(t, "ms"));

@@ -1,5 +1,6 @@
-//! Module resolution and loading for scripts: local files (cached once per run and
-//! shared by every VU) and rk6's built-in `k6/...` modules.
+//! Module resolution and loading for scripts: local files and remote `http(s)://`
+//! modules (each read or fetched once per run and shared by every VU) and rk6's built-in
+//! `k6/...` modules.
 
 use deno_core::error::ModuleLoaderError;
 use deno_core::{
@@ -9,7 +10,8 @@ use deno_core::{
 use deno_error::JsErrorBox;
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 /// Specifier of the synthetic main module that imports the script and hands its
 /// namespace to the harness.
@@ -56,14 +58,28 @@ pub fn main_module_code(script_url: &ModuleSpecifier) -> String {
     )
 }
 
-/// Sources read from disk, shared by all VUs so a 1000-VU run reads each file once.
+/// How long fetching one remote module may take, unless `RK6_MODULE_TIMEOUT` (a duration
+/// such as `10s`) says otherwise.
+pub const MODULE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A remote module's source, or why it could not be fetched.
+type Fetched = Result<Arc<str>, String>;
+
+/// Sources read from disk or fetched over HTTP, shared by all VUs so a 1000-VU run reads
+/// or downloads each module once.
 #[derive(Default)]
 pub struct SourceCache {
     files: Mutex<HashMap<ModuleSpecifier, Arc<str>>>,
+    /// One cell per URL: VUs that load a module while it is being fetched wait for that
+    /// fetch instead of starting their own. Failures are kept too: every VU sees the same.
+    remote: Mutex<HashMap<ModuleSpecifier, Arc<OnceLock<Fetched>>>>,
 }
 
 impl SourceCache {
     pub fn get(&self, specifier: &ModuleSpecifier) -> Result<Arc<str>, JsErrorBox> {
+        if is_remote(specifier) {
+            return self.get_remote(specifier);
+        }
         if let Some(src) = self.files.lock().get(specifier) {
             return Ok(src.clone());
         }
@@ -77,6 +93,68 @@ impl SourceCache {
         self.files.lock().insert(specifier.clone(), src.clone());
         Ok(src)
     }
+
+    fn get_remote(&self, url: &ModuleSpecifier) -> Result<Arc<str>, JsErrorBox> {
+        let cell = self.remote.lock().entry(url.clone()).or_default().clone();
+        cell.get_or_init(|| fetch(url)).clone().map_err(|why| {
+            JsErrorBox::generic(format!("cannot load the remote module {url}: {why}"))
+        })
+    }
+}
+
+fn is_remote(url: &ModuleSpecifier) -> bool {
+    matches!(url.scheme(), "http" | "https")
+}
+
+fn module_timeout() -> Result<Duration, String> {
+    match std::env::var("RK6_MODULE_TIMEOUT") {
+        Ok(text) => crate::options::parse_duration_str(&text)
+            .map_err(|e| format!("RK6_MODULE_TIMEOUT={text:?}: {e}")),
+        Err(_) => Ok(MODULE_TIMEOUT),
+    }
+}
+
+/// Downloads a module with k6/http's client (TLS roots, `SSL_CERT_FILE`, redirects) on
+/// its I/O runtime. The VU thread waits: nothing else can happen before its init code
+/// has its imports.
+fn fetch(url: &ModuleSpecifier) -> Fetched {
+    use crate::modules::http::client::{Client, Request, ResponseType};
+    use crate::modules::http::transport::{io_runtime, Shared};
+    let request = Request {
+        method: "GET".into(),
+        url: url.clone(),
+        headers: vec![(
+            "User-Agent".into(),
+            concat!("rk6/", env!("CARGO_PKG_VERSION")).into(),
+        )],
+        body: Default::default(),
+        timeout: module_timeout()?,
+        max_redirects: 10,
+        response_type: ResponseType::Text,
+        cookies: Vec::new(),
+        insecure: false,
+        jar: None,
+    };
+    let client = Arc::new(Client::new());
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    io_runtime().spawn(async move {
+        let _ = tx.send(client.execute::<Shared>(request).await);
+    });
+    let outcome = rx
+        .recv()
+        .map_err(|_| "the download task failed".to_owned())?;
+    if outcome.status == 0 {
+        return Err(outcome.error);
+    }
+    if !(200..300).contains(&outcome.status) {
+        return Err(format!("the server answered {}", outcome.status_text));
+    }
+    if !outcome.error.is_empty() {
+        return Err(outcome.error);
+    }
+    String::from_utf8(outcome.body)
+        .map(Arc::from)
+        .map_err(|_| "the module is not UTF-8 text".to_owned())
 }
 
 pub struct Rk6ModuleLoader {
@@ -129,24 +207,28 @@ impl ModuleLoader for Rk6ModuleLoader {
             }
             return Err(JsErrorBox::generic(format!("unknown module {specifier:?}")));
         }
-        if specifier.starts_with("http://") || specifier.starts_with("https://") {
-            return Err(JsErrorBox::generic(format!(
-                "cannot import {specifier:?}: remote modules are not supported; download the file \
-                 and import it by a relative path"
-            )));
-        }
+        // Relative imports in a remote module resolve against its URL, as in browsers.
         let resolved = deno_core::resolve_import(specifier, referrer).map_err(|_| {
             JsErrorBox::generic(format!(
                 "cannot resolve module {specifier:?} imported from {referrer}: use a relative \
-                 path like \"./lib.js\" or one of the built-in k6 modules"
+                 path like \"./lib.js\", an https:// URL or one of the built-in k6 modules"
             ))
         })?;
-        if resolved.scheme() != "file" {
-            return Err(JsErrorBox::generic(format!(
-                "cannot import {specifier:?}: only local files and built-in k6 modules can be imported"
-            )));
+        match resolved.scheme() {
+            "http" | "https" => Ok(resolved),
+            // A module from the network must not read the machine's files.
+            "file" if referrer.starts_with("http://") || referrer.starts_with("https://") => {
+                Err(JsErrorBox::generic(format!(
+                    "cannot import {specifier:?} from the remote module {referrer}: remote \
+                     modules may only import remote and built-in modules"
+                )))
+            }
+            "file" => Ok(resolved),
+            _ => Err(JsErrorBox::generic(format!(
+                "cannot import {specifier:?}: only local files, http(s):// URLs and built-in k6 \
+                 modules can be imported"
+            ))),
         }
-        Ok(resolved)
     }
 
     fn load(

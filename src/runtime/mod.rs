@@ -57,6 +57,11 @@ deno_core::extension!(
         http_ops::op_http_jar_get,
         http_ops::op_http_jar_set,
         http_ops::op_http_jar_remove,
+        http_ops::op_http_jar_new,
+        http_ops::op_http_jar_drop,
+        http_ops::op_http_jar_count,
+        http_ops::op_http_json_select,
+        http_ops::op_http_json_select_bytes,
     ],
     options = { vu: VuState },
     state = |state, options| {

@@ -1,2 +1,3 @@
-import lib from "https://example.invalid/lib.js";
+// Nothing listens on loopback port 1: the fetch is refused without leaving the machine.
+import lib from "http://127.0.0.1:1/lib.js";
 export default function () {}

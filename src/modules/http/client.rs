@@ -69,6 +69,8 @@ pub struct Request {
     pub cookies: Vec<(String, String, bool)>,
     /// `insecureSkipTLSVerify`.
     pub insecure: bool,
+    /// `params.jar`: the jar this request reads and fills instead of the VU's.
+    pub jar: Option<Arc<Mutex<Jar>>>,
 }
 
 /// Per-phase durations of one round trip, in milliseconds, as k6 names them.
@@ -336,7 +338,7 @@ impl Client {
     /// The request's headers plus a `Cookie` header from the jar and `params.cookies`
     /// (unless the script wrote its own `Cookie` header).
     fn with_cookies(
-        &self,
+        jar: &Mutex<Jar>,
         url: &Url,
         headers: &[(String, String)],
         own: &[(String, String, bool)],
@@ -350,7 +352,7 @@ impl Client {
         }
         let mut pairs: Vec<String> = Vec::new();
         {
-            let mut jar = self.jar.lock();
+            let mut jar = jar.lock();
             for c in jar.for_url(url) {
                 if !own.iter().any(|(n, _, replace)| *replace && *n == c.name) {
                     pairs.push(format!("{}={}", c.name, c.value));
@@ -391,9 +393,10 @@ impl Client {
         let mut headers = req.headers.clone();
         let mut out = Outcome::default();
         let mut redirects = 0;
+        let jar = req.jar.as_deref().unwrap_or(&self.jar);
         loop {
             let mut progress = Progress::default();
-            let sent_headers = self.with_cookies(&url, &headers, &req.cookies);
+            let sent_headers = Self::with_cookies(jar, &url, &headers, &req.cookies);
             let hop = within::<T, _>(
                 deadline,
                 self.round_trip::<T>(
@@ -514,7 +517,7 @@ impl Client {
             out.cookies.clear();
             for set in answer.headers.get_all(hyper::header::SET_COOKIE) {
                 if let Some(c) = set.to_str().ok().and_then(|v| cookies::parse(&url, v)) {
-                    self.jar.lock().put(c.clone());
+                    jar.lock().put(c.clone());
                     out.cookies.push(c);
                 }
             }

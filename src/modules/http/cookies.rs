@@ -1,6 +1,7 @@
-//! A VU's cookie jar, as k6 keeps one per VU: cookies a response sets (redirect hops
-//! included) go with the next requests that match their domain and path (RFC 6265,
-//! without the public-suffix list).
+//! Cookie jars, as k6 keeps them: one per VU plus any the script makes with
+//! `new http.CookieJar()`. Cookies a response sets (redirect hops included) go with the
+//! next requests that match their domain and path (RFC 6265, without the public-suffix
+//! list).
 
 use deno_core::url::Url;
 use std::time::{Duration, SystemTime};
@@ -60,7 +61,7 @@ const MONTHS: [&str; 12] = [
 
 /// An `Expires` date such as `Wed, 21 Oct 2015 07:28:00 GMT` (also with dashes between
 /// day, month and year, as older servers write it).
-fn parse_date(s: &str) -> Option<SystemTime> {
+pub fn parse_date(s: &str) -> Option<SystemTime> {
     let mut day = None;
     let mut month = None;
     let mut year = None;
@@ -112,6 +113,18 @@ impl Jar {
     }
 }
 
+/// A cookie's attributes, from a `Set-Cookie` header or from `jar.set()`'s options.
+#[derive(Debug, Default, Clone)]
+pub struct Attributes {
+    pub domain: Option<String>,
+    pub path: Option<String>,
+    pub expires: Option<SystemTime>,
+    /// Seconds; zero or less means the cookie is already gone.
+    pub max_age: Option<i64>,
+    pub secure: bool,
+    pub http_only: bool,
+}
+
 /// The cookie a `Set-Cookie` header sent in answer to `url` describes, if it is valid.
 pub fn parse(url: &Url, header: &str) -> Option<Cookie> {
     let mut parts = header.split(';');
@@ -120,6 +133,26 @@ pub fn parse(url: &Url, header: &str) -> Option<Cookie> {
     if name.is_empty() {
         return None;
     }
+    let mut attrs = Attributes::default();
+    for attr in parts {
+        let (k, v) = attr.split_once('=').unwrap_or((attr, ""));
+        let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
+        match k.as_str() {
+            "domain" if !v.is_empty() => attrs.domain = Some(v.into()),
+            "path" => attrs.path = Some(v.into()),
+            "secure" => attrs.secure = true,
+            "httponly" => attrs.http_only = true,
+            "max-age" => attrs.max_age = v.parse::<i64>().ok(),
+            "expires" => attrs.expires = parse_date(v).or(attrs.expires),
+            _ => {}
+        }
+    }
+    build(url, name, value, attrs)
+}
+
+/// The cookie `name=value` with `attrs`, as set in answer to `url`; `None` when its
+/// domain is one `url`'s host may not set cookies for.
+pub fn build(url: &Url, name: &str, value: &str, attrs: Attributes) -> Option<Cookie> {
     let host = url.host_str().unwrap_or_default().to_owned();
     let mut cookie = Cookie {
         name: name.into(),
@@ -127,44 +160,30 @@ pub fn parse(url: &Url, header: &str) -> Option<Cookie> {
         domain: host.clone(),
         path: default_path(url),
         host_only: true,
-        secure: false,
-        http_only: false,
-        expires: None,
+        secure: attrs.secure,
+        http_only: attrs.http_only,
+        expires: attrs.expires,
         max_age: 0,
     };
-    let mut max_age = None;
-    for attr in parts {
-        let (k, v) = attr.split_once('=').unwrap_or((attr, ""));
-        let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
-        match k.as_str() {
-            "domain" if !v.is_empty() => {
-                let d = v.trim_start_matches('.').to_ascii_lowercase();
-                let probe = Cookie {
-                    domain: d.clone(),
-                    host_only: false,
-                    ..cookie.clone()
-                };
-                // A server may only set cookies for its own domain or a parent of it.
-                if !domain_matches(&probe, &host) {
-                    return None;
-                }
-                cookie.domain = d;
-                cookie.host_only = false;
-            }
-            "path" if v.starts_with('/') => cookie.path = v.into(),
-            "secure" => cookie.secure = true,
-            "httponly" => cookie.http_only = true,
-            "max-age" => max_age = v.parse::<i64>().ok(),
-            "expires" => {
-                if let Some(t) = parse_date(v) {
-                    cookie.expires = Some(t);
-                }
-            }
-            _ => {}
+    if let Some(d) = attrs.domain.filter(|d| !d.is_empty()) {
+        let d = d.trim_start_matches('.').to_ascii_lowercase();
+        let probe = Cookie {
+            domain: d.clone(),
+            host_only: false,
+            ..cookie.clone()
+        };
+        // A server may only set cookies for its own domain or a parent of it.
+        if !domain_matches(&probe, &host) {
+            return None;
         }
+        cookie.domain = d;
+        cookie.host_only = false;
+    }
+    if let Some(p) = attrs.path.filter(|p| p.starts_with('/')) {
+        cookie.path = p;
     }
     // Max-Age wins over Expires.
-    if let Some(secs) = max_age {
+    if let Some(secs) = attrs.max_age {
         cookie.max_age = secs;
         cookie.expires = Some(if secs <= 0 {
             SystemTime::UNIX_EPOCH
@@ -209,15 +228,24 @@ impl Jar {
         out
     }
 
-    /// Removes the cookies `url` would be sent, or only those named `name`.
-    pub fn remove(&mut self, url: &Url, name: Option<&str>) {
-        let host = url.host_str().unwrap_or_default().to_owned();
-        let path = url.path().to_owned();
-        self.cookies.retain(|c| {
-            !(domain_matches(c, &host)
-                && path_matches(&c.path, &path)
-                && name.is_none_or(|n| n == c.name))
-        });
+    /// `jar.delete(url, name)` as k6 does it: k6 expires a cookie named `name` *as if
+    /// `url` had set it*, so only the one stored for `url`'s host and default path (its
+    /// path up to the last `/`) goes; one set with another `Path`, or for a parent
+    /// domain, stays (k6 calls this expected: grafana/k6#3026).
+    pub fn delete(&mut self, url: &Url, name: &str) {
+        let host = url.host_str().unwrap_or_default();
+        let path = default_path(url);
+        self.cookies
+            .retain(|c| !(c.name == name && c.domain.eq_ignore_ascii_case(host) && c.path == path));
+    }
+
+    /// `jar.clear(url)` as k6 does it: [`Jar::delete`] for the name of every cookie
+    /// `url` would be sent.
+    pub fn clear(&mut self, url: &Url) {
+        let names: Vec<String> = self.for_url(url).iter().map(|c| c.name.clone()).collect();
+        for name in names {
+            self.delete(url, &name);
+        }
     }
 }
 
@@ -268,6 +296,28 @@ mod tests {
         assert!(!names(&mut jar, "http://a.example.com/")
             .iter()
             .any(|n| n.starts_with("sid=")));
+    }
+
+    #[test]
+    fn delete_and_clear_reach_only_the_urls_default_path_as_in_k6() {
+        let mut jar = Jar::default();
+        let set = |jar: &mut Jar, u: &str, h: &str| jar.store(&url(u), h);
+        set(&mut jar, "http://h.test/", "root=1; Path=/");
+        set(&mut jar, "http://h.test/a/b", "deep=2");
+        set(&mut jar, "http://h.test/", "x=3; Path=/a");
+        set(&mut jar, "http://a.ex.test/", "w=4; Domain=ex.test");
+        jar.delete(&url("http://h.test/a/b"), "root");
+        jar.delete(&url("http://h.test/a/b"), "x");
+        assert_eq!(names(&mut jar, "http://h.test/a/b"), ["deep=2", "root=1"]);
+        jar.clear(&url("http://h.test/a/b"));
+        assert_eq!(names(&mut jar, "http://h.test/a/b"), ["root=1"]);
+        jar.clear(&url("http://h.test/"));
+        assert!(names(&mut jar, "http://h.test/a/b").is_empty());
+        // A domain cookie goes only through a URL on that very domain.
+        jar.delete(&url("http://b.ex.test/"), "w");
+        assert_eq!(names(&mut jar, "http://a.ex.test/"), ["w=4"]);
+        jar.delete(&url("http://ex.test/"), "w");
+        assert!(names(&mut jar, "http://a.ex.test/").is_empty());
     }
 
     #[test]

@@ -5,9 +5,13 @@ const {
   op_http_request_async,
   op_http_take_body,
   op_http_user_agent,
+  op_http_jar_drop,
   op_http_jar_get,
+  op_http_jar_new,
   op_http_jar_remove,
   op_http_jar_set,
+  op_http_json_select,
+  op_http_json_select_bytes,
   op_rk6_in_init,
   op_rk6_log,
   op_rk6_options,
@@ -278,9 +282,8 @@ function prepare(method, target, body, params) {
       (shownCookies[name] ??= []).push({ name, value: String(value), replace });
     }
   }
-  if (params.jar !== undefined && params.jar !== null && params.jar !== vuJar) {
-    throw new ParamError("params.jar: only the VU's jar (http.cookieJar()) is supported by rk6 yet");
-  }
+  // As in k6, anything but a CookieJar (null, a plain object…) means the VU's jar.
+  const jar = jarIdOf(params.jar) ?? VU_JAR;
   for (const unsupported of ["compression"]) {
     if (params[unsupported] !== undefined) {
       throw new ParamError(`params.${unsupported} is not supported by rk6 yet`);
@@ -307,6 +310,7 @@ function prepare(method, target, body, params) {
       cookies,
       insecure: opts.insecureSkipTLSVerify === true,
       multipart,
+      jar,
     },
     bins: bin === null ? bins : [[null, bin]],
     doThrow: !!doThrow,
@@ -320,28 +324,26 @@ function prepare(method, target, body, params) {
   };
 }
 
+const NULL_BODY =
+  "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response";
+
 class Response {
-  // The body parsed as JSON, or the value at a dotted `selector` (`items.0.id`,
-  // `items.#` for a length) as k6's gjson selectors read it.
-  json(selector) {
-    if (this.body === null || this.body === undefined || this.body === "") {
-      throw new Error("cannot parse json due to an empty body");
+  // The body parsed as JSON or, given a selector, the value a gjson path picks from it
+  // (`items.#.name`, `friends.#(age>40)#.first`…; see github.com/tidwall/gjson), as k6
+  // does: `undefined` when the path picks nothing or the body is not JSON. As in k6,
+  // passing any argument, even `undefined`, makes it a selector.
+  json(...selector) {
+    if (this.body === null || this.body === undefined) throw new Error(NULL_BODY);
+    if (selector.length > 0) {
+      const path = String(selector[0]);
+      const raw = typeof this.body === "string"
+        ? op_http_json_select(this.body, path)
+        : op_http_json_select_bytes(new Uint8Array(this.body), path);
+      return raw === null ? undefined : JSON.parse(raw);
     }
+    if (this.body === "") throw new Error("cannot parse json due to an empty body");
     const text = typeof this.body === "string" ? this.body : latin1(new Uint8Array(this.body));
-    const value = JSON.parse(text);
-    if (selector === undefined || selector === null) return value;
-    let cur = value;
-    for (const part of String(selector).split(/(?<!\\)\./).map((p) => p.replace(/\\\./g, "."))) {
-      if (cur === null || typeof cur !== "object") return undefined;
-      if (part === "#" && Array.isArray(cur)) {
-        cur = cur.length;
-      } else if (Object.prototype.hasOwnProperty.call(cur, part)) {
-        cur = cur[part];
-      } else {
-        return undefined;
-      }
-    }
-    return cur;
+    return JSON.parse(text);
   }
 
   html() {
@@ -534,52 +536,94 @@ export function file(data, filename, contentType) {
   return new FileData(data, name, contentType ?? "application/octet-stream");
 }
 
-function jarURL(url, what) {
-  const text = url instanceof TemplateURL ? url.url : url;
-  if (typeof text !== "string") throw new TypeError(`${what}: the URL must be a string`);
-  return text;
-}
+// What k6 reads from jar.set()'s options (keys in any case), each converted as k6 does.
+const SET_OPTIONS = {
+  domain: String,
+  path: String,
+  expires: String,
+  max_age: (v) => {
+    const n = Math.trunc(Number(v));
+    return Number.isFinite(n) ? n : 0;
+  },
+  secure: Boolean,
+  http_only: Boolean,
+};
+const warnedOptions = new Set();
 
-const SET_OPTIONS = { domain: "string", path: "string", expires: "string", max_age: "number", secure: "boolean", http_only: "boolean" };
+const VU_JAR = 0;
+let makingVuJar = false;
+let jarIdOf;
+// Jars the script made live in Rust, by id; an id is dropped when its object is
+// collected, so a jar per iteration does not pile up for the whole test.
+const jarRegistry = typeof FinalizationRegistry === "function" ? new FinalizationRegistry((id) => op_http_jar_drop(id)) : null;
 
-// The VU's cookie jar: every response's Set-Cookie lands here and every request sends
-// what matches, as in k6.
-class CookieJar {
-  cookiesForURL(url) {
-    return op_http_jar_get(jarURL(url, "cookiesForURL()"));
+// A cookie jar: `http.cookieJar()` is the VU's (every request uses it unless
+// `params.jar` names another), `new http.CookieJar()` an empty one of the script's.
+export class CookieJar {
+  #id;
+
+  constructor() {
+    this.#id = makingVuJar ? VU_JAR : op_http_jar_new();
+    if (this.#id !== VU_JAR) jarRegistry?.register(this, this.#id);
   }
 
+  static {
+    jarIdOf = (value) => (value !== null && typeof value === "object" && #id in value ? value.#id : undefined);
+  }
+
+  cookiesForURL(url) {
+    return op_http_jar_get(this.#id, jarURL(url));
+  }
+
+  // As k6: the options' values are converted, not checked, and a cookie for a domain
+  // the URL is not in is dropped silently.
   set(url, name, value, opts) {
-    if (typeof name !== "string" || name === "") throw new TypeError("set(): the cookie name must be a non-empty string");
     const out = {};
     if (opts !== undefined && opts !== null) {
       if (typeof opts !== "object") throw new TypeError("set(): options must be an object like { path: \"/\" }");
       for (const [k, v] of Object.entries(opts)) {
-        if (!(k in SET_OPTIONS)) {
-          throw new TypeError(`set(): unknown option ${JSON.stringify(k)}; use ${Object.keys(SET_OPTIONS).join(", ")}`);
+        const key = k.toLowerCase();
+        if (!(key in SET_OPTIONS)) {
+          // k6 ignores them too; a warning catches typos such as `maxAge`.
+          if (!warnedOptions.has(k)) {
+            warnedOptions.add(k);
+            op_rk6_log(WARN, `CookieJar.set(): unknown option ${JSON.stringify(k)} ignored; the options are ${Object.keys(SET_OPTIONS).join(", ")}`);
+          }
+          continue;
         }
         if (v === undefined || v === null) continue;
-        if (typeof v !== SET_OPTIONS[k] || (k === "max_age" && !Number.isInteger(v))) {
-          throw new TypeError(`set(): option ${k} must be a ${k === "max_age" ? "whole number" : SET_OPTIONS[k]}`);
-        }
-        out[k] = v;
+        out[key] = SET_OPTIONS[key](v);
       }
     }
-    op_http_jar_set(jarURL(url, "set()"), name, String(value), JSON.stringify(out));
+    op_http_jar_set(this.#id, jarURL(url), String(name), value === undefined || value === null ? "" : String(value), JSON.stringify(out));
+    return true;
   }
 
   clear(url) {
-    op_http_jar_remove(jarURL(url, "clear()"), null);
+    op_http_jar_remove(this.#id, jarURL(url), null);
   }
 
   delete(url, name) {
-    op_http_jar_remove(jarURL(url, "delete()"), String(name));
+    op_http_jar_remove(this.#id, jarURL(url), String(name));
   }
 }
 
-const vuJar = new CookieJar();
+function jarURL(url) {
+  return url instanceof TemplateURL ? url.url : String(url);
+}
+
+let vuJar;
 
 export function cookieJar() {
+  if (op_rk6_in_init()) throw new Error("http.cookieJar(): making cookie jars in the init context is not supported; call it in default() or setup()");
+  if (vuJar === undefined) {
+    makingVuJar = true;
+    try {
+      vuJar = new CookieJar();
+    } finally {
+      makingVuJar = false;
+    }
+  }
   return vuJar;
 }
 
@@ -599,4 +643,5 @@ export default {
   setResponseCallback,
   file,
   cookieJar,
+  CookieJar,
 };

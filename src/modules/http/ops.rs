@@ -3,7 +3,7 @@
 //! reaches serde_v8 directly. Every op takes a batch: a single request is a batch of one.
 
 use super::client::{codes, Client, Outcome, Request, ResponseType, Timings};
-use super::cookies::{self, Cookie};
+use super::cookies::{self, Cookie, Jar};
 use super::local::{self, Local};
 use super::transport::{io_runtime, Shared, Transport};
 use crate::runtime::ops::INTERRUPTED_ERROR;
@@ -13,6 +13,7 @@ use bytes::Bytes;
 use deno_core::url::Url;
 use deno_core::{op2, JsBuffer, OpState};
 use deno_error::JsErrorBox;
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -47,6 +48,8 @@ struct Spec {
     insecure: bool,
     /// A multipart/form-data body (an object body holding `http.file()`s).
     multipart: Option<Vec<Part>>,
+    /// `params.jar`: a jar of [`HttpState::jars`], or [`VU_JAR`].
+    jar: u32,
 }
 
 /// One field of a multipart body; `text` or `bin` (in the op's buffer) holds its data.
@@ -164,13 +167,24 @@ fn response_cookies(cookies: Vec<Cookie>) -> BTreeMap<String, Vec<ResponseCookie
     out
 }
 
-/// A VU's HTTP state: its connection pool and binary bodies waiting to be picked up.
+/// A VU's HTTP state: its connection pool, the cookie jars its script made and binary
+/// bodies waiting to be picked up.
 #[derive(Default)]
 pub struct HttpState {
     client: Arc<Client>,
     bodies: HashMap<u32, Vec<u8>>,
     next_body: u32,
+    /// `new http.CookieJar()`s, by the id their JS object holds; JS drops an id when its
+    /// object is garbage-collected.
+    jars: HashMap<u32, Arc<Mutex<Jar>>>,
+    next_jar: u32,
 }
+
+/// The sub-metric k6 adds whenever HTTP requests are made.
+pub const EXPECTED_DURATION: &str = "http_req_duration{expected_response:true}";
+
+/// The jar id of the VU's own jar (`http.cookieJar()`), which lives in its client.
+const VU_JAR: u32 = 0;
 
 fn http_state(state: &mut OpState) -> &mut HttpState {
     if state.try_borrow::<HttpState>().is_none() {
@@ -190,19 +204,36 @@ struct Refused {
 /// A request of a batch: what JS described, and what will be sent (or why not).
 type Prepared = (Spec, Result<Request, Refused>);
 
-fn parse_batch(specs_json: &str, buffer: &[u8]) -> Result<Vec<Prepared>, JsErrorBox> {
+fn parse_batch(
+    state: &mut OpState,
+    specs_json: &str,
+    buffer: &[u8],
+) -> Result<Vec<Prepared>, JsErrorBox> {
     let specs: Vec<Spec> = serde_json::from_str(specs_json)
         .map_err(|e| JsErrorBox::type_error(format!("k6/http: malformed request: {e}")))?;
+    let http = http_state(state);
     specs
         .into_iter()
         .map(|spec| {
-            let request = to_request(&spec, buffer)?;
+            let jar = match spec.jar {
+                VU_JAR => None,
+                id => Some(http.jars.get(&id).cloned().ok_or_else(unknown_jar)?),
+            };
+            let request = to_request(&spec, buffer, jar)?;
             Ok((spec, request))
         })
         .collect()
 }
 
-fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, JsErrorBox> {
+fn unknown_jar() -> JsErrorBox {
+    JsErrorBox::type_error("k6/http: a cookie jar that no longer exists")
+}
+
+fn to_request(
+    spec: &Spec,
+    buffer: &[u8],
+    jar: Option<Arc<Mutex<Jar>>>,
+) -> Result<Result<Request, Refused>, JsErrorBox> {
     let response_type = match spec.response_type.as_str() {
         "text" => ResponseType::Text,
         "binary" => ResponseType::Binary,
@@ -277,6 +308,7 @@ fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, Js
         cookies: spec.cookies.clone(),
         insecure: spec.insecure,
         response_type,
+        jar,
     }))
 }
 
@@ -411,6 +443,11 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
         }
         samples.push(("data_sent", MetricKind::Counter, hop.sent as f64));
         samples.push(("data_received", MetricKind::Counter, hop.received as f64));
+        // k6 always keeps this sub-metric, so its summary and export show it; it is kept
+        // as a metric of its own, named by its key.
+        let implicit =
+            (expected == Some(true)).then_some((EXPECTED_DURATION, MetricKind::Trend, t.duration));
+        samples.extend(implicit);
         stats.record_metrics(&samples);
         if !stats.watching() {
             continue;
@@ -439,7 +476,7 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
                 _ => vu.tags.get(k).cloned(),
             }
         };
-        for (metric, _, value) in &samples {
+        for (metric, _, value) in &samples[..samples.len() - implicit.iter().len()] {
             stats.sample(metric, *value, &lookup);
         }
     }
@@ -462,7 +499,7 @@ pub fn op_http_request(
     #[buffer] buffer: &[u8],
     #[smi] limit: u32,
 ) -> Result<Vec<ResponseOut>, JsErrorBox> {
-    let parsed = parse_batch(specs_json, buffer)?;
+    let parsed = parse_batch(state, specs_json, buffer)?;
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
@@ -485,7 +522,7 @@ pub async fn op_http_request_async(
     #[buffer] buffer: JsBuffer,
     #[smi] limit: u32,
 ) -> Result<Vec<ResponseOut>, JsErrorBox> {
-    let parsed = parse_batch(&specs_json, &buffer)?;
+    let parsed = parse_batch(&mut state.borrow_mut(), &specs_json, &buffer)?;
     drop(buffer);
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
@@ -519,9 +556,59 @@ pub fn op_http_user_agent() -> String {
     concat!("rk6/", env!("CARGO_PKG_VERSION")).to_owned()
 }
 
-fn jar_url(url: &str) -> Result<Url, JsErrorBox> {
-    Url::parse(url)
-        .map_err(|e| JsErrorBox::type_error(format!("cookie jar: invalid URL {url:?}: {e}")))
+/// A jar's URL argument: `None` for one no cookie can belong to (not http(s), no
+/// host), which k6's jars quietly ignore.
+fn jar_url(url: &str) -> Result<Option<Url>, JsErrorBox> {
+    match Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(Some(u)),
+        // Relative references are no error in Go's URL parser (k6's), only URLs without
+        // a host.
+        Ok(_) | Err(deno_core::url::ParseError::RelativeUrlWithoutBase) => Ok(None),
+        Err(e) => Err(JsErrorBox::type_error(format!(
+            "cookie jar: invalid URL {url:?}: {e}"
+        ))),
+    }
+}
+
+/// Runs `f` on jar `id` of this VU.
+fn with_jar<T>(
+    state: &mut OpState,
+    id: u32,
+    f: impl FnOnce(&mut Jar) -> T,
+) -> Result<T, JsErrorBox> {
+    let http = http_state(state);
+    if id == VU_JAR {
+        return Ok(f(&mut http.client.jar.lock()));
+    }
+    let jar = http.jars.get(&id).ok_or_else(unknown_jar)?;
+    let out = f(&mut jar.lock());
+    Ok(out)
+}
+
+/// `new http.CookieJar()`: an empty jar, by id.
+#[op2(fast)]
+pub fn op_http_jar_new(state: &mut OpState) -> u32 {
+    let http = http_state(state);
+    loop {
+        http.next_jar = http.next_jar.wrapping_add(1);
+        let id = http.next_jar;
+        if id != VU_JAR && !http.jars.contains_key(&id) {
+            http.jars.insert(id, Arc::default());
+            return id;
+        }
+    }
+}
+
+/// Forgets a jar whose JS object was garbage-collected.
+#[op2(fast)]
+pub fn op_http_jar_drop(state: &mut OpState, #[smi] id: u32) {
+    http_state(state).jars.remove(&id);
+}
+
+/// How many jars the script made are alive, for tests of their clean-up.
+#[op2(fast)]
+pub fn op_http_jar_count(state: &mut OpState) -> u32 {
+    http_state(state).jars.len() as u32
 }
 
 /// `jar.cookiesForURL(url)`: the cookies a request to `url` would carry, as `{name: [values]}`.
@@ -529,19 +616,22 @@ fn jar_url(url: &str) -> Result<Url, JsErrorBox> {
 #[serde]
 pub fn op_http_jar_get(
     state: &mut OpState,
+    #[smi] jar: u32,
     #[string] url: &str,
 ) -> Result<BTreeMap<String, Vec<String>>, JsErrorBox> {
-    let url = jar_url(url)?;
-    let client = http_state(state).client.clone();
-    let mut jar = client.jar.lock();
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in jar.for_url(&url) {
-        out.entry(c.name.clone()).or_default().push(c.value.clone());
-    }
+    let Some(url) = jar_url(url)? else {
+        return Ok(out);
+    };
+    with_jar(state, jar, |jar| {
+        for c in jar.for_url(&url) {
+            out.entry(c.name.clone()).or_default().push(c.value.clone());
+        }
+    })?;
     Ok(out)
 }
 
-/// Options of `jar.set(url, name, value, options)`, checked in JS.
+/// Options of `jar.set(url, name, value, options)`, normalized in JS.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct SetOptions {
@@ -549,66 +639,109 @@ struct SetOptions {
     path: Option<String>,
     expires: Option<String>,
     max_age: Option<i64>,
-    secure: Option<bool>,
-    http_only: Option<bool>,
+    #[serde(default)]
+    secure: bool,
+    #[serde(default)]
+    http_only: bool,
 }
 
-/// `jar.set(url, name, value, options)`: as if a response from `url` had set the cookie.
+/// `jar.set(url, name, value, options)`: as if a response from `url` had set the cookie;
+/// like k6, a cookie for a domain `url` is not in is dropped without an error.
 #[op2(fast)]
 pub fn op_http_jar_set(
     state: &mut OpState,
+    #[smi] jar: u32,
     #[string] url: &str,
     #[string] name: &str,
     #[string] value: &str,
     #[string] options_json: &str,
 ) -> Result<(), JsErrorBox> {
-    let url = jar_url(url)?;
     let o: SetOptions = if options_json.is_empty() {
         SetOptions::default()
     } else {
         serde_json::from_str(options_json)
             .map_err(|e| JsErrorBox::type_error(format!("cookie jar: set(): bad options: {e}")))?
     };
-    let mut header = format!("{name}={value}");
-    if let Some(d) = o.domain {
-        header.push_str(&format!("; Domain={d}"));
+    let expires = match o.expires.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(cookies::parse_date(text).ok_or_else(|| {
+            JsErrorBox::type_error(format!(
+                "cookie jar: set(): unable to parse the \"expires\" date {text:?}: use a date \
+                 like \"Mon, 02 Jan 2006 15:04:05 GMT\""
+            ))
+        })?),
+    };
+    let Some(url) = jar_url(url)? else {
+        return Ok(());
+    };
+    let attrs = cookies::Attributes {
+        domain: o.domain,
+        path: o.path,
+        expires,
+        // k6 (Go's http.Cookie) reads a max_age of 0 as "none".
+        max_age: o.max_age.filter(|&m| m != 0),
+        secure: o.secure,
+        http_only: o.http_only,
+    };
+    if let Some(cookie) = cookies::build(&url, name, value, attrs) {
+        with_jar(state, jar, |jar| jar.put(cookie))?;
     }
-    if let Some(p) = o.path {
-        header.push_str(&format!("; Path={p}"));
-    }
-    if let Some(e) = o.expires {
-        header.push_str(&format!("; Expires={e}"));
-    }
-    if let Some(m) = o.max_age {
-        header.push_str(&format!("; Max-Age={m}"));
-    }
-    if o.secure == Some(true) {
-        header.push_str("; Secure");
-    }
-    if o.http_only == Some(true) {
-        header.push_str("; HttpOnly");
-    }
-    let cookie = cookies::parse(&url, &header).ok_or_else(|| {
-        JsErrorBox::type_error(format!(
-            "cookie jar: set(): cannot set cookie {name:?} for {url} (a domain the URL is not in?)"
-        ))
-    })?;
-    http_state(state).client.jar.lock().put(cookie);
     Ok(())
 }
 
-/// `jar.clear(url)` (every cookie `url` would get) and `jar.delete(url, name)` (`name` set).
+/// `jar.clear(url)` (no `name`) and `jar.delete(url, name)`, with k6's reach (see
+/// [`Jar::delete`]).
 #[op2]
 pub fn op_http_jar_remove(
     state: &mut OpState,
+    #[smi] jar: u32,
     #[string] url: &str,
     #[string] name: Option<String>,
 ) -> Result<(), JsErrorBox> {
-    let url = jar_url(url)?;
-    http_state(state)
-        .client
-        .jar
-        .lock()
-        .remove(&url, name.as_deref());
-    Ok(())
+    let Some(url) = jar_url(url)? else {
+        return Ok(());
+    };
+    with_jar(state, jar, |jar| match name {
+        Some(name) => jar.delete(&url, &name),
+        None => jar.clear(&url),
+    })
+}
+
+/// `response.json(selector)` on a text body: the JSON text of what the gjson `selector`
+/// picks, or `None` when it picks nothing or the body is not JSON (k6 gives `undefined`).
+#[op2]
+#[string]
+pub fn op_http_json_select(#[string] body: &str, #[string] selector: &str) -> Option<String> {
+    json_select(body, selector)
+}
+
+/// [`op_http_json_select`] on a binary body (`responseType: "binary"`).
+#[op2]
+#[string]
+pub fn op_http_json_select_bytes(
+    #[buffer] body: &[u8],
+    #[string] selector: &str,
+) -> Option<String> {
+    json_select(std::str::from_utf8(body).ok()?, selector)
+}
+
+/// k6 reads selectors with tidwall's gjson (Go); the `gjson` crate is the same author's
+/// port, so paths, `#`, wildcards, queries and modifiers select what they do in k6.
+fn json_select(body: &str, selector: &str) -> Option<String> {
+    if !gjson::valid(body) {
+        return None;
+    }
+    let found = gjson::get(body, selector);
+    if !found.exists() {
+        return None;
+    }
+    // As k6 converts a result (gjson's `Value()`): strings by their value, the rest from
+    // their JSON text.
+    Some(match found.kind() {
+        gjson::Kind::String => serde_json::to_string(found.str()).expect("strings serialize"),
+        gjson::Kind::Null => "null".into(),
+        gjson::Kind::True => "true".into(),
+        gjson::Kind::False => "false".into(),
+        gjson::Kind::Number | gjson::Kind::Object | gjson::Kind::Array => found.json().to_owned(),
+    })
 }
