@@ -48,6 +48,10 @@ impl Transport for Local {
     async fn sleep_until(deadline: Instant) {
         Sleep { deadline, id: None }.await
     }
+
+    fn spawn(task: Pin<Box<dyn Future<Output = ()> + Send>>) {
+        spawn(task);
+    }
 }
 
 /// A timer of the thread's reactor; it leaves the reactor when dropped.
@@ -379,6 +383,33 @@ impl Wake for Woken {
     }
 }
 
+type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+thread_local! {
+    /// Background work of this thread's connections (an HTTP/2 connection's frames),
+    /// polled whenever a request of this thread waits.
+    static TASKS: RefCell<Vec<Task>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `task` on this thread, during the requests this thread makes.
+pub fn spawn(task: Task) {
+    TASKS.with(|t| t.borrow_mut().push(task));
+}
+
+/// Polls every background task once; a task may spawn others while polled.
+fn poll_tasks(cx: &mut Context<'_>) {
+    let mut tasks = TASKS.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    if tasks.is_empty() {
+        return;
+    }
+    tasks.retain_mut(|task| task.as_mut().poll(cx).is_pending());
+    TASKS.with(|t| {
+        let mut t = t.borrow_mut();
+        tasks.append(&mut t);
+        *t = tasks;
+    });
+}
+
 /// How often a VU blocked in a request looks at its stop signal.
 const STOP_POLL: Duration = Duration::from_millis(20);
 
@@ -391,6 +422,7 @@ pub fn block_on<F: Future>(fut: F, stop: &StopSignal) -> io::Result<Option<F::Ou
     let mut fut = std::pin::pin!(fut);
     loop {
         if woken.0.swap(false, Ordering::Acquire) {
+            poll_tasks(&mut cx);
             if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
                 return Ok(Some(out));
             }

@@ -8,7 +8,9 @@
 
 use std::future::Future;
 use std::io;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -37,6 +39,32 @@ pub trait Transport: 'static {
     /// A connected TCP stream with Nagle's algorithm off (requests are written whole).
     fn dial(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Stream>> + Send;
     fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send;
+    /// Runs a connection's background work (HTTP/2 frames) where its socket is driven.
+    fn spawn(task: Pin<Box<dyn Future<Output = ()> + Send>>);
+}
+
+/// hyper's executor for a connection of transport `T`.
+pub struct Executor<T>(PhantomData<fn() -> T>);
+
+impl<T> Executor<T> {
+    pub fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> Clone for Executor<T> {
+    fn clone(&self) -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Transport, F> hyper::rt::Executor<F> for Executor<T>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    fn execute(&self, fut: F) {
+        T::spawn(Box::pin(fut));
+    }
 }
 
 /// `fut`'s output, or `None` if `deadline` came first.
@@ -67,5 +95,9 @@ impl Transport for Shared {
 
     async fn sleep_until(deadline: Instant) {
         tokio::time::sleep_until(deadline.into()).await
+    }
+
+    fn spawn(task: Pin<Box<dyn Future<Output = ()> + Send>>) {
+        io_runtime().spawn(task);
     }
 }
