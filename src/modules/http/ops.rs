@@ -3,6 +3,8 @@
 //! reaches serde_v8 directly. Every op takes a batch: a single request is a batch of one.
 
 use super::client::{codes, io_runtime, Client, Outcome, Request, ResponseType, Timings};
+use super::compression;
+use super::config::HttpConfig;
 use super::cookies::{self, Cookie};
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::VuState;
@@ -48,6 +50,10 @@ struct Spec {
     insecure: bool,
     /// A multipart/form-data body (an object body holding `http.file()`s).
     multipart: Option<Vec<Part>>,
+    /// `params.auth`: `"basic"` or `"digest"` (JS refuses the rest).
+    auth: Option<String>,
+    /// `params.compression`: codings for the body, like `"gzip, br"`.
+    compression: Option<String>,
 }
 
 /// One field of a multipart body; `text` or `bin` (in the op's buffer) holds its data.
@@ -171,6 +177,9 @@ pub struct HttpState {
     client: Arc<Client>,
     bodies: HashMap<u32, Vec<u8>>,
     next_body: u32,
+    /// Read from the test's options at the first request (they are not known before the
+    /// init context has run, and requests cannot happen there).
+    config: Option<Arc<HttpConfig>>,
 }
 
 fn http_state(state: &mut OpState) -> &mut HttpState {
@@ -178,6 +187,39 @@ fn http_state(state: &mut OpState) -> &mut HttpState {
         state.put(HttpState::default());
     }
     state.borrow_mut::<HttpState>()
+}
+
+/// The VU's connection options; the runner has already refused bad ones.
+fn http_config(state: &mut OpState) -> Arc<HttpConfig> {
+    if let Some(config) = state
+        .try_borrow::<HttpState>()
+        .and_then(|h| h.config.clone())
+    {
+        return config;
+    }
+    let options = state.borrow::<VuState>().test.options_json.get().cloned();
+    let config = Arc::new(
+        options
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .and_then(|v| HttpConfig::from_options(&v).ok())
+            .unwrap_or_default(),
+    );
+    http_state(state).config = Some(config.clone());
+    config
+}
+
+/// Called when one of the VU's iterations ends: with `noVUConnectionReuse`, the next
+/// iteration starts without the connections of this one, as in k6.
+pub fn end_iteration(state: &mut OpState) {
+    if let Some(http) = state.try_borrow::<HttpState>() {
+        if http
+            .config
+            .as_ref()
+            .is_some_and(|c| c.no_vu_connection_reuse)
+        {
+            http.client.close_idle();
+        }
+    }
 }
 
 /// A request that cannot be sent, described as k6 describes it.
@@ -191,19 +233,27 @@ struct Refused {
 /// A request of a batch: what JS described, and what will be sent (or why not).
 type Prepared = (Spec, Result<Request, Refused>);
 
-fn parse_batch(specs_json: &str, buffer: &[u8]) -> Result<Vec<Prepared>, JsErrorBox> {
+fn parse_batch(
+    specs_json: &str,
+    buffer: &[u8],
+    config: &Arc<HttpConfig>,
+) -> Result<Vec<Prepared>, JsErrorBox> {
     let specs: Vec<Spec> = serde_json::from_str(specs_json)
         .map_err(|e| JsErrorBox::type_error(format!("k6/http: malformed request: {e}")))?;
     specs
         .into_iter()
         .map(|spec| {
-            let request = to_request(&spec, buffer)?;
+            let request = to_request(&spec, buffer, config)?;
             Ok((spec, request))
         })
         .collect()
 }
 
-fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, JsErrorBox> {
+fn to_request(
+    spec: &Spec,
+    buffer: &[u8],
+    config: &Arc<HttpConfig>,
+) -> Result<Result<Request, Refused>, JsErrorBox> {
     let response_type = match spec.response_type.as_str() {
         "text" => ResponseType::Text,
         "binary" => ResponseType::Binary,
@@ -238,6 +288,20 @@ fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, Js
         url: spec.url.clone(),
         code,
         message,
+    };
+    let codings = match compression::parse(spec.compression.as_deref().unwrap_or("")) {
+        Ok(codings) => codings,
+        Err(e) => return Ok(Err(refuse(codes::GENERIC, e))),
+    };
+    // As k6: an empty body is sent as is, without a Content-Encoding.
+    let body = if codings.is_empty() || body.is_empty() {
+        body
+    } else {
+        let packed = compression::compress(&body, &codings)
+            .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot compress the body: {e}")))?;
+        let names: Vec<&str> = codings.iter().map(|c| c.name()).collect();
+        headers.push(("Content-Encoding".into(), names.join(", ")));
+        Bytes::from(packed)
     };
     let url = match Url::parse(&spec.url) {
         Ok(url) => url,
@@ -278,6 +342,8 @@ fn to_request(spec: &Spec, buffer: &[u8]) -> Result<Result<Request, Refused>, Js
         cookies: spec.cookies.clone(),
         insecure: spec.insecure,
         response_type,
+        digest: spec.auth.as_deref() == Some("digest"),
+        config: config.clone(),
     }))
 }
 
@@ -296,33 +362,54 @@ fn refused_outcome(r: Refused) -> Outcome {
             sent: 0,
             received: 0,
             error_code: r.code,
+            digest_challenge: false,
         }],
         ..Default::default()
     }
 }
 
-/// Runs a batch's requests, at most `limit` at once, on the I/O runtime; the outcomes
-/// come in the batch's order. A lone request runs inline: no task of its own to spawn
-/// and wake.
+/// Runs a batch's requests, at most `limit` at once and at most `per_host` (`None`: no
+/// limit) at once to one host and port, on the I/O runtime; the outcomes come in the
+/// batch's order. A lone request runs inline: no task of its own to spawn and wake.
 async fn run_batch(
     client: Arc<Client>,
     mut requests: Vec<Result<Request, Refused>>,
     limit: usize,
+    per_host: Option<usize>,
 ) -> Vec<Outcome> {
+    use tokio::sync::Semaphore;
     if requests.len() == 1 {
         return vec![match requests.pop().expect("one request") {
             Ok(req) => client.execute(req).await,
             Err(refused) => refused_outcome(refused),
         }];
     }
-    let permits = Arc::new(tokio::sync::Semaphore::new(limit.max(1)));
+    let permits = Arc::new(Semaphore::new(limit.max(1)));
+    let mut hosts: HashMap<(String, Option<u16>), Arc<Semaphore>> = HashMap::new();
     let tasks: Vec<_> = requests
         .into_iter()
         .map(|r| {
             let (client, permits) = (client.clone(), permits.clone());
+            let host_permits = match (&r, per_host) {
+                (Ok(req), Some(n)) => {
+                    let host = req.url.host_str().unwrap_or_default().to_ascii_lowercase();
+                    let key = (host, req.url.port_or_known_default());
+                    let sem = hosts
+                        .entry(key)
+                        .or_insert_with(|| Arc::new(Semaphore::new(n)));
+                    Some(sem.clone())
+                }
+                _ => None,
+            };
             tokio::spawn(async move {
                 match r {
                     Ok(req) => {
+                        // The host's turn first, so that a request waiting for its host
+                        // holds no global slot another host could use.
+                        let _host = match host_permits {
+                            Some(sem) => Some(sem.acquire_owned().await),
+                            None => None,
+                        };
                         let _permit = permits.acquire_owned().await;
                         client.execute(req).await
                     }
@@ -393,6 +480,9 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
     let stats = &vu.test.stats;
     for (i, hop) in outcome.hops.iter().enumerate() {
         let expected = spec.expected.as_ref().map(|ranges| {
+            if hop.digest_challenge {
+                return hop.status == 401;
+            }
             hop.status != 0
                 && ranges
                     .iter()
@@ -426,9 +516,15 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
         if !stats.watching() {
             continue;
         }
-        // The first hop carries the params' name (http.url templates set it); later
-        // hops are named after their own URL, as in k6.
-        let name = if i == 0 { spec.tags.get("name") } else { None };
+        // The first hop carries the params' name (http.url templates set it), and so
+        // does the answer to a digest challenge, the same request again; redirects are
+        // named after their own URL, as in k6.
+        let retried = i == 1 && outcome.hops[0].digest_challenge && hop.url == outcome.hops[0].url;
+        let name = if i == 0 || retried {
+            spec.tags.get("name")
+        } else {
+            None
+        };
         let status = hop.status.to_string();
         let error_code = hop.error_code.to_string();
         let lookup = |k: &str| -> Option<String> {
@@ -473,14 +569,16 @@ pub fn op_http_request(
     #[buffer] buffer: &[u8],
     #[smi] limit: u32,
 ) -> Result<Vec<ResponseOut>, JsErrorBox> {
-    let parsed = parse_batch(specs_json, buffer)?;
+    let config = http_config(state);
+    let parsed = parse_batch(specs_json, buffer, &config)?;
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
     let interrupt = state.borrow::<VuState>().interrupt.clone();
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let per_host = config.batch_per_host;
     let task = io_runtime().spawn(async move {
-        let _ = tx.send(run_batch(client, requests, limit as usize).await);
+        let _ = tx.send(run_batch(client, requests, limit as usize, per_host).await);
     });
     let outcomes = loop {
         match rx.recv_timeout(INTERRUPT_POLL) {
@@ -507,13 +605,19 @@ pub async fn op_http_request_async(
     #[buffer] buffer: JsBuffer,
     #[smi] limit: u32,
 ) -> Result<Vec<ResponseOut>, JsErrorBox> {
-    let parsed = parse_batch(&specs_json, &buffer)?;
+    let config = http_config(&mut state.borrow_mut());
+    let parsed = parse_batch(&specs_json, &buffer, &config)?;
     drop(buffer);
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(&mut state.borrow_mut()).client.clone();
     let outcomes = io_runtime()
-        .spawn(run_batch(client, requests, limit as usize))
+        .spawn(run_batch(
+            client,
+            requests,
+            limit as usize,
+            config.batch_per_host,
+        ))
         .await
         .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
     let mut state = state.borrow_mut();
