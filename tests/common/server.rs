@@ -345,7 +345,8 @@ fn route(req: &Req) -> Reply {
     }
     match path {
         "/sleep" => {
-            thread::sleep(Duration::from_millis(200));
+            // Long enough that every request a batch may run at once is in flight together.
+            thread::sleep(Duration::from_millis(300));
             ok("text/plain", b"slept".to_vec())
         }
         "/inflate" => {
