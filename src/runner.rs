@@ -215,6 +215,8 @@ fn run_test(
     let script_options: serde_json::Value = serde_json::from_str(&options_json)
         .map_err(|e| RunError::InvalidOptions(format!("options are not valid JSON: {e}")))?;
     let scenarios = options::scenarios(&script_options, overrides)?;
+    crate::modules::http::config::HttpConfig::from_options(&script_options)
+        .map_err(RunError::InvalidOptions)?;
     check_exec_functions(&scenarios, &functions)?;
     let mut exec_names: Vec<String> = Vec::new();
     for s in &scenarios {

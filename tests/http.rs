@@ -759,3 +759,366 @@ export default function () {
     assert_eq!(server.connections(), 3);
     assert_eq!(server.requests(), 6);
 }
+
+#[test]
+fn http2_is_negotiated_over_tls_with_alpn() {
+    let server = Server::start_h2();
+    let ca = repo_root().join("tests/fixtures/ca.crt");
+    let ca = ca.to_str().expect("UTF-8 path");
+    let script = r#"
+import http from "k6/http";
+export const options = { thresholds: { "http_reqs{proto:HTTP/2.0}": ["count>=0"], "http_reqs{tls_version:tls1.3}": ["count>=0"] } };
+const show = (r) => {
+  const echo = r.json();
+  console.log(JSON.stringify({ status: r.status, proto: r.proto, tls: r.tls_version, error: r.error,
+    version: echo.version, method: echo.method, authority: echo.authority, path: echo.path, body: echo.body,
+    host: echo.headers.filter(([k]) => k === "host").length, ua: echo.headers.find(([k]) => k === "user-agent")[1],
+    timed: r.timings.waiting > 0 && r.timings.duration >= r.timings.waiting }));
+};
+export default function () {
+  const B = __ENV.BASE;
+  show(http.get(`${B}/a?x=1`));
+  show(http.post(`${B}/b`, "payload"));
+  const list = http.batch([`${B}/c1`, `${B}/c2`, `${B}/c3`]);
+  console.log(JSON.stringify(list.map((r) => [r.status, r.proto, r.json().path])));
+}
+"#;
+    let (out, export, lines) = run_env(&server, script, &[], &[("SSL_CERT_FILE", Some(ca))]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    assert_eq!(v.len(), 3, "{lines:?}");
+    let authority = format!("127.0.0.1:{}", server.port);
+    let ua = concat!("rk6/", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        v[0],
+        serde_json::json!({"status": 200, "proto": "HTTP/2.0", "tls": "tls1.3", "error": "",
+            "version": "HTTP/2.0", "method": "GET", "authority": authority, "path": "/a?x=1",
+            "body": "", "host": 0, "ua": ua, "timed": true})
+    );
+    assert_eq!(v[1]["method"], "POST");
+    assert_eq!(v[1]["body"], "payload");
+    assert_eq!(v[1]["proto"], "HTTP/2.0");
+    assert_eq!(
+        v[2],
+        serde_json::json!([
+            [200, "HTTP/2.0", "/c1"],
+            [200, "HTTP/2.0", "/c2"],
+            [200, "HTTP/2.0", "/c3"]
+        ])
+    );
+    let m = &export["metrics"];
+    assert_eq!(m["http_reqs{proto:HTTP/2.0}"]["count"], 5, "{m:#}");
+    assert_eq!(m["http_reqs{tls_version:tls1.3}"]["count"], 5, "{m:#}");
+    assert_eq!(server.requests(), 5);
+    assert!(metric(&export, "data_received")["count"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn digest_auth_answers_the_challenge_and_records_both_round_trips() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+export const options = { thresholds: {
+  "http_reqs{status:401}": ["count>=0"], "http_reqs{status:401,expected_response:true}": ["count>=0"],
+  "http_reqs{name:dg}": ["count>=0"], "http_reqs{status:200,expected_response:false}": ["count>=0"],
+} };
+const hostport = __ENV.BASE.split("//")[1];
+export default function () {
+  let r = http.get(`http://ann:s3cret@${hostport}/digest/ann/s3cret?q=1`, { auth: "digest", tags: { name: "dg" } });
+  console.log(JSON.stringify({ status: r.status, url: r.url, user: r.json().user, auth: r.json().authorization }));
+  r = http.post(`http://b%40b:p%3Aw@${hostport}/digest/b@b/p:w/sess`, "data", { auth: "digest" });
+  console.log(JSON.stringify({ status: r.status, user: r.json().user, body: r.json().body, alg: r.json().authorization.includes('algorithm="MD5-sess"') }));
+  // Wrong password: the answer is refused and is the response.
+  r = http.get(`http://ann:wrong@${hostport}/digest/ann/s3cret`, { auth: "digest" });
+  console.log(JSON.stringify({ status: r.status }));
+  // No challenge: one round trip, which k6 does not count as expected.
+  r = http.get(`http://ann:s3cret@${hostport}/status/200`, { auth: "digest" });
+  console.log(JSON.stringify({ status: r.status }));
+  r = http.get(`http://ann:s3cret@${hostport}/echo`, { auth: "ntlm" });
+  console.log(JSON.stringify({ status: r.status, error: r.error }));
+}
+"#;
+    let (out, export, lines) = run(&server, script, &[]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    assert_eq!(v.len(), 5, "{lines:?}");
+    assert_eq!(v[0]["status"], 200, "{}", v[0]);
+    assert_eq!(v[0]["user"], "ann");
+    assert_eq!(
+        v[0]["url"],
+        format!("http://127.0.0.1:{}/digest/ann/s3cret?q=1", server.port)
+    );
+    let auth = v[0]["auth"].as_str().unwrap();
+    assert!(
+        auth.starts_with("Digest username=\"ann\", realm=\"rk6 tests\""),
+        "{auth}"
+    );
+    assert!(auth.contains("uri=\"/digest/ann/s3cret?q=1\""), "{auth}");
+    assert!(auth.contains("qop=auth, nc=00000001, cnonce=\""), "{auth}");
+    assert_eq!(
+        v[1],
+        serde_json::json!({"status": 200, "user": "b@b", "body": "data", "alg": true})
+    );
+    assert_eq!(v[2], serde_json::json!({"status": 403}));
+    assert_eq!(v[3], serde_json::json!({"status": 200}));
+    assert_eq!(v[4]["status"], 0);
+    assert!(
+        v[4]["error"]
+            .as_str()
+            .unwrap()
+            .contains("\"ntlm\" is not supported"),
+        "{}",
+        v[4]
+    );
+    let m = &export["metrics"];
+    // Three challenges answered (2 round trips each) and one request without a challenge.
+    assert_eq!(metric(&export, "http_reqs")["count"], 7);
+    assert_eq!(server.requests(), 7);
+    assert_eq!(m["http_reqs{status:401}"]["count"], 3, "{m:#}");
+    assert_eq!(
+        m["http_reqs{status:401,expected_response:true}"]["count"], 3,
+        "{m:#}"
+    );
+    assert_eq!(m["http_reqs{name:dg}"]["count"], 2, "{m:#}");
+    assert_eq!(
+        m["http_reqs{status:200,expected_response:false}"]["count"], 1,
+        "{m:#}"
+    );
+    // The 403 and the unchallenged 200 are failures.
+    assert_eq!(m["http_req_failed"]["passes"], 2, "{m:#}");
+}
+
+#[test]
+fn compression_encodes_request_bodies() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+const B = __ENV.BASE;
+const text = "hello ".repeat(50);
+export default function () {
+  for (const c of ["gzip", "deflate", "br", "zstd", "gzip, br", "zstd,deflate"]) {
+    const r = http.post(`${B}/inflate`, text, { compression: c });
+    const echo = r.json();
+    console.log(JSON.stringify({ c, status: r.status, encoding: echo.encoding, body: echo.body,
+      smaller: echo.wire_len < text.length, shown: r.request.headers["Content-Encoding"], sent: r.request.body }));
+  }
+  const none = http.get(`${B}/inflate`, { compression: "gzip" });
+  console.log(JSON.stringify({ encoding: none.json().encoding, shown: none.request.headers["Content-Encoding"] ?? null }));
+  const bad = http.post(`${B}/inflate`, text, { compression: "gzip, lzma" });
+  console.log(JSON.stringify({ status: bad.status, error: bad.error }));
+  console.log(JSON.stringify({ zstd: http.get(`${B}/zstd`).body }));
+}
+"#;
+    let (out, export, lines) = run(&server, script, &[]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    assert_eq!(v.len(), 9, "{lines:?}");
+    let text = "hello ".repeat(50);
+    for (line, (c, header)) in v.iter().zip([
+        ("gzip", "gzip"),
+        ("deflate", "deflate"),
+        ("br", "br"),
+        ("zstd", "zstd"),
+        ("gzip, br", "gzip, br"),
+        ("zstd,deflate", "zstd, deflate"),
+    ]) {
+        assert_eq!(
+            *line,
+            serde_json::json!({"c": c, "status": 200, "encoding": header, "body": &text,
+                "smaller": true, "shown": [header], "sent": &text}),
+        );
+    }
+    assert_eq!(v[6], serde_json::json!({"encoding": "", "shown": null}));
+    assert_eq!(v[7]["status"], 0);
+    assert!(
+        v[7]["error"].as_str().unwrap().ends_with(
+            "unknown compression algorithm lzma, supported algorithms are [gzip deflate zstd br]"
+        ),
+        "{}",
+        v[7]
+    );
+    assert_eq!(v[8]["zstd"], "hello zstd");
+    // Six compressed posts, the GET and /zstd; the bad one sent nothing.
+    assert_eq!(metric(&export, "http_reqs")["count"], 8);
+}
+
+#[test]
+fn connection_reuse_options() {
+    let script = |options: &str| {
+        format!(
+            r#"
+import http from "k6/http";
+export const options = {options};
+export default function () {{
+  http.get(`${{__ENV.BASE}}/echo`);
+  http.get(`${{__ENV.BASE}}/echo`);
+  http.get(`${{__ENV.BASE}}/echo`);
+}}
+"#
+        )
+    };
+    // Default: one connection per VU for the whole test.
+    for (options, connections) in [
+        ("{ iterations: 2 }", 1),
+        ("{ iterations: 2, noConnectionReuse: true }", 6),
+        ("{ iterations: 2, noVUConnectionReuse: true }", 2),
+    ] {
+        let server = Server::start();
+        let (out, _, _) = run(&server, &script(options), &[]);
+        assert_code(&out, 0);
+        assert_eq!(server.requests(), 6, "{options}");
+        assert_eq!(server.connections(), connections, "{options}");
+    }
+}
+
+#[test]
+fn hosts_overrides_name_resolution() {
+    let server = Server::start();
+    let script = format!(
+        r#"
+import http from "k6/http";
+export const options = {{ hosts: {{
+  "app.rk6.invalid": "127.0.0.1",
+  "*.wild.rk6.invalid": "127.0.0.1:{port}",
+  "api.rk6.invalid:80": "127.0.0.1:{port}",
+  "alias.rk6.invalid": "localhost",
+}} }};
+const show = (r) => console.log(JSON.stringify({{ status: r.status, ip: r.remote_ip, port: r.remote_port,
+  host: r.status ? r.json().headers.find(([k]) => k.toLowerCase() === "host")[1] : r.error_code }}));
+export default function () {{
+  show(http.get("http://app.rk6.invalid:{port}/echo"));
+  show(http.get("http://x.wild.rk6.invalid/echo"));
+  show(http.get("http://api.rk6.invalid/echo"));
+  show(http.get("http://alias.rk6.invalid:{port}/echo"));
+}}
+"#,
+        port = server.port
+    );
+    let (out, _, lines) = run(&server, &script, &[]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    let p = server.port;
+    let ok = |host: String| serde_json::json!({"status": 200, "ip": "127.0.0.1", "port": p, "host": host});
+    assert_eq!(
+        v,
+        [
+            ok(format!("app.rk6.invalid:{p}")),
+            ok("x.wild.rk6.invalid".into()),
+            ok("api.rk6.invalid".into()),
+            ok(format!("alias.rk6.invalid:{p}")),
+        ]
+    );
+}
+
+#[test]
+fn tls_version_option_bounds_the_handshake() {
+    let server = Server::start_tls();
+    let only12 = Server::start_tls_versions(&[&rustls::version::TLS12]);
+    let script = |tls: &str| {
+        format!(
+            r#"
+import http from "k6/http";
+export const options = {{ insecureSkipTLSVerify: true, tlsVersion: {tls} }};
+export default function () {{
+  for (const port of [{a}, {b}]) {{
+    const r = http.get(`https://127.0.0.1:${{port}}/echo`);
+    console.log(JSON.stringify({{ status: r.status, tls: r.tls_version, code: r.error_code }}));
+  }}
+}}
+"#,
+            a = server.port,
+            b = only12.port
+        )
+    };
+    let lines_for = |tls: &str| {
+        let (out, _, lines) = run(&server, &script(tls), &[]);
+        assert_code(&out, 0);
+        json_lines(&lines)
+    };
+    let ok = |v: &str| serde_json::json!({"status": 200, "tls": v, "code": 0});
+    assert_eq!(lines_for("\"tls1.2\""), [ok("tls1.2"), ok("tls1.2")]);
+    assert_eq!(
+        lines_for("{ min: \"tls1.2\", max: \"tls1.3\" }"),
+        [ok("tls1.3"), ok("tls1.2")]
+    );
+    let strict = lines_for("{ min: \"tls1.3\" }");
+    assert_eq!(strict[0], ok("tls1.3"));
+    assert_eq!(strict[1]["status"], 0);
+    assert_eq!(strict[1]["code"], 1300);
+}
+
+#[test]
+fn batch_per_host_limits_concurrent_requests_to_one_host() {
+    let script = |options: &str| {
+        format!(
+            r#"
+import http from "k6/http";
+export const options = {options};
+export default function () {{
+  const rs = http.batch(Array.from({{ length: 8 }}, (_, i) => `${{__ENV.BASE}}/sleep?${{i}}`));
+  console.log(rs.map((r) => r.status).join(","));
+}}
+"#
+        )
+    };
+    // k6's default is 6 per host; 0 lifts the limit (then `batch`, default 20, applies).
+    for (options, most) in [
+        ("{}", 6),
+        ("{ batchPerHost: 2 }", 2),
+        ("{ batchPerHost: 0 }", 8),
+    ] {
+        let server = Server::start();
+        let (out, _, lines) = run(&server, &script(options), &[]);
+        assert_code(&out, 0);
+        assert_eq!(lines, ["200,200,200,200,200,200,200,200"], "{options}");
+        assert_eq!(server.max_in_flight(), most, "{options}");
+    }
+}
+
+#[test]
+fn discard_response_bodies_and_bad_http_options() {
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+export const options = { discardResponseBodies: true };
+export default function () {
+  const r = http.get(`${__ENV.BASE}/echo`);
+  const kept = http.get(`${__ENV.BASE}/echo`, { responseType: "text" });
+  console.log(JSON.stringify({ body: r.body, status: r.status, kept: kept.json().method }));
+}
+"#;
+    let (out, _, lines) = run(&server, script, &[]);
+    assert_code(&out, 0);
+    assert_eq!(
+        json_lines(&lines),
+        [serde_json::json!({"body": null, "status": 200, "kept": "GET"})]
+    );
+
+    for (options, says) in [
+        (
+            r#"{ hosts: { "a.test": 5 } }"#,
+            "hosts[\"a.test\"] must be a string",
+        ),
+        (r#"{ hosts: ["a"] }"#, "hosts must be an object"),
+        (r#"{ tlsVersion: "tls9" }"#, "tlsVersion must be"),
+        (
+            r#"{ tlsVersion: { min: "tls1.3", max: "tls1.2" } }"#,
+            "min \"tls1.3\" is above max",
+        ),
+        (r#"{ userAgent: 5 }"#, "userAgent must be a string"),
+        (
+            r#"{ batchPerHost: "x" }"#,
+            "batchPerHost must be a whole number",
+        ),
+        (
+            r#"{ noConnectionReuse: "yes" }"#,
+            "noConnectionReuse must be true or false",
+        ),
+    ] {
+        let script =
+            format!("export const options = {options};\nexport default function () {{}}\n");
+        let (out, _, _) = run(&server, &script, &[]);
+        assert_code(&out, 104);
+        assert!(stderr(&out).contains(says), "{options}: {}", describe(&out));
+    }
+}

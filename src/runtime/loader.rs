@@ -134,6 +134,9 @@ fn fetch(url: &ModuleSpecifier) -> Fetched {
         cookies: Vec::new(),
         insecure: false,
         jar: None,
+        digest: false,
+        // The script's options (`hosts`, `tlsVersion`…) are not known while its imports load.
+        config: Default::default(),
     };
     let client = Arc::new(Client::new());
     let (tx, rx) = std::sync::mpsc::sync_channel(1);

@@ -355,6 +355,7 @@ impl Vu {
             s.iteration_in_scenario += 1;
             s.iteration_in_instance += 1;
         });
+        crate::modules::http::ops::end_iteration(&mut self.rt.op_state().borrow_mut());
         outcome
     }
 

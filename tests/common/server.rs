@@ -1,6 +1,7 @@
 //! A small HTTP/1.1 server on 127.0.0.1 for the `k6/http` tests: keep-alive, a handful of
-//! routes, and counts of the connections and requests it saw. It stops when dropped
-//! (and on its own after [`LIFETIME`]), so no test leaves it running.
+//! routes, and counts of the connections and requests it saw; and an HTTP/2 one over TLS
+//! (hyper's, [`Server::start_h2`]). They stop when dropped (and on their own after
+//! [`LIFETIME`]), so no test leaves one running.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -23,6 +24,42 @@ struct Shared {
     stop: AtomicBool,
     connections: AtomicUsize,
     requests: AtomicUsize,
+    /// Requests being answered right now, and the most there ever were.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+fn test_certificate() -> (
+    Vec<rustls::pki_types::CertificateDer<'static>>,
+    rustls::pki_types::PrivateKeyDer<'static>,
+) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.join("localhost.crt"))
+            .expect("read the test certificate")
+            .collect::<Result<_, _>>()
+            .expect("parse the test certificate");
+    let key = PrivateKeyDer::from_pem_file(dir.join("localhost.key")).expect("read the test key");
+    (certs, key)
+}
+
+fn tls_server_config(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    alpn: &[&[u8]],
+) -> rustls::ServerConfig {
+    let (certs, key) = test_certificate();
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(versions)
+    .expect("TLS versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("a valid test certificate");
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    config
 }
 
 impl Server {
@@ -31,27 +68,69 @@ impl Server {
         Self::launch(None)
     }
 
-    /// An https server with tests/fixtures/localhost.crt (signed by tests/fixtures/ca.crt).
+    /// An https server with tests/fixtures/localhost.crt (signed by tests/fixtures/ca.crt),
+    /// HTTP/1.1 only (it offers no ALPN), TLS 1.2 and 1.3.
     pub fn start_tls() -> Self {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        let certs: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_file_iter(dir.join("localhost.crt"))
-                .expect("read the test certificate")
-                .collect::<Result<_, _>>()
-                .expect("parse the test certificate");
-        let key =
-            PrivateKeyDer::from_pem_file(dir.join("localhost.key")).expect("read the test key");
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("a valid test certificate");
-        Self::launch(Some(Arc::new(config)))
+        Self::start_tls_versions(rustls::DEFAULT_VERSIONS)
+    }
+
+    /// [`Server::start_tls`] with only these TLS versions.
+    pub fn start_tls_versions(versions: &[&'static rustls::SupportedProtocolVersion]) -> Self {
+        Self::launch(Some(Arc::new(tls_server_config(versions, &[]))))
+    }
+
+    /// An https server that speaks HTTP/2 only (ALPN `h2`), with the same certificate as
+    /// [`Server::start_tls`]; every path echoes the request as JSON, `version` included.
+    pub fn start_h2() -> Self {
+        let config = Arc::new(tls_server_config(rustls::DEFAULT_VERSIONS, &[b"h2"]));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("local address").port();
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let state = Arc::new(Shared::default());
+        let shared = state.clone();
+        thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("the test server's runtime");
+            rt.block_on(async move {
+                let listener =
+                    tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
+                let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                let started = Instant::now();
+                while !shared.stop.load(Ordering::SeqCst) && started.elapsed() < LIFETIME {
+                    let accepted =
+                        tokio::time::timeout(Duration::from_millis(50), listener.accept()).await;
+                    let Ok(Ok((stream, _))) = accepted else {
+                        continue;
+                    };
+                    shared.connections.fetch_add(1, Ordering::SeqCst);
+                    let (acceptor, shared) = (acceptor.clone(), shared.clone());
+                    tokio::spawn(async move {
+                        let Ok(tls) = acceptor.accept(stream).await else {
+                            return;
+                        };
+                        let service = hyper::service::service_fn(move |req| {
+                            let shared = shared.clone();
+                            async move { Ok::<_, std::convert::Infallible>(h2_echo(req, &shared).await) }
+                        });
+                        let _ = hyper::server::conn::http2::Builder::new(
+                            hyper_util::rt::TokioExecutor::new(),
+                        )
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
+                    });
+                }
+            });
+        });
+        Self {
+            port,
+            tls: true,
+            state,
+        }
     }
 
     fn launch(tls: Option<Arc<rustls::ServerConfig>>) -> Self {
@@ -108,6 +187,44 @@ impl Server {
     pub fn requests(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
     }
+
+    /// The most requests the server was answering at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+async fn h2_echo(
+    req: hyper::Request<hyper::body::Incoming>,
+    shared: &Shared,
+) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    use http_body_util::BodyExt;
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let echo = serde_json::json!({
+        "version": format!("{:?}", parts.version),
+        "method": parts.method.as_str(),
+        "authority": parts.uri.authority().map(|a| a.to_string()),
+        "path": parts.uri.path_and_query().map(|p| p.to_string()),
+        "headers": headers,
+        "body": String::from_utf8_lossy(&body),
+    });
+    hyper::Response::builder()
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            echo.to_string(),
+        )))
+        .expect("a valid response")
 }
 
 impl Drop for Server {
@@ -170,7 +287,10 @@ fn serve<S: Read + Write>(stream: S, shared: &Shared) {
             return;
         };
         shared.requests.fetch_add(1, Ordering::SeqCst);
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
         let (status, headers, body) = route(&req);
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
         for (k, v) in &headers {
             head.push_str(&format!("{k}: {v}\r\n"));
@@ -220,7 +340,33 @@ fn route(req: &Req) -> Reply {
         };
         return ("302 Found".into(), vec![("Location".into(), to)], vec![]);
     }
+    if let Some(rest) = path.strip_prefix("/digest/") {
+        return digest_route(req, rest);
+    }
     match path {
+        "/sleep" => {
+            // Long enough that every request a batch may run at once is in flight together.
+            thread::sleep(Duration::from_millis(300));
+            ok("text/plain", b"slept".to_vec())
+        }
+        "/inflate" => {
+            let encoding = header(req, "content-encoding").unwrap_or_default();
+            let body = inflate(&encoding, &req.body);
+            let reply = serde_json::json!({
+                "encoding": encoding,
+                "wire_len": req.body.len(),
+                "body": body.map(|b| String::from_utf8_lossy(&b).into_owned()),
+            });
+            ok("application/json", reply.to_string().into_bytes())
+        }
+        "/zstd" => (
+            "200 OK".into(),
+            vec![("Content-Encoding".into(), "zstd".into())],
+            ruzstd::encoding::compress_to_vec(
+                &b"hello zstd"[..],
+                ruzstd::encoding::CompressionLevel::Fastest,
+            ),
+        ),
         "/slow" => {
             thread::sleep(Duration::from_millis(1500));
             ok("text/plain", b"late".to_vec())
@@ -310,4 +456,109 @@ fn route(req: &Req) -> Reply {
             )
         }
     }
+}
+
+fn header(req: &Req, name: &str) -> Option<String> {
+    req.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
+}
+
+/// A request body with its Content-Encoding undone (codings applied left to right), or
+/// `None` when it does not decode.
+fn inflate(encoding: &str, body: &[u8]) -> Option<Vec<u8>> {
+    let mut data = body.to_vec();
+    for coding in encoding
+        .rsplit(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let mut out = Vec::new();
+        match coding {
+            "gzip" => flate2::read::GzDecoder::new(&data[..]).read_to_end(&mut out),
+            "deflate" => flate2::read::ZlibDecoder::new(&data[..]).read_to_end(&mut out),
+            "br" => brotli::Decompressor::new(&data[..], 4096).read_to_end(&mut out),
+            "zstd" => ruzstd::decoding::StreamingDecoder::new(&data[..])
+                .ok()?
+                .read_to_end(&mut out),
+            _ => return None,
+        }
+        .ok()?;
+        data = out;
+    }
+    Some(data)
+}
+
+fn md5_hex(s: &str) -> String {
+    use md5::Digest;
+    md5::Md5::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `/digest/USER/PASS[/sess]`: RFC 7616 digest auth (qop=auth; MD5, or MD5-sess with
+/// `/sess`). Without credentials, the challenge; with the right answer, 200 and what
+/// the client sent; with a wrong one, 403 (no second challenge); with Basic auth, 400.
+fn digest_route(req: &Req, rest: &str) -> Reply {
+    let mut parts = rest.split('/');
+    let (user, pass) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let sess = parts.next() == Some("sess");
+    let algorithm = if sess { "MD5-sess" } else { "MD5" };
+    let (realm, nonce, opaque) = (
+        "rk6 tests",
+        "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+        "5ccc069c403e",
+    );
+    let auth = header(req, "authorization").unwrap_or_default();
+    if auth.starts_with("Basic") {
+        return (
+            "400 Bad Request".into(),
+            vec![],
+            b"basic auth sent".to_vec(),
+        );
+    }
+    let Some(fields) = auth.strip_prefix("Digest ") else {
+        let challenge = format!(
+            r#"Digest realm="{realm}", qop="auth", nonce="{nonce}", opaque="{opaque}", algorithm={algorithm}"#
+        );
+        return (
+            "401 Unauthorized".into(),
+            vec![("WWW-Authenticate".into(), challenge)],
+            vec![],
+        );
+    };
+    // The test values hold no commas.
+    let field = |name: &str| {
+        fields.split(',').find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.trim_matches('"').to_owned())
+        })
+    };
+    let (cnonce, nc, uri) = (
+        field("cnonce").unwrap_or_default(),
+        field("nc").unwrap_or_default(),
+        field("uri").unwrap_or_default(),
+    );
+    let mut ha1 = md5_hex(&format!("{user}:{realm}:{pass}"));
+    if sess {
+        ha1 = md5_hex(&format!("{ha1}:{nonce}:{cnonce}"));
+    }
+    let ha2 = md5_hex(&format!("{}:{uri}", req.method));
+    let expected = md5_hex(&format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"));
+    let right = field("response").as_deref() == Some(expected.as_str())
+        && field("username").as_deref() == Some(user)
+        && field("opaque").as_deref() == Some(opaque)
+        && uri == req.path
+        && field("qop").as_deref() == Some("auth");
+    if !right {
+        return ("403 Forbidden".into(), vec![], auth.into_bytes());
+    }
+    let reply = serde_json::json!({"user": user, "authorization": auth, "body": String::from_utf8_lossy(&req.body)});
+    (
+        "200 OK".into(),
+        vec![("Content-Type".into(), "application/json".into())],
+        reply.to_string().into_bytes(),
+    )
 }

@@ -1,5 +1,7 @@
-//! The HTTP/1.1 client behind `k6/http`: one connection pool per VU, redirects, time
-//! limits, decoding of compressed bodies, and the per-phase timings k6 reports.
+//! The HTTP client behind `k6/http`: HTTP/1.1, and HTTP/2 where TLS's ALPN agrees on it
+//! (as k6, no cleartext HTTP/2); one connection pool per VU, redirects, digest
+//! authentication, time limits, decoding of compressed bodies, and the per-phase timings
+//! k6 reports.
 //!
 //! The client is generic over where its sockets live (see transport.rs): the VU's own
 //! thread for synchronous requests, a shared runtime for `http.asyncRequest`.
@@ -8,17 +10,18 @@
 //! say when a request was fully written or when the first byte of the answer came, the
 //! socket does.
 
+use super::config::{HttpConfig, Target, TlsVersion};
 use super::cookies::{self, Cookie, Jar};
-use super::transport::{within, Transport};
+use super::transport::{within, Executor, Transport};
+use super::{compression, digest};
 use bytes::Bytes;
 use deno_core::url::Url;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
+use hyper::client::conn::{http1, http2};
 use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +74,11 @@ pub struct Request {
     pub insecure: bool,
     /// `params.jar`: the jar this request reads and fills instead of the VU's.
     pub jar: Option<Arc<Mutex<Jar>>>,
+    /// `params.auth: "digest"`: credentials from the URL answer the server's challenge
+    /// instead of going out as Basic auth.
+    pub digest: bool,
+    /// The connection options (`hosts`, `tlsVersion`, `noConnectionReuse`…).
+    pub config: Arc<HttpConfig>,
 }
 
 /// Per-phase durations of one round trip, in milliseconds, as k6 names them.
@@ -98,6 +106,9 @@ pub struct Hop {
     pub sent: u64,
     pub received: u64,
     pub error_code: u32,
+    /// The first round trip of a digest request: k6 counts it as expected only when it is
+    /// the 401 challenge, whatever the response callback says.
+    pub digest_challenge: bool,
 }
 
 /// The final answer to a request.
@@ -257,14 +268,65 @@ async fn drive<F: std::future::Future>(driver: &mut Option<Driver>, fut: F) -> F
     }
 }
 
+/// A connection's request side, by protocol.
+enum Sender {
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+impl Sender {
+    fn is_closed(&self) -> bool {
+        match self {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+
+    async fn ready(&mut self) -> hyper::Result<()> {
+        match self {
+            Sender::H1(s) => s.ready().await,
+            Sender::H2(s) => s.ready().await,
+        }
+    }
+
+    async fn send_request(
+        &mut self,
+        req: hyper::Request<Full<Bytes>>,
+    ) -> hyper::Result<hyper::Response<hyper::body::Incoming>> {
+        match self {
+            Sender::H1(s) => s.send_request(req).await,
+            Sender::H2(s) => s.send_request(req).await,
+        }
+    }
+
+    fn proto(&self) -> &'static str {
+        match self {
+            Sender::H1(_) => "HTTP/1.1",
+            Sender::H2(_) => "HTTP/2.0",
+        }
+    }
+}
+
 struct Conn {
-    sender: http1::SendRequest<Full<Bytes>>,
-    /// `None` once the connection has ended.
+    sender: Sender,
+    /// HTTP/1.1: polled by the request using the connection, `None` once it has ended.
+    /// HTTP/2: always `None`, the connection runs as a task of its own where its
+    /// transport drives sockets (it has frames to answer between requests).
     driver: Option<Driver>,
     meter: Arc<Meter>,
     peer: SocketAddr,
     /// `tls1.3` / `tls1.2`, empty for plain HTTP.
     tls_version: &'static str,
+}
+
+impl Conn {
+    fn alive(&self) -> bool {
+        let driven = match self.sender {
+            Sender::H1(_) => self.driver.is_some(),
+            Sender::H2(_) => true,
+        };
+        driven && !self.sender.is_closed()
+    }
 }
 
 /// Local transport?, https?, host, port.
@@ -308,6 +370,23 @@ struct Progress {
     /// handshake counts with its first request, as in k6).
     bytes_before: (u64, u64),
     peer: Option<SocketAddr>,
+    proto: &'static str,
+    /// HTTP/2 only: when the response head came. Frames that belong to no request
+    /// (settings, pings, window updates) cross an HTTP/2 socket at any time, so its
+    /// first read does not mark the answer.
+    headers_at: Option<Instant>,
+}
+
+impl Progress {
+    /// When the request was last written to and the answer first read from the socket.
+    fn marks(&self) -> (Option<Instant>, Option<Instant>) {
+        let m = self.meter.as_deref();
+        let last_write = m.and_then(Meter::last_write);
+        match self.headers_at {
+            Some(h) => (last_write.map(|w| w.min(h)), Some(h)),
+            None => (last_write, m.and_then(Meter::first_read)),
+        }
+    }
 }
 
 /// A response whose body has been read.
@@ -370,17 +449,25 @@ impl Client {
         let mut idle = self.idle.lock();
         let conns = idle.get_mut(key)?;
         while let Some(conn) = conns.pop() {
-            if conn.driver.is_some() && !conn.sender.is_closed() {
+            if conn.alive() {
                 return Some(conn);
             }
         }
         None
     }
 
-    fn put_idle(&self, key: PoolKey, conn: Conn) {
-        if conn.driver.is_some() && !conn.sender.is_closed() {
+    /// Keeps `conn` for the VU's next request, unless `noConnectionReuse` wants it closed.
+    fn put_idle(&self, key: PoolKey, conn: Conn, config: &HttpConfig) {
+        if conn.alive() && !config.no_connection_reuse {
             self.idle.lock().entry(key).or_default().push(conn);
         }
+    }
+
+    /// Closes every kept-alive connection (`noVUConnectionReuse`, at the end of an
+    /// iteration).
+    pub fn close_idle(&self) {
+        let idle = std::mem::take(&mut *self.idle.lock());
+        drop(idle);
     }
 
     /// Runs `req`, following redirects, within its time limit. Never fails: errors are
@@ -394,6 +481,16 @@ impl Client {
         let mut out = Outcome::default();
         let mut redirects = 0;
         let jar = req.jar.as_deref().unwrap_or(&self.jar);
+        // Digest credentials leave the URL, so that they do not also go out as Basic auth.
+        let credentials = req.digest.then(|| {
+            let user = percent_decode(url.username());
+            let pass = percent_decode(url.password().unwrap_or(""));
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            (user, pass)
+        });
+        // The URL whose challenge was last answered: a second 401 there is the answer.
+        let mut answered: Option<Url> = None;
         loop {
             let mut progress = Progress::default();
             let sent_headers = Self::with_cookies(jar, &url, &headers, &req.cookies);
@@ -405,7 +502,7 @@ impl Client {
                     &url,
                     &sent_headers,
                     body.clone(),
-                    req.insecure,
+                    &req,
                 ),
             )
             .await;
@@ -431,9 +528,7 @@ impl Client {
                 Err(failure) => {
                     // Only what the socket saw before the failure is known.
                     let timings = if progress.connected.is_some() {
-                        let m = meter.as_deref();
-                        let last_write = m.and_then(Meter::last_write);
-                        let first_read = m.and_then(Meter::first_read);
+                        let (last_write, first_read) = progress.marks();
                         let sending = between(progress.connected, last_write);
                         let waiting =
                             between(last_write.or(progress.connected), first_read.or(Some(now)));
@@ -460,6 +555,7 @@ impl Client {
                         sent,
                         received,
                         error_code: failure.code,
+                        digest_challenge: req.digest && out.hops.is_empty(),
                     });
                     out.url = url.to_string();
                     out.status = 0;
@@ -473,9 +569,7 @@ impl Client {
                     return out;
                 }
             };
-            let m = meter.as_deref();
-            let last_write = m.and_then(Meter::last_write);
-            let first_read = m.and_then(Meter::first_read);
+            let (last_write, first_read) = progress.marks();
             let sending = between(progress.connected, last_write);
             let waiting = between(last_write, first_read);
             let receiving = between(first_read, Some(answer.done));
@@ -498,16 +592,17 @@ impl Client {
                 method: method.clone(),
                 url: url.to_string(),
                 status,
-                proto: "HTTP/1.1",
+                proto: progress.proto,
                 tls_version: progress.tls_version,
                 timings,
                 sent,
                 received,
                 error_code,
+                digest_challenge: req.digest && out.hops.is_empty(),
             });
             out.status = status;
             out.status_text = format!("{status} {}", answer.reason);
-            out.proto = "HTTP/1.1";
+            out.proto = progress.proto;
             out.tls_version = progress.tls_version;
             out.url = url.to_string();
             out.timings = timings;
@@ -519,6 +614,25 @@ impl Client {
                 if let Some(c) = set.to_str().ok().and_then(|v| cookies::parse(&url, v)) {
                     jar.lock().put(c.clone());
                     out.cookies.push(c);
+                }
+            }
+
+            if let (401, Some((user, pass))) = (status, &credentials) {
+                let challenge = digest::challenge(
+                    answer
+                        .headers
+                        .get_all(hyper::header::WWW_AUTHENTICATE)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok()),
+                );
+                if let (Some(c), false) = (challenge, answered.as_ref() == Some(&url)) {
+                    let target = request_target(&url);
+                    let auth =
+                        digest::authorization(&c, user, pass, &method, &target, &digest::cnonce());
+                    headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+                    headers.push(("Authorization".into(), auth));
+                    answered = Some(url.clone());
+                    continue;
                 }
             }
 
@@ -556,7 +670,11 @@ impl Client {
                     }
                 }
             }
-            match decode(&answer.headers, answer.body) {
+            let encoding = answer
+                .headers
+                .get(hyper::header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok());
+            match compression::decode(encoding, &answer.body) {
                 Ok(bytes) => out.body = bytes,
                 Err(e) => {
                     out.error = e;
@@ -575,11 +693,12 @@ impl Client {
         url: &Url,
         headers: &[(String, String)],
         body: Bytes,
-        insecure: bool,
+        req: &Request,
     ) -> Result<Answer, Failure> {
         progress.started = Some(Instant::now());
-        // Checked before any connection is made; rebuilt for a retry (requests do not clone).
-        let mut request = Some(build_request(method, url, headers, body.clone())?);
+        // Checked before any connection is made; rebuilt for a retry (requests do not
+        // clone) and for HTTP/2, which learns of itself only once connected.
+        let mut request = Some(build_request(method, url, headers, body.clone(), false)?);
         let host = url.host_str().unwrap_or_default().to_owned();
         let port = url.port_or_known_default().unwrap_or(80);
         let key = (T::LOCAL, url.scheme() == "https", host, port);
@@ -592,7 +711,7 @@ impl Client {
                     // Boxed: a new connection's state (TLS included) is large, and inline
                     // it would be copied along with every request's future.
                     let (conn, connecting, handshaking) =
-                        Box::pin(connect::<T>(&key, insecure)).await?;
+                        Box::pin(connect::<T>(&key, req.insecure, &req.config)).await?;
                     progress.connecting = connecting;
                     progress.tls_handshaking = handshaking;
                     conn
@@ -611,6 +730,8 @@ impl Client {
             progress.connected = Some(Instant::now());
             progress.peer = Some(conn.peer);
             progress.tls_version = conn.tls_version;
+            progress.proto = conn.sender.proto();
+            let h2 = matches!(conn.sender, Sender::H2(_));
             conn.meter.reset();
             let meter_before = conn.meter.read.load(Ordering::Relaxed);
             progress.bytes_before = if fresh {
@@ -620,11 +741,14 @@ impl Client {
             };
             progress.meter = Some(conn.meter.clone());
             let request = match request.take() {
-                Some(r) => r,
-                None => build_request(method, url, headers, body.clone())?,
+                Some(r) if !h2 => r,
+                _ => build_request(method, url, headers, body.clone(), h2)?,
             };
             match drive(&mut conn.driver, conn.sender.send_request(request)).await {
                 Ok(resp) => {
+                    if h2 {
+                        progress.headers_at = Some(Instant::now());
+                    }
                     let status = resp.status();
                     let reason = status.canonical_reason().unwrap_or("").to_owned();
                     let (parts, incoming) = resp.into_parts();
@@ -633,7 +757,7 @@ impl Client {
                         .map_err(|e| failure_of(&e))?
                         .to_bytes();
                     let done = Instant::now();
-                    self.put_idle(key, conn);
+                    self.put_idle(key, conn, &req.config);
                     return Ok(Answer {
                         status: status.as_u16(),
                         reason,
@@ -658,24 +782,40 @@ impl Client {
     }
 }
 
+/// Path and query: what an HTTP/1.1 request line and a digest `uri` name.
+fn request_target(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// `h2`: HTTP/2 carries scheme and authority as pseudo-headers, which hyper takes from an
+/// absolute URI, and has no `Host` header (a script's `Host` becomes the authority).
 fn build_request(
     method: &str,
     url: &Url,
     headers: &[(String, String)],
     body: Bytes,
+    h2: bool,
 ) -> Result<hyper::Request<Full<Bytes>>, Failure> {
     let method = hyper::Method::from_bytes(method.as_bytes())
         .map_err(|_| Failure::new(codes::GENERIC, format!("invalid HTTP method {method:?}")))?;
-    let target = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    };
-    let mut builder = hyper::Request::builder().method(method.clone()).uri(target);
     let host = match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_owned(),
         _ => String::new(),
     };
+    let target = if h2 {
+        let authority = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("host"))
+            .map_or(host.as_str(), |(_, v)| v.as_str());
+        format!("{}://{authority}{}", url.scheme(), request_target(url))
+    } else {
+        request_target(url)
+    };
+    let mut builder = hyper::Request::builder().method(method.clone()).uri(target);
     let mut has_host = false;
     let mut has_length = false;
     for (name, value) in headers {
@@ -689,9 +829,12 @@ fn build_request(
         })?;
         has_host |= n == hyper::header::HOST;
         has_length |= n == hyper::header::CONTENT_LENGTH;
+        if h2 && n == hyper::header::HOST {
+            continue;
+        }
         builder = builder.header(n, v);
     }
-    if !has_host {
+    if !has_host && !h2 {
         builder = builder.header(hyper::header::HOST, host);
     }
     // hyper sends no length for an empty body; servers may answer 411 to a POST without one.
@@ -729,17 +872,13 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A new connection for `key`, with how long the TCP connect and the TLS handshake took.
-async fn connect<T: Transport>(
-    key: &PoolKey,
-    insecure: bool,
-) -> Result<(Conn, Duration, Duration), Failure> {
-    let (_, https, host, port) = key;
+/// The addresses of `host:port`: an IP literal as is, a name through DNS.
+async fn resolve<T: Transport>(host: &str, port: u16) -> Result<Vec<SocketAddr>, Failure> {
     // IPv6 literals come from the URL in brackets.
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, *port)],
-        Err(_) => T::resolve(bare, *port)
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => T::resolve(bare, port)
             .await
             .map_err(|e| Failure::new(codes::DNS, format!("lookup {bare}: {e}")))?,
     };
@@ -749,6 +888,24 @@ async fn connect<T: Transport>(
             format!("lookup {bare}: no such host"),
         ));
     }
+    Ok(addrs)
+}
+
+/// A new connection for `key`, with how long the TCP connect and the TLS handshake took.
+/// The `hosts` option may send it elsewhere; TLS still checks the certificate against
+/// the URL's name, as k6 does.
+async fn connect<T: Transport>(
+    key: &PoolKey,
+    insecure: bool,
+    config: &HttpConfig,
+) -> Result<(Conn, Duration, Duration), Failure> {
+    let (_, https, host, port) = key;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs = match config.host_override(bare, *port) {
+        Some(Target::Ip(ip, to)) => vec![SocketAddr::new(*ip, to.unwrap_or(*port))],
+        Some(Target::Name(name, to)) => resolve::<T>(name, to.unwrap_or(*port)).await?,
+        None => resolve::<T>(host, *port).await?,
+    };
     let mut last = None;
     for addr in addrs {
         let dial = Instant::now();
@@ -775,31 +932,49 @@ async fn connect<T: Transport>(
                     format!("tls: {bare:?} is not a valid server name"),
                 )
             })?;
-            let tls = tokio_rustls::TlsConnector::from(tls_config(insecure))
-                .connect(name, io)
-                .await
-                .map_err(|e| tls_failure(&e))?;
+            let tls = tokio_rustls::TlsConnector::from(tls_config(
+                insecure,
+                config.tls_min,
+                config.tls_max,
+            ))
+            .connect(name, io)
+            .await
+            .map_err(|e| tls_failure(&e))?;
             let handshaking = shake.elapsed();
-            let version = match tls.get_ref().1.protocol_version() {
+            let session = tls.get_ref().1;
+            let version = match session.protocol_version() {
                 Some(rustls::ProtocolVersion::TLSv1_3) => "tls1.3",
                 Some(rustls::ProtocolVersion::TLSv1_2) => "tls1.2",
                 _ => "",
             };
-            let (sender, conn) = builder
-                .handshake(TokioIo::new(tls))
-                .await
-                .map_err(|e| failure_of(&e))?;
-            (sender, Box::pin(conn) as Driver, version, handshaking)
+            if session.alpn_protocol() == Some(b"h2") {
+                let (sender, conn) = http2::Builder::new(Executor::<T>::new())
+                    .handshake(TokioIo::new(tls))
+                    .await
+                    .map_err(|e| failure_of(&e))?;
+                T::spawn(Box::pin(async move {
+                    let _ = conn.await;
+                }));
+                (Sender::H2(sender), None, version, handshaking)
+            } else {
+                let (sender, conn) = builder
+                    .handshake(TokioIo::new(tls))
+                    .await
+                    .map_err(|e| failure_of(&e))?;
+                let driver = Some(Box::pin(conn) as Driver);
+                (Sender::H1(sender), driver, version, handshaking)
+            }
         } else {
             let (sender, conn) = builder
                 .handshake(TokioIo::new(io))
                 .await
                 .map_err(|e| failure_of(&e))?;
-            (sender, Box::pin(conn) as Driver, "", Duration::ZERO)
+            let driver = Some(Box::pin(conn) as Driver);
+            (Sender::H1(sender), driver, "", Duration::ZERO)
         };
         let conn = Conn {
             sender,
-            driver: Some(driver),
+            driver,
             meter,
             peer: addr,
             tls_version,
@@ -836,15 +1011,24 @@ fn tls_failure(e: &std::io::Error) -> Failure {
 
 /// The client TLS settings: Mozilla's roots (webpki-roots) plus the PEM certificates in
 /// `SSL_CERT_FILE`, which Go and so k6 also honour; or, with `insecureSkipTLSVerify`, no
-/// certificate checks at all. Built once per process.
-fn tls_config(insecure: bool) -> Arc<rustls::ClientConfig> {
-    static VERIFIED: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    static INSECURE: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    let build = |insecure: bool| {
+/// certificate checks at all. ALPN offers HTTP/2 before HTTP/1.1, as k6 does. Built once
+/// per process for each set of options.
+fn tls_config(insecure: bool, min: TlsVersion, max: TlsVersion) -> Arc<rustls::ClientConfig> {
+    type Key = (bool, TlsVersion, TlsVersion);
+    static CONFIGS: OnceLock<Mutex<HashMap<Key, Arc<rustls::ClientConfig>>>> = OnceLock::new();
+    let build = || {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let versions: Vec<&'static rustls::SupportedProtocolVersion> = [
+            (TlsVersion::Tls12, &rustls::version::TLS12),
+            (TlsVersion::Tls13, &rustls::version::TLS13),
+        ]
+        .into_iter()
+        .filter(|(v, _)| (min..=max).contains(v))
+        .map(|(_, supported)| supported)
+        .collect();
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions");
+            .with_protocol_versions(&versions)
+            .expect("ring supports TLS 1.2 and 1.3");
         let mut config = if insecure {
             builder
                 .dangerous()
@@ -864,14 +1048,15 @@ fn tls_config(insecure: bool) -> Arc<rustls::ClientConfig> {
             }
             builder.with_root_certificates(roots).with_no_client_auth()
         };
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Arc::new(config)
     };
-    if insecure {
-        INSECURE.get_or_init(|| build(true)).clone()
-    } else {
-        VERIFIED.get_or_init(|| build(false)).clone()
-    }
+    CONFIGS
+        .get_or_init(Default::default)
+        .lock()
+        .entry((insecure, min, max))
+        .or_insert_with(build)
+        .clone()
 }
 
 /// `insecureSkipTLSVerify`: any certificate is accepted; handshake signatures are still
@@ -975,31 +1160,6 @@ fn canonical_headers(headers: &hyper::HeaderMap) -> BTreeMap<String, String> {
             .or_insert_with(|| value.into_owned());
     }
     out
-}
-
-/// The body with its `Content-Encoding` (gzip, deflate, br) undone.
-fn decode(headers: &hyper::HeaderMap, body: Bytes) -> Result<Vec<u8>, String> {
-    let Some(encoding) = headers
-        .get(hyper::header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(body.to_vec());
-    };
-    let mut data = body.to_vec();
-    // Encodings apply in the order listed, so they are undone from the last.
-    for coding in encoding.rsplit(',').map(str::trim) {
-        let mut out = Vec::new();
-        let read = match coding.to_ascii_lowercase().as_str() {
-            "" | "identity" => continue,
-            "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(&data[..]).read_to_end(&mut out),
-            "deflate" => flate2::read::ZlibDecoder::new(&data[..]).read_to_end(&mut out),
-            "br" => brotli_decompressor::Decompressor::new(&data[..], 8192).read_to_end(&mut out),
-            other => return Err(format!("unsupported Content-Encoding {other:?}")),
-        };
-        read.map_err(|e| format!("cannot decode the {coding} response body: {e}"))?;
-        data = out;
-    }
-    Ok(data)
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ import { currentGroup } from "rk6:k6.js";
 import { tagValue } from "rk6:tags.js";
 
 const EMPTY = new Uint8Array(0);
+// params.compression's codings, in k6's order for its error message.
+const COMPRESSIONS = ["gzip", "deflate", "zstd", "br"];
 const WARN = 2;
 
 // Thrown while reading a request's arguments; k6 turns it into a failed Response (or
@@ -284,13 +286,33 @@ function prepare(method, target, body, params) {
   }
   // As in k6, anything but a CookieJar (null, a plain object…) means the VU's jar.
   const jar = jarIdOf(params.jar) ?? VU_JAR;
-  for (const unsupported of ["compression"]) {
-    if (params[unsupported] !== undefined) {
-      throw new ParamError(`params.${unsupported} is not supported by rk6 yet`);
+  let auth = null;
+  if (params.auth !== undefined && params.auth !== null && params.auth !== "") {
+    if (params.auth === "ntlm") {
+      throw new ParamError(`params.auth "ntlm" is not supported by rk6 (basic and digest auth via user:pass@ URLs are)`);
     }
+    if (params.auth !== "basic" && params.auth !== "digest") {
+      throw new ParamError(`params.auth must be "basic" or "digest", got ${JSON.stringify(params.auth)}`);
+    }
+    auth = params.auth;
   }
-  if (params.auth !== undefined && params.auth !== "basic") {
-    throw new ParamError(`params.auth ${JSON.stringify(params.auth)} is not supported by rk6 yet (basic auth via user:pass@ URLs is)`);
+  let compression = null;
+  if (params.compression !== undefined && params.compression !== null) {
+    if (typeof params.compression !== "string") {
+      throw new ParamError(`params.compression must be a string like "gzip" or "gzip, br", got ${JSON.stringify(params.compression)}`);
+    }
+    const codings = params.compression.split(",").map((c) => c.trim()).filter((c) => c !== "");
+    for (const c of codings) {
+      if (!COMPRESSIONS.includes(c)) {
+        throw new ParamError(`unknown compression algorithm ${c}, supported algorithms are [${COMPRESSIONS.join(" ")}]`);
+      }
+    }
+    // The body is compressed in Rust; what the script sees of the request says so.
+    const hasBody = text !== null ? text !== "" : bin !== null ? bin.length > 0 : multipart !== null;
+    if (codings.length > 0 && hasBody) {
+      compression = codings.join(", ");
+      shown["Content-Encoding"] = [compression];
+    }
   }
   const doThrow = params.throw ?? opts.throw ?? false;
   const upper = method.toUpperCase();
@@ -311,6 +333,8 @@ function prepare(method, target, body, params) {
       insecure: opts.insecureSkipTLSVerify === true,
       multipart,
       jar,
+      auth,
+      compression,
     },
     bins: bin === null ? bins : [[null, bin]],
     doThrow: !!doThrow,

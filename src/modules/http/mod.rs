@@ -1,8 +1,11 @@
-//! `k6/http`: k6's HTTP client API (http.js), its ops (ops.rs) and the HTTP/1.1 client
-//! underneath (client.rs), with k6's built-in `http_req_*` metrics.
+//! `k6/http`: k6's HTTP client API (http.js), its ops (ops.rs) and the HTTP/1.1 and HTTP/2
+//! client underneath (client.rs), with k6's built-in `http_req_*` metrics.
 
 pub mod client;
+pub mod compression;
+pub mod config;
 pub mod cookies;
+pub mod digest;
 mod local;
 pub mod ops;
 pub mod transport;

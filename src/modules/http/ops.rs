@@ -3,6 +3,8 @@
 //! reaches serde_v8 directly. Every op takes a batch: a single request is a batch of one.
 
 use super::client::{codes, Client, Outcome, Request, ResponseType, Timings};
+use super::compression;
+use super::config::HttpConfig;
 use super::cookies::{self, Cookie, Jar};
 use super::local::{self, Local};
 use super::transport::{io_runtime, Shared, Transport};
@@ -50,6 +52,10 @@ struct Spec {
     multipart: Option<Vec<Part>>,
     /// `params.jar`: a jar of [`HttpState::jars`], or [`VU_JAR`].
     jar: u32,
+    /// `params.auth`: `"basic"` or `"digest"` (JS refuses the rest).
+    auth: Option<String>,
+    /// `params.compression`: codings for the body, like `"gzip, br"`.
+    compression: Option<String>,
 }
 
 /// One field of a multipart body; `text` or `bin` (in the op's buffer) holds its data.
@@ -178,6 +184,9 @@ pub struct HttpState {
     /// object is garbage-collected.
     jars: HashMap<u32, Arc<Mutex<Jar>>>,
     next_jar: u32,
+    /// Read from the test's options at the first request (they are not known before the
+    /// init context has run, and requests cannot happen there).
+    config: Option<Arc<HttpConfig>>,
 }
 
 /// The sub-metric k6 adds whenever HTTP requests are made.
@@ -191,6 +200,39 @@ fn http_state(state: &mut OpState) -> &mut HttpState {
         state.put(HttpState::default());
     }
     state.borrow_mut::<HttpState>()
+}
+
+/// The VU's connection options; the runner has already refused bad ones.
+fn http_config(state: &mut OpState) -> Arc<HttpConfig> {
+    if let Some(config) = state
+        .try_borrow::<HttpState>()
+        .and_then(|h| h.config.clone())
+    {
+        return config;
+    }
+    let options = state.borrow::<VuState>().test.options_json.get().cloned();
+    let config = Arc::new(
+        options
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .and_then(|v| HttpConfig::from_options(&v).ok())
+            .unwrap_or_default(),
+    );
+    http_state(state).config = Some(config.clone());
+    config
+}
+
+/// Called when one of the VU's iterations ends: with `noVUConnectionReuse`, the next
+/// iteration starts without the connections of this one, as in k6.
+pub fn end_iteration(state: &mut OpState) {
+    if let Some(http) = state.try_borrow::<HttpState>() {
+        if http
+            .config
+            .as_ref()
+            .is_some_and(|c| c.no_vu_connection_reuse)
+        {
+            http.client.close_idle();
+        }
+    }
 }
 
 /// A request that cannot be sent, described as k6 describes it.
@@ -208,6 +250,7 @@ fn parse_batch(
     state: &mut OpState,
     specs_json: &str,
     buffer: &[u8],
+    config: &Arc<HttpConfig>,
 ) -> Result<Vec<Prepared>, JsErrorBox> {
     let specs: Vec<Spec> = serde_json::from_str(specs_json)
         .map_err(|e| JsErrorBox::type_error(format!("k6/http: malformed request: {e}")))?;
@@ -219,7 +262,7 @@ fn parse_batch(
                 VU_JAR => None,
                 id => Some(http.jars.get(&id).cloned().ok_or_else(unknown_jar)?),
             };
-            let request = to_request(&spec, buffer, jar)?;
+            let request = to_request(&spec, buffer, jar, config)?;
             Ok((spec, request))
         })
         .collect()
@@ -233,6 +276,7 @@ fn to_request(
     spec: &Spec,
     buffer: &[u8],
     jar: Option<Arc<Mutex<Jar>>>,
+    config: &Arc<HttpConfig>,
 ) -> Result<Result<Request, Refused>, JsErrorBox> {
     let response_type = match spec.response_type.as_str() {
         "text" => ResponseType::Text,
@@ -268,6 +312,20 @@ fn to_request(
         url: spec.url.clone(),
         code,
         message,
+    };
+    let codings = match compression::parse(spec.compression.as_deref().unwrap_or("")) {
+        Ok(codings) => codings,
+        Err(e) => return Ok(Err(refuse(codes::GENERIC, e))),
+    };
+    // As k6: an empty body is sent as is, without a Content-Encoding.
+    let body = if codings.is_empty() || body.is_empty() {
+        body
+    } else {
+        let packed = compression::compress(&body, &codings)
+            .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot compress the body: {e}")))?;
+        let names: Vec<&str> = codings.iter().map(|c| c.name()).collect();
+        headers.push(("Content-Encoding".into(), names.join(", ")));
+        Bytes::from(packed)
     };
     let url = match Url::parse(&spec.url) {
         Ok(url) => url,
@@ -309,6 +367,8 @@ fn to_request(
         insecure: spec.insecure,
         response_type,
         jar,
+        digest: spec.auth.as_deref() == Some("digest"),
+        config: config.clone(),
     }))
 }
 
@@ -327,20 +387,23 @@ fn refused_outcome(r: Refused) -> Outcome {
             sent: 0,
             received: 0,
             error_code: r.code,
+            digest_challenge: false,
         }],
         ..Default::default()
     }
 }
 
-/// Runs a batch's requests, at most `limit` at once; the outcomes come in the batch's
-/// order. They share one task: a request spends its time waiting on its socket, and
-/// tasks of their own would only add wake-ups.
+/// Runs a batch's requests, at most `limit` at once and at most `per_host` (`None`: no
+/// limit) at once to one host and port; the outcomes come in the batch's order. They
+/// share one task: a request spends its time waiting on its socket, and tasks of their
+/// own would only add wake-ups.
 async fn run_batch<T: Transport>(
     client: Arc<Client>,
     requests: Vec<Result<Request, Refused>>,
     limit: usize,
+    per_host: Option<usize>,
 ) -> Vec<Outcome> {
-    use deno_core::futures::stream::{self, StreamExt};
+    use tokio::sync::Semaphore;
     if requests.len() == 1 {
         let outcome = match requests.into_iter().next().expect("one request") {
             Ok(req) => client.execute::<T>(req).await,
@@ -348,19 +411,41 @@ async fn run_batch<T: Transport>(
         };
         return vec![outcome];
     }
-    stream::iter(requests)
+    let permits = Arc::new(Semaphore::new(limit.max(1)));
+    let mut hosts: HashMap<(String, Option<u16>), Arc<Semaphore>> = HashMap::new();
+    let requests: Vec<_> = requests
+        .into_iter()
         .map(|r| {
-            let client = client.clone();
+            let (client, permits) = (client.clone(), permits.clone());
+            let host_permits = match (&r, per_host) {
+                (Ok(req), Some(n)) => {
+                    let host = req.url.host_str().unwrap_or_default().to_ascii_lowercase();
+                    let key = (host, req.url.port_or_known_default());
+                    let sem = hosts
+                        .entry(key)
+                        .or_insert_with(|| Arc::new(Semaphore::new(n)));
+                    Some(sem.clone())
+                }
+                _ => None,
+            };
             async move {
                 match r {
-                    Ok(req) => client.execute::<T>(req).await,
+                    Ok(req) => {
+                        // The host's turn first, so that a request waiting for its host
+                        // holds no global slot another host could use.
+                        let _host = match host_permits {
+                            Some(sem) => Some(sem.acquire_owned().await),
+                            None => None,
+                        };
+                        let _permit = permits.acquire_owned().await;
+                        client.execute::<T>(req).await
+                    }
                     Err(refused) => refused_outcome(refused),
                 }
             }
         })
-        .buffered(limit.max(1))
-        .collect()
-        .await
+        .collect();
+    deno_core::futures::future::join_all(requests).await
 }
 
 /// Records the samples of every hop and turns outcomes into what JS receives.
@@ -414,6 +499,9 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
     let stats = &vu.test.stats;
     for (i, hop) in outcome.hops.iter().enumerate() {
         let expected = spec.expected.as_ref().map(|ranges| {
+            if hop.digest_challenge {
+                return hop.status == 401;
+            }
             hop.status != 0
                 && ranges
                     .iter()
@@ -452,9 +540,15 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
         if !stats.watching() {
             continue;
         }
-        // The first hop carries the params' name (http.url templates set it); later
-        // hops are named after their own URL, as in k6.
-        let name = if i == 0 { spec.tags.get("name") } else { None };
+        // The first hop carries the params' name (http.url templates set it), and so
+        // does the answer to a digest challenge, the same request again; redirects are
+        // named after their own URL, as in k6.
+        let retried = i == 1 && outcome.hops[0].digest_challenge && hop.url == outcome.hops[0].url;
+        let name = if i == 0 || retried {
+            spec.tags.get("name")
+        } else {
+            None
+        };
         let status = hop.status.to_string();
         let error_code = hop.error_code.to_string();
         let lookup = |k: &str| -> Option<String> {
@@ -499,13 +593,15 @@ pub fn op_http_request(
     #[buffer] buffer: &[u8],
     #[smi] limit: u32,
 ) -> Result<Vec<ResponseOut>, JsErrorBox> {
-    let parsed = parse_batch(state, specs_json, buffer)?;
+    let config = http_config(state);
+    let parsed = parse_batch(state, specs_json, buffer, &config)?;
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
     let interrupt = state.borrow::<VuState>().interrupt.clone();
+    let per_host = config.batch_per_host;
     let outcomes = local::block_on(
-        run_batch::<Local>(client, requests, limit as usize),
+        run_batch::<Local>(client, requests, limit as usize, per_host),
         &interrupt,
     )
     .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
@@ -522,13 +618,19 @@ pub async fn op_http_request_async(
     #[buffer] buffer: JsBuffer,
     #[smi] limit: u32,
 ) -> Result<Vec<ResponseOut>, JsErrorBox> {
-    let parsed = parse_batch(&mut state.borrow_mut(), &specs_json, &buffer)?;
+    let config = http_config(&mut state.borrow_mut());
+    let parsed = parse_batch(&mut state.borrow_mut(), &specs_json, &buffer, &config)?;
     drop(buffer);
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(&mut state.borrow_mut()).client.clone();
     let outcomes = io_runtime()
-        .spawn(run_batch::<Shared>(client, requests, limit as usize))
+        .spawn(run_batch::<Shared>(
+            client,
+            requests,
+            limit as usize,
+            config.batch_per_host,
+        ))
         .await
         .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
     let mut state = state.borrow_mut();

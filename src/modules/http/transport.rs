@@ -60,10 +60,12 @@ impl<T> Clone for Executor<T> {
 
 impl<T: Transport, F> hyper::rt::Executor<F> for Executor<T>
 where
-    F: Future<Output = ()> + Send + 'static,
+    F: Future + Send + 'static,
 {
     fn execute(&self, fut: F) {
-        T::spawn(Box::pin(fut));
+        T::spawn(Box::pin(async move {
+            fut.await;
+        }));
     }
 }
 
