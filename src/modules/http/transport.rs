@@ -52,6 +52,12 @@ impl<T> Executor<T> {
     }
 }
 
+impl<T> Default for Executor<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T> Clone for Executor<T> {
     fn clone(&self) -> Self {
         Self::new()
