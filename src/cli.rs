@@ -183,14 +183,20 @@ fn run(args: RunArgs) -> i32 {
     let on_signal = stop.clone();
     let installed = ctrlc::set_handler(move || {
         if presses.fetch_add(1, Ordering::SeqCst) == 0 {
-            eprintln!("WARN stopping the test gracefully; press Ctrl-C again to exit now");
+            rk6::log::warn(
+                "stopping the test gracefully; press Ctrl-C again to exit now",
+                &[],
+            );
             on_signal.trigger();
         } else {
             std::process::exit(exit_code::EXTERNAL_ABORT);
         }
     });
     if let Err(e) = installed {
-        eprintln!("WARN cannot handle Ctrl-C ({e}); it will end the run without teardown");
+        rk6::log::warn(
+            &format!("cannot handle Ctrl-C ({e}); it will end the run without teardown"),
+            &[],
+        );
     }
     let mut runner = Runner::new(&args.script)
         .overrides(overrides)
@@ -212,11 +218,14 @@ fn run(args: RunArgs) -> i32 {
     // Stores close when the run ends; one that had to give up on queued writes says so.
     for failure in rk6::kv::take_close_failures() {
         let error = failure.error();
-        eprintln!(
-            "ERRO {}: {} write(s) to {} were still queued when the run ended and were withdrawn: {error}",
-            error.name(),
-            failure.withdrawn,
-            failure.path.display()
+        rk6::log::error(
+            &format!(
+                "{}: {} write(s) to {} were still queued when the run ended and were withdrawn: {error}",
+                error.name(),
+                failure.withdrawn,
+                failure.path.display()
+            ),
+            &[],
         );
     }
     match outcome {
@@ -229,14 +238,17 @@ fn run(args: RunArgs) -> i32 {
             if let Some(path) = args.summary_export {
                 let json = rk6::export::to_text(&rk6::export::summary_export(&result));
                 if let Err(e) = std::fs::write(&path, json) {
-                    eprintln!("ERRO cannot write summary to {}: {e}", path.display());
+                    rk6::log::error(
+                        &format!("cannot write summary to {}: {e}", path.display()),
+                        &[],
+                    );
                     return exit_code::GENERIC;
                 }
             }
             result.exit_code
         }
         Err(e) => {
-            eprintln!("ERRO {e}");
+            rk6::log::error(&e.to_string(), &[]);
             e.exit_code()
         }
     }

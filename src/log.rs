@@ -181,15 +181,16 @@ fn colored(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
 }
 
 fn json(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
-    let mut map = serde_json::Map::new();
-    map.insert("level".into(), level.name().into());
-    map.insert("msg".into(), message.into());
-    map.insert("time".into(), now_rfc3339().into());
+    let time = now_rfc3339();
+    // Sorted keys, as Go writes a map. Go also escapes <, > and &, which only occur
+    // inside strings here.
+    let mut map = std::collections::BTreeMap::new();
+    map.insert("level", level.name());
+    map.insert("msg", message);
+    map.insert("time", &time);
     for (k, v) in fields {
-        map.insert((*k).into(), (*v).into());
+        map.insert(k, v);
     }
-    // serde_json's map is sorted, as Go writes a map. Go also escapes <, > and &, which
-    // only occur inside strings here.
     let text = serde_json::to_string(&map).expect("strings serialize");
     let text = text
         .replace('<', "\\u003c")

@@ -121,8 +121,11 @@ fn process_env() -> BTreeMap<String, String> {
                     Ok(name) => name.clone(),
                     Err(raw) => raw.to_string_lossy().into_owned(),
                 };
-                eprintln!(
-                    "WARN environment variable {shown:?} is not valid UTF-8; it is left out of __ENV"
+                crate::log::warn(
+                    &format!(
+                        "environment variable {shown:?} is not valid UTF-8; it is left out of __ENV"
+                    ),
+                    &[],
                 );
             }
         }

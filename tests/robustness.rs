@@ -196,7 +196,7 @@ fn ctrl_c_stops_a_loop_in_the_init_context() {
     );
     assert_eq!(code, 105, "{err}");
     assert!(
-        err.contains("ERRO the test was stopped while VU 0 was running the init context"),
+        err.contains("level=error msg=\"the test was stopped while VU 0 was running the init context"),
         "{err}"
     );
     assert!(!err.contains("warning:"), "{err}");
@@ -211,7 +211,7 @@ fn ctrl_c_stops_a_loop_in_setup() {
     );
     assert_eq!(code, 105, "{err}");
     assert!(
-        err.contains("ERRO the test was stopped during setup()"),
+        err.contains("level=error msg=\"the test was stopped during setup()"),
         "{err}"
     );
 }
@@ -225,7 +225,7 @@ fn ctrl_c_stops_a_loop_in_teardown() {
     );
     assert_eq!(code, 105, "{err}");
     assert!(
-        err.contains("ERRO the test was stopped during teardown()"),
+        err.contains("level=error msg=\"the test was stopped during teardown()"),
         "{err}"
     );
 }
@@ -239,7 +239,7 @@ fn ctrl_c_interrupts_spinning_iterations_and_teardown_still_runs() {
          export function teardown() { console.log(\"teardown ran\"); }\n",
     );
     assert_eq!(code, 105, "{err}");
-    assert!(err.contains("INFO teardown ran"), "{err}");
+    assert!(err.contains("level=info msg=\"teardown ran\" source=console"), "{err}");
 }
 
 #[test]
@@ -459,15 +459,13 @@ fn acknowledged_disk_writes_survive_kill_9() {
          }\n",
     );
     let mut run = Watched::start(dir.path(), &["run", "-q", "writer.js"]);
-    run.wait_for_count("INFO ack ", 300);
+    run.wait_for_count("msg=\"ack ", 300);
     run.kill();
     let (code, err) = run.finish();
     assert_eq!(code, -1, "rk6 should have been killed; stderr:\n{err}");
     // Every line printed before the kill was printed after its write's promise resolved.
-    let acked: Vec<&str> = err
-        .lines()
-        .filter_map(|l| l.strip_prefix("INFO ack "))
-        .collect();
+    let info = info_lines(&err);
+    let acked: Vec<&str> = info.iter().filter_map(|l| l.strip_prefix("ack ")).collect();
     assert!(acked.len() >= 300);
     let listed = rk6(dir.path(), &["kv", "list"]);
     assert_code(&listed, 0);
