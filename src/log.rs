@@ -61,7 +61,9 @@ impl Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Colored `INFO[0003]` lines on a terminal, logfmt otherwise.
-    Text { no_color: bool },
+    Text {
+        no_color: bool,
+    },
     Json,
 }
 

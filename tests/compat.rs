@@ -54,11 +54,12 @@ const SUMMARY_LIB: &str = r#"var helpers = {};
     }).join("\n") + "\n";
   };
   target.version = "1.0";
+  target.extra = "more";
 })(helpers);
 var execution = require("k6/execution");
 var words = require("./words.js");
 for (var k in helpers) exports[k] = helpers[k];
-exports.hasExec = typeof execution.default.test.abort === "function";
+exports.hasExec = typeof execution.test.abort === "function";
 exports.word = words.word;
 exports.self = typeof this === "object" && this === exports;
 "#;
@@ -72,21 +73,28 @@ fn commonjs_modules_export_to_es_modules() {
         "words.js",
         "module.exports = { word: \"hello\", shout: function (s) { return s.toUpperCase(); } };\n",
     );
+    // A name only a module further down the graph asks for still gets exported.
+    write(
+        dir.path(),
+        "helper.js",
+        "export { extra } from \"./summarylib.js\";\n",
+    );
     write(
         dir.path(),
         "main.js",
         "import { describe, version, hasExec, word, self } from \"./summarylib.js\";\n\
          import words, { shout } from \"./words.js\";\n\
+         import { extra } from \"./helper.js\";\n\
          export const options = { iterations: 1 };\n\
          export default function () {\n\
-           console.log(`${typeof describe} ${version} ${hasExec} ${word} ${self} ${words.word} ${shout(\"x\")}`);\n\
+           console.log(`${typeof describe} ${version} ${hasExec} ${word} ${self} ${words.word} ${shout(\"x\")} ${extra}`);\n\
          }\n",
     );
     let out = rk6(dir.path(), &["run", "-q", "--no-summary", "main.js"]);
     assert_code(&out, 0);
     assert_eq!(
         info_lines(&stderr(&out)),
-        ["function 1.0 true hello true hello X"]
+        ["function 1.0 true hello true hello X more"]
     );
 }
 
@@ -189,8 +197,7 @@ fn handle_summary_gets_k6s_data_and_writes_what_it_returns() {
             "values": {"rate": 0.5, "passes": 2, "fails": 2}})
     );
     assert_eq!(
-        metrics["my_counter"]["values"]["count"],
-        2,
+        metrics["my_counter"]["values"]["count"], 2,
         "{}",
         metrics["my_counter"]
     );
@@ -269,10 +276,7 @@ fn handle_summary_failures_and_opt_outs_behave_as_in_k6() {
     assert!(stdout(&out).contains("iterations."), "{}", stdout(&out));
 
     // A value that is neither a string nor an ArrayBuffer: reported, nothing written.
-    summary_script(
-        dir.path(),
-        "return { \"f.txt\": \"x\", stdout: 5 };",
-    );
+    summary_script(dir.path(), "return { \"f.txt\": \"x\", stdout: 5 };");
     let out = rk6(dir.path(), &["run", "-q", "s.js"]);
     assert_code(&out, 0);
     assert_eq!(stdout(&out), "");
@@ -299,7 +303,10 @@ fn handle_summary_failures_and_opt_outs_behave_as_in_k6() {
     assert_eq!(stdout(&out), "");
 
     // --no-summary: handleSummary is not called.
-    summary_script(dir.path(), "console.log(\"called\"); return { stdout: \"x\" };");
+    summary_script(
+        dir.path(),
+        "console.log(\"called\"); return { stdout: \"x\" };",
+    );
     let out = rk6(dir.path(), &["run", "-q", "--no-summary", "s.js"]);
     assert_code(&out, 0);
     assert_eq!(stdout(&out), "");
@@ -319,7 +326,14 @@ fn log_format_json_writes_k6s_objects() {
     write(dir.path(), "logs.js", LOGS);
     let out = rk6(
         dir.path(),
-        &["run", "-q", "--no-summary", "--log-format", "json", "logs.js"],
+        &[
+            "run",
+            "-q",
+            "--no-summary",
+            "--log-format",
+            "json",
+            "logs.js",
+        ],
     );
     assert_code(&out, 0);
     let err = stderr(&out);

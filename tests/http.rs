@@ -284,7 +284,10 @@ export default function () {{
     assert_eq!(metric(&export, "http_req_failed")["passes"], 7);
     assert_eq!(metric(&export, "http_req_failed")["fails"], 0);
     let warnings = stderr(&out);
-    assert!(warnings.contains("level=warning msg=\"Request Failed"), "{warnings}");
+    assert!(
+        warnings.contains("level=warning msg=\"Request Failed"),
+        "{warnings}"
+    );
 }
 
 #[test]

@@ -210,7 +210,9 @@ fn unknown_builtin_and_remote_modules_fail_at_init_naming_the_specifier() {
     let o = run("unknown_module.js", &[]);
     assert_eq!(code(&o), 107);
     assert!(
-        stderr(&o).contains("unknown module \"k6/ws\""),
+        common::erro_lines(&stderr(&o))
+            .concat()
+            .contains("unknown module \"k6/ws\""),
         "{}",
         stderr(&o)
     );
@@ -406,7 +408,10 @@ fn console_formats_values_one_line_per_call_on_stderr() {
             && lines[2].ends_with("\" source=console"),
         "{err}"
     );
-    assert_eq!(lines[3], r#"level=info msg="[object Object]" source=console"#);
+    assert_eq!(
+        lines[3],
+        r#"level=info msg="[object Object]" source=console"#
+    );
     assert!(err.lines().all(|l| l.starts_with("time=\"")), "{err}");
     assert!(!err.contains("dbg"), "console.debug needs --verbose: {err}");
     assert!(

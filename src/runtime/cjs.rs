@@ -8,7 +8,8 @@
 //! source (`exports.x =`, `module.exports = { x }`) and every name its importers ask for
 //! (`import { x } from "./lib.js"`), which covers bundles that copy their exports in a loop.
 //! `require()` is synchronous, so the specifiers it is called with must be string literals:
-//! the wrapper imports each of them up front.
+//! the wrapper imports each of them up front. As in k6, requiring a built-in module gives
+//! its default export (`require("k6/http").get`), a CommonJS file its `module.exports`.
 
 use std::collections::BTreeSet;
 
@@ -64,7 +65,8 @@ fn tokens(src: &str) -> Vec<Tok> {
             });
         } else if c.is_alphanumeric() || c == '_' || c == '$' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
             {
                 i += 1;
             }
@@ -95,7 +97,10 @@ pub fn is_es_module(src: &str) -> bool {
         let after_member = i > 0 && is_punct(toks.get(i - 1), '.');
         match t {
             Tok::Ident(n) if n == "export" && !after_member => {
-                matches!(toks.get(i + 1), Some(Tok::Ident(_)) | Some(Tok::Punct('{' | '*')))
+                matches!(
+                    toks.get(i + 1),
+                    Some(Tok::Ident(_)) | Some(Tok::Punct('{' | '*'))
+                )
             }
             Tok::Ident(n) if n == "import" && !after_member => matches!(
                 toks.get(i + 1),
@@ -106,6 +111,7 @@ pub fn is_es_module(src: &str) -> bool {
     })
 }
 
+#[rustfmt::skip]
 const RESERVED: &[&str] = &[
     "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default",
     "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function",
@@ -120,7 +126,9 @@ fn exportable(name: &str) -> bool {
     chars
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
         && !RESERVED.contains(&name)
         && !name.starts_with("__rk6_")
 }
@@ -163,7 +171,12 @@ fn scan(src: &str) -> (Vec<String>, BTreeSet<String>) {
             let mut key_next = true;
             for j in i + 4..toks.len() {
                 match &toks[j] {
-                    Tok::Punct('{' | '(' | '[') => depth += 1,
+                    Tok::Punct('{' | '(' | '[') => {
+                        depth += 1;
+                        if depth == 1 {
+                            continue;
+                        }
+                    }
                     Tok::Punct('}' | ')' | ']') => {
                         depth -= 1;
                         if depth == 0 {
@@ -236,13 +249,36 @@ pub fn named_imports(src: &str) -> Vec<(String, Vec<String>)> {
     out
 }
 
+/// Every specifier an ES module imports statically: `import … from "x"`, `import "x"`,
+/// `export … from "x"`.
+pub fn imported_specifiers(src: &str) -> Vec<String> {
+    let toks = tokens(src);
+    let mut out = Vec::new();
+    for i in 0..toks.len() {
+        let spec = match (toks.get(i), toks.get(i + 1)) {
+            (Some(Tok::Ident(kw)), Some(Tok::Str(s))) if kw == "import" => Some(s),
+            (Some(Tok::Ident(kw)), Some(Tok::Str(s))) if kw == "from" => Some(s),
+            _ => None,
+        };
+        if let Some(s) = spec {
+            if !(i > 0 && is_punct(toks.get(i - 1), '.')) && !out.contains(s) {
+                out.push(s.clone());
+            }
+        }
+    }
+    out
+}
+
 /// The ES module that runs CommonJS `src` (from `url`). Everything before the source sits
 /// on its first line, so error locations keep the file's own line numbers.
 pub fn wrap(src: &str, url: &str, requested: &BTreeSet<String>) -> String {
     let (requires, mut names) = scan(src);
     names.extend(requested.iter().cloned());
     let js = |s: &str| serde_json::to_string(s).expect("strings serialize");
-    let mut head = format!("import {{ cjsExports as __rk6_marks }} from {};", js(CJS_SPECIFIER));
+    let mut head = format!(
+        "import {{ cjsExports as __rk6_marks }} from {};",
+        js(CJS_SPECIFIER)
+    );
     let mut deps = String::new();
     for (n, spec) in requires.iter().enumerate() {
         head.push_str(&format!("import * as __rk6_dep{n} from {};", js(spec)));
@@ -261,6 +297,7 @@ pub fn wrap(src: &str, url: &str, requested: &BTreeSet<String>) -> String {
              `require(${{JSON.stringify(s)}}) in ${{__rk6_file}}: rk6 can only require modules named by a \
              string literal in the requiring file`);\
            const ns = __rk6_deps[s];\
+           if (/^k6(\\/|$)/.test(s) && ns.default !== undefined) return ns.default;\
            return ns.default !== null && (typeof ns.default === \"object\" || typeof ns.default \
              === \"function\") && __rk6_marks.has(ns.default) ? ns.default : ns;\
          }}\
@@ -299,7 +336,9 @@ mod tests {
         assert!(is_es_module("export default function () {}"));
         assert!(is_es_module("const a = 1;\nexport { a };"));
         assert!(!is_es_module("exports.a = 1; // import x from 'y'"));
-        assert!(!is_es_module("const m = import('x'); const u = import.meta;"));
+        assert!(!is_es_module(
+            "const m = import('x'); const u = import.meta;"
+        ));
         assert!(!is_es_module("const s = 'export default 1';"));
     }
 

@@ -174,6 +174,8 @@ pub struct Rk6ModuleLoader {
     /// Names ES modules import from each module, for CommonJS modules to export (see
     /// [`super::cjs`]). A module is always loaded after the modules that import it.
     requested: RefCell<HashMap<ModuleSpecifier, BTreeSet<String>>>,
+    /// ES modules whose imports are noted in `requested`.
+    scanned: RefCell<std::collections::HashSet<ModuleSpecifier>>,
 }
 
 impl Rk6ModuleLoader {
@@ -182,22 +184,15 @@ impl Rk6ModuleLoader {
             cache,
             main_code,
             requested: Default::default(),
+            scanned: Default::default(),
         }
     }
 
-    /// A script's module as deno_core gets it: ES modules as written (noting the names
-    /// they import), anything else wrapped as CommonJS.
+    /// A script's module as deno_core gets it: ES modules as written, anything else
+    /// wrapped as CommonJS.
     fn user_module(&self, specifier: &ModuleSpecifier, src: Arc<str>) -> Arc<str> {
         if super::cjs::is_es_module(&src) {
-            for (spec, names) in super::cjs::named_imports(&src) {
-                if let Ok(url) = self.resolve(&spec, specifier.as_str(), ResolutionKind::Import) {
-                    self.requested
-                        .borrow_mut()
-                        .entry(url)
-                        .or_default()
-                        .extend(names);
-                }
-            }
+            self.note_imports(specifier, &src);
             return src;
         }
         let requested = self
@@ -207,6 +202,44 @@ impl Rk6ModuleLoader {
             .cloned()
             .unwrap_or_default();
         super::cjs::wrap(&src, specifier.as_str(), &requested).into()
+    }
+
+    /// Notes the names `src` imports from each module, and those of the ES modules it
+    /// imports in turn: deno_core may load a CommonJS module before every module that
+    /// imports it has been loaded, so the whole graph below an ES module is read here
+    /// (from the shared cache, where the loads will find it).
+    fn note_imports(&self, specifier: &ModuleSpecifier, src: &str) {
+        let mut pending = vec![(specifier.clone(), Arc::<str>::from(src))];
+        while let Some((url, src)) = pending.pop() {
+            if !self.scanned.borrow_mut().insert(url.clone()) {
+                continue;
+            }
+            for (spec, names) in super::cjs::named_imports(&src) {
+                let Ok(dep) = self.resolve(&spec, url.as_str(), ResolutionKind::Import) else {
+                    continue;
+                };
+                self.requested
+                    .borrow_mut()
+                    .entry(dep.clone())
+                    .or_default()
+                    .extend(names);
+            }
+            for dep in super::cjs::imported_specifiers(&src) {
+                let Ok(dep) = self.resolve(&dep, url.as_str(), ResolutionKind::Import) else {
+                    continue;
+                };
+                if !matches!(dep.scheme(), "file" | "http" | "https")
+                    || self.scanned.borrow().contains(&dep)
+                {
+                    continue;
+                }
+                if let Ok(dep_src) = self.cache.get(&dep) {
+                    if super::cjs::is_es_module(&dep_src) {
+                        pending.push((dep, dep_src));
+                    }
+                }
+            }
+        }
     }
 }
 

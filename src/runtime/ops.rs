@@ -368,7 +368,10 @@ fn tag_of(extra: &BTreeMap<String, String>, vu: &VuState, name: &str) -> Option<
 #[op2]
 #[string]
 pub fn op_rk6_summary_data(state: &mut OpState) -> String {
-    vu_mut(state).summary_data.take().unwrap_or_else(|| "{}".into())
+    vu_mut(state)
+        .summary_data
+        .take()
+        .unwrap_or_else(|| "{}".into())
 }
 
 /// One destination (`stdout`, `stderr` or a file path) of what `handleSummary` returned.
