@@ -261,7 +261,8 @@ pub fn imported_specifiers(src: &str) -> Vec<String> {
             _ => None,
         };
         if let Some(s) = spec {
-            if !(i > 0 && is_punct(toks.get(i - 1), '.')) && !out.contains(s) {
+            let after_member = i > 0 && is_punct(toks.get(i - 1), '.');
+            if !after_member && !out.contains(s) {
                 out.push(s.clone());
             }
         }
@@ -304,8 +305,8 @@ pub fn wrap(src: &str, url: &str, requested: &BTreeSet<String>) -> String {
          (function (exports, require, module) {{",
         file = js(&path),
     ));
-    let mut tail = format!(
-        "\n}}).call(__rk6_module.exports, __rk6_module.exports, __rk6_require, __rk6_module);\n\
+    let mut tail = String::from(
+        "\n}).call(__rk6_module.exports, __rk6_module.exports, __rk6_require, __rk6_module);\n\
          const __rk6_exports = __rk6_module.exports;\n\
          if (__rk6_exports !== null && (typeof __rk6_exports === \"object\" || typeof __rk6_exports === \"function\")) __rk6_marks.add(__rk6_exports);\n",
     );

@@ -127,6 +127,9 @@ fn describe(err: &CoreError) -> String {
     err.to_string()
 }
 
+/// What `handleSummary` returned: contents by destination.
+pub type SummaryOutputs = Vec<(String, Vec<u8>)>;
+
 /// The harness's `iterate` and `lifecycle` functions.
 type HarnessFns = (v8::Global<v8::Function>, v8::Global<v8::Function>);
 
@@ -378,7 +381,7 @@ impl Vu {
         &mut self,
         data: String,
         timeout: Duration,
-    ) -> Result<Option<Vec<(String, Vec<u8>)>>, RunError> {
+    ) -> Result<Option<SummaryOutputs>, RunError> {
         self.with_state(|s| {
             s.summary_data = Some(data);
             s.summary_outputs = None;
