@@ -25,6 +25,10 @@ define("clearTimeout", clearTimeout);
 define("setInterval", setInterval);
 define("clearInterval", clearInterval);
 define("open", open);
+// k6 has no `Deno` global, and libraries test for it to detect Deno (jslib's k6-testing
+// then reads `Deno.env`). Internal modules keep `Deno.core` through the loader's prelude.
+// RK6_EXPOSE_DENO=1 keeps it for rk6's own tests, which count resources through ops.
+if (op_rk6_env().RK6_EXPOSE_DENO !== "1") delete globalThis.Deno;
 // __ENV is re-read when a VU moves to a scenario with its own `env`.
 let env = op_rk6_env();
 export function refreshEnv() {

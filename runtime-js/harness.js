@@ -7,6 +7,8 @@ const {
   op_rk6_register,
   op_rk6_set_setup_result,
   op_rk6_setup_data,
+  op_rk6_summary_data,
+  op_rk6_summary_output,
 } = Deno.core.ops;
 import { refreshEnv } from "rk6:bootstrap.js";
 
@@ -37,10 +39,43 @@ async function lifecycle() {
     const result = await ns.setup();
     const text = result === undefined ? undefined : JSON.stringify(result);
     op_rk6_set_setup_result(text === undefined ? "" : text, text !== undefined);
-  } else {
+  } else if (stage === 1) {
     loadData();
     if (typeof ns.teardown === "function") await ns.teardown(data);
+  } else {
+    await summarize();
   }
+}
+
+// A handleSummary result k6 cannot write: reported as k6 does, without any summary.
+class SummaryError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "SummaryError";
+  }
+}
+
+async function summarize() {
+  if (typeof ns.handleSummary !== "function") return;
+  const out = await ns.handleSummary(JSON.parse(op_rk6_summary_data()));
+  if (out === undefined || out === null) return;
+  const outputs = [];
+  for (const [key, value] of Object.entries(Object(out))) {
+    let bytes;
+    if (typeof value === "string") bytes = Deno.core.encode(value);
+    else if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
+    else {
+      const type = value === null ? "null" : typeof value;
+      throw new SummaryError(
+        `error handling summary object ${key}: invalid type ${type}, it needs to be a string or ArrayBuffer`,
+      );
+    }
+    outputs.push([key, bytes]);
+  }
+  // Validated first, so a bad value writes nothing at all. An empty key tells the runner
+  // that an empty object came back: no summary at all, as in k6.
+  if (outputs.length === 0) op_rk6_summary_output("", new Uint8Array());
+  for (const [key, bytes] of outputs) op_rk6_summary_output(key, bytes);
 }
 
 export function register(namespace) {

@@ -3,7 +3,7 @@
 // Everything a script hands us is validated and serialized here, before any op is
 // called: a Symbol reaching a serde op aborts the process, and non-strings reaching
 // a #[string] op silently become "". The ops below only ever see strings and numbers.
-const core = globalThis.Deno.core;
+const core = Deno.core;
 const {
   op_kv_clear,
   op_kv_delete,

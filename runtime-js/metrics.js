@@ -9,11 +9,12 @@ const NAME = /^[\p{L}\p{N}\._ !\?\/&#\(\)<>%-]{1,128}$/u;
 
 class Metric {
   #kind;
-  constructor(name, kind) {
+  constructor(name, kind, isTime = false) {
     if (typeof name !== "string" || !NAME.test(name)) {
       throw new TypeError(`invalid metric name ${JSON.stringify(String(name))}: use 1-128 letters, digits or _`);
     }
-    op_rk6_metric_define(name, kind);
+    // Code 4: a Trend of durations, so handleSummary's data says it `contains: "time"`.
+    op_rk6_metric_define(name, isTime && kind === KINDS.Trend ? 4 : kind);
     this.name = name;
     this.#kind = kind;
   }
@@ -45,8 +46,8 @@ export class Rate extends Metric {
   }
 }
 export class Trend extends Metric {
-  constructor(name) {
-    super(name, KINDS.Trend);
+  constructor(name, isTime) {
+    super(name, KINDS.Trend, Boolean(isTime));
   }
 }
 

@@ -7,7 +7,7 @@
 // waits for the next tick of tokio's millisecond clock, so `setTimeout(fn, 0)` took
 // about 2 ms. In k6 a delay under 1 ms runs the callback on the next turn of the
 // event loop; deno_core's immediate queue (its check phase) is exactly that turn.
-const core = globalThis.Deno.core;
+const core = Deno.core;
 
 // id → deno_core timer, or the immediate record for delays under 1 ms.
 const active = new Map();

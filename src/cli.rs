@@ -57,9 +57,18 @@ struct RunArgs {
     /// Quieter output (no banner).
     #[arg(short = 'q', long)]
     quiet: bool,
-    /// Plain output without colors (rk6 prints none; accepted for k6 compatibility).
+    /// Plain output without colors: log lines in logfmt even on a terminal.
     #[arg(long)]
     no_color: bool,
+    /// Verbose logging: shows `console.debug` lines.
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// Write `console.*` lines to this file instead of stderr.
+    #[arg(long)]
+    console_output: Option<PathBuf>,
+    /// Log format: `text` (default) or `json` (one JSON object per line).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
 }
 
 #[derive(Args)]
@@ -142,7 +151,27 @@ pub fn main() -> i32 {
 }
 
 fn run(args: RunArgs) -> i32 {
-    let _ = args.no_color;
+    let console_file = match &args.console_output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                eprintln!("ERRO cannot create {}: {e}", path.display());
+                return exit_code::INVALID_CONFIG;
+            }
+        },
+        None => None,
+    };
+    rk6::log::configure(rk6::log::Config {
+        format: if args.log_format == "json" {
+            rk6::log::Format::Json
+        } else {
+            rk6::log::Format::Text {
+                no_color: args.no_color,
+            }
+        },
+        verbose: args.verbose,
+        console_file,
+    });
     let overrides = Overrides {
         vus: args.vus,
         iterations: args.iterations,
@@ -154,16 +183,26 @@ fn run(args: RunArgs) -> i32 {
     let on_signal = stop.clone();
     let installed = ctrlc::set_handler(move || {
         if presses.fetch_add(1, Ordering::SeqCst) == 0 {
-            eprintln!("WARN stopping the test gracefully; press Ctrl-C again to exit now");
+            rk6::log::warn(
+                "stopping the test gracefully; press Ctrl-C again to exit now",
+                &[],
+            );
             on_signal.trigger();
         } else {
             std::process::exit(exit_code::EXTERNAL_ABORT);
         }
     });
     if let Err(e) = installed {
-        eprintln!("WARN cannot handle Ctrl-C ({e}); it will end the run without teardown");
+        rk6::log::warn(
+            &format!("cannot handle Ctrl-C ({e}); it will end the run without teardown"),
+            &[],
+        );
     }
-    let mut runner = Runner::new(&args.script).overrides(overrides).stop_on(stop);
+    let mut runner = Runner::new(&args.script)
+        .overrides(overrides)
+        .stop_on(stop)
+        .skip_summary(args.no_summary)
+        .no_color(args.no_color);
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }
@@ -179,32 +218,60 @@ fn run(args: RunArgs) -> i32 {
     // Stores close when the run ends; one that had to give up on queued writes says so.
     for failure in rk6::kv::take_close_failures() {
         let error = failure.error();
-        eprintln!(
-            "ERRO {}: {} write(s) to {} were still queued when the run ended and were withdrawn: {error}",
-            error.name(),
-            failure.withdrawn,
-            failure.path.display()
+        rk6::log::error(
+            &format!(
+                "{}: {} write(s) to {} were still queued when the run ended and were withdrawn: {error}",
+                error.name(),
+                failure.withdrawn,
+                failure.path.display()
+            ),
+            &[],
         );
     }
     match outcome {
         Ok(result) => {
-            if !args.no_summary {
-                print!("{}", rk6::summary::render(&result));
+            match &result.summary_outputs {
+                Some(outputs) => write_summary_outputs(outputs),
+                None if !args.no_summary => print!("{}", rk6::summary::render(&result)),
+                None => {}
             }
             if let Some(path) = args.summary_export {
                 let json = rk6::export::to_text(&rk6::export::summary_export(&result));
                 if let Err(e) = std::fs::write(&path, json) {
-                    eprintln!("ERRO cannot write summary to {}: {e}", path.display());
+                    rk6::log::error(
+                        &format!("cannot write summary to {}: {e}", path.display()),
+                        &[],
+                    );
                     return exit_code::GENERIC;
                 }
             }
             result.exit_code
         }
         Err(e) => {
-            eprintln!("ERRO {e}");
+            rk6::log::error(&e.to_string(), &[]);
             e.exit_code()
         }
     }
+}
+
+/// Writes what `handleSummary` returned, as k6 does: `stdout` and `stderr` to those
+/// streams, any other key to the file of that path (relative to the working directory).
+fn write_summary_outputs(outputs: &[(String, Vec<u8>)]) {
+    use std::io::Write;
+    for (key, bytes) in outputs {
+        let written = match key.as_str() {
+            "stdout" => std::io::stdout().lock().write_all(bytes),
+            "stderr" => std::io::stderr().lock().write_all(bytes),
+            path => std::fs::write(path, bytes),
+        };
+        if let Err(e) = written {
+            rk6::log::error(
+                "failed to handle the end-of-test summary",
+                &[("error", &format!("error writing summary to {key}: {e}"))],
+            );
+        }
+    }
+    let _ = std::io::stdout().flush();
 }
 
 fn kv(args: KvArgs) -> i32 {

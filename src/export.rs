@@ -179,6 +179,110 @@ fn metrics(result: &RunResult) -> Map<String, Value> {
     metrics
 }
 
+/// The `data` that `handleSummary(data)` gets, in k6's layout: `metrics` maps each metric
+/// to `{ type, contains, values, thresholds? }` (a rate's values are `rate`/`passes`/`fails`,
+/// a threshold is `{ ok }`), `root_group` lists its groups and checks as arrays, and
+/// `options` and `state` say how the summary should be written.
+pub fn handle_summary_data(
+    result: &RunResult,
+    time_metrics: &std::collections::BTreeSet<String>,
+    no_color: bool,
+    test_run: std::time::Duration,
+) -> Value {
+    use std::io::IsTerminal;
+    let kind_of = |name: &str| -> Option<MetricKind> {
+        let base = name.split('{').next().unwrap_or(name).trim();
+        match base {
+            "iterations" | "dropped_iterations" | "data_sent" | "data_received" => {
+                Some(MetricKind::Counter)
+            }
+            "iteration_duration" | "group_duration" => Some(MetricKind::Trend),
+            "checks" => Some(MetricKind::Rate),
+            "vus" | "vus_max" => Some(MetricKind::Gauge),
+            _ => result
+                .metrics
+                .get(base)
+                .or_else(|| result.metrics.get(name))
+                .or_else(|| result.selections.get(name))
+                .map(|m| m.kind),
+        }
+    };
+    let mut out = Map::new();
+    for (name, mut values) in metrics(result) {
+        let base = name.split('{').next().unwrap_or(&name).trim().to_owned();
+        let kind = kind_of(&name).unwrap_or(MetricKind::Counter);
+        let thresholds = values.as_object_mut().and_then(|v| v.remove("thresholds"));
+        if kind == MetricKind::Rate {
+            if let Some(v) = values.as_object_mut() {
+                if let Some(rate) = v.remove("value") {
+                    v.insert("rate".into(), rate);
+                }
+            }
+        }
+        let time = kind == MetricKind::Trend
+            && (time_metrics.contains(&base)
+                || base == "iteration_duration"
+                || base == "group_duration"
+                || base.starts_with("http_req_"));
+        let contains = if time {
+            "time"
+        } else if base == "data_sent" || base == "data_received" {
+            "data"
+        } else {
+            "default"
+        };
+        let mut metric = Map::new();
+        metric.insert("type".into(), json!(kind));
+        metric.insert("contains".into(), json!(contains));
+        metric.insert("values".into(), values);
+        if let Some(Value::Object(rules)) = thresholds {
+            let rules: Map<String, Value> = rules
+                .into_iter()
+                .map(|(rule, failed)| (rule, json!({ "ok": failed != Value::Bool(true) })))
+                .collect();
+            metric.insert("thresholds".into(), Value::Object(rules));
+        }
+        out.insert(name, Value::Object(metric));
+    }
+    let mut doc = Map::new();
+    doc.insert("root_group".into(), listed(root_group(result)));
+    doc.insert("metrics".into(), Value::Object(out));
+    doc.insert(
+        "options".into(),
+        json!({
+            "summaryTrendStats": ["avg", "min", "med", "max", "p(90)", "p(95)"],
+            "summaryTimeUnit": "",
+            "noColor": no_color,
+        }),
+    );
+    doc.insert(
+        "state".into(),
+        json!({
+            "isStdOutTTY": std::io::stdout().is_terminal(),
+            "isStdErrTTY": std::io::stderr().is_terminal(),
+            "testRunDurationMs": test_run.as_secs_f64() * 1000.0,
+        }),
+    );
+    if let Some(data) = &result.setup_data {
+        doc.insert("setup_data".into(), data.clone());
+    }
+    Value::Object(doc)
+}
+
+/// A group of the export's tree with its `groups` and `checks` as arrays, as
+/// handleSummary's data has them.
+fn listed(mut group: Value) -> Value {
+    if let Some(g) = group.as_object_mut() {
+        for key in ["groups", "checks"] {
+            if let Some(Value::Object(children)) = g.remove(key) {
+                let children = children.into_iter().map(|(_, c)| listed(c)).collect();
+                g.insert(key.into(), Value::Array(children));
+            }
+        }
+    }
+    group
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ pub mod error;
 mod exec;
 pub mod export;
 pub mod kv;
+pub mod log;
 pub mod modules;
 pub mod options;
 pub mod runner;

@@ -28,7 +28,13 @@ pub struct Runner {
     env: BTreeMap<String, String>,
     overrides: Overrides,
     stop: Option<Arc<StopSignal>>,
+    /// Whether `handleSummary` runs (k6's `--no-summary` skips it).
+    skip_summary: bool,
+    no_color: bool,
 }
+
+/// How long `handleSummary` may run, as k6 allows it.
+const HANDLE_SUMMARY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What a finished run reports.
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +62,11 @@ pub struct RunResult {
     /// What `setup()` returned, if anything.
     pub setup_data: Option<serde_json::Value>,
     pub exit_code: i32,
+    /// What the script's `handleSummary` returned, by destination (`stdout`, `stderr` or a
+    /// file path), to be written instead of the default summary; `None` when it has none,
+    /// returned nothing, or threw.
+    #[serde(skip)]
+    pub summary_outputs: Option<Vec<(String, Vec<u8>)>>,
 }
 
 /// A custom metric (or a threshold's selection) as the summary shows it.
@@ -110,8 +121,11 @@ fn process_env() -> BTreeMap<String, String> {
                     Ok(name) => name.clone(),
                     Err(raw) => raw.to_string_lossy().into_owned(),
                 };
-                eprintln!(
-                    "WARN environment variable {shown:?} is not valid UTF-8; it is left out of __ENV"
+                crate::log::warn(
+                    &format!(
+                        "environment variable {shown:?} is not valid UTF-8; it is left out of __ENV"
+                    ),
+                    &[],
                 );
             }
         }
@@ -139,7 +153,21 @@ impl Runner {
             env: process_env(),
             overrides: Overrides::default(),
             stop: None,
+            skip_summary: false,
+            no_color: false,
         }
+    }
+
+    /// Does not call the script's `handleSummary` (`--no-summary`).
+    pub fn skip_summary(mut self, skip: bool) -> Self {
+        self.skip_summary = skip;
+        self
+    }
+
+    /// Tells `handleSummary` (its `data.options.noColor`) that colors are off.
+    pub fn no_color(mut self, no_color: bool) -> Self {
+        self.no_color = no_color;
+        self
     }
 
     /// Replaces the environment scripts see as `__ENV` (default: the process environment).
@@ -192,7 +220,8 @@ impl Runner {
                 test.stop_externally();
             })
         });
-        let outcome = run_test(&test, &mut spec, &self.overrides);
+        let summary = (!self.skip_summary).then_some(self.no_color);
+        let outcome = run_test(&test, &mut spec, &self.overrides, summary);
         finished.trigger();
         if let Some(w) = watcher {
             let _ = w.join();
@@ -201,11 +230,14 @@ impl Runner {
     }
 }
 
+/// `summary`: whether to call `handleSummary`, and if so with which `noColor`.
 fn run_test(
     test: &Arc<TestState>,
     spec: &mut VuSpec,
     overrides: &Overrides,
+    summary: Option<bool>,
 ) -> Result<RunResult, RunError> {
+    let test_started = Instant::now();
     // VU 0 evaluates the script first: its options decide how many VUs to create,
     // and it later runs setup() and teardown().
     let lifecycle_vu = spawn_vus([0], spec)?.pop().expect("one VU requested");
@@ -279,9 +311,44 @@ fn run_test(
         .call(move |vu| vu.run_teardown(timeouts.teardown))
         .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
     drop(pool.into_inner());
-    drop(lifecycle_vu);
 
-    Ok(result(test, &scenarios, vus_max, run_time, &thresholds))
+    let mut result = result(test, &scenarios, vus_max, run_time, &thresholds);
+    if let (Some(no_color), true) = (summary, functions.iter().any(|f| f == "handleSummary")) {
+        let time_metrics = test.time_metrics.lock().clone();
+        let data = crate::export::handle_summary_data(
+            &result,
+            &time_metrics,
+            no_color,
+            test_started.elapsed(),
+        );
+        let data = serde_json::to_string(&data).expect("JSON values serialize");
+        let outcome = lifecycle_vu
+            .call(move |vu| vu.run_summary(data, HANDLE_SUMMARY_TIMEOUT))
+            .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))?;
+        match outcome {
+            Ok(outputs) => result.summary_outputs = outputs,
+            // As k6: a result it cannot write is reported and nothing is written; an
+            // exception is reported and the default summary printed.
+            Err(RunError::Script(why)) if why.contains("SummaryError: ") => {
+                let why = why.rsplit("SummaryError: ").next().unwrap_or_default();
+                crate::log::error(
+                    "failed to handle the end-of-test summary",
+                    &[("error", why.lines().next().unwrap_or_default())],
+                );
+                result.summary_outputs = Some(Vec::new());
+            }
+            Err(RunError::Script(why)) => {
+                let why = why.strip_prefix("handleSummary() failed: ").unwrap_or(&why);
+                let why = why.strip_prefix("Uncaught ").unwrap_or(why);
+                // rk6's harness frames mean nothing to the script's author.
+                let why: Vec<&str> = why.lines().filter(|l| !l.contains("(rk6:")).collect();
+                crate::log::error(&why.join("\n"), &[("hint", "script exception")]);
+            }
+            Err(e) => crate::log::error(&e.to_string(), &[]),
+        }
+    }
+    drop(lifecycle_vu);
+    Ok(result)
 }
 
 fn canonical_script(path: &Path) -> Result<PathBuf, RunError> {
@@ -379,5 +446,6 @@ fn result(
             .cloned()
             .flatten()
             .and_then(|json| serde_json::from_str(&json).ok()),
+        summary_outputs: None,
     }
 }

@@ -284,7 +284,10 @@ export default function () {{
     assert_eq!(metric(&export, "http_req_failed")["passes"], 7);
     assert_eq!(metric(&export, "http_req_failed")["fails"], 0);
     let warnings = stderr(&out);
-    assert!(warnings.contains("WARN Request Failed"), "{warnings}");
+    assert!(
+        warnings.contains("level=warning msg=\"Request Failed"),
+        "{warnings}"
+    );
 }
 
 #[test]
@@ -527,7 +530,8 @@ export default function () {
     );
     assert_eq!(v[4], serde_json::json!({"sent": null}));
     assert_eq!(v[5], serde_json::json!({"unknown": true}));
-    assert!(stderr(&out).contains("WARN CookieJar.set(): unknown option \"colour\" ignored"));
+    assert!(stderr(&out)
+        .contains(r#"level=warning msg="CookieJar.set(): unknown option \"colour\" ignored"#));
 }
 
 #[test]

@@ -76,7 +76,12 @@ fn iteration_exceptions_are_printed_counted_and_the_vu_goes_on() {
     let o = run("exceptions.js", &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let err = stderr(&o);
-    assert_eq!(err.matches("ERRO Error: sync boom").count(), 2, "{err}");
+    assert_eq!(
+        err.matches(r#"level=error msg="Error: sync boom"#).count(),
+        2,
+        "{err}"
+    );
+    assert_eq!(err.matches("source=stacktrace").count(), 6, "{err}");
     assert_eq!(err.matches("TypeError: async boom").count(), 2, "{err}");
     assert_eq!(err.matches("unhandled boom").count(), 2, "{err}");
     assert!(
@@ -158,7 +163,7 @@ fn non_utf8_environment_variables_are_skipped_with_a_warning() {
     assert_eq!(code(&o), 0, "{}", common::describe(&o));
     assert_eq!(info(&o), ["FOO=ok JUNK=false BAD=0"]);
     let err = stderr(&o);
-    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("WARN ")).collect();
+    let warnings = common::level_lines(&err, "warning");
     assert_eq!(
         warnings.len(),
         2,
@@ -167,13 +172,14 @@ fn non_utf8_environment_variables_are_skipped_with_a_warning() {
     );
     assert!(
         warnings.contains(
-            &"WARN environment variable \"JUNK\" is not valid UTF-8; it is left out of __ENV"
+            &"environment variable \"JUNK\" is not valid UTF-8; it is left out of __ENV".to_owned()
         ),
         "{warnings:?}"
     );
     assert!(
         warnings.contains(
-            &"WARN environment variable \"\u{FFFD}BADNAME\" is not valid UTF-8; it is left out of __ENV"
+            &"environment variable \"\u{FFFD}BADNAME\" is not valid UTF-8; it is left out of __ENV"
+                .to_owned()
         ),
         "{warnings:?}"
     );
@@ -204,7 +210,9 @@ fn unknown_builtin_and_remote_modules_fail_at_init_naming_the_specifier() {
     let o = run("unknown_module.js", &[]);
     assert_eq!(code(&o), 107);
     assert!(
-        stderr(&o).contains("unknown module \"k6/ws\""),
+        common::erro_lines(&stderr(&o))
+            .concat()
+            .contains("unknown module \"k6/ws\""),
         "{}",
         stderr(&o)
     );
@@ -384,17 +392,37 @@ fn console_formats_values_one_line_per_call_on_stderr() {
     let o = run("console.js", &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let err = stderr(&o);
+    // k6's logfmt without a terminal: time, level, the message quoted as Go quotes, source.
+    let lines: Vec<&str> = err
+        .lines()
+        .map(|l| l.split_once("\" ").expect("a time field").1)
+        .collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert_eq!(
+        lines[0],
+        r#"level=info msg="plain 1 true null undefined {\"a\":[1,\"x\"]} quote\"d" source=console"#
+    );
+    assert_eq!(lines[1], "level=warning msg=careful source=console");
     assert!(
-        err.contains(r#"INFO plain 1 true null undefined {"a":[1,"x"]} quote"d"#),
+        lines[2].starts_with(r#"level=error msg="Error: shown\n    at "#)
+            && lines[2].ends_with("\" source=console"),
         "{err}"
     );
-    assert!(err.contains("WARN careful"), "{err}");
-    assert!(err.contains("ERRO Error: shown"), "{err}");
-    assert!(err.contains("DEBU dbg"), "{err}");
-    assert!(err.contains("INFO [object Object]"), "{err}");
+    assert_eq!(
+        lines[3],
+        r#"level=info msg="[object Object]" source=console"#
+    );
+    assert!(err.lines().all(|l| l.starts_with("time=\"")), "{err}");
+    assert!(!err.contains("dbg"), "console.debug needs --verbose: {err}");
     assert!(
         stdout(&o).lines().all(|l| !l.contains("plain")),
         "console goes to stderr"
+    );
+    let verbose = run("console.js", &["-v"]);
+    assert!(
+        stderr(&verbose).contains("level=debug msg=dbg source=console\n"),
+        "{}",
+        stderr(&verbose)
     );
 }
 

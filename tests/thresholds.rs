@@ -174,7 +174,7 @@ fn invalid_thresholds_exit_104_naming_the_threshold() {
         let out = rk6(dir.path(), &["run", "-q", "bad.js"]);
         assert_code(&out, 104);
         assert_no_panic(&out);
-        let err = stderr(&out);
+        let err = erro_lines(&stderr(&out)).concat();
         assert!(err.contains(needle), "{thresholds}: {err}");
     }
 }
@@ -191,7 +191,9 @@ fn one_metric_name_cannot_change_kind() {
     let out = rk6(dir.path(), &["run", "-q", "kinds.js"]);
     assert_code(&out, 107);
     assert!(
-        stderr(&out).contains("metric \"x\" is already a Counter"),
+        erro_lines(&stderr(&out))
+            .concat()
+            .contains("metric \"x\" is already a Counter"),
         "{}",
         describe(&out)
     );

@@ -9,7 +9,8 @@ use deno_core::{
 };
 use deno_error::JsErrorBox;
 use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -47,6 +48,16 @@ const INTERNAL_MODULES: &[(&str, &str)] = internal!(
     "metrics.js",
     "tags.js",
 );
+
+/// Where internal modules get `Deno.core` once the global is gone (see runtime-js/core.js).
+const CORE_SPECIFIER: &str = "rk6:core.js";
+const CORE_SOURCE: &str = include_str!("../../runtime-js/core.js");
+
+/// Put on the first line of every internal module (so its line numbers hold): a
+/// module-scoped `Deno` that shadows the deleted global, so modules keep writing
+/// `Deno.core.ops` as deno_core's own code does.
+const CORE_PRELUDE: &str =
+    "import { core as __rk6_core } from \"rk6:core.js\"; const Deno = { core: __rk6_core };";
 
 /// Source of the synthetic main module for the script at `script_url`: globals first,
 /// then the script (its init context), then registration with the harness.
@@ -163,11 +174,75 @@ fn fetch(url: &ModuleSpecifier) -> Fetched {
 pub struct Rk6ModuleLoader {
     cache: Arc<SourceCache>,
     main_code: Arc<str>,
+    /// Names ES modules import from each module, for CommonJS modules to export (see
+    /// [`super::cjs`]). A module is always loaded after the modules that import it.
+    requested: RefCell<HashMap<ModuleSpecifier, BTreeSet<String>>>,
+    /// ES modules whose imports are noted in `requested`.
+    scanned: RefCell<std::collections::HashSet<ModuleSpecifier>>,
 }
 
 impl Rk6ModuleLoader {
     pub fn new(cache: Arc<SourceCache>, main_code: Arc<str>) -> Self {
-        Self { cache, main_code }
+        Self {
+            cache,
+            main_code,
+            requested: Default::default(),
+            scanned: Default::default(),
+        }
+    }
+
+    /// A script's module as deno_core gets it: ES modules as written, anything else
+    /// wrapped as CommonJS.
+    fn user_module(&self, specifier: &ModuleSpecifier, src: Arc<str>) -> Arc<str> {
+        if super::cjs::is_es_module(&src) {
+            self.note_imports(specifier, &src);
+            return src;
+        }
+        let requested = self
+            .requested
+            .borrow()
+            .get(specifier)
+            .cloned()
+            .unwrap_or_default();
+        super::cjs::wrap(&src, specifier.as_str(), &requested).into()
+    }
+
+    /// Notes the names `src` imports from each module, and those of the ES modules it
+    /// imports in turn: deno_core may load a CommonJS module before every module that
+    /// imports it has been loaded, so the whole graph below an ES module is read here
+    /// (from the shared cache, where the loads will find it).
+    fn note_imports(&self, specifier: &ModuleSpecifier, src: &str) {
+        let mut pending = vec![(specifier.clone(), Arc::<str>::from(src))];
+        while let Some((url, src)) = pending.pop() {
+            if !self.scanned.borrow_mut().insert(url.clone()) {
+                continue;
+            }
+            for (spec, names) in super::cjs::named_imports(&src) {
+                let Ok(dep) = self.resolve(&spec, url.as_str(), ResolutionKind::Import) else {
+                    continue;
+                };
+                self.requested
+                    .borrow_mut()
+                    .entry(dep.clone())
+                    .or_default()
+                    .extend(names);
+            }
+            for dep in super::cjs::imported_specifiers(&src) {
+                let Ok(dep) = self.resolve(&dep, url.as_str(), ResolutionKind::Import) else {
+                    continue;
+                };
+                if !matches!(dep.scheme(), "file" | "http" | "https")
+                    || self.scanned.borrow().contains(&dep)
+                {
+                    continue;
+                }
+                if let Ok(dep_src) = self.cache.get(&dep) {
+                    if super::cjs::is_es_module(&dep_src) {
+                        pending.push((dep, dep_src));
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -200,7 +275,8 @@ impl ModuleLoader for Rk6ModuleLoader {
                 known.join(", ")
             )));
         }
-        if specifier == MAIN_SPECIFIER {
+        // The CommonJS wrapper's registry of exports objects holds nothing a script could misuse.
+        if specifier == MAIN_SPECIFIER || specifier == super::cjs::CJS_SPECIFIER {
             return parse(specifier);
         }
         if specifier.starts_with("rk6:") {
@@ -242,14 +318,20 @@ impl ModuleLoader for Rk6ModuleLoader {
     ) -> ModuleLoadResponse {
         let code = if specifier.as_str() == MAIN_SPECIFIER {
             Ok(self.main_code.clone())
+        } else if specifier.as_str() == CORE_SPECIFIER {
+            Ok(Arc::from(CORE_SOURCE))
+        } else if specifier.as_str() == super::cjs::CJS_SPECIFIER {
+            Ok(Arc::from(super::cjs::CJS_SOURCE))
         } else if let Some((_, src)) = INTERNAL_MODULES
             .iter()
             .chain(crate::modules::SOURCES)
             .find(|(n, _)| *n == specifier.as_str())
         {
-            Ok(Arc::from(*src))
+            Ok(Arc::from(format!("{CORE_PRELUDE}{src}")))
         } else {
-            self.cache.get(specifier)
+            self.cache
+                .get(specifier)
+                .map(|src| self.user_module(specifier, src))
         };
         ModuleLoadResponse::Sync(code.map(|code| {
             ModuleSource::new(

@@ -5,6 +5,7 @@
 //! [`loader::Rk6ModuleLoader`] (or map the specifiers in
 //! [`loader::BUILTIN_MODULES`] in their own loader).
 
+pub(crate) mod cjs;
 pub mod loader;
 pub mod ops;
 pub mod snapshot;
@@ -40,6 +41,8 @@ deno_core::extension!(
         ops::op_rk6_metric_define,
         ops::op_rk6_vu_tags,
         ops::op_rk6_vu_tag_set,
+        ops::op_rk6_summary_data,
+        ops::op_rk6_summary_output,
         kv_ops::op_kv_open,
         kv_ops::op_kv_get,
         kv_ops::op_kv_get_checked,

@@ -7,7 +7,6 @@ use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -22,21 +21,9 @@ fn vu_mut(state: &mut OpState) -> &mut VuState {
     state.borrow_mut::<VuState>()
 }
 
-/// Log levels as numbered in runtime-js/console.js.
-fn level_prefix(level: u32) -> &'static str {
-    match level {
-        0 => "DEBU",
-        1 => "INFO",
-        2 => "WARN",
-        _ => "ERRO",
-    }
-}
-
 #[op2(fast)]
 pub fn op_rk6_log(#[smi] level: u32, #[string] message: &str) {
-    // One write per call so lines from concurrent VUs never interleave.
-    let line = format!("{} {message}\n", level_prefix(level));
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    crate::log::console(crate::log::Level::from_code(level), message);
 }
 
 #[op2]
@@ -306,7 +293,11 @@ pub fn op_rk6_metric_define(
              not inside setup(), teardown() or an iteration"
         )));
     }
-    let kind = MetricKind::from_code(kind);
+    // Code 4 is a Trend created with `isTime`.
+    if kind == 4 {
+        vu.test.time_metrics.lock().insert(name.to_owned());
+    }
+    let kind = MetricKind::from_code(if kind == 4 { 3 } else { kind });
     let mut kinds = vu.test.metric_kinds.lock();
     match kinds.get(name) {
         Some(existing) if *existing != kind => Err(JsErrorBox::generic(format!(
@@ -371,4 +362,23 @@ fn parse_tags(json: &str) -> Result<BTreeMap<String, String>, JsErrorBox> {
 /// A sample's tag: the call's own tags win over the VU's.
 fn tag_of(extra: &BTreeMap<String, String>, vu: &VuState, name: &str) -> Option<String> {
     extra.get(name).or_else(|| vu.tags.get(name)).cloned()
+}
+
+/// The data object `handleSummary(data)` receives, as JSON.
+#[op2]
+#[string]
+pub fn op_rk6_summary_data(state: &mut OpState) -> String {
+    vu_mut(state)
+        .summary_data
+        .take()
+        .unwrap_or_else(|| "{}".into())
+}
+
+/// One destination (`stdout`, `stderr` or a file path) of what `handleSummary` returned.
+#[op2(fast)]
+pub fn op_rk6_summary_output(state: &mut OpState, #[string] key: &str, #[buffer] bytes: &[u8]) {
+    let outputs = vu_mut(state).summary_outputs.get_or_insert_with(Vec::new);
+    if !key.is_empty() {
+        outputs.push((key.to_owned(), bytes.to_vec()));
+    }
 }

@@ -40,6 +40,9 @@ pub struct TestState {
     pub metric_kinds: Mutex<BTreeMap<String, MetricKind>>,
     /// Set when an `abortOnFail` threshold stopped the test.
     pub thresholds_aborted: std::sync::atomic::AtomicBool,
+    /// Trends created with `isTime` (`new Trend(name, true)`): handleSummary's data says
+    /// they contain `time`.
+    pub time_metrics: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl TestState {
@@ -60,6 +63,7 @@ impl TestState {
             tags: OnceLock::new(),
             metric_kinds: Mutex::new(BTreeMap::new()),
             thresholds_aborted: Default::default(),
+            time_metrics: Default::default(),
         }
     }
 
@@ -158,6 +162,7 @@ pub struct Harness {
 pub enum Stage {
     Setup = 0,
     Teardown = 1,
+    Summary = 2,
 }
 
 /// Per-runtime state, stored in the runtime's `OpState`.
@@ -179,6 +184,10 @@ pub struct VuState {
     pub interrupt: Arc<StopSignal>,
     /// Tags of this VU's samples (`exec.vu.tags`): its scenario's plus any the script set.
     pub tags: BTreeMap<String, String>,
+    /// JSON of the data `handleSummary(data)` gets.
+    pub summary_data: Option<String>,
+    /// What `handleSummary` returned, by destination; `None` when it returned nothing.
+    pub summary_outputs: Option<Vec<(String, Vec<u8>)>>,
 }
 
 impl VuState {
@@ -198,6 +207,8 @@ impl VuState {
             iteration_in_test: 0,
             interrupt,
             tags: BTreeMap::new(),
+            summary_data: None,
+            summary_outputs: None,
         }
     }
 

@@ -127,6 +127,9 @@ fn describe(err: &CoreError) -> String {
     err.to_string()
 }
 
+/// What `handleSummary` returned: contents by destination.
+pub type SummaryOutputs = Vec<(String, Vec<u8>)>;
+
 /// The harness's `iterate` and `lifecycle` functions.
 type HarnessFns = (v8::Global<v8::Function>, v8::Global<v8::Function>);
 
@@ -318,38 +321,46 @@ impl Vu {
         });
         let started = Instant::now();
         let result = self.drive(false);
+        // The iteration that calls `exec.test.abort()` counts as an iteration, as in k6;
+        // others the abort cuts short are interrupted.
+        let mut counted = false;
         let outcome = match result {
             Some(Ok(())) => Outcome::Completed,
             None => Outcome::Interrupted,
             Some(Err(err)) => match js_error_name(&err) {
-                Some("TestAbortedError") if test.aborted().is_some() => Outcome::Aborted,
+                Some("TestAbortedError") if test.aborted().is_some() => {
+                    counted = true;
+                    Outcome::Aborted
+                }
                 Some(INTERRUPTED_ERROR) => Outcome::Interrupted,
                 _ if test.hard_stop.is_set() && test.aborted().is_some() => Outcome::Aborted,
                 _ => {
-                    eprintln!("ERRO {}", describe(&err));
+                    let why = describe(&err);
+                    let why = why.strip_prefix("Uncaught ").unwrap_or(&why);
+                    crate::log::error(why, &[("source", "stacktrace")]);
                     Outcome::Failed
                 }
             },
         };
         let stats = &test.stats;
-        match outcome {
-            Outcome::Completed | Outcome::Failed => {
-                let took = started.elapsed().as_secs_f64() * 1000.0;
-                Stats::bump(&stats.iterations);
-                stats.record_iteration_duration(took);
-                if stats.watching() {
-                    let tags = self.with_state(|s| s.tags.clone());
-                    let tags = |k: &str| tags.get(k).cloned();
-                    stats.sample("iterations", 1.0, &tags);
-                    stats.sample("iteration_duration", took, &tags);
-                }
-                if outcome == Outcome::Failed {
-                    Stats::bump(&stats.failed_iterations);
-                }
+        if matches!(outcome, Outcome::Completed | Outcome::Failed) {
+            counted = true;
+        }
+        if counted {
+            let took = started.elapsed().as_secs_f64() * 1000.0;
+            Stats::bump(&stats.iterations);
+            stats.record_iteration_duration(took);
+            if stats.watching() {
+                let tags = self.with_state(|s| s.tags.clone());
+                let tags = |k: &str| tags.get(k).cloned();
+                stats.sample("iterations", 1.0, &tags);
+                stats.sample("iteration_duration", took, &tags);
             }
-            Outcome::Interrupted | Outcome::Aborted => {
-                Stats::bump(&stats.interrupted_iterations);
+            if outcome == Outcome::Failed {
+                Stats::bump(&stats.failed_iterations);
             }
+        } else {
+            Stats::bump(&stats.interrupted_iterations);
         }
         self.with_state(|s| {
             s.iteration_in_scenario += 1;
@@ -363,6 +374,21 @@ impl Vu {
     pub fn run_setup(&mut self, timeout: Duration) -> Result<Option<String>, RunError> {
         self.run_lifecycle(Stage::Setup, "setup", timeout)?;
         Ok(self.with_state(|s| s.setup_result.take().flatten()))
+    }
+
+    /// Runs `handleSummary(data)` with `data` (JSON) for at most `timeout`, and returns
+    /// what it asked to write where (`None`: it returned nothing).
+    pub fn run_summary(
+        &mut self,
+        data: String,
+        timeout: Duration,
+    ) -> Result<Option<SummaryOutputs>, RunError> {
+        self.with_state(|s| {
+            s.summary_data = Some(data);
+            s.summary_outputs = None;
+        });
+        self.run_lifecycle(Stage::Summary, "handleSummary", timeout)?;
+        Ok(self.with_state(|s| s.summary_outputs.take()))
     }
 
     /// Runs `teardown(data)` (if exported) for at most `timeout`.
@@ -383,10 +409,10 @@ impl Vu {
         let interrupt = Arc::new(StopSignal::new());
         match stage {
             Stage::Setup => test.hard_stop.link(interrupt.clone()),
-            Stage::Teardown if !test.stopped_externally() => {
+            Stage::Teardown | Stage::Summary if !test.stopped_externally() => {
                 test.external_stop.link(interrupt.clone())
             }
-            Stage::Teardown => {}
+            Stage::Teardown | Stage::Summary => {}
         }
         let deadline = LifecycleDeadline::start(interrupt.clone(), timeout);
         self.with_state(|s| {
@@ -400,7 +426,7 @@ impl Vu {
             Some(Ok(())) => Ok(()),
             None if timed_out => Err(match stage {
                 Stage::Setup => RunError::SetupTimeout(timeout),
-                Stage::Teardown => RunError::TeardownTimeout(timeout),
+                Stage::Teardown | Stage::Summary => RunError::TeardownTimeout(timeout),
             }),
             None if test.stopped_externally() => Err(RunError::Stopped(format!("during {what}()"))),
             None => Err(RunError::Script(format!("{what}() was interrupted"))),

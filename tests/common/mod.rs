@@ -126,22 +126,76 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// What `console.log` printed: the text after `"INFO "` of every such stderr line, in order.
+/// What `console.log` printed: the message of every `level=info` stderr line, in order.
 pub fn info_lines(stderr: &str) -> Vec<String> {
-    level_lines(stderr, "INFO ")
+    level_lines(stderr, "info")
 }
 
-/// The first line of every `ERRO` message (uncaught errors, fatal run errors).
+/// The first line of every `level=error` message (uncaught errors, fatal run errors), and
+/// of `rk6 kv`'s plain `ERRO` lines.
 pub fn erro_lines(stderr: &str) -> Vec<String> {
-    level_lines(stderr, "ERRO ")
-}
-
-fn level_lines(stderr: &str, tag: &str) -> Vec<String> {
     stderr
         .lines()
-        .filter_map(|line| line.strip_prefix(tag))
-        .map(str::to_owned)
+        .filter_map(|line| match log_fields(line) {
+            Some(fields) if fields.iter().any(|(k, v)| k == "level" && v == "error") => fields
+                .into_iter()
+                .find(|(k, _)| k == "msg")
+                .map(|(_, m)| m.lines().next().unwrap_or_default().to_owned()),
+            Some(_) => None,
+            None => line.strip_prefix("ERRO ").map(str::to_owned),
+        })
         .collect()
+}
+
+/// The messages of the log lines at `level` (`info`, `warning`, `error`, `debug`).
+pub fn level_lines(stderr: &str, level: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(log_fields)
+        .filter(|fields| fields.iter().any(|(k, v)| k == "level" && v == level))
+        .filter_map(|fields| fields.into_iter().find(|(k, _)| k == "msg").map(|(_, v)| v))
+        .collect()
+}
+
+/// The `key=value` fields of one logfmt line as rk6 (like k6) writes it without a
+/// terminal, quoted values unescaped; `None` for any other line.
+pub fn log_fields(line: &str) -> Option<Vec<(String, String)>> {
+    if !line.starts_with("time=\"") {
+        return None;
+    }
+    let mut fields = Vec::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        let (key, after) = rest.split_once('=')?;
+        let mut value = String::new();
+        if let Some(quoted) = after.strip_prefix('"') {
+            let mut chars = quoted.char_indices();
+            let mut end = quoted.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '"' => {
+                        end = i + 1;
+                        break;
+                    }
+                    '\\' => match chars.next().map(|(_, c)| c) {
+                        Some('n') => value.push('\n'),
+                        Some('t') => value.push('\t'),
+                        Some('r') => value.push('\r'),
+                        Some(c) => value.push(c),
+                        None => {}
+                    },
+                    c => value.push(c),
+                }
+            }
+            rest = quoted[end..].trim_start();
+        } else {
+            let end = after.find(' ').unwrap_or(after.len());
+            value.push_str(&after[..end]);
+            rest = after[end..].trim_start();
+        }
+        fields.push((key.trim().to_owned(), value));
+    }
+    Some(fields)
 }
 
 /// A description of a finished process for assertion messages.

@@ -1,0 +1,265 @@
+//! Log lines as k6 writes them, so that tools and people reading k6's output read rk6's:
+//! on a terminal with colors `INFO[0003] message` (the message padded to 44 columns, then
+//! ` key=value` fields); without a terminal or with `--no-color`, logfmt
+//! (`time="…" level=info msg="…" source=console`); with `--log-format json`, one JSON
+//! object per line with its keys sorted. `console.*` lines carry `source=console` and can
+//! go to their own file (`--console-output`, logfmt without the `source` field);
+//! `console.debug` only shows with `--verbose`.
+
+use parking_lot::Mutex;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    /// The numbers runtime-js/console.js uses.
+    pub fn from_code(code: u32) -> Self {
+        match code {
+            0 => Self::Debug,
+            1 => Self::Info,
+            2 => Self::Warn,
+            _ => Self::Error,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warn => "warning",
+            Self::Error => "error",
+        }
+    }
+
+    fn short(self) -> &'static str {
+        match self {
+            Self::Debug => "DEBU",
+            Self::Info => "INFO",
+            Self::Warn => "WARN",
+            Self::Error => "ERRO",
+        }
+    }
+
+    fn color(self) -> u8 {
+        match self {
+            Self::Debug => 37,
+            Self::Info => 36,
+            Self::Warn => 33,
+            Self::Error => 31,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Colored `INFO[0003]` lines on a terminal, logfmt otherwise.
+    Text {
+        no_color: bool,
+    },
+    Json,
+}
+
+/// How the process logs; the CLI sets it once from its flags.
+pub struct Config {
+    pub format: Format,
+    pub verbose: bool,
+    /// `--console-output`: where `console.*` lines go instead of stderr.
+    pub console_file: Option<std::fs::File>,
+}
+
+struct Logger {
+    format: Format,
+    verbose: bool,
+    colored: bool,
+    console_file: Option<Mutex<std::fs::File>>,
+}
+
+static LOGGER: OnceLock<Logger> = OnceLock::new();
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Sets how the process logs. Only the first call counts; without one, rk6 logs as k6
+/// does by default.
+pub fn configure(config: Config) {
+    started();
+    let colored = matches!(config.format, Format::Text { no_color: false })
+        && std::io::stderr().is_terminal();
+    let _ = LOGGER.set(Logger {
+        format: config.format,
+        verbose: config.verbose,
+        colored,
+        console_file: config.console_file.map(Mutex::new),
+    });
+}
+
+fn logger() -> &'static Logger {
+    LOGGER.get_or_init(|| Logger {
+        format: Format::Text { no_color: false },
+        verbose: false,
+        colored: std::io::stderr().is_terminal(),
+        console_file: None,
+    })
+}
+
+/// The `[0003]` of a colored line counts seconds from here, as k6 counts from its start.
+fn started() -> Instant {
+    *STARTED.get_or_init(Instant::now)
+}
+
+/// logrus' rule: anything beyond letters, digits and `-._/@^+` is quoted.
+fn needs_quoting(text: &str) -> bool {
+    text.chars().any(|c| {
+        !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/' | '@' | '^' | '+'))
+    })
+}
+
+/// Go's `%q`: double quotes, escapes for quotes, backslashes and control characters.
+fn go_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn value(text: &str) -> String {
+    if needs_quoting(text) {
+        go_quote(text)
+    } else {
+        text.to_owned()
+    }
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+fn logfmt(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
+    let mut line = format!(
+        "time=\"{}\" level={} msg={}",
+        now_rfc3339(),
+        level.name(),
+        value(message)
+    );
+    for (k, v) in fields {
+        line.push_str(&format!(" {k}={}", value(v)));
+    }
+    line.push('\n');
+    line
+}
+
+fn colored(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
+    let color = level.color();
+    let secs = started().elapsed().as_secs();
+    let mut line = format!(
+        "\x1b[{color}m{}\x1b[0m[{secs:04}] {:<44} ",
+        level.short(),
+        message.trim_end_matches('\n')
+    );
+    for (k, v) in fields {
+        line.push_str(&format!(" \x1b[{color}m{k}\x1b[0m={}", value(v)));
+    }
+    line.push('\n');
+    line
+}
+
+fn json(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
+    let time = now_rfc3339();
+    // Sorted keys, as Go writes a map. Go also escapes <, > and &, which only occur
+    // inside strings here.
+    let mut map = std::collections::BTreeMap::new();
+    map.insert("level", level.name());
+    map.insert("msg", message);
+    map.insert("time", &time);
+    for (k, v) in fields {
+        map.insert(k, v);
+    }
+    let text = serde_json::to_string(&map).expect("strings serialize");
+    let text = text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    format!("{text}\n")
+}
+
+fn render(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
+    let l = logger();
+    match l.format {
+        Format::Json => json(level, message, fields),
+        Format::Text { .. } if l.colored => colored(level, message, fields),
+        Format::Text { .. } => logfmt(level, message, fields),
+    }
+}
+
+/// Writes one log line to stderr (one write, so lines of concurrent VUs never mix).
+pub fn emit(level: Level, message: &str, fields: &[(&str, &str)]) {
+    if level == Level::Debug && !logger().verbose {
+        return;
+    }
+    let line = render(level, message, fields);
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+pub fn error(message: &str, fields: &[(&str, &str)]) {
+    emit(Level::Error, message, fields);
+}
+
+pub fn warn(message: &str, fields: &[(&str, &str)]) {
+    emit(Level::Warn, message, fields);
+}
+
+/// A `console.*` call.
+pub fn console(level: Level, message: &str) {
+    let l = logger();
+    if level == Level::Debug && !l.verbose {
+        return;
+    }
+    match &l.console_file {
+        Some(file) => {
+            let line = logfmt(level, message, &[]);
+            let _ = file.lock().write_all(line.as_bytes());
+        }
+        None => emit(level, message, &[("source", "console")]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_as_logrus() {
+        assert_eq!(value("plain-text_1.0"), "plain-text_1.0");
+        assert_eq!(value("two words"), "\"two words\"");
+        assert_eq!(value("a \"q\"\nb"), "\"a \\\"q\\\"\\nb\"");
+    }
+
+    #[test]
+    fn colored_lines_pad_the_message() {
+        let line = colored(Level::Warn, "hi", &[("source", "console")]);
+        assert!(line.starts_with("\x1b[33mWARN\x1b[0m["));
+        assert!(line.ends_with(&format!(
+            "] hi{} \x1b[33msource\x1b[0m=console\n",
+            " ".repeat(43)
+        )));
+    }
+}
