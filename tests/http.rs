@@ -1123,6 +1123,8 @@ export default function () {
             format!("export const options = {options};\nexport default function () {{}}\n");
         let (out, _, _) = run(&server, &script, &[]);
         assert_code(&out, 104);
-        assert!(stderr(&out).contains(says), "{options}: {}", describe(&out));
+        // Log lines are logfmt: quotes inside the message come escaped.
+        let logged = stderr(&out).replace("\\\"", "\"");
+        assert!(logged.contains(says), "{options}: {}", describe(&out));
     }
 }
