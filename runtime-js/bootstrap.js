@@ -2,6 +2,7 @@
 const { op_rk6_env, op_rk6_in_init, op_rk6_iteration, op_rk6_open_bytes, op_rk6_open_text, op_rk6_vu_id } = Deno.core.ops;
 import { console } from "rk6:console.js";
 import { clearInterval, clearTimeout, setInterval, setTimeout } from "rk6:timers.js";
+import { crypto } from "rk6:webcrypto.js";
 
 function open(path, mode) {
   if (!op_rk6_in_init()) {
@@ -25,6 +26,7 @@ define("clearTimeout", clearTimeout);
 define("setInterval", setInterval);
 define("clearInterval", clearInterval);
 define("open", open);
+define("crypto", crypto);
 // __ENV is re-read when a VU moves to a scenario with its own `env`.
 let env = op_rk6_env();
 export function refreshEnv() {

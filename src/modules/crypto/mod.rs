@@ -1,0 +1,10 @@
+//! `k6/crypto` (crypto.js) and the WebCrypto `crypto` global (webcrypto.js), over the
+//! RustCrypto primitives in ops.rs and subtle.rs.
+
+pub mod ops;
+pub mod subtle;
+
+/// Served as `rk6:crypto.js` for `import ... from "k6/crypto"`.
+pub const JS: &str = include_str!("crypto.js");
+/// Served as `rk6:webcrypto.js`; bootstrap.js installs its `crypto` as a global.
+pub const WEBCRYPTO_JS: &str = include_str!("webcrypto.js");
