@@ -12,7 +12,7 @@ pub mod state;
 pub(crate) mod strings;
 
 use crate::kv::ops as kv_ops;
-use crate::modules::crypto::{ops as crypto_ops, subtle as subtle_ops};
+use crate::modules::crypto::{ec as ec_ops, ops as crypto_ops, subtle as subtle_ops};
 use crate::modules::encoding::ops as encoding_ops;
 use crate::modules::http::ops as http_ops;
 use deno_core::Extension;
@@ -72,6 +72,8 @@ deno_core::extension!(
         crypto_ops::op_crypto_random,
         subtle_ops::op_subtle_digest,
         subtle_ops::op_subtle_aes,
+        ec_ops::op_subtle_ec,
+        ec_ops::op_subtle_ecdsa_verify,
     ],
     options = { vu: VuState },
     state = |state, options| {

@@ -1,6 +1,7 @@
 //! `k6/crypto` (crypto.js) and the WebCrypto `crypto` global (webcrypto.js), over the
-//! RustCrypto primitives in ops.rs and subtle.rs.
+//! RustCrypto primitives in ops.rs, subtle.rs (digests, AES) and ec.rs (ECDSA, ECDH).
 
+pub mod ec;
 pub mod ops;
 pub mod subtle;
 

@@ -1,9 +1,18 @@
 // The WebCrypto `crypto` global as k6 1.x offers it: getRandomValues, randomUUID and
-// crypto.subtle. Implemented: SHA digests, HMAC and AES-GCM/CBC/CTR keys (raw and JWK).
+// crypto.subtle. Implemented: SHA digests, HMAC and AES-GCM/CBC/CTR keys (raw and JWK),
+// ECDSA and ECDH on P-256 and P-384 (raw, spki, pkcs8, JWK).
 // Every other algorithm, format or operation rejects with NotSupportedError, so a
 // script learns at once what rk6 lacks instead of getting a wrong answer.
-const { op_crypto_hmac, op_crypto_random, op_encoding_b64decode, op_encoding_b64encode, op_subtle_aes, op_subtle_digest } =
-  Deno.core.ops;
+const {
+  op_crypto_hmac,
+  op_crypto_random,
+  op_encoding_b64decode,
+  op_encoding_b64encode,
+  op_subtle_aes,
+  op_subtle_digest,
+  op_subtle_ec,
+  op_subtle_ecdsa_verify,
+} = Deno.core.ops;
 
 // DOMException where the runtime has one; otherwise an Error with the same name and message.
 class CryptoError extends Error {
@@ -48,15 +57,19 @@ const NAMES = [
 const HASHES = ["SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 const AES = ["AES-GCM", "AES-CBC", "AES-CTR"];
 // Algorithms rk6 implements, per operation.
+const EC = ["ECDSA", "ECDH"];
 const SUPPORTED = {
   digest: HASHES,
-  generateKey: ["HMAC", ...AES],
-  importKey: ["HMAC", ...AES],
-  sign: ["HMAC"],
-  verify: ["HMAC"],
+  generateKey: ["HMAC", ...AES, ...EC],
+  importKey: ["HMAC", ...AES, ...EC],
+  sign: ["HMAC", "ECDSA"],
+  verify: ["HMAC", "ECDSA"],
   encrypt: AES,
   decrypt: AES,
+  deriveBits: ["ECDH"],
 };
+// Bytes of a scalar (and of each coordinate) per curve.
+const CURVES = { "P-256": 32, "P-384": 48 };
 
 function normalize(algorithm, op) {
   const input = typeof algorithm === "string" ? { name: algorithm } : algorithm;
@@ -93,10 +106,10 @@ class CryptoKey {
   }
 }
 
-function makeKey(bytes, algorithm, extractable, usages) {
+function makeKey(bytes, algorithm, extractable, usages, type = "secret") {
   const key = Object.create(CryptoKey.prototype);
   Object.defineProperties(key, {
-    type: { value: "secret", enumerable: true },
+    type: { value: type, enumerable: true },
     extractable: { value: Boolean(extractable), enumerable: true },
     algorithm: { value: algorithm, enumerable: true },
     usages: { value: usages, enumerable: true },
@@ -133,8 +146,140 @@ function secretAlgorithm(alg, bits) {
   return { name: alg.name, length: bits };
 }
 
+// Which usages each half of an EC key pair may have.
+const EC_USAGES = {
+  ECDSA: { private: ["sign"], public: ["verify"] },
+  ECDH: { private: ["deriveKey", "deriveBits"], public: [] },
+};
+
+function curveOf(alg) {
+  const curve = alg.namedCurve;
+  if (typeof curve !== "string") throw new TypeError("namedCurve is required");
+  if (!(curve in CURVES)) throw fail("NotSupportedError", `unsupported curve ${curve}`);
+  return curve;
+}
+
+function ecUsages(name, type, keyUsages) {
+  const allowed = EC_USAGES[name][type];
+  const list = Array.from(keyUsages ?? []);
+  for (const u of list) {
+    if (!allowed.includes(u)) throw fail("SyntaxError", `invalid key usage: ${u}`);
+  }
+  if (type === "private" && list.length === 0) throw fail("SyntaxError", "usages cannot be empty for a secret or private CryptoKey");
+  return list;
+}
+
+function ec(curve, action, a, b = new Uint8Array(0), hash = "") {
+  return new Uint8Array(op_subtle_ec(curve, action, a, b, hash));
+}
+
+function generateEcKey(alg, extractable, keyUsages) {
+  const curve = curveOf(alg);
+  const all = Array.from(keyUsages ?? []);
+  const { private: forPrivate, public: forPublic } = EC_USAGES[alg.name];
+  for (const u of all) {
+    if (!forPrivate.includes(u) && !forPublic.includes(u)) throw fail("SyntaxError", `invalid key usage: ${u}`);
+  }
+  const privateUsages = all.filter((u) => forPrivate.includes(u));
+  if (privateUsages.length === 0) throw fail("SyntaxError", "usages cannot be empty for a secret or private CryptoKey");
+  const scalar = ec(curve, "generate", new Uint8Array(CURVES[curve]));
+  const algorithm = { name: alg.name, namedCurve: curve };
+  return {
+    privateKey: makeKey(scalar, algorithm, extractable, privateUsages, "private"),
+    // A public key is always extractable (WebCrypto).
+    publicKey: makeKey(ec(curve, "public", scalar), { ...algorithm }, true, all.filter((u) => forPublic.includes(u)), "public"),
+  };
+}
+
+function b64url(text, what) {
+  if (typeof text !== "string") throw fail("DataError", `JWK has no ${what}`);
+  try {
+    return new Uint8Array(op_encoding_b64decode(text, "rawurl"));
+  } catch (e) {
+    throw fail("DataError", `JWK ${what} is not base64url: ${e.message}`);
+  }
+}
+
+function importEcKey(format, keyData, alg, extractable, keyUsages) {
+  const curve = curveOf(alg);
+  const size = CURVES[curve];
+  let type;
+  let bytes;
+  try {
+    if (format === "raw") {
+      type = "public";
+      bytes = ec(curve, "import-raw", bytesOf(keyData, "keyData"));
+    } else if (format === "spki") {
+      type = "public";
+      bytes = ec(curve, "import-spki", bytesOf(keyData, "keyData"));
+    } else if (format === "pkcs8") {
+      type = "private";
+      bytes = ec(curve, "import-pkcs8", bytesOf(keyData, "keyData"));
+    } else if (format === "jwk") {
+      if (keyData === null || typeof keyData !== "object") throw new TypeError("a JWK must be an object");
+      if (keyData.kty !== "EC") throw fail("DataError", `JWK kty must be "EC", got ${JSON.stringify(keyData.kty)}`);
+      if (keyData.crv !== curve) throw fail("DataError", `JWK crv ${JSON.stringify(keyData.crv)} does not match ${curve}`);
+      if (keyData.ext === false && extractable) throw fail("DataError", "JWK is not extractable (ext is false)");
+      const x = b64url(keyData.x, "x");
+      const y = b64url(keyData.y, "y");
+      if (x.length !== size || y.length !== size) throw fail("DataError", "JWK x or y has the wrong length");
+      const point = new Uint8Array(1 + 2 * size);
+      point[0] = 4;
+      point.set(x, 1);
+      point.set(y, 1 + size);
+      const publicPoint = ec(curve, "import-raw", point);
+      if (keyData.d === undefined) {
+        type = "public";
+        bytes = publicPoint;
+      } else {
+        type = "private";
+        bytes = b64url(keyData.d, "d");
+        if (bytes.length !== size) throw fail("DataError", "JWK d has the wrong length");
+        const derived = ec(curve, "public", bytes);
+        if (derived.some((v, i) => v !== publicPoint[i])) throw fail("DataError", "JWK d does not match x and y");
+      }
+    } else {
+      throw new TypeError(`unknown key format ${format}`);
+    }
+  } catch (e) {
+    // The ops' errors are malformed keys.
+    throw e instanceof TypeError || e instanceof CryptoError || (typeof DOMException === "function" && e instanceof DOMException)
+      ? e
+      : fail("DataError", `invalid ${format} key: ${e.message}`);
+  }
+  const usages = ecUsages(alg.name, type, keyUsages);
+  return makeKey(bytes, { name: alg.name, namedCurve: curve }, extractable, usages, type);
+}
+
+function exportEcKey(format, key, bytes) {
+  const curve = key.algorithm.namedCurve;
+  const size = CURVES[curve];
+  const isPrivate = key.type === "private";
+  if (format === "raw" || format === "spki") {
+    if (isPrivate) throw fail("InvalidAccessError", `a private key cannot be exported as ${format}`);
+    return format === "raw" ? bytes.slice().buffer : ec(curve, "export-spki", bytes).buffer;
+  }
+  if (format === "pkcs8") {
+    if (!isPrivate) throw fail("InvalidAccessError", "a public key cannot be exported as pkcs8");
+    return ec(curve, "export-pkcs8", bytes).buffer;
+  }
+  if (format === "jwk") {
+    const point = isPrivate ? ec(curve, "public", bytes) : bytes;
+    const jwk = {
+      kty: "EC",
+      crv: curve,
+      x: op_encoding_b64encode(point.subarray(1, 1 + size), "rawurl"),
+      y: op_encoding_b64encode(point.subarray(1 + size), "rawurl"),
+    };
+    if (isPrivate) jwk.d = op_encoding_b64encode(bytes, "rawurl");
+    return { ...jwk, ext: true, key_ops: [...key.usages] };
+  }
+  throw new TypeError(`unknown key format ${format}`);
+}
+
 async function generateKey(algorithm, extractable, keyUsages) {
   const alg = normalize(algorithm, "generateKey");
+  if (EC.includes(alg.name)) return generateEcKey(alg, extractable, keyUsages);
   const usages = checkUsages(alg.name, keyUsages);
   let bits;
   if (alg.name === "HMAC") {
@@ -168,6 +313,7 @@ function fromJwk(jwk, alg, extractable) {
 
 async function importKey(format, keyData, algorithm, extractable, keyUsages) {
   const alg = normalize(algorithm, "importKey");
+  if (EC.includes(alg.name)) return importEcKey(format, keyData, alg, extractable, keyUsages);
   let bytes;
   if (format === "raw") bytes = bytesOf(keyData, "keyData");
   else if (format === "jwk") bytes = fromJwk(keyData, alg, extractable);
@@ -187,6 +333,7 @@ function secretOf(key) {
 async function exportKey(format, key) {
   const bytes = secretOf(key);
   if (!key.extractable) throw fail("InvalidAccessError", "the key is not extractable");
+  if (EC.includes(key.algorithm.name)) return exportEcKey(format, key, bytes);
   if (format === "raw") return bytes.slice().buffer;
   if (format === "jwk") {
     const alg = key.algorithm;
@@ -219,6 +366,14 @@ function hmac(key, secret, data) {
 async function sign(algorithm, key, data) {
   const alg = normalize(algorithm, "sign");
   const secret = useKey(alg, key, "sign");
+  if (alg.name === "ECDSA") {
+    const hash = hashOf(alg);
+    try {
+      return op_subtle_ec(key.algorithm.namedCurve, "sign", secret, bytesOf(data), hash);
+    } catch (e) {
+      throw fail("OperationError", e.message);
+    }
+  }
   return hmac(key, secret, bytesOf(data));
 }
 
@@ -226,6 +381,14 @@ async function verify(algorithm, key, signature, data) {
   const alg = normalize(algorithm, "verify");
   const secret = useKey(alg, key, "verify");
   const given = bytesOf(signature, "signature");
+  if (alg.name === "ECDSA") {
+    const hash = hashOf(alg);
+    try {
+      return op_subtle_ecdsa_verify(key.algorithm.namedCurve, secret, given, bytesOf(data), hash);
+    } catch (e) {
+      throw fail("OperationError", e.message);
+    }
+  }
   const expected = new Uint8Array(hmac(key, secret, bytesOf(data)));
   // No early exit: how long this takes says nothing about the signature.
   let diff = given.length ^ expected.length;
@@ -269,6 +432,31 @@ async function digest(algorithm, data) {
   return op_subtle_digest(alg.name, bytesOf(data));
 }
 
+async function deriveBits(algorithm, baseKey, length) {
+  const alg = normalize(algorithm, "deriveBits");
+  const secret = useKey(alg, baseKey, "deriveBits");
+  if (baseKey.type !== "private") throw fail("InvalidAccessError", "the base key is not a private key");
+  const peer = alg.public;
+  const point = peer !== null && typeof peer === "object" ? secrets.get(peer) : undefined;
+  if (point === undefined || peer.type !== "public") throw fail("InvalidAccessError", "algorithm.public must be a public CryptoKey");
+  if (peer.algorithm.name !== "ECDH" || peer.algorithm.namedCurve !== baseKey.algorithm.namedCurve) {
+    throw fail("InvalidAccessError", "algorithm.public is not an ECDH key on the same curve");
+  }
+  let shared;
+  try {
+    shared = ec(baseKey.algorithm.namedCurve, "ecdh", secret, point);
+  } catch (e) {
+    throw fail("OperationError", e.message);
+  }
+  if (length === null || length === undefined) return shared.buffer;
+  const bits = Number(length);
+  if (!(bits >= 0) || bits > shared.length * 8) throw fail("OperationError", `length ${length} is more than the shared secret's bits`);
+  const out = shared.slice(0, Math.ceil(bits / 8));
+  // WebCrypto zeroes the unused low bits of the last byte.
+  if (bits % 8 !== 0) out[out.length - 1] &= 0xff << (8 - (bits % 8));
+  return out.buffer;
+}
+
 function unsupported(op) {
   return async () => {
     throw fail("NotSupportedError", `rk6 does not implement crypto.subtle.${op}`);
@@ -279,7 +467,7 @@ class SubtleCrypto {}
 const subtle = Object.create(SubtleCrypto.prototype);
 Object.assign(subtle, {
   decrypt,
-  deriveBits: unsupported("deriveBits"),
+  deriveBits,
   deriveKey: unsupported("deriveKey"),
   digest,
   encrypt,
