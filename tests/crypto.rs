@@ -93,11 +93,11 @@ export default async function () {
     assert_no_panic(&out);
     assert_code(&out, 0);
     let want: Vec<String> = [
-        "ecdsa",
+        "p521",
         "rsa",
         "rsaEncrypt",
         "pbkdf2",
-        "deriveBits",
+        "hkdf",
         "wrapKey",
         "sha3",
     ]
