@@ -12,7 +12,9 @@ pub mod state;
 pub(crate) mod strings;
 
 use crate::kv::ops as kv_ops;
-use crate::modules::crypto::{ec as ec_ops, ops as crypto_ops, subtle as subtle_ops};
+use crate::modules::crypto::{
+    ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
+};
 use crate::modules::encoding::ops as encoding_ops;
 use crate::modules::http::ops as http_ops;
 use deno_core::Extension;
@@ -74,6 +76,7 @@ deno_core::extension!(
         subtle_ops::op_subtle_aes,
         ec_ops::op_subtle_ec,
         ec_ops::op_subtle_ecdsa_verify,
+        rsa_ops::op_subtle_rsa,
     ],
     options = { vu: VuState },
     state = |state, options| {

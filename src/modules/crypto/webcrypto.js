@@ -1,6 +1,6 @@
 // The WebCrypto `crypto` global as k6 1.x offers it: getRandomValues, randomUUID and
 // crypto.subtle. Implemented: SHA digests, HMAC and AES-GCM/CBC/CTR keys (raw and JWK),
-// ECDSA and ECDH on P-256 and P-384 (raw, spki, pkcs8, JWK).
+// ECDSA and ECDH on P-256 and P-384 (raw, spki, pkcs8, JWK), RSA-OAEP (spki, pkcs8).
 // Every other algorithm, format or operation rejects with NotSupportedError, so a
 // script learns at once what rk6 lacks instead of getting a wrong answer.
 const {
@@ -12,6 +12,7 @@ const {
   op_subtle_digest,
   op_subtle_ec,
   op_subtle_ecdsa_verify,
+  op_subtle_rsa,
 } = Deno.core.ops;
 
 // DOMException where the runtime has one; otherwise an Error with the same name and message.
@@ -60,12 +61,12 @@ const AES = ["AES-GCM", "AES-CBC", "AES-CTR"];
 const EC = ["ECDSA", "ECDH"];
 const SUPPORTED = {
   digest: HASHES,
-  generateKey: ["HMAC", ...AES, ...EC],
-  importKey: ["HMAC", ...AES, ...EC],
+  generateKey: ["HMAC", ...AES, ...EC, "RSA-OAEP"],
+  importKey: ["HMAC", ...AES, ...EC, "RSA-OAEP"],
   sign: ["HMAC", "ECDSA"],
   verify: ["HMAC", "ECDSA"],
-  encrypt: AES,
-  decrypt: AES,
+  encrypt: [...AES, "RSA-OAEP"],
+  decrypt: [...AES, "RSA-OAEP"],
   deriveBits: ["ECDH"],
 };
 // Bytes of a scalar (and of each coordinate) per curve.
@@ -277,9 +278,82 @@ function exportEcKey(format, key, bytes) {
   throw new TypeError(`unknown key format ${format}`);
 }
 
+const RSA_USAGES = { private: ["decrypt", "unwrapKey"], public: ["encrypt", "wrapKey"] };
+const NO_BYTES = new Uint8Array(0);
+
+function rsa(action, a, b = NO_BYTES, hash = "", label = NO_BYTES) {
+  return new Uint8Array(op_subtle_rsa(action, a, b, hash, label));
+}
+
+// key.algorithm of an RSA-OAEP key, read from its public half.
+function rsaAlgorithm(spki, hash) {
+  const info = rsa("info", spki);
+  const bits = new DataView(info.buffer).getUint32(0);
+  return { name: "RSA-OAEP", modulusLength: bits, publicExponent: info.slice(4), hash: { name: hash } };
+}
+
+function generateRsaKey(alg, extractable, keyUsages) {
+  const hash = hashOf(alg);
+  const all = Array.from(keyUsages ?? []);
+  for (const u of all) {
+    if (!RSA_USAGES.private.includes(u) && !RSA_USAGES.public.includes(u)) throw fail("SyntaxError", `invalid key usage: ${u}`);
+  }
+  const privateUsages = all.filter((u) => RSA_USAGES.private.includes(u));
+  if (privateUsages.length === 0) throw fail("SyntaxError", "usages cannot be empty for a secret or private CryptoKey");
+  const bits = new Uint8Array(4);
+  new DataView(bits.buffer).setUint32(0, Number(alg.modulusLength) >>> 0);
+  let pkcs8;
+  try {
+    pkcs8 = rsa("generate", bits, bytesOf(alg.publicExponent, "publicExponent"));
+  } catch (e) {
+    throw e instanceof TypeError ? e : fail("OperationError", e.message);
+  }
+  const spki = rsa("public", pkcs8);
+  const algorithm = rsaAlgorithm(spki, hash);
+  return {
+    privateKey: makeKey(pkcs8, algorithm, extractable, privateUsages, "private"),
+    publicKey: makeKey(spki, { ...algorithm }, true, all.filter((u) => RSA_USAGES.public.includes(u)), "public"),
+  };
+}
+
+function importRsaKey(format, keyData, alg, extractable, keyUsages) {
+  const hash = hashOf(alg);
+  let type;
+  if (format === "spki") type = "public";
+  else if (format === "pkcs8") type = "private";
+  else if (["raw", "jwk"].includes(format)) throw fail("NotSupportedError", `rk6 does not import RSA keys as ${format}`);
+  else throw new TypeError(`unknown key format ${format}`);
+  const data = bytesOf(keyData, "keyData");
+  let der;
+  try {
+    der = rsa(`import-${format}`, data);
+  } catch (e) {
+    throw fail("DataError", `invalid ${format} key: ${e.message}`);
+  }
+  const allowed = RSA_USAGES[type];
+  const usages = Array.from(keyUsages ?? []);
+  for (const u of usages) {
+    if (!allowed.includes(u)) throw fail("SyntaxError", `invalid key usage: ${u}`);
+  }
+  if (type === "private" && usages.length === 0) throw fail("SyntaxError", "usages cannot be empty for a secret or private CryptoKey");
+  const spki = type === "public" ? der : rsa("public", der);
+  return makeKey(der, rsaAlgorithm(spki, hash), extractable, usages, type);
+}
+
+function rsaOaep(encrypt, alg, key, data) {
+  const secret = useKey(alg, key, encrypt ? "encrypt" : "decrypt");
+  const label = alg.label === undefined ? NO_BYTES : bytesOf(alg.label, "label");
+  try {
+    return op_subtle_rsa(encrypt ? "encrypt" : "decrypt", secret, bytesOf(data), key.algorithm.hash.name, label);
+  } catch (e) {
+    throw fail("OperationError", e.message);
+  }
+}
+
 async function generateKey(algorithm, extractable, keyUsages) {
   const alg = normalize(algorithm, "generateKey");
   if (EC.includes(alg.name)) return generateEcKey(alg, extractable, keyUsages);
+  if (alg.name === "RSA-OAEP") return generateRsaKey(alg, extractable, keyUsages);
   const usages = checkUsages(alg.name, keyUsages);
   let bits;
   if (alg.name === "HMAC") {
@@ -314,6 +388,7 @@ function fromJwk(jwk, alg, extractable) {
 async function importKey(format, keyData, algorithm, extractable, keyUsages) {
   const alg = normalize(algorithm, "importKey");
   if (EC.includes(alg.name)) return importEcKey(format, keyData, alg, extractable, keyUsages);
+  if (alg.name === "RSA-OAEP") return importRsaKey(format, keyData, alg, extractable, keyUsages);
   let bytes;
   if (format === "raw") bytes = bytesOf(keyData, "keyData");
   else if (format === "jwk") bytes = fromJwk(keyData, alg, extractable);
@@ -334,6 +409,13 @@ async function exportKey(format, key) {
   const bytes = secretOf(key);
   if (!key.extractable) throw fail("InvalidAccessError", "the key is not extractable");
   if (EC.includes(key.algorithm.name)) return exportEcKey(format, key, bytes);
+  if (key.algorithm.name === "RSA-OAEP") {
+    if (format === "spki" || format === "pkcs8") {
+      if ((format === "pkcs8") !== (key.type === "private")) throw fail("InvalidAccessError", `a ${key.type} key cannot be exported as ${format}`);
+      return bytes.slice().buffer;
+    }
+    throw fail("NotSupportedError", `rk6 does not export RSA keys as ${format}`);
+  }
   if (format === "raw") return bytes.slice().buffer;
   if (format === "jwk") {
     const alg = key.algorithm;
@@ -398,6 +480,7 @@ async function verify(algorithm, key, signature, data) {
 
 function aes(encrypt, algorithm, key, data) {
   const alg = normalize(algorithm, encrypt ? "encrypt" : "decrypt");
+  if (alg.name === "RSA-OAEP") return rsaOaep(encrypt, alg, key, data);
   const secret = useKey(alg, key, encrypt ? "encrypt" : "decrypt");
   const input = bytesOf(data);
   let iv;
