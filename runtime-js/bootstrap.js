@@ -2,6 +2,7 @@
 const { op_rk6_env, op_rk6_in_init, op_rk6_iteration, op_rk6_open_bytes, op_rk6_open_text, op_rk6_vu_id } = Deno.core.ops;
 import { console } from "rk6:console.js";
 import { clearInterval, clearTimeout, setInterval, setTimeout } from "rk6:timers.js";
+import { crypto } from "rk6:webcrypto.js";
 
 function open(path, mode) {
   if (!op_rk6_in_init()) {
@@ -25,6 +26,7 @@ define("clearTimeout", clearTimeout);
 define("setInterval", setInterval);
 define("clearInterval", clearInterval);
 define("open", open);
+define("crypto", crypto);
 // k6 has no `Deno` global, and libraries test for it to detect Deno (jslib's k6-testing
 // then reads `Deno.env`). Internal modules keep `Deno.core` through the loader's prelude.
 // RK6_EXPOSE_DENO=1 keeps it for rk6's own tests, which count resources through ops.

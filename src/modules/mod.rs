@@ -1,7 +1,14 @@
 //! Built-in modules that keep their JavaScript and their Rust ops side by side, one folder
 //! each. The loader serves their JS under the specifiers listed in [`SOURCES`].
 
+pub mod crypto;
+pub mod encoding;
 pub mod http;
 
 /// Internal specifier and embedded source of each module's JS.
-pub const SOURCES: &[(&str, &str)] = &[("rk6:http.js", http::JS)];
+pub const SOURCES: &[(&str, &str)] = &[
+    ("rk6:http.js", http::JS),
+    ("rk6:encoding.js", encoding::JS),
+    ("rk6:crypto.js", crypto::JS),
+    ("rk6:webcrypto.js", crypto::WEBCRYPTO_JS),
+];

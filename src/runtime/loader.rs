@@ -26,6 +26,8 @@ pub const BUILTIN_MODULES: &[(&str, &str)] = &[
     ("k6/timers", "rk6:k6-timers.js"),
     ("k6/metrics", "rk6:metrics.js"),
     ("k6/http", "rk6:http.js"),
+    ("k6/encoding", "rk6:encoding.js"),
+    ("k6/crypto", "rk6:crypto.js"),
 ];
 
 macro_rules! internal {

@@ -13,6 +13,10 @@ pub mod state;
 pub(crate) mod strings;
 
 use crate::kv::ops as kv_ops;
+use crate::modules::crypto::{
+    ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
+};
+use crate::modules::encoding::ops as encoding_ops;
 use crate::modules::http::ops as http_ops;
 use deno_core::Extension;
 use state::VuState;
@@ -65,6 +69,17 @@ deno_core::extension!(
         http_ops::op_http_jar_count,
         http_ops::op_http_json_select,
         http_ops::op_http_json_select_bytes,
+        encoding_ops::op_encoding_b64encode,
+        encoding_ops::op_encoding_b64decode,
+        encoding_ops::op_encoding_b64decode_text,
+        crypto_ops::op_crypto_digest,
+        crypto_ops::op_crypto_hmac,
+        crypto_ops::op_crypto_random,
+        subtle_ops::op_subtle_digest,
+        subtle_ops::op_subtle_aes,
+        ec_ops::op_subtle_ec,
+        ec_ops::op_subtle_ecdsa_verify,
+        rsa_ops::op_subtle_rsa,
     ],
     options = { vu: VuState },
     state = |state, options| {
