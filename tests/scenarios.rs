@@ -290,7 +290,9 @@ fn graceful_stop_zero_interrupts_running_iterations() {
     // An interrupted iteration is neither completed nor failed (and logs no error).
     assert_eq!(num(&summary, "failed_iterations"), 0, "{}", describe(&out));
     assert!(erro_lines(&stderr(&out)).is_empty(), "{}", describe(&out));
-    assert!(took < Duration::from_secs(4), "took {took:?}");
+    // The iterations sleep 30 s: ending well before that means they were cut, with room
+    // for a slow, busy machine.
+    assert!(took < Duration::from_secs(15), "took {took:?}");
 }
 
 /// (completed, interrupted) iterations of ramp_down.js with `gracefulRampDown` = `grace`,

@@ -7,8 +7,8 @@ export const options = {
       rate: 50,
       timeUnit: "1s",
       duration: "4s",
-      preAllocatedVUs: 5,
-      maxVUs: 10,
+      preAllocatedVUs: 10,
+      maxVUs: 20,
     },
   },
 };

@@ -7,5 +7,5 @@ export const options = {
 };
 
 export default function () {
-  sleep(5);
+  sleep(30);
 }
