@@ -86,13 +86,7 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            let _ = REACTOR.try_with(|cell| {
-                if let Ok(mut slot) = cell.try_borrow_mut() {
-                    if let Some(r) = slot.as_mut() {
-                        r.timers.retain(|t| t.0 != id);
-                    }
-                }
-            });
+            try_with_reactor(|r| r.timers.retain(|t| t.0 != id));
         }
     }
 }
@@ -132,22 +126,45 @@ thread_local! {
     static REACTOR: RefCell<Option<Reactor>> = const { RefCell::new(None) };
 }
 
-fn with_reactor<R>(f: impl FnOnce(&mut Reactor) -> R) -> R {
+/// Gives this thread its reactor if it has none yet. [`block_on`], the only way into this
+/// transport, calls it first, so a failure (no file descriptor left) is an error of the
+/// request rather than a panic inside it.
+fn ensure_reactor() -> io::Result<()> {
     REACTOR.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let reactor = match slot.as_mut() {
-            Some(r) => r,
-            None => slot.insert(Reactor {
-                poller: Poller::new().expect("an OS poller (epoll/kqueue) is available"),
+        if slot.is_none() {
+            *slot = Some(Reactor {
+                poller: Poller::new()?,
                 events: Events::with_capacity(64),
                 sockets: HashMap::new(),
                 next_token: 0,
                 timers: Vec::new(),
                 next_timer: 0,
-            }),
-        };
-        f(reactor)
+            });
+        }
+        Ok(())
     })
+}
+
+fn with_reactor<R>(f: impl FnOnce(&mut Reactor) -> R) -> R {
+    REACTOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        f(slot
+            .as_mut()
+            .expect("block_on sets up the thread's reactor before any request runs"))
+    })
+}
+
+/// [`with_reactor`] for destructors: they may run while the thread exits, or while the
+/// reactor is borrowed, and then there is nothing of theirs left to clean up.
+fn try_with_reactor(f: impl FnOnce(&mut Reactor)) {
+    let _ = REACTOR.try_with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            if let Some(r) = slot.as_mut() {
+                f(r);
+            }
+        }
+    });
 }
 
 impl Reactor {
@@ -306,12 +323,9 @@ impl LocalStream {
 impl Drop for LocalStream {
     fn drop(&mut self) {
         // The socket leaves the poller when it closes; only the waiters' slot is ours.
-        let _ = REACTOR.try_with(|cell| {
-            if let Ok(mut slot) = cell.try_borrow_mut() {
-                if let Some(r) = slot.as_mut() {
-                    r.sockets.remove(&self.token);
-                }
-            }
+        let token = self.token;
+        try_with_reactor(|r| {
+            r.sockets.remove(&token);
         });
     }
 }
@@ -416,6 +430,7 @@ const STOP_POLL: Duration = Duration::from_millis(20);
 /// Runs `fut` to completion on this thread, or until `stop` fires (then `None`, and the
 /// future is dropped, closing its sockets).
 pub fn block_on<F: Future>(fut: F, stop: &StopSignal) -> io::Result<Option<F::Output>> {
+    ensure_reactor()?;
     let woken = Arc::new(Woken(AtomicBool::new(true)));
     let waker = Waker::from(woken.clone());
     let mut cx = Context::from_waker(&waker);
