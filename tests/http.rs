@@ -20,23 +20,10 @@ fn run_env(
     args: &[&str],
     env: &[(&str, Option<&str>)],
 ) -> (Output, Value, Vec<String>) {
-    let dir = tempdir();
-    write(dir.path(), "script.js", script);
     let base = format!("BASE={}", server.base());
     let mut all = vec!["-e", base.as_str()];
     all.extend_from_slice(args);
-    let (out, export) = run_with_export_env(dir.path(), "script.js", &all, env);
-    assert_no_panic(&out);
-    let lines = info_lines(&stderr(&out));
-    (out, export, lines)
-}
-
-/// The JSON a script printed with `console.log(JSON.stringify(..))`, line by line.
-fn json_lines(lines: &[String]) -> Vec<Value> {
-    lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
+    run_script_env(script, &all, env)
 }
 
 fn metric<'a>(export: &'a Value, name: &str) -> &'a Value {

@@ -94,24 +94,6 @@ fn ok(body: &str) -> Answer {
     ("200 OK", body.to_owned(), Duration::ZERO)
 }
 
-/// Runs `script` in a fresh directory with `-e` arguments and extra environment; returns
-/// the output, the summary export and the `console.log` lines.
-fn run(script: &str, args: &[&str], env: &[(&str, Option<&str>)]) -> (Output, Value, Vec<String>) {
-    let dir = tempdir();
-    write(dir.path(), "script.js", script);
-    let (out, export) = run_with_export_env(dir.path(), "script.js", args, env);
-    assert_no_panic(&out);
-    let lines = info_lines(&stderr(&out));
-    (out, export, lines)
-}
-
-fn json_lines(lines: &[String]) -> Vec<Value> {
-    lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 #[test]
 fn scripts_make_cookie_jars_of_their_own_and_requests_use_them_through_params_jar() {
     let server = Server::start();
@@ -148,7 +130,7 @@ export default async function () {
   L({ batch: b.cookiesForURL(B), async: a.cookiesForURL(B) });
 }
 "#;
-    let (out, _, lines) = run(script, &["-e", &base], &[]);
+    let (out, _, lines) = run_script_env(script, &["-e", &base], &[]);
     assert_code(&out, 0);
     let v = json_lines(&lines);
     assert_eq!(v.len(), 7, "{lines:?}");
@@ -221,7 +203,7 @@ export default function () {
   }
 }
 "#;
-    let (out, _, lines) = run(script, &[], &[]);
+    let (out, _, lines) = run_script_env(script, &[], &[]);
     assert_code(&out, 0);
     let v = json_lines(&lines);
     assert_eq!(v.len(), 2, "{lines:?}");
@@ -269,7 +251,7 @@ export default async function () {
 }
 "#;
     // The op that counts live jars is reachable only with the `Deno` global kept.
-    let (out, _, lines) = run(script, &[], &[("RK6_EXPOSE_DENO", Some("1"))]);
+    let (out, _, lines) = run_script_env(script, &[], &[("RK6_EXPOSE_DENO", Some("1"))]);
     assert_code(&out, 0);
     assert_eq!(lines.len(), 2, "{lines:?}");
     for line in &lines {
@@ -357,7 +339,7 @@ export default function () {
     let selectors = serde_json::to_string(&selectors).unwrap();
     let base = format!("BASE={}", files.base());
     let sels = format!("SELECTORS={selectors}");
-    let (out, _, lines) = run(script, &["-e", &base, "-e", &sels], &[]);
+    let (out, _, lines) = run_script_env(script, &["-e", &base, "-e", &sels], &[]);
     assert_code(&out, 0);
     let v = json_lines(&lines);
     assert_eq!(v.len(), 2, "{lines:?}");
@@ -482,7 +464,7 @@ export default function () {{ console.log(a() + "/" + b); }}
 "#,
         base = files.base()
     );
-    let (out, _, lines) = run(&script, &[], &[]);
+    let (out, _, lines) = run_script_env(&script, &[], &[]);
     assert_code(&out, 0);
     assert_eq!(lines, vec!["a+b+c+d+object/b"; 4]);
     let hits = files.hits();
@@ -538,7 +520,7 @@ fn a_remote_module_that_cannot_be_fetched_fails_init_naming_its_url() {
     for (url, message) in cases {
         let script = format!("import * as m from {url:?};\nexport default function () {{}}\n");
         let started = Instant::now();
-        let (out, _, _) = run(&script, &[], &[("RK6_MODULE_TIMEOUT", Some("500ms"))]);
+        let (out, _, _) = run_script_env(&script, &[], &[("RK6_MODULE_TIMEOUT", Some("500ms"))]);
         assert_code(&out, 107);
         let err = stderr(&out);
         assert!(err.contains(&message), "{message:?} not in:\n{err}");

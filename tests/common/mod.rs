@@ -285,4 +285,27 @@ pub fn run_with_export_env(
     (output, json)
 }
 
+/// Runs `script` (written into a fresh directory) with these arguments and environment
+/// changes; returns the output, the whole summary export and what `console.log` printed.
+pub fn run_script_env(
+    script: &str,
+    args: &[&str],
+    env: &[(&str, Option<&str>)],
+) -> (Output, serde_json::Value, Vec<String>) {
+    let dir = tempdir();
+    write(dir.path(), "script.js", script);
+    let (out, export) = run_with_export_env(dir.path(), "script.js", args, env);
+    assert_no_panic(&out);
+    let lines = info_lines(&stderr(&out));
+    (out, export, lines)
+}
+
+/// The JSON a script printed with `console.log(JSON.stringify(..))`, line by line.
+pub fn json_lines(lines: &[String]) -> Vec<serde_json::Value> {
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
 static SUMMARY_COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

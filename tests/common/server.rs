@@ -62,6 +62,16 @@ fn tls_server_config(
     config
 }
 
+/// A loopback listener on a free port; accepting polls, so a server can notice its stop.
+fn nonblocking_listener() -> (TcpListener, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let port = listener.local_addr().expect("local address").port();
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
+    (listener, port)
+}
+
 impl Server {
     /// A plain-HTTP server.
     pub fn start() -> Self {
@@ -83,11 +93,7 @@ impl Server {
     /// [`Server::start_tls`]; every path echoes the request as JSON, `version` included.
     pub fn start_h2() -> Self {
         let config = Arc::new(tls_server_config(rustls::DEFAULT_VERSIONS, &[b"h2"]));
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let port = listener.local_addr().expect("local address").port();
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
+        let (listener, port) = nonblocking_listener();
         let state = Arc::new(Shared::default());
         let shared = state.clone();
         thread::spawn(move || {
@@ -134,11 +140,7 @@ impl Server {
     }
 
     fn launch(tls: Option<Arc<rustls::ServerConfig>>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let port = listener.local_addr().expect("local address").port();
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
+        let (listener, port) = nonblocking_listener();
         let state = Arc::new(Shared::default());
         let shared = state.clone();
         let is_tls = tls.is_some();
