@@ -86,6 +86,8 @@ pub struct SourceCache {
     /// One cell per URL: VUs that load a module while it is being fetched wait for that
     /// fetch instead of starting their own. Failures are kept too: every VU sees the same.
     remote: Mutex<HashMap<ModuleSpecifier, Arc<OnceLock<Fetched>>>>,
+    /// Source maps of TypeScript modules whose lines moved when their types were removed.
+    source_maps: Mutex<HashMap<String, Arc<[u8]>>>,
 }
 
 impl SourceCache {
@@ -102,16 +104,38 @@ impl SourceCache {
         let text = std::fs::read_to_string(&path).map_err(|e| {
             JsErrorBox::generic(format!("cannot read module {}: {e}", path.display()))
         })?;
-        let src: Arc<str> = text.into();
+        let src = self.compile(specifier, text).map_err(JsErrorBox::generic)?;
         self.files.lock().insert(specifier.clone(), src.clone());
         Ok(src)
     }
 
     fn get_remote(&self, url: &ModuleSpecifier) -> Result<Arc<str>, JsErrorBox> {
         let cell = self.remote.lock().entry(url.clone()).or_default().clone();
-        cell.get_or_init(|| fetch(url)).clone().map_err(|why| {
-            JsErrorBox::generic(format!("cannot load the remote module {url}: {why}"))
-        })
+        cell.get_or_init(|| fetch(url).and_then(|text| self.compile(url, text.to_string())))
+            .clone()
+            .map_err(|why| {
+                JsErrorBox::generic(format!("cannot load the remote module {url}: {why}"))
+            })
+    }
+
+    /// The JavaScript deno_core runs for the module at `specifier`: its source, with the
+    /// types removed when it is TypeScript.
+    fn compile(&self, specifier: &ModuleSpecifier, text: String) -> Result<Arc<str>, String> {
+        if !super::typescript::is_typescript(specifier) {
+            return Ok(text.into());
+        }
+        let out = super::typescript::strip(specifier, &text)?;
+        if let Some(map) = out.source_map {
+            self.source_maps
+                .lock()
+                .insert(specifier.to_string(), map.into());
+        }
+        Ok(out.code.into())
+    }
+
+    /// The source map of a TypeScript module that needed one (see [`super::typescript`]).
+    pub fn source_map(&self, specifier: &str) -> Option<Arc<[u8]>> {
+        self.source_maps.lock().get(specifier).cloned()
     }
 }
 
@@ -310,6 +334,12 @@ impl ModuleLoader for Rk6ModuleLoader {
                  modules can be imported"
             ))),
         }
+    }
+
+    fn get_source_map(&self, file_name: &str) -> Option<std::borrow::Cow<'_, [u8]>> {
+        self.cache
+            .source_map(file_name)
+            .map(|map| std::borrow::Cow::Owned(map.to_vec()))
     }
 
     fn load(

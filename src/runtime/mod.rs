@@ -11,6 +11,7 @@ pub mod ops;
 pub mod snapshot;
 pub mod state;
 pub(crate) mod strings;
+pub mod typescript;
 
 use crate::kv::ops as kv_ops;
 use crate::modules::crypto::{
