@@ -137,6 +137,52 @@ fn commonjs_errors_keep_their_line_numbers_and_require_needs_a_literal() {
     assert!(errors[0].contains("lib.js:3:"), "{errors:?}");
 }
 
+/// As in k6, ES modules have a `require` too: built-in modules, CommonJS files and ES
+/// modules can be required by a string literal, and line numbers hold.
+#[test]
+fn es_modules_can_require_like_k6() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "lib.js",
+        "exports.twice = function (n) { return n * 2; };\n",
+    );
+    write(dir.path(), "esm.js", "export const three = 3;\n");
+    write(
+        dir.path(),
+        "main.js",
+        "import { check } from \"k6\";\n\
+         const lib = require(\"./lib.js\");\n\
+         const exec = require(\"k6/execution\");\n\
+         const encoding = require(\"k6/encoding\");\n\
+         const { three } = require(\"./esm.js\");\n\
+         export const options = { iterations: 1 };\n\
+         export default function () {\n\
+           console.log(`${lib.twice(21)} ${typeof exec.vu.idInTest} ${encoding.b64encode(\"hi\")} ${three}`);\n\
+           check(1, { ok: () => true });\n\
+           throw new Error(\"line10\");\n\
+         }\n",
+    );
+    let out = rk6(dir.path(), &["run", "-q", "--no-summary", "main.js"]);
+    assert_code(&out, 0);
+    assert_eq!(info_lines(&stderr(&out)), ["42 number aGk= 3"]);
+    let errors = level_lines(&stderr(&out), "error");
+    assert_eq!(errors.len(), 1, "{}", describe(&out));
+    assert!(errors[0].contains("main.js:10:"), "{errors:?}");
+
+    // A module with its own `require` keeps it.
+    write(
+        dir.path(),
+        "own.js",
+        "function require(name) { return `own ${name}`; }\n\
+         export const options = { iterations: 1 };\n\
+         export default function () { console.log(require(\"k6/http\")); }\n",
+    );
+    let out = rk6(dir.path(), &["run", "-q", "--no-summary", "own.js"]);
+    assert_code(&out, 0);
+    assert_eq!(info_lines(&stderr(&out)), ["own k6/http"]);
+}
+
 const HANDLE_SUMMARY: &str = r#"import { check, group } from "k6";
 import { Counter, Trend } from "k6/metrics";
 import { describe } from "./summarylib.js";

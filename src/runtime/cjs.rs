@@ -275,36 +275,11 @@ pub fn imported_specifiers(src: &str) -> Vec<String> {
 pub fn wrap(src: &str, url: &str, requested: &BTreeSet<String>) -> String {
     let (requires, mut names) = scan(src);
     names.extend(requested.iter().cloned());
-    let js = |s: &str| serde_json::to_string(s).expect("strings serialize");
-    let mut head = format!(
-        "import {{ cjsExports as __rk6_marks }} from {};",
-        js(CJS_SPECIFIER)
+    let mut head = require_function(&requires, url);
+    head.push_str(
+        "const __rk6_module = { exports: {} };\
+         (function (exports, require, module) {",
     );
-    let mut deps = String::new();
-    for (n, spec) in requires.iter().enumerate() {
-        head.push_str(&format!("import * as __rk6_dep{n} from {};", js(spec)));
-        deps.push_str(&format!("{}: __rk6_dep{n},", js(spec)));
-    }
-    let path = deno_core::ModuleSpecifier::parse(url)
-        .ok()
-        .and_then(|u| u.to_file_path().ok())
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| url.to_owned());
-    head.push_str(&format!(
-        "const __rk6_file = {file};const __rk6_deps = {{{deps}}};\
-         const __rk6_module = {{ exports: {{}} }};\
-         function __rk6_require(s) {{\
-           if (!Object.prototype.hasOwnProperty.call(__rk6_deps, s)) throw new Error(\
-             `require(${{JSON.stringify(s)}}) in ${{__rk6_file}}: rk6 can only require modules named by a \
-             string literal in the requiring file`);\
-           const ns = __rk6_deps[s];\
-           if (/^k6(\\/|$)/.test(s) && ns.default !== undefined) return ns.default;\
-           return ns.default !== null && (typeof ns.default === \"object\" || typeof ns.default \
-             === \"function\") && __rk6_marks.has(ns.default) ? ns.default : ns;\
-         }}\
-         (function (exports, require, module) {{",
-        file = js(&path),
-    ));
     let mut tail = String::from(
         "\n}).call(__rk6_module.exports, __rk6_module.exports, __rk6_require, __rk6_module);\n\
          const __rk6_exports = __rk6_module.exports;\n\
@@ -325,6 +300,65 @@ pub fn wrap(src: &str, url: &str, requested: &BTreeSet<String>) -> String {
         ));
     }
     format!("{head}{src}{tail}")
+}
+
+/// JavaScript for one line that imports every module `requires` names and defines
+/// `__rk6_require`, which hands back the one asked for: a built-in module's default
+/// export, a CommonJS module's `module.exports`, an ES module's namespace.
+fn require_function(requires: &[String], url: &str) -> String {
+    let js = |s: &str| serde_json::to_string(s).expect("strings serialize");
+    let mut head = format!(
+        "import {{ cjsExports as __rk6_marks }} from {};",
+        js(CJS_SPECIFIER)
+    );
+    let mut deps = String::new();
+    for (n, spec) in requires.iter().enumerate() {
+        head.push_str(&format!("import * as __rk6_dep{n} from {};", js(spec)));
+        deps.push_str(&format!("{}: __rk6_dep{n},", js(spec)));
+    }
+    let path = deno_core::ModuleSpecifier::parse(url)
+        .ok()
+        .and_then(|u| u.to_file_path().ok())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| url.to_owned());
+    head.push_str(&format!(
+        "const __rk6_file = {file};const __rk6_deps = {{{deps}}};\
+         function __rk6_require(s) {{\
+           if (!Object.prototype.hasOwnProperty.call(__rk6_deps, s)) throw new Error(\
+             `require(${{JSON.stringify(s)}}) in ${{__rk6_file}}: rk6 can only require modules named by a \
+             string literal in the requiring file`);\
+           const ns = __rk6_deps[s];\
+           if (/^k6(\\/|$)/.test(s) && ns.default !== undefined) return ns.default;\
+           return ns.default !== null && (typeof ns.default === \"object\" || typeof ns.default \
+             === \"function\") && __rk6_marks.has(ns.default) ? ns.default : ns;\
+         }}",
+        file = js(&path),
+    ));
+    head
+}
+
+/// k6 gives ES modules a global `require` too. For an ES module that calls `require("…")`
+/// and declares no `require` of its own, the text to put in front of its first line (so
+/// its line numbers hold) that makes those calls work; `None` when it needs none.
+pub fn es_require_prelude(src: &str, url: &str) -> Option<String> {
+    let (requires, _) = scan(src);
+    if requires.is_empty() || declares_require(src) {
+        return None;
+    }
+    let mut head = require_function(&requires, url);
+    head.push_str("const require = __rk6_require;");
+    Some(head)
+}
+
+/// Whether the module binds `require` itself (a declaration, a parameter list is not
+/// looked at: a function taking `require` shadows the module-level one anyway).
+fn declares_require(src: &str) -> bool {
+    let toks = tokens(src);
+    toks.iter().enumerate().any(|(i, t)| {
+        matches!(t, Tok::Ident(n) if n == "require")
+            && i > 0
+            && matches!(&toks[i - 1], Tok::Ident(k) if ["function", "const", "let", "var", "class", "import", "as"].contains(&k.as_str()))
+    })
 }
 
 #[cfg(test)]

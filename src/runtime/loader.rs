@@ -222,7 +222,10 @@ impl Rk6ModuleLoader {
     fn user_module(&self, specifier: &ModuleSpecifier, src: Arc<str>) -> Arc<str> {
         if super::cjs::is_es_module(&src) {
             self.note_imports(specifier, &src);
-            return src;
+            return match super::cjs::es_require_prelude(&src, specifier.as_str()) {
+                Some(prelude) => format!("{prelude}{src}").into(),
+                None => src,
+            };
         }
         let requested = self
             .requested
