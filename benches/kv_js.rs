@@ -18,18 +18,29 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rk6::kv::{open_memory_shared, DiskStore, Store};
+use rk6::kv::{open_memory_shared, AtomicOps, DiskStore, Store};
 use rk6::{Overrides, Runner};
 
 const KEYS: usize = 10_000;
 const VALUE_CHARS: usize = 64;
 const VU_COUNTS: [u64; 3] = [1, 2, 50];
-const OPS: [&str; 4] = ["get", "set", "exists", "list"];
+const OPS: [&str; 6] = [
+    "get",
+    "set",
+    "exists",
+    "list",
+    "incrementBy",
+    "compareAndSwap",
+];
 
 /// Targets the figures are compared against.
 const TARGET_MEMORY_GET_PER_THREAD: f64 = 500_000.0;
 const TARGET_DISK_GET_SHARE: f64 = 0.8;
 const TARGET_DURABLE_SET_50_VUS: f64 = 30_000.0;
+const TARGET_MEMORY_INCREMENT: f64 = 300_000.0;
+const TARGET_DURABLE_INCREMENT_50_VUS: f64 = 30_000.0;
+/// compareAndSwap may be at most this much slower than set.
+const TARGET_CAS_VS_SET: f64 = 0.8;
 
 const SCRIPT: &str = r#"
 import { openKv } from "k6/x/kv";
@@ -50,7 +61,7 @@ const prefixes = Array.from({ length: KEYS / 100 }, (_, i) => `key:${String(i).p
 // Walk the key space in a scattered order rather than sequentially.
 const STEP = 7919;
 // Check the clock every BATCH operations; a durable write is slow enough to check every time.
-const BATCH = OP === "set" && BACKEND === "disk" ? 1 : 32;
+const BATCH = OP !== "get" && OP !== "exists" && OP !== "list" && BACKEND === "disk" ? 1 : 32;
 
 export async function setup() {
     if (kv.size() >= KEYS) return;
@@ -93,6 +104,27 @@ export default async function () {
                 const entries = await kv.list({ prefix: prefixes[i % prefixes.length], limit: 100 });
                 if (entries.length !== 100) throw new Error(`list returned ${entries.length} entries`);
                 i = (i + STEP) % KEYS;
+            }
+            done += BATCH;
+        }
+    } else if (OP === "incrementBy") {
+        const counter = `counter:${exec.vu.idInTest % 16}`;
+        while (Date.now() < deadline) {
+            for (let n = 0; n < BATCH; n++) {
+                await kv.incrementBy(counter, 1);
+            }
+            done += BATCH;
+        }
+    } else if (OP === "compareAndSwap") {
+        // Each VU swaps its own key between two values, so every swap succeeds.
+        const key = `cas:${exec.vu.idInTest}`;
+        await kv.set(key, VALUE);
+        let from = VALUE;
+        let to = VALUE + "!";
+        while (Date.now() < deadline) {
+            for (let n = 0; n < BATCH; n++) {
+                if (!(await kv.compareAndSwap(key, from, to))) throw new Error("compareAndSwap failed");
+                [from, to] = [to, from];
             }
             done += BATCH;
         }
@@ -196,6 +228,26 @@ fn raw_store_op(store: &dyn Store, op: &str, threads: usize) -> f64 {
                 .wait()
                 .expect("set");
         }),
+        "incrementBy" => raw_ops_per_sec(threads, &|t, _| {
+            black_box(
+                store
+                    .increment_by(&format!("counter:{}", t % 16), 1.0)
+                    .wait()
+                    .expect("increment_by"),
+            );
+        }),
+        "compareAndSwap" => raw_ops_per_sec(threads, &|t, i| {
+            let key = format!("cas:{t}");
+            let (a, b) = (value.clone(), [&value[..], b"!"].concat());
+            let (from, to) = if i % 2 == 0 { (a, b) } else { (b, a) };
+            if i == 0 {
+                store.set(&key, from.clone()).wait().expect("set");
+            }
+            assert!(store
+                .compare_and_swap(&key, Some(from), to)
+                .wait()
+                .expect("compare_and_swap"));
+        }),
         other => unreachable!("unknown op {other}"),
     }
 }
@@ -280,7 +332,7 @@ fn main() {
     fill(&*disk);
 
     println!(
-        "{:<7} {:<7} {:>4}  {:>14}  {:>16}  {:>14}  {:>7}",
+        "{:<7} {:<15} {:>4}  {:>14}  {:>16}  {:>14}  {:>7}",
         "backend", "op", "VUs", "JS ops/s", "JS ops/s/thread", "raw ops/s", "raw/JS"
     );
     let mut rows = Vec::new();
@@ -296,13 +348,14 @@ fn main() {
                 let js = js_ops_per_sec(&script, backend, &disk_path, op, vus);
                 let raw = raw_store_op(store, op, vus as usize);
                 let per_thread = js / (vus as usize).min(cores) as f64;
-                let op_label = if backend == "disk" && op == "set" {
-                    "set*"
+                let op_label = if backend == "disk" && op != "get" && op != "exists" && op != "list"
+                {
+                    format!("{op}*")
                 } else {
-                    op
+                    op.to_owned()
                 };
                 println!(
-                    "{backend:<7} {op_label:<7} {vus:>4}  {:>14}  {:>16}  {:>14}  {:>6.1}x",
+                    "{backend:<7} {op_label:<15} {vus:>4}  {:>14}  {:>16}  {:>14}  {:>6.1}x",
                     fmt_rate(js),
                     fmt_rate(per_thread),
                     fmt_rate(raw),
@@ -318,7 +371,7 @@ fn main() {
             }
         }
     }
-    println!("(* durable: each set resolves after its group commit is on disk)");
+    println!("(* durable: each write resolves after its group commit is on disk)");
     println!("JS ops/s/thread = JS ops/s divided by min(VUs, CPUs)");
     if std::env::var_os("BENCH_ONLY").is_some() {
         return;
@@ -356,6 +409,34 @@ fn main() {
         fmt_rate(durable_50),
         verdict(durable_50 >= TARGET_DURABLE_SET_50_VUS)
     );
+    let memory_increment = find("memory", "incrementBy", 1).js;
+    println!(
+        "  memory incrementBy with 1 VU >= {} ops/s: {} ops/s -> {}",
+        fmt_rate(TARGET_MEMORY_INCREMENT),
+        fmt_rate(memory_increment),
+        verdict(memory_increment >= TARGET_MEMORY_INCREMENT)
+    );
+    let durable_increment = find("disk", "incrementBy", 50).js;
+    println!(
+        "  durable disk incrementBy with 50 VUs >= {} ops/s: {} ops/s -> {}",
+        fmt_rate(TARGET_DURABLE_INCREMENT_50_VUS),
+        fmt_rate(durable_increment),
+        verdict(durable_increment >= TARGET_DURABLE_INCREMENT_50_VUS)
+    );
+    for backend in ["memory", "disk"] {
+        let (cas, set) = (
+            find(backend, "compareAndSwap", 1).js,
+            find(backend, "set", 1).js,
+        );
+        println!(
+            "  {backend} compareAndSwap within {:.0}% of set (1 VU): {} vs {} ops/s = {:.0}% -> {}",
+            (1.0 - TARGET_CAS_VS_SET) * 100.0,
+            fmt_rate(cas),
+            fmt_rate(set),
+            cas / set * 100.0,
+            verdict(cas >= TARGET_CAS_VS_SET * set)
+        );
+    }
     for (backend, op) in [
         ("memory", "get"),
         ("memory", "set"),

@@ -6,7 +6,13 @@
 const core = Deno.core;
 const {
   op_kv_clear,
+  op_kv_compare_and_delete,
+  op_kv_compare_and_swap,
   op_kv_delete,
+  op_kv_delete_if_exists,
+  op_kv_get_or_set,
+  op_kv_increment_by,
+  op_kv_swap,
   op_kv_exists,
   op_kv_exists_checked,
   op_kv_get,
@@ -37,6 +43,7 @@ export class StoreOpenError extends KvError {}
 export class BackendError extends KvError {}
 export class StoreClosedError extends KvError {}
 export class WriteTimeoutError extends KvError {}
+export class NotANumberError extends KvError {}
 
 // Raised by the get/exists ops for a key containing U+FFFD (see src/kv/ops.rs); never
 // reaches scripts.
@@ -53,6 +60,7 @@ for (
     BackendError,
     StoreClosedError,
     WriteTimeoutError,
+    NotANumberError,
   ]
 ) {
   core.registerErrorClass(cls.name, cls);
@@ -385,6 +393,56 @@ class KV {
 
   async clear() {
     await op_kv_clear(this.#rid);
+  }
+
+  // Atomic operations: each reads and writes with no other write in between, on both
+  // backends. Values are compared by their serialized form (JSON text, or the string with
+  // serialization "string"), so {a: 1, b: 2} and {b: 2, a: 1} are different values.
+
+  async incrementBy(key, delta) {
+    const k = wellFormed(toKey(key));
+    if (typeof delta !== "number" || !Number.isFinite(delta)) {
+      throw new InvalidOptionsError(`incrementBy() delta must be a finite number, got ${describe(delta)}`);
+    }
+    return await op_kv_increment_by(this.#rid, k, delta);
+  }
+
+  async getOrSet(key, value) {
+    const k = wellFormed(toKey(key));
+    const [text, loaded] = await op_kv_get_or_set(this.#rid, k, this.#encode(value));
+    return { value: this.#decode(text, k), loaded };
+  }
+
+  async swap(key, value) {
+    const k = wellFormed(toKey(key));
+    const [loaded, previous] = await op_kv_swap(this.#rid, k, this.#encode(value));
+    return loaded ? { previous: this.#decode(previous, k), loaded } : { previous: null, loaded };
+  }
+
+  // oldValue null or undefined means "only if the key is absent".
+  async compareAndSwap(key, oldValue, newValue) {
+    const k = wellFormed(toKey(key));
+    const absent = oldValue === null || oldValue === undefined;
+    const expected = absent ? "" : this.#encode(oldValue);
+    return await op_kv_compare_and_swap(this.#rid, k, absent, expected, this.#encode(newValue));
+  }
+
+  async setIfAbsent(key, value) {
+    const k = wellFormed(toKey(key));
+    return await op_kv_compare_and_swap(this.#rid, k, true, "", this.#encode(value));
+  }
+
+  async deleteIfExists(key) {
+    return await op_kv_delete_if_exists(this.#rid, wellFormed(toKey(key)));
+  }
+
+  async compareAndDelete(key, oldValue) {
+    const k = wellFormed(toKey(key));
+    return await op_kv_compare_and_delete(this.#rid, k, this.#encode(oldValue));
+  }
+
+  #decode(text, key) {
+    return this.#json ? decodeJson(text, key) : text;
   }
 
   // Synchronous on purpose: both `${kv.size()}` and `await kv.size()` must work.

@@ -276,6 +276,132 @@ fn basic_operations() {
 }
 
 #[test]
+fn atomic_operations() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    report("incMissing", await outcome(() => kv.incrementBy("n", 5)));
+    report("incAgain", await outcome(() => kv.incrementBy("n", -1.5)));
+    report("incStored", await kv.get("n"));
+    await kv.set("text", "abc");
+    report("incText", await outcome(() => kv.incrementBy("text", 1)));
+    report("textKept", await kv.get("text"));
+    report("incBadDelta", await outcome(() => kv.incrementBy("n", "1")));
+    report("getOrSetNew", await outcome(() => kv.getOrSet("g", { v: 1 })));
+    report("getOrSetOld", await outcome(() => kv.getOrSet("g", { v: 2 })));
+    report("swapOld", await outcome(() => kv.swap("g", [3])));
+    report("swapNew", await outcome(() => kv.swap("s", "first")));
+    report("casAbsentNew", await outcome(() => kv.compareAndSwap("c", null, 1)));
+    report("casAbsentOld", await outcome(() => kv.compareAndSwap("c", undefined, 2)));
+    report("casMismatch", await outcome(() => kv.compareAndSwap("c", 7, 2)));
+    report("casMatch", await outcome(() => kv.compareAndSwap("c", 1, { x: [1] })));
+    report("casObject", await outcome(() => kv.compareAndSwap("c", { x: [1] }, "done")));
+    report("casValue", await kv.get("c"));
+    report("setIfAbsentNew", await outcome(() => kv.setIfAbsent("a", 1)));
+    report("setIfAbsentOld", await outcome(() => kv.setIfAbsent("a", 2)));
+    report("aValue", await kv.get("a"));
+    report("delIfExistsYes", await outcome(() => kv.deleteIfExists("a")));
+    report("delIfExistsNo", await outcome(() => kv.deleteIfExists("a")));
+    await kv.set("d", { k: "v" });
+    report("cadMismatch", await outcome(() => kv.compareAndDelete("d", { k: "w" })));
+    report("cadMatch", await outcome(() => kv.compareAndDelete("d", { k: "v" })));
+    report("dExists", await kv.exists("d"));
+    report("badKey", await outcome(() => kv.incrementBy("", 1)));
+"#,
+        );
+        r.assert_resolved("incMissing", json!(5));
+        r.assert_resolved("incAgain", json!(3.5));
+        r.assert_eq("incStored", json!(3.5));
+        r.assert_rejected("incText", "NotANumberError");
+        r.assert_eq("textKept", json!("abc"));
+        r.assert_rejected("incBadDelta", "InvalidOptionsError");
+        r.assert_resolved(
+            "getOrSetNew",
+            json!({ "value": { "v": 1 }, "loaded": false }),
+        );
+        r.assert_resolved(
+            "getOrSetOld",
+            json!({ "value": { "v": 1 }, "loaded": true }),
+        );
+        r.assert_resolved("swapOld", json!({ "previous": { "v": 1 }, "loaded": true }));
+        r.assert_resolved("swapNew", json!({ "previous": null, "loaded": false }));
+        r.assert_resolved("casAbsentNew", json!(true));
+        r.assert_resolved("casAbsentOld", json!(false));
+        r.assert_resolved("casMismatch", json!(false));
+        r.assert_resolved("casMatch", json!(true));
+        r.assert_resolved("casObject", json!(true));
+        r.assert_eq("casValue", json!("done"));
+        r.assert_resolved("setIfAbsentNew", json!(true));
+        r.assert_resolved("setIfAbsentOld", json!(false));
+        r.assert_eq("aValue", json!(1));
+        r.assert_resolved("delIfExistsYes", json!(true));
+        r.assert_resolved("delIfExistsNo", json!(false));
+        r.assert_resolved("cadMismatch", json!(false));
+        r.assert_resolved("cadMatch", json!(true));
+        r.assert_eq("dExists", json!(false));
+        r.assert_rejected("badKey", "KeyRequiredError");
+    }
+}
+
+#[test]
+fn atomic_counter_example_loses_nothing_with_increment_by() {
+    let script = example("atomic-counter.js");
+    let dir = tempdir();
+    let out = rk6(
+        dir.path(),
+        &[
+            "run",
+            "-q",
+            "--no-summary",
+            script.to_str().expect("UTF-8 path"),
+        ],
+    );
+    assert_code(&out, 0);
+    let lines = info_lines(&stderr(&out));
+    assert_eq!(lines.len(), 2, "{}", describe(&out));
+    assert!(lines[0].starts_with("get+set:     "), "{lines:?}");
+    assert_eq!(lines[1], "incrementBy: 2000 of 2000 (0 lost)");
+}
+
+/// 20 VUs updating one counter: `get` then `set` loses increments, `incrementBy` never
+/// does, and of 20 VUs racing `setIfAbsent` on one key exactly one wins.
+#[test]
+fn twenty_vus_count_exactly_with_increment_by() {
+    for backend in BACKENDS {
+        let dir = tempdir();
+        write(
+            dir.path(),
+            "count.js",
+            "import { openKv } from \"k6/x/kv\";\n\
+             const kv = openKv({ backend: __ENV.BACKEND });\n\
+             export const options = { vus: 20, iterations: 20 };\n\
+             export async function setup() { await kv.clear(); }\n\
+             export default async function () {\n\
+               for (let i = 0; i < 100; i++) {\n\
+                 await kv.incrementBy(\"atomic\", 1);\n\
+                 let v = 0;\n\
+                 try { v = await kv.get(\"racy\"); } catch (_) {}\n\
+                 await kv.set(\"racy\", v + 1);\n\
+               }\n\
+               if (await kv.setIfAbsent(\"winner\", __VU)) await kv.incrementBy(\"wins\", 1);\n\
+             }\n\
+             export async function teardown() {\n\
+               console.log(`${await kv.get(\"atomic\")} ${await kv.get(\"wins\")} ${(await kv.get(\"racy\")) <= 2000}`);\n\
+             }\n",
+        );
+        let env = format!("BACKEND={backend}");
+        let out = rk6(
+            dir.path(),
+            &["run", "-q", "--no-summary", "-e", &env, "count.js"],
+        );
+        assert_code(&out, 0);
+        assert_eq!(info_lines(&stderr(&out)), ["2000 1 true"], "[{backend}]");
+    }
+}
+
+#[test]
 fn list_orders_by_utf8_bytes_and_honours_prefix_and_limit() {
     for backend in BACKENDS {
         let r = run_kv(

@@ -4,7 +4,7 @@
 use crate::runtime::strings;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
-use rk6_kv::{DiskStore, Store, StoreError};
+use rk6_kv::{AtomicOps, DiskStore, Store, StoreError};
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
@@ -243,4 +243,93 @@ pub async fn op_kv_delete(
 pub async fn op_kv_clear(state: Rc<RefCell<OpState>>, #[smi] rid: u32) -> Result<(), JsErrorBox> {
     let write = store(&state.borrow(), rid)?.clear();
     write.await.map_err(to_js)
+}
+
+// Atomic operations (rk6_kv::AtomicOps). Values cross as their serialized text, which JS
+// produced (so it is UTF-8) or which the store holds.
+
+fn stored_text(key: &str, bytes: Vec<u8>) -> Result<String, JsErrorBox> {
+    String::from_utf8(bytes).map_err(|_| {
+        JsErrorBox::new(
+            "BackendError",
+            format!("the value under key {key:?} {}", not_text()),
+        )
+    })
+}
+
+#[op2]
+pub async fn op_kv_increment_by(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+    delta: f64,
+) -> Result<f64, JsErrorBox> {
+    let op = store(&state.borrow(), rid)?.increment_by(&key, delta);
+    op.await.map_err(to_js)
+}
+
+/// `[text, loaded]`: the value now under `key`, and whether it was there before.
+#[op2]
+#[serde]
+pub async fn op_kv_get_or_set(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+    #[string] value: String,
+) -> Result<(String, bool), JsErrorBox> {
+    let op = store(&state.borrow(), rid)?.get_or_set(&key, value.into_bytes());
+    let (text, loaded) = op.await.map_err(to_js)?;
+    Ok((stored_text(&key, text)?, loaded))
+}
+
+/// `[loaded, text]`: whether `key` held a value, and the text `value` replaced.
+#[op2]
+#[serde]
+pub async fn op_kv_swap(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+    #[string] value: String,
+) -> Result<(bool, String), JsErrorBox> {
+    let op = store(&state.borrow(), rid)?.swap(&key, value.into_bytes());
+    match op.await.map_err(to_js)? {
+        Some(text) => Ok((true, stored_text(&key, text)?)),
+        None => Ok((false, String::new())),
+    }
+}
+
+/// Swaps when the stored text is `expected`, or, with `absent`, when there is none.
+#[op2]
+pub async fn op_kv_compare_and_swap(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+    absent: bool,
+    #[string] expected: String,
+    #[string] value: String,
+) -> Result<bool, JsErrorBox> {
+    let expected = (!absent).then(|| expected.into_bytes());
+    let op = store(&state.borrow(), rid)?.compare_and_swap(&key, expected, value.into_bytes());
+    op.await.map_err(to_js)
+}
+
+#[op2]
+pub async fn op_kv_delete_if_exists(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+) -> Result<bool, JsErrorBox> {
+    let op = store(&state.borrow(), rid)?.delete_if_exists(&key);
+    op.await.map_err(to_js)
+}
+
+#[op2]
+pub async fn op_kv_compare_and_delete(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+    #[string] expected: String,
+) -> Result<bool, JsErrorBox> {
+    let op = store(&state.borrow(), rid)?.compare_and_delete(&key, expected.into_bytes());
+    op.await.map_err(to_js)
 }

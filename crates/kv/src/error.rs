@@ -46,6 +46,11 @@ pub enum StoreError {
         humanize(*waited)
     )]
     WriteTimeout { waited: Duration },
+
+    /// An atomic operation declined to change anything, for a reason of its own (a counter
+    /// that holds something other than a number, say); `name` is its JavaScript name.
+    #[error("{message}")]
+    Rejected { name: &'static str, message: String },
 }
 
 /// `1.5s`, `30s`, `250ms`: as a user would type the duration.
@@ -71,6 +76,7 @@ impl StoreError {
             StoreError::Closed => "StoreClosedError",
             StoreError::InvalidPath { .. } => "InvalidOptionsError",
             StoreError::WriteTimeout { .. } => "WriteTimeoutError",
+            StoreError::Rejected { name, .. } => name,
         }
     }
 }

@@ -15,12 +15,15 @@
 //! This crate has no JavaScript dependency; the ops layer maps [`StoreError::name`] and its
 //! message onto JavaScript errors.
 
+mod atomic;
 mod disk;
 mod error;
 mod key;
 mod memory;
+mod txn;
 mod write;
 
+pub use atomic::{AtomicOps, Pending, NOT_A_NUMBER};
 pub use disk::{
     check_file, take_close_failures, CheckReport, CloseFailure, DiskStore, DEFAULT_CLOSE_TIMEOUT,
     OPEN_CHECK_LIMIT,
@@ -28,6 +31,7 @@ pub use disk::{
 pub use error::StoreError;
 pub use key::{validate_key, MAX_KEY_BYTES};
 pub use memory::{open_memory_shared, MemoryStore};
+pub use txn::{AtomicStep, Txn};
 pub use write::WriteHandle;
 
 /// A stored value: opaque bytes (for rk6, JSON text or a plain string).
@@ -69,6 +73,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes every entry.
     fn clear(&self) -> WriteHandle;
+
+    /// Runs `step` atomically: no other write to the store (on disk, from any process)
+    /// comes between its reads and its writes, and its writes apply all together, or not
+    /// at all when it returns an error, which the handle then resolves with. Resolves like
+    /// a write (on disk: once durable). See [`AtomicOps`] for the operations built on it.
+    fn atomic(&self, step: AtomicStep) -> WriteHandle;
 
     /// `"memory"` or `"disk"`.
     fn backend_name(&self) -> &'static str;

@@ -4,7 +4,8 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
 
-use crate::{validate_key, Store, StoreError, Value, WriteHandle};
+use crate::txn::Staging;
+use crate::{validate_key, AtomicStep, Store, StoreError, Value, WriteHandle};
 
 /// A process-local store in a `BTreeMap`, whose `String` order is the UTF-8 byte order that
 /// `list` promises. Writes complete immediately.
@@ -74,6 +75,22 @@ impl Store for MemoryStore {
         let old = std::mem::take(&mut *self.map.write());
         drop(old);
         WriteHandle::ready(Ok(()))
+    }
+
+    fn atomic(&self, mut step: AtomicStep) -> WriteHandle {
+        let mut map = self.map.write();
+        let mut staging = Staging::new(|key: &str| Ok(map.get(key).cloned()));
+        let result = step(&mut staging);
+        let writes = staging.into_writes();
+        if result.is_ok() {
+            for (key, value) in writes {
+                match value {
+                    Some(value) => map.insert(key, value),
+                    None => map.remove(&key),
+                };
+            }
+        }
+        WriteHandle::ready(result)
     }
 
     fn backend_name(&self) -> &'static str {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::thread;
 
-use rk6_kv::{DiskStore, MemoryStore, Store, StoreError};
+use rk6_kv::{AtomicOps, DiskStore, MemoryStore, Store, StoreError, NOT_A_NUMBER};
 use tempfile::TempDir;
 
 /// A fresh, empty store plus whatever must outlive it.
@@ -70,6 +70,11 @@ both_backends!(
     rejects_key_over_511_bytes,
     accepts_511_byte_multibyte_key,
     keeps_all_concurrent_writes,
+    increments_atomically_under_contention,
+    increment_rejects_what_is_not_a_number,
+    get_or_set_and_swap,
+    compare_and_swap_and_delete,
+    declined_step_leaves_its_batch_alone,
 );
 
 mod cases {
@@ -282,6 +287,122 @@ mod cases {
         assert_eq!(all.len(), 1000);
         for (key, value) in &all {
             assert_eq!(value, key.as_bytes());
+        }
+    }
+
+    pub fn increments_atomically_under_contention(store: &dyn Store) {
+        thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..250 {
+                        store.increment_by("hits", 1.0).wait().expect("increment");
+                    }
+                });
+            }
+        });
+        assert_eq!(store.get("hits").unwrap().unwrap(), b"2000");
+        assert_eq!(store.increment_by("hits", -0.5).wait().unwrap(), 1999.5);
+    }
+
+    pub fn increment_rejects_what_is_not_a_number(store: &dyn Store) {
+        for stored in [&b"\"7\""[..], b"{}", b"not json", b"null"] {
+            set(store, "n", stored);
+            let err = store.increment_by("n", 1.0).wait().unwrap_err();
+            assert_eq!(err.name(), NOT_A_NUMBER, "{err}");
+            assert!(err.to_string().contains("\"n\""), "{err}");
+            assert_eq!(store.get("n").unwrap().unwrap(), stored);
+        }
+        set(store, "n", b"1e308");
+        let err = store.increment_by("n", 1e308).wait().unwrap_err();
+        assert_eq!(err.name(), NOT_A_NUMBER);
+        assert_eq!(store.get("n").unwrap().unwrap(), b"1e308");
+        let err = store.increment_by("", 1.0).wait().unwrap_err();
+        assert!(matches!(err, StoreError::KeyRequired));
+    }
+
+    pub fn get_or_set_and_swap(store: &dyn Store) {
+        assert_eq!(
+            store.get_or_set("k", b"1".to_vec()).wait().unwrap(),
+            (b"1".to_vec(), false)
+        );
+        assert_eq!(
+            store.get_or_set("k", b"2".to_vec()).wait().unwrap(),
+            (b"1".to_vec(), true)
+        );
+        assert_eq!(
+            store.swap("k", b"3".to_vec()).wait().unwrap(),
+            Some(b"1".to_vec())
+        );
+        assert_eq!(store.swap("new", b"4".to_vec()).wait().unwrap(), None);
+        assert_eq!(store.get("k").unwrap().unwrap(), b"3");
+        assert_eq!(store.get("new").unwrap().unwrap(), b"4");
+    }
+
+    pub fn compare_and_swap_and_delete(store: &dyn Store) {
+        assert!(store
+            .compare_and_swap("k", None, b"1".to_vec())
+            .wait()
+            .unwrap());
+        assert!(!store
+            .compare_and_swap("k", None, b"2".to_vec())
+            .wait()
+            .unwrap());
+        assert!(!store
+            .compare_and_swap("k", Some(b"9".to_vec()), b"2".to_vec())
+            .wait()
+            .unwrap());
+        assert!(store
+            .compare_and_swap("k", Some(b"1".to_vec()), b"2".to_vec())
+            .wait()
+            .unwrap());
+        assert_eq!(store.get("k").unwrap().unwrap(), b"2");
+        assert!(!store.compare_and_delete("k", b"1".to_vec()).wait().unwrap());
+        assert!(store.compare_and_delete("k", b"2".to_vec()).wait().unwrap());
+        assert!(!store.exists("k").unwrap());
+        assert!(!store.delete_if_exists("k").wait().unwrap());
+        set(store, "k", b"x");
+        assert!(store.delete_if_exists("k").wait().unwrap());
+        assert!(!store.exists("k").unwrap());
+        // Many VUs racing to initialise one key: exactly one wins.
+        let wins = std::sync::atomic::AtomicUsize::new(0);
+        thread::scope(|scope| {
+            for t in 0..8u8 {
+                let wins = &wins;
+                scope.spawn(move || {
+                    if store
+                        .compare_and_swap("once", None, vec![t])
+                        .wait()
+                        .unwrap()
+                    {
+                        wins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        assert_eq!(wins.into_inner(), 1);
+    }
+
+    /// On disk, concurrent writes share one transaction: a step that declines must not
+    /// take the others down with it, nor leave its own staged writes behind.
+    pub fn declined_step_leaves_its_batch_alone(store: &dyn Store) {
+        set(store, "text", b"\"t\"");
+        thread::scope(|scope| {
+            for t in 0..16 {
+                scope.spawn(move || {
+                    if t % 2 == 0 {
+                        let err = store.increment_by("text", 1.0).wait().unwrap_err();
+                        assert_eq!(err.name(), NOT_A_NUMBER);
+                    } else {
+                        let key = format!("ok{t}");
+                        store.set(&key, b"1".to_vec()).wait().expect("set");
+                        store.increment_by(&key, 1.0).wait().expect("increment");
+                    }
+                });
+            }
+        });
+        assert_eq!(store.get("text").unwrap().unwrap(), b"\"t\"");
+        for t in (1..16).step_by(2) {
+            assert_eq!(store.get(&format!("ok{t}")).unwrap().unwrap(), b"2");
         }
     }
 }

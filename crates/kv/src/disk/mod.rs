@@ -18,7 +18,7 @@ use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, MdbError, RoTxn, WithoutTls};
 use parking_lot::{Mutex, RwLock};
 
-use crate::{validate_key, Store, StoreError, Value, WriteHandle, MAX_KEY_BYTES};
+use crate::{validate_key, AtomicStep, Store, StoreError, Value, WriteHandle, MAX_KEY_BYTES};
 use file::Verdict;
 pub use file::{check_file, CheckReport};
 use writer::{Op, Queue};
@@ -340,6 +340,10 @@ impl Store for DiskStore {
 
     fn clear(&self) -> WriteHandle {
         self.enqueue(Op::Clear)
+    }
+
+    fn atomic(&self, step: AtomicStep) -> WriteHandle {
+        self.enqueue(Op::Atomic(Mutex::new(step)))
     }
 
     fn backend_name(&self) -> &'static str {

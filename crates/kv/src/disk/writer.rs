@@ -18,8 +18,9 @@ use heed::{MdbError, RwTxn};
 use parking_lot::{Condvar, Mutex};
 
 use super::{backend_error, Shared};
+use crate::txn::Staging;
 use crate::write::Slot;
-use crate::{StoreError, Value, WriteHandle};
+use crate::{AtomicStep, StoreError, Value, WriteHandle};
 
 /// Caps on one transaction, so a flood of writes still commits (and answers) in steps and an
 /// unbounded amount of dirty pages is never held in memory.
@@ -33,6 +34,8 @@ pub(crate) enum Op {
     Put(String, Value),
     Delete(String),
     Clear,
+    /// Called through a shared reference by the writer, which alone ever locks it.
+    Atomic(Mutex<AtomicStep>),
 }
 
 impl Op {
@@ -40,7 +43,7 @@ impl Op {
         match self {
             Op::Put(key, value) => key.len() + value.len(),
             Op::Delete(key) => key.len(),
-            Op::Clear => 0,
+            Op::Clear | Op::Atomic(_) => 0,
         }
     }
 }
@@ -193,24 +196,25 @@ fn commit_next(shared: &Shared, queue: &Queue, batch: &mut Vec<Request>) -> bool
             // Everything queued had been withdrawn; dropping `txn` aborts it.
             return true;
         }
-        apply(shared, &mut txn, batch).and_then(|()| txn.commit())
+        apply(shared, &mut txn, batch).and_then(|outcomes| txn.commit().map(|()| outcomes))
     };
     let result = match attempt {
-        Ok(()) => {
+        Ok(outcomes) => {
             shared.commits.fetch_add(1, Ordering::Relaxed);
-            Ok(())
+            Ok(outcomes)
         }
         // The failed transaction is gone, so the map can change; the batch is ours now.
         Err(heed::Error::Mdb(MdbError::MapFull | MdbError::MapResized)) => commit(shared, batch),
         Err(e) => Err(backend_error(e)),
     };
     match result {
-        Ok(()) => answer_all(batch, &Ok(())),
+        Ok(outcomes) => answer_each(batch, outcomes),
         Err(_) if batch.len() > 1 => {
             // One bad write must not fail the writes it happened to share a transaction
             // with: commit each on its own to find out which one it was.
             for request in batch.drain(..) {
-                let result = commit(shared, std::slice::from_ref(&request));
+                let result = commit(shared, std::slice::from_ref(&request))
+                    .and_then(|mut outcomes| outcomes.pop().unwrap_or(Ok(())));
                 request.slot.finish(result);
             }
         }
@@ -228,6 +232,14 @@ fn settle_all(queue: &Queue, batch: &mut Vec<Request>, error: &StoreError) -> bo
     true
 }
 
+/// Answers each write of a committed batch with its own outcome: an atomic step that
+/// declined changed nothing, while the rest of its batch was committed.
+fn answer_each(batch: &mut Vec<Request>, outcomes: Vec<Result<(), StoreError>>) {
+    for (request, outcome) in batch.drain(..).zip(outcomes) {
+        request.slot.finish(outcome);
+    }
+}
+
 fn answer_all(batch: &mut Vec<Request>, result: &Result<(), StoreError>) {
     for request in batch.drain(..) {
         // The caller may have dropped its handle; the write stands regardless.
@@ -235,20 +247,21 @@ fn answer_all(batch: &mut Vec<Request>, result: &Result<(), StoreError>) {
     }
 }
 
-/// Applies `batch` in one transaction and commits it, enlarging the map when it is full.
-fn commit(shared: &Shared, batch: &[Request]) -> Result<(), StoreError> {
+/// Applies `batch` in one transaction and commits it, enlarging the map when it is full;
+/// returns each write's own outcome.
+fn commit(shared: &Shared, batch: &[Request]) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     for _ in 0..MAX_RESIZE_RETRIES {
         let attempt = {
             let _txn_open = shared.gate.read();
             shared.env.write_txn().and_then(|mut txn| {
-                apply(shared, &mut txn, batch)?;
-                txn.commit()
+                let outcomes = apply(shared, &mut txn, batch)?;
+                txn.commit().map(|()| outcomes)
             })
         };
         match attempt {
-            Ok(()) => {
+            Ok(outcomes) => {
                 shared.commits.fetch_add(1, Ordering::Relaxed);
-                return Ok(());
+                return Ok(outcomes);
             }
             // The failed transaction was aborted when the closure returned, so no
             // transaction of ours is open while the map is changed.
@@ -262,16 +275,60 @@ fn commit(shared: &Shared, batch: &[Request]) -> Result<(), StoreError> {
     ))
 }
 
-fn apply(shared: &Shared, txn: &mut RwTxn, batch: &[Request]) -> heed::Result<()> {
+/// Applies `batch` to `txn`. A failure of the transaction itself is the `Err`; an atomic
+/// step that declined is only that write's outcome (its staged writes are dropped).
+fn apply(
+    shared: &Shared,
+    txn: &mut RwTxn,
+    batch: &[Request],
+) -> heed::Result<Vec<Result<(), StoreError>>> {
     let db = shared.db;
+    let mut outcomes = Vec::with_capacity(batch.len());
     for request in batch {
+        let mut outcome = Ok(());
         match &request.op {
             Op::Put(key, value) => db.put(txn, key.as_bytes(), value)?,
             Op::Delete(key) => {
                 db.delete(txn, key.as_bytes())?;
             }
             Op::Clear => db.clear(txn)?,
+            Op::Atomic(step) => {
+                // A read that fails inside the step fails the transaction, as any other
+                // LMDB error here does; the step only sees it as an error to pass on.
+                let mut failed = None;
+                let mut staging = Staging::new(|key: &str| match db.get(txn, key.as_bytes()) {
+                    Ok(value) => Ok(value.map(<[u8]>::to_vec)),
+                    Err(e) => {
+                        let err = backend_error_ref(&e);
+                        failed = Some(e);
+                        Err(err)
+                    }
+                });
+                let result = (step.lock())(&mut staging);
+                let writes = staging.into_writes();
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                match result {
+                    Ok(()) => {
+                        for (key, value) in writes {
+                            match value {
+                                Some(value) => db.put(txn, key.as_bytes(), &value)?,
+                                None => {
+                                    db.delete(txn, key.as_bytes())?;
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => outcome = Err(e),
+                }
+            }
         }
+        outcomes.push(outcome);
     }
-    Ok(())
+    Ok(outcomes)
+}
+
+fn backend_error_ref(e: &heed::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
 }

@@ -1,0 +1,218 @@
+//! Atomic operations over [`Store::atomic`], the same on every backend. Values are
+//! compared by their bytes (for rk6: their serialized text).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use parking_lot::Mutex;
+
+use crate::{Store, StoreError, Txn, Value, WriteHandle};
+
+/// Name of the error [`AtomicOps::increment_by`] rejects a non-numeric value with.
+pub const NOT_A_NUMBER: &str = "NotANumberError";
+
+/// The result of an atomic operation, available once its write is committed (on disk:
+/// durably). Await it, or [`wait`](Pending::wait) for it from synchronous code.
+#[must_use = "an atomic operation's result is only known once it resolves"]
+pub struct Pending<T> {
+    write: WriteHandle,
+    out: Arc<Mutex<Option<T>>>,
+}
+
+impl<T> Pending<T> {
+    fn take(&self) -> Result<T, StoreError> {
+        self.out.lock().take().ok_or_else(|| {
+            StoreError::Backend("the atomic operation finished without a result".into())
+        })
+    }
+
+    /// Blocks this thread until the operation is committed.
+    pub fn wait(self) -> Result<T, StoreError> {
+        let out = self.out.clone();
+        self.write.wait()?;
+        let value = out.lock().take();
+        value.ok_or_else(|| {
+            StoreError::Backend("the atomic operation finished without a result".into())
+        })
+    }
+}
+
+impl<T> Future for Pending<T> {
+    type Output = Result<T, StoreError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.write).poll(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(this.take()),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Runs `step` atomically on `store`; whatever it returns is the operation's result.
+fn run<S, T, F>(store: &S, mut step: F) -> Pending<T>
+where
+    S: Store + ?Sized,
+    T: Send + 'static,
+    F: FnMut(&mut dyn Txn) -> Result<T, StoreError> + Send + 'static,
+{
+    let out = Arc::new(Mutex::new(None));
+    let slot = out.clone();
+    let write = store.atomic(Box::new(move |txn| {
+        let value = step(txn)?;
+        *slot.lock() = Some(value);
+        Ok(())
+    }));
+    Pending { write, out }
+}
+
+/// The number a stored value holds: its text must be a JSON number (what both of rk6's
+/// serializations store for a number).
+fn number(key: &str, bytes: &[u8]) -> Result<f64, StoreError> {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Number(n)) => n.as_f64().ok_or_else(|| not_a_number(key, bytes)),
+        _ => Err(not_a_number(key, bytes)),
+    }
+}
+
+fn not_a_number(key: &str, bytes: &[u8]) -> StoreError {
+    let text = String::from_utf8_lossy(bytes);
+    let shown: String = text.chars().take(40).collect();
+    let more = if shown.len() < text.len() { "…" } else { "" };
+    StoreError::Rejected {
+        name: NOT_A_NUMBER,
+        message: format!(
+            "The value under key {key:?} is {shown}{more}, not a number, so it cannot be \
+             incremented; store a number there first (or delete the key to start from 0)."
+        ),
+    }
+}
+
+/// A number's text as JavaScript writes it for the integers counters hold (`42`, not
+/// `42.0`), and as a JSON number otherwise.
+fn number_text(n: f64) -> Vec<u8> {
+    if n.fract() == 0.0 && n.abs() < 1e21 {
+        format!("{n:.0}").into_bytes()
+    } else {
+        serde_json::to_vec(&n).unwrap_or_else(|_| b"null".to_vec())
+    }
+}
+
+/// The atomic operations every [`Store`] offers.
+pub trait AtomicOps: Store {
+    /// Adds `delta` to the number under `key` (a missing key counts as 0) and returns the
+    /// sum. A value that is not a number is left alone and rejected ([`NOT_A_NUMBER`]);
+    /// so is a sum that is not finite.
+    fn increment_by(&self, key: &str, delta: f64) -> Pending<f64> {
+        let key = key.to_owned();
+        run(self, move |txn| {
+            let current = match txn.get(&key)? {
+                Some(bytes) => number(&key, &bytes)?,
+                None => 0.0,
+            };
+            let sum = current + delta;
+            if !sum.is_finite() {
+                return Err(StoreError::Rejected {
+                    name: NOT_A_NUMBER,
+                    message: format!(
+                        "Adding {delta} to {current} under key {key:?} does not give a finite \
+                         number; the value was left unchanged."
+                    ),
+                });
+            }
+            txn.put(&key, number_text(sum))?;
+            Ok(sum)
+        })
+    }
+
+    /// The value under `key` and `true` if there is one; otherwise stores `value` and
+    /// returns it with `false`.
+    fn get_or_set(&self, key: &str, value: Value) -> Pending<(Value, bool)> {
+        let key = key.to_owned();
+        run(self, move |txn| match txn.get(&key)? {
+            Some(existing) => Ok((existing, true)),
+            None => {
+                txn.put(&key, value.clone())?;
+                Ok((value.clone(), false))
+            }
+        })
+    }
+
+    /// Stores `value` under `key` and returns what it replaced, if anything.
+    fn swap(&self, key: &str, value: Value) -> Pending<Option<Value>> {
+        let key = key.to_owned();
+        run(self, move |txn| {
+            let previous = txn.get(&key)?;
+            txn.put(&key, value.clone())?;
+            Ok(previous)
+        })
+    }
+
+    /// Stores `new` under `key` if the value there is `expected` (`None`: if there is no
+    /// value); returns whether it did.
+    fn compare_and_swap(&self, key: &str, expected: Option<Value>, new: Value) -> Pending<bool> {
+        let key = key.to_owned();
+        run(self, move |txn| {
+            if txn.get(&key)? != expected {
+                return Ok(false);
+            }
+            txn.put(&key, new.clone())?;
+            Ok(true)
+        })
+    }
+
+    /// Removes `key`; returns whether it was there.
+    fn delete_if_exists(&self, key: &str) -> Pending<bool> {
+        let key = key.to_owned();
+        run(self, move |txn| {
+            if txn.get(&key)?.is_none() {
+                return Ok(false);
+            }
+            txn.delete(&key)?;
+            Ok(true)
+        })
+    }
+
+    /// Removes `key` if its value is `expected`; returns whether it did.
+    fn compare_and_delete(&self, key: &str, expected: Value) -> Pending<bool> {
+        let key = key.to_owned();
+        run(self, move |txn| {
+            if txn.get(&key)?.as_deref() != Some(expected.as_slice()) {
+                return Ok(false);
+            }
+            txn.delete(&key)?;
+            Ok(true)
+        })
+    }
+}
+
+impl<S: Store + ?Sized> AtomicOps for S {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+
+    #[test]
+    fn numbers_are_written_as_javascript_writes_them() {
+        assert_eq!(number_text(42.0), b"42");
+        assert_eq!(number_text(-3.0), b"-3");
+        assert_eq!(number_text(0.5), b"0.5");
+        assert_eq!(number_text(0.1 + 0.2), b"0.30000000000000004");
+    }
+
+    #[test]
+    fn a_declined_step_changes_nothing() {
+        let store = MemoryStore::new();
+        store.set("n", b"\"text\"".to_vec()).wait().unwrap();
+        let err = store.increment_by("n", 1.0).wait().unwrap_err();
+        assert_eq!(err.name(), NOT_A_NUMBER);
+        assert_eq!(store.get("n").unwrap().unwrap(), b"\"text\"");
+        assert_eq!(store.increment_by("m", 2.5).wait().unwrap(), 2.5);
+        assert_eq!(store.increment_by("m", 0.5).wait().unwrap(), 3.0);
+        assert_eq!(store.get("m").unwrap().unwrap(), b"3");
+    }
+}
