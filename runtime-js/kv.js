@@ -8,6 +8,7 @@ const {
   op_kv_clear,
   op_kv_compare_and_delete,
   op_kv_compare_and_swap,
+  op_kv_count,
   op_kv_delete,
   op_kv_delete_if_exists,
   op_kv_get_or_set,
@@ -19,6 +20,7 @@ const {
   op_kv_get_checked,
   op_kv_list,
   op_kv_open,
+  op_kv_scan,
   op_kv_set,
   op_kv_size,
   op_rk6_in_init,
@@ -276,25 +278,25 @@ function checkOptions(options) {
   return { backend, serialization, path: path ?? DEFAULT_PATH };
 }
 
-function checkListOptions(options) {
+function checkListOptions(options, method = "list") {
   if (options === undefined || options === null) return { prefix: "", limit: 0 };
   if (typeof options !== "object" || isArray(options)) {
     throw new InvalidOptionsError(
-      `list() takes an options object like { prefix: "user:", limit: 10 }, got ${describe(options)}`,
+      `${method}() takes an options object like { prefix: "user:", limit: 10 }, got ${describe(options)}`,
     );
   }
-  let prefix = readOption(options, "prefix", "list()");
-  let limit = readOption(options, "limit", "list()");
+  let prefix = readOption(options, "prefix", `${method}()`);
+  let limit = readOption(options, "limit", `${method}()`);
   if (prefix === undefined) prefix = "";
   if (limit === undefined) limit = 0;
   if (typeof prefix !== "string") {
-    throw new InvalidOptionsError(`list() option prefix must be a string, got ${describe(prefix)}`);
+    throw new InvalidOptionsError(`${method}() option prefix must be a string, got ${describe(prefix)}`);
   }
   // Rounding 0.5 either way would be a guess (to 0, "everything", or to 1), so a limit must
   // be a whole number.
   if (typeof limit !== "number" || !Number.isInteger(limit)) {
     throw new InvalidOptionsError(
-      `list() option limit must be a whole number (0 or less for all entries), got ${describe(limit)}`,
+      `${method}() option limit must be a whole number (0 or less for all entries), got ${describe(limit)}`,
     );
   }
   // A limit that is missing, zero or negative means "everything", as in xk6-kv. The op
@@ -439,6 +441,35 @@ class KV {
   async compareAndDelete(key, oldValue) {
     const k = wellFormed(toKey(key));
     return await op_kv_compare_and_delete(this.#rid, k, this.#encode(oldValue));
+  }
+
+  // Restart-safe pagination: each page resumes after the last key of the one before, so a
+  // full scan returns every key that existed throughout exactly once, whatever VUs write
+  // meanwhile.
+  async scan(options) {
+    const { prefix, limit } = checkListOptions(options, "scan");
+    wellFormed(prefix);
+    let cursor = options == null ? undefined : readOption(options, "cursor", "scan()");
+    if (cursor === undefined || cursor === null) cursor = "";
+    if (typeof cursor !== "string") {
+      throw new InvalidOptionsError(`scan() option cursor must be a string, got ${describe(cursor)}`);
+    }
+    const flat = op_kv_scan(this.#rid, prefix, limit, cursor);
+    const next = flat[flat.length - 1];
+    const entries = new Array((flat.length - 1) / 2);
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      entries[i / 2] = { key: flat[i], value: this.#decode(flat[i + 1], flat[i]) };
+    }
+    return { entries, cursor: next, done: next === "" };
+  }
+
+  async count(options) {
+    let prefix = options == null ? undefined : readOption(options, "prefix", "count()");
+    if (prefix === undefined) prefix = "";
+    if (typeof prefix !== "string") {
+      throw new InvalidOptionsError(`count() option prefix must be a string, got ${describe(prefix)}`);
+    }
+    return op_kv_count(this.#rid, wellFormed(prefix));
   }
 
   #decode(text, key) {

@@ -365,6 +365,51 @@ fn atomic_counter_example_loses_nothing_with_increment_by() {
     assert_eq!(lines[1], "incrementBy: 2000 of 2000 (0 lost)");
 }
 
+#[test]
+fn scan_pages_and_count() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    for (const k of ["a", "u:1", "u:2", "u:3", "u:4", "u:5", "v"]) await kv.set(k, { k });
+    report("count", [await kv.count(), await kv.count({ prefix: "u:" }), await kv.count({ prefix: "zz" })]);
+    const p1 = await kv.scan({ prefix: "u:", limit: 2 });
+    report("page1", { keys: p1.entries.map((e) => e.key), value: p1.entries[0].value, done: p1.done, cursor: typeof p1.cursor });
+    // Writes between pages: nothing is returned twice, a deleted key is skipped.
+    await kv.delete("u:3");
+    await kv.set("u:0", 0);
+    await kv.set("u:2b", 0);
+    const p2 = await kv.scan({ prefix: "u:", limit: 2, cursor: p1.cursor });
+    report("page2", { keys: p2.entries.map((e) => e.key), done: p2.done });
+    const p3 = await kv.scan({ prefix: "u:", limit: 2, cursor: p2.cursor });
+    report("page3", { keys: p3.entries.map((e) => e.key), done: p3.done, cursor: p3.cursor });
+    const all = await kv.scan();
+    report("all", { n: all.entries.length, done: all.done, cursor: all.cursor });
+    report("exact", (await kv.scan({ prefix: "u:", limit: 6 })).done);
+    report("badCursor", await outcome(() => kv.scan({ cursor: "!!" })));
+    report("badLimit", await outcome(() => kv.scan({ limit: 0.5 })));
+    report("badCountPrefix", await outcome(() => kv.count({ prefix: 1 })));
+"#,
+        );
+        r.assert_eq("count", json!([7, 5, 0]));
+        r.assert_eq(
+            "page1",
+            json!({ "keys": ["u:1", "u:2"], "value": { "k": "u:1" }, "done": false, "cursor": "string" }),
+        );
+        r.assert_eq("page2", json!({ "keys": ["u:2b", "u:4"], "done": false }));
+        r.assert_eq(
+            "page3",
+            json!({ "keys": ["u:5"], "done": true, "cursor": "" }),
+        );
+        r.assert_eq("all", json!({ "n": 8, "done": true, "cursor": "" }));
+        r.assert_eq("exact", json!(true));
+        r.assert_rejected("badCursor", "InvalidOptionsError");
+        r.assert_rejected("badLimit", "InvalidOptionsError");
+        r.assert_rejected("badCountPrefix", "InvalidOptionsError");
+    }
+}
+
 /// 20 VUs updating one counter: `get` then `set` loses increments, `incrementBy` never
 /// does, and of 20 VUs racing `setIfAbsent` on one key exactly one wins.
 #[test]

@@ -333,3 +333,67 @@ pub async fn op_kv_compare_and_delete(
     let op = store(&state.borrow(), rid)?.compare_and_delete(&key, expected.into_bytes());
     op.await.map_err(to_js)
 }
+
+/// One page of a scan: `[key0, text0, key1, text1, ..., cursor]`, where `cursor` is `""`
+/// once no entry is left. A cursor is the base64url text of the last key returned, so a
+/// scan resumes after it whatever was written in between.
+#[op2]
+#[serde]
+pub fn op_kv_scan(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] prefix: &str,
+    #[smi] limit: u32,
+    #[string] cursor: &str,
+) -> Result<Vec<String>, JsErrorBox> {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let after = if cursor.is_empty() {
+        None
+    } else {
+        let bytes = engine.decode(cursor).ok();
+        let key = bytes
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| {
+                JsErrorBox::new(
+                    "InvalidOptionsError",
+                    format!(
+                    "scan() option cursor {cursor:?} is not a cursor scan() returned; pass \"\" \
+                     (or leave it out) to start a new scan"
+                ),
+                )
+            })?;
+        Some(key)
+    };
+    let store = store(state, rid)?;
+    // One entry more than asked tells whether the scan is done.
+    let want = if limit == 0 { 0 } else { limit as usize + 1 };
+    let mut entries = store.scan(prefix, after.as_deref(), want).map_err(to_js)?;
+    let more = limit != 0 && entries.len() > limit as usize;
+    entries.truncate(if limit == 0 {
+        entries.len()
+    } else {
+        limit as usize
+    });
+    let next = match (more, entries.last()) {
+        (true, Some((key, _))) => engine.encode(key.as_bytes()),
+        _ => String::new(),
+    };
+    let mut flat = Vec::with_capacity(entries.len() * 2 + 1);
+    for (key, value) in entries {
+        let value = stored_text(&key, value)?;
+        flat.push(key);
+        flat.push(value);
+    }
+    flat.push(next);
+    Ok(flat)
+}
+
+#[op2(fast)]
+pub fn op_kv_count(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] prefix: &str,
+) -> Result<f64, JsErrorBox> {
+    Ok(store(state, rid)?.count(prefix).map_err(to_js)? as f64)
+}

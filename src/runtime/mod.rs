@@ -64,6 +64,8 @@ deno_core::extension!(
         kv_ops::op_kv_compare_and_swap,
         kv_ops::op_kv_delete_if_exists,
         kv_ops::op_kv_compare_and_delete,
+        kv_ops::op_kv_scan,
+        kv_ops::op_kv_count,
         http_ops::op_http_request,
         http_ops::op_http_request_async,
         http_ops::op_http_take_body,

@@ -62,6 +62,20 @@ pub trait Store: Send + Sync + 'static {
     /// keys' UTF-8 bytes, at most `limit` of them (`0` means no limit).
     fn list(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError>;
 
+    /// Up to `limit` entries (`0`: all) whose key starts with `prefix` and comes after
+    /// `after` (all of them when `None`), in the order of [`list`](Store::list): the pages
+    /// of a scan, which resumes after the last key it returned however the store changed
+    /// in between.
+    fn scan(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Value)>, StoreError>;
+
+    /// The number of entries whose key starts with `prefix`.
+    fn count(&self, prefix: &str) -> Result<u64, StoreError>;
+
     /// The number of entries.
     fn size(&self) -> Result<u64, StoreError>;
 

@@ -54,6 +54,37 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn scan(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        let limit = if limit == 0 { usize::MAX } else { limit };
+        let start = match after {
+            Some(after) if after >= prefix => Bound::Excluded(after),
+            _ => Bound::Included(prefix),
+        };
+        let map = self.map.read();
+        Ok(map
+            .range::<str, _>((start, Bound::Unbounded))
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .take(limit)
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect())
+    }
+
+    fn count(&self, prefix: &str) -> Result<u64, StoreError> {
+        let map = self.map.read();
+        if prefix.is_empty() {
+            return Ok(map.len() as u64);
+        }
+        Ok(map
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .count() as u64)
+    }
+
     fn size(&self) -> Result<u64, StoreError> {
         Ok(self.map.read().len() as u64)
     }

@@ -75,6 +75,8 @@ both_backends!(
     get_or_set_and_swap,
     compare_and_swap_and_delete,
     declined_step_leaves_its_batch_alone,
+    scans_in_pages_that_resume_after_the_last_key,
+    counts_by_prefix,
 );
 
 mod cases {
@@ -404,5 +406,43 @@ mod cases {
         for t in (1..16).step_by(2) {
             assert_eq!(store.get(&format!("ok{t}")).unwrap().unwrap(), b"2");
         }
+    }
+
+    pub fn scans_in_pages_that_resume_after_the_last_key(store: &dyn Store) {
+        for key in ["a", "p:1", "p:2", "p:3", "p:4", "p:5", "q"] {
+            set(store, key, key.as_bytes());
+        }
+        let page = store.scan("p:", None, 2).unwrap();
+        assert_eq!(keys(&page), ["p:1", "p:2"]);
+        // Writes between pages: a deleted key is skipped, a new one after the cursor seen,
+        // none returned twice.
+        store.delete("p:3").wait().unwrap();
+        set(store, "p:2a", b"new");
+        set(store, "p:0", b"before the cursor");
+        let page = store.scan("p:", Some("p:2"), 2).unwrap();
+        assert_eq!(keys(&page), ["p:2a", "p:4"]);
+        let page = store.scan("p:", Some("p:4"), 2).unwrap();
+        assert_eq!(keys(&page), ["p:5"]);
+        assert!(store.scan("p:", Some("p:5"), 2).unwrap().is_empty());
+        // A cursor before the prefix starts at the prefix; limit 0 means all.
+        assert_eq!(
+            keys(&store.scan("p:", Some("a"), 0).unwrap()),
+            ["p:0", "p:1", "p:2", "p:2a", "p:4", "p:5"]
+        );
+        assert_eq!(keys(&store.scan("", Some("p:5"), 0).unwrap()), ["q"]);
+        assert_eq!(store.scan("", None, 0).unwrap().len(), 8);
+        assert_eq!(keys(&store.scan("", None, 1).unwrap()), ["a"]);
+        assert!(store.scan(&"x".repeat(600), None, 0).unwrap().is_empty());
+    }
+
+    pub fn counts_by_prefix(store: &dyn Store) {
+        for key in ["a", "p:1", "p:2", "pq", "q"] {
+            set(store, key, b"1");
+        }
+        assert_eq!(store.count("").unwrap(), 5);
+        assert_eq!(store.count("p").unwrap(), 3);
+        assert_eq!(store.count("p:").unwrap(), 2);
+        assert_eq!(store.count("z").unwrap(), 0);
+        assert_eq!(store.count(&"x".repeat(600)).unwrap(), 0);
     }
 }

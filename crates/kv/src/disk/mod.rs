@@ -7,6 +7,7 @@ mod writer;
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -317,6 +318,53 @@ impl Store for DiskStore {
                 collect_entries(db.prefix_iter(txn, prefix.as_bytes())?, limit, map_size)
             })
         })?
+    }
+
+    fn scan(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        if prefix.len() > MAX_KEY_BYTES {
+            return Ok(Vec::new());
+        }
+        let limit = if limit == 0 { usize::MAX } else { limit };
+        let start = match after {
+            Some(after) if after >= prefix => Bound::Excluded(after.as_bytes()),
+            // LMDB cannot position a cursor at an empty key.
+            _ if prefix.is_empty() => Bound::Unbounded,
+            _ => Bound::Included(prefix.as_bytes()),
+        };
+        let db = self.shared.db;
+        self.shared.read(|txn| {
+            let map_size = self.shared.env.info().map_size;
+            let range = db.range(txn, &(start, Bound::Unbounded))?;
+            let matching = range.take_while(|entry| {
+                entry
+                    .as_ref()
+                    .map_or(true, |(key, _)| key.starts_with(prefix.as_bytes()))
+            });
+            Ok(collect_entries(matching, limit, map_size))
+        })?
+    }
+
+    fn count(&self, prefix: &str) -> Result<u64, StoreError> {
+        if prefix.is_empty() {
+            return self.size();
+        }
+        if prefix.len() > MAX_KEY_BYTES {
+            return Ok(0);
+        }
+        let db = self.shared.db;
+        self.shared.read(|txn| {
+            let mut n = 0u64;
+            for entry in db.prefix_iter(txn, prefix.as_bytes())? {
+                entry?;
+                n += 1;
+            }
+            Ok(n)
+        })
     }
 
     fn size(&self) -> Result<u64, StoreError> {
