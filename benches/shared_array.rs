@@ -64,7 +64,7 @@ fn generate(path: &Path, mb: usize) -> usize {
             r#"{{"id":{i},"username":"user{i}","email":"user{i}@example.com","password":"p{:x}","age":{},"active":{},"address":{{"city":"City {}","zip":"{:05}"}},"tags":["t{}","t{}"],"score":{}.{}}}"#,
             seed,
             18 + seed % 60,
-            seed % 2 == 0,
+            seed.is_multiple_of(2),
             seed % 1000,
             seed % 100_000,
             seed % 7,

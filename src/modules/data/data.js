@@ -24,15 +24,15 @@ const immutable = () => new TypeError("SharedArray is immutable");
 // nothing, small enough that the joined text is a small transient copy.
 const CHUNK = 2048;
 
-function deepFreeze(value) {
-  if (typeof value !== "object" || value === null) return value;
-  freeze(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
-  } else {
-    for (const key in value) deepFreeze(value[key]);
+// Freezes an object decoded from JSON and everything in it. for-in serves arrays too;
+// checking children before the call is ~2x faster on QuickJS than recursing into each.
+function deepFreeze(object) {
+  freeze(object);
+  for (const key in object) {
+    const value = object[key];
+    if (typeof value === "object" && value !== null) deepFreeze(value);
   }
-  return value;
+  return object;
 }
 
 function decode(handle, index) {
@@ -42,7 +42,8 @@ function decode(handle, index) {
   if (json === "undefined") {
     throw new SyntaxError("invalid character 'u' looking for beginning of value");
   }
-  return deepFreeze(parse(json));
+  const value = parse(json);
+  return typeof value === "object" && value !== null ? deepFreeze(value) : value;
 }
 
 // The element index a property key names, or -1: canonical array indices only ("01",
