@@ -327,3 +327,86 @@ pub fn op_data_get(state: &mut OpState, handle: u32, index: u32) -> Result<Strin
         .map(str::to_owned)
         .ok_or_else(|| JsErrorBox::range_error(format!("index {index} out of range")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn array(rows: &[&str]) -> SharedArray {
+        let mut b = SharedArrayBuilder::default();
+        for r in rows {
+            b.push(r).unwrap();
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn elements_come_back_as_pushed() {
+        let mut b = SharedArrayBuilder::default();
+        b.push_lines("{\"a\":1}\n\"x\"\n\"\"").unwrap();
+        b.push("[1,2]").unwrap();
+        let a = b.finish();
+        assert_eq!(a.len(), 4);
+        let got: Vec<_> = (0..4).map(|i| a.get(i).unwrap()).collect();
+        assert_eq!(got, ["{\"a\":1}", "\"x\"", "\"\"", "[1,2]"]);
+        assert_eq!(a.get(4), None);
+        assert!(array(&[]).is_empty());
+    }
+
+    #[test]
+    fn racing_builders_of_a_name_build_it_once() {
+        let arrays = Arc::new(SharedArrays::default());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (arrays, calls) = (arrays.clone(), calls.clone());
+                std::thread::spawn(move || {
+                    arrays
+                        .get_or_build(
+                            "rows",
+                            || false,
+                            || {
+                                calls.fetch_add(1, Ordering::SeqCst);
+                                std::thread::sleep(Duration::from_millis(50));
+                                Ok(array(&["1", "2"]))
+                            },
+                        )
+                        .unwrap()
+                })
+            })
+            .collect();
+        let got: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(got.iter().all(|a| Arc::ptr_eq(a, &got[0])));
+    }
+
+    #[test]
+    fn a_failed_build_leaves_the_name_to_the_next_builder() {
+        let arrays = Arc::new(SharedArrays::default());
+        let err = arrays.get_or_build("n", || false, || Err("bad rows".to_owned()));
+        assert_eq!(err.err().as_deref(), Some("bad rows"));
+        let a = arrays
+            .get_or_build("n", || false, || Ok(array(&["7"])))
+            .unwrap();
+        assert_eq!(a.get(0), Some("7"));
+    }
+
+    #[test]
+    fn a_builder_asking_for_its_own_name_gets_an_error_not_a_deadlock() {
+        let arrays = Arc::new(SharedArrays::default());
+        let inner = arrays.clone();
+        let err = arrays.get_or_build(
+            "self",
+            || false,
+            move || {
+                inner.get_or_build("self", || false, || Ok(array(&[])))?;
+                Ok(array(&[]))
+            },
+        );
+        assert_eq!(
+            err.err().as_deref(),
+            Some("SharedArray \"self\" is used by the function that builds it")
+        );
+    }
+}

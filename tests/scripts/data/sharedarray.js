@@ -15,6 +15,7 @@ const dates = new SharedArray("dates", () => [new Date(0), { toJSON: () => "cust
 const holes = new SharedArray("holes", () => [1, undefined, () => 1, , 5]);
 const byNumber = new SharedArray(42, () => ["n"]);
 const undefName = new SharedArray(undefined, () => ["u"]);
+const text = new SharedArray("text", () => ["héllo ☃ 😀", { "k\n": "a\nb\u2028c" }, ""]);
 const errors = [];
 function init(label, f) {
   try {
@@ -119,6 +120,7 @@ export default function () {
   t("holes[2]", () => holes[2]);
   t("holes[3]", () => holes[3]);
   t("holes[4]", () => holes[4]);
+  t("text", () => [text.length, text[0], text[1]["k\n"].split("\n").length, text[2]]);
   t("by number", () => byNumber[0]);
   t("by undefined", () => undefName[0]);
   t("outside init", () => new SharedArray("late", () => [1]));
