@@ -2,6 +2,7 @@
 //! each. The loader serves their JS under the specifiers listed in [`SOURCES`].
 
 pub mod crypto;
+pub mod data;
 pub mod encoding;
 pub mod http;
 
@@ -10,5 +11,6 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("rk6:http.js", http::JS),
     ("rk6:encoding.js", encoding::JS),
     ("rk6:crypto.js", crypto::JS),
+    ("rk6:data.js", data::JS),
     ("rk6:webcrypto.js", crypto::WEBCRYPTO_JS),
 ];

@@ -17,6 +17,7 @@ use crate::kv::ops as kv_ops;
 use crate::modules::crypto::{
     ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
 };
+use crate::modules::data::ops as data_ops;
 use crate::modules::encoding::ops as encoding_ops;
 use crate::modules::http::ops as http_ops;
 use deno_core::Extension;
@@ -89,6 +90,12 @@ deno_core::extension!(
         ec_ops::op_subtle_ec,
         ec_ops::op_subtle_ecdsa_verify,
         rsa_ops::op_subtle_rsa,
+        data_ops::op_data_claim,
+        data_ops::op_data_push,
+        data_ops::op_data_finish,
+        data_ops::op_data_abandon,
+        data_ops::op_data_len,
+        data_ops::op_data_get,
     ],
     options = { vu: VuState },
     state = |state, options| {

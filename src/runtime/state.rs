@@ -1,6 +1,7 @@
 //! State shared between the runner and the ops: one `TestState` per run (shared by
 //! every VU thread) and one `VuState` per JS runtime (kept in its `OpState`).
 
+use crate::modules::data::ops::SharedArrays;
 use crate::signal::StopSignal;
 use crate::stats::{MetricKind, Stats};
 use deno_core::v8;
@@ -43,6 +44,8 @@ pub struct TestState {
     /// Trends created with `isTime` (`new Trend(name, true)`): handleSummary's data says
     /// they contain `time`.
     pub time_metrics: Mutex<std::collections::BTreeSet<String>>,
+    /// `k6/data` arrays by name: built once per run, read by every VU.
+    pub shared_arrays: Arc<SharedArrays>,
 }
 
 impl TestState {
@@ -64,6 +67,7 @@ impl TestState {
             metric_kinds: Mutex::new(BTreeMap::new()),
             thresholds_aborted: Default::default(),
             time_metrics: Default::default(),
+            shared_arrays: Default::default(),
         }
     }
 
