@@ -16,7 +16,9 @@ use crate::kv::ops as kv_ops;
 use crate::modules::crypto::{
     ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
 };
+use crate::modules::csv::ops as csv_ops;
 use crate::modules::encoding::ops as encoding_ops;
+use crate::modules::fs::ops as fs_ops;
 use crate::modules::http::ops as http_ops;
 use deno_core::Extension;
 use state::VuState;
@@ -80,6 +82,11 @@ deno_core::extension!(
         ec_ops::op_subtle_ec,
         ec_ops::op_subtle_ecdsa_verify,
         rsa_ops::op_subtle_rsa,
+        fs_ops::op_fs_open,
+        fs_ops::op_fs_read,
+        csv_ops::op_csv_parse,
+        csv_ops::op_csv_parser_new,
+        csv_ops::op_csv_parser_next,
     ],
     options = { vu: VuState },
     state = |state, options| {

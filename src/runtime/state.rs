@@ -43,6 +43,8 @@ pub struct TestState {
     /// Trends created with `isTime` (`new Trend(name, true)`): handleSummary's data says
     /// they contain `time`.
     pub time_metrics: Mutex<std::collections::BTreeSet<String>>,
+    /// Files `k6/experimental/fs` opened: read once per run, shared by every VU.
+    pub fs_files: crate::modules::fs::ops::FileCache,
 }
 
 impl TestState {
@@ -64,6 +66,7 @@ impl TestState {
             metric_kinds: Mutex::new(BTreeMap::new()),
             thresholds_aborted: Default::default(),
             time_metrics: Default::default(),
+            fs_files: Default::default(),
         }
     }
 
