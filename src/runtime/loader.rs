@@ -29,6 +29,8 @@ pub const BUILTIN_MODULES: &[(&str, &str)] = &[
     ("k6/encoding", "rk6:encoding.js"),
     ("k6/crypto", "rk6:crypto.js"),
     ("k6/data", "rk6:data.js"),
+    ("k6/experimental/fs", "rk6:fs.js"),
+    ("k6/experimental/csv", "rk6:csv.js"),
 ];
 
 macro_rules! internal {

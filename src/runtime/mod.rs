@@ -18,7 +18,9 @@ use crate::modules::crypto::{
     ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
 };
 use crate::modules::data::ops as data_ops;
+use crate::modules::csv::ops as csv_ops;
 use crate::modules::encoding::ops as encoding_ops;
+use crate::modules::fs::ops as fs_ops;
 use crate::modules::http::ops as http_ops;
 use deno_core::Extension;
 use state::VuState;
@@ -96,6 +98,11 @@ deno_core::extension!(
         data_ops::op_data_abandon,
         data_ops::op_data_len,
         data_ops::op_data_get,
+        fs_ops::op_fs_open,
+        fs_ops::op_fs_read,
+        csv_ops::op_csv_parse,
+        csv_ops::op_csv_parser_new,
+        csv_ops::op_csv_parser_next,
     ],
     options = { vu: VuState },
     state = |state, options| {

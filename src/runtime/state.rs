@@ -46,6 +46,8 @@ pub struct TestState {
     pub time_metrics: Mutex<std::collections::BTreeSet<String>>,
     /// `k6/data` arrays by name: built once per run, read by every VU.
     pub shared_arrays: Arc<SharedArrays>,
+    /// Files `k6/experimental/fs` opened: read once per run, shared by every VU.
+    pub fs_files: crate::modules::fs::ops::FileCache,
 }
 
 impl TestState {
@@ -68,6 +70,7 @@ impl TestState {
             thresholds_aborted: Default::default(),
             time_metrics: Default::default(),
             shared_arrays: Default::default(),
+            fs_files: Default::default(),
         }
     }
 

@@ -106,8 +106,8 @@ export function view(handle) {
 // Builds the array called `name` from what `rows()` returns, unless a VU already has:
 // then `rows` is not called. Any array-like of JSON-serializable values. For built-in
 // modules (k6/experimental/csv): the shared array's handle, for `view`.
-export function sharedArrayHandle(name, rows) {
-  const handle = op_data_claim(name);
+export function sharedArrayHandle(name, rows, anywhere = false) {
+  const handle = op_data_claim(name, anywhere);
   if (handle >= 0) return handle;
   try {
     send(name, rows());
@@ -135,10 +135,11 @@ function send(name, rows) {
 }
 
 // For built-in modules: the script's SharedArray called `name`, built from `rows()`
-// (called only if no VU built it yet).
+// (called only if no VU built it yet), in the init context or later (k6's csv.parse
+// works in iterations too).
 export function sharedArrayFrom(name, rows) {
   if (name === "") throw goError("empty name provided to SharedArray's constructor");
-  return view(sharedArrayHandle(name, rows));
+  return view(sharedArrayHandle(name, rows, true));
 }
 
 function nameOf(value) {

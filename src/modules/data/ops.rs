@@ -231,11 +231,17 @@ pub const NOT_IN_INIT: &str = "new SharedArray must be called in the init contex
 
 /// The handle of the array called `name` (waiting if another VU is building it), or -1
 /// when this VU must build it: then data.js runs the function, sends its elements with
-/// [`op_data_push`] and ends with [`op_data_finish`] or [`op_data_abandon`].
+/// [`op_data_push`] and ends with [`op_data_finish`] or [`op_data_abandon`]. Scripts make
+/// arrays in the init context only; `anywhere` is for built-in modules that, as in k6,
+/// may make one later (`csv.parse` in an iteration).
 #[op2(fast)]
-pub fn op_data_claim(state: &mut OpState, #[string] name: String) -> Result<i32, JsErrorBox> {
+pub fn op_data_claim(
+    state: &mut OpState,
+    #[string] name: String,
+    anywhere: bool,
+) -> Result<i32, JsErrorBox> {
     let vu = state.borrow::<VuState>();
-    if !vu.in_init {
+    if !vu.in_init && !anywhere {
         return Err(JsErrorBox::generic(NOT_IN_INIT));
     }
     let test = vu.test.clone();
