@@ -405,3 +405,42 @@ fn the_iteration_that_aborts_the_test_counts_as_an_iteration() {
     assert_eq!(export["rk6"]["interrupted_iterations"], 0);
     assert_eq!(export["rk6"]["failed_iterations"], 0);
 }
+
+#[test]
+fn the_aborting_iteration_counts_even_when_the_stop_it_triggers_lands_first() {
+    // After a request, the stop that `abort()` triggers used to terminate the calling
+    // iteration before its error was thrown, counting it as interrupted (0 iterations).
+    let server = common::server::Server::start();
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "abort.js",
+        "import exec from \"k6/execution\";\n\
+         import http from \"k6/http\";\n\
+         export const options = { iterations: 1 };\n\
+         export default function () {\n\
+           const res = http.get(`${__ENV.BASE}/status/503`);\n\
+           if (res.status !== 200) exec.test.abort(`service answered ${res.status}`);\n\
+         }\n",
+    );
+    let base = format!("BASE={}", server.base());
+    for _ in 0..5 {
+        let out = rk6(
+            dir.path(),
+            &[
+                "run",
+                "-q",
+                "--summary-export",
+                "e.json",
+                "-e",
+                &base,
+                "abort.js",
+            ],
+        );
+        assert_code(&out, 108);
+        let export: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("e.json")).unwrap()).unwrap();
+        assert_eq!(export["metrics"]["iterations"]["count"], 1);
+        assert_eq!(export["rk6"]["interrupted_iterations"], 0);
+    }
+}
