@@ -444,3 +444,56 @@ fn the_aborting_iteration_counts_even_when_the_stop_it_triggers_lands_first() {
         assert_eq!(export["rk6"]["interrupted_iterations"], 0);
     }
 }
+
+#[test]
+fn k6_environment_variables_set_options_under_the_flags() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "env.js",
+        "export const options = { iterations: 1 };\n\
+         export default function () {}\n",
+    );
+    let run = |env: &[(&str, &str)], flags: &[&str]| {
+        let mut args = vec!["run", "-q", "--summary-export", "e.json"];
+        args.extend_from_slice(flags);
+        args.push("env.js");
+        let _ = std::fs::remove_file(dir.path().join("e.json"));
+        let mut cmd = command(dir.path(), &args);
+        cmd.envs(env.iter().copied());
+        let out = wait(cmd.spawn().unwrap());
+        let iterations = std::fs::read(dir.path().join("e.json"))
+            .ok()
+            .map(|b| serde_json::from_slice::<Value>(&b).unwrap())
+            .map(|e| e["metrics"]["iterations"]["count"].clone());
+        (out, iterations)
+    };
+    // Counts from k6 v1.1 with the same variables.
+    let (out, n) = run(&[("K6_ITERATIONS", "4")], &[]);
+    assert_code(&out, 0);
+    assert_eq!(n, Some(Value::from(4)));
+    let (_, n) = run(&[("K6_VUS", "2"), ("K6_ITERATIONS", "6")], &[]);
+    assert_eq!(n, Some(Value::from(6)));
+    let (_, n) = run(&[("K6_ITERATIONS", "4")], &["--iterations", "2"]);
+    assert_eq!(n, Some(Value::from(2)), "a flag wins over the variable");
+    let (out, n) = run(&[("K6_STAGES", "200ms:1,100ms:0")], &[]);
+    assert_code(&out, 0);
+    assert!(
+        n.unwrap().as_u64().unwrap() > 1,
+        "stages replace the script's iterations"
+    );
+    for (name, value) in [
+        ("K6_ITERATIONS", "abc"),
+        ("K6_VUS", "-1"),
+        ("K6_DURATION", "soon"),
+        ("K6_STAGES", "1s"),
+    ] {
+        let (out, _) = run(&[(name, value)], &[]);
+        assert_code(&out, 104);
+        assert!(
+            erro_lines(&stderr(&out))[0].starts_with(&format!("{name}=\"{value}\": ")),
+            "{}",
+            describe(&out)
+        );
+    }
+}
