@@ -497,3 +497,40 @@ fn k6_environment_variables_set_options_under_the_flags() {
         );
     }
 }
+
+#[test]
+fn metric_names_follow_k6s_rule() {
+    // Lengths and verdicts from k6 v1.1 running the same script.
+    let script = r#"
+import { Counter } from "k6/metrics";
+const names = ["c", "ok_name", "_x", "has space", "dot.ted", "1abc", "a".repeat(129), "a".repeat(130), "émoji"];
+for (const n of names) {
+  try { new Counter(n); console.log(`${n.length} ok`); } catch (e) { console.log(`${n.length} ${e.message}`); }
+}
+export default function () {}
+"#;
+    let (out, _, lines) = run_script_env(script, &[], &[]);
+    assert_code(&out, 0);
+    let rule = "Metric names must only include up to 128 ASCII letters, numbers, or underscores and start with a letter or an underscore.";
+    let bad = |n: usize, name: &str| format!("{n} Invalid metric name: '{name}'. {rule}");
+    let expected = vec![
+        bad(1, "c"),
+        "7 ok".to_owned(),
+        "2 ok".to_owned(),
+        bad(9, "has space"),
+        bad(7, "dot.ted"),
+        bad(4, "1abc"),
+        "129 ok".to_owned(),
+        bad(130, &"a".repeat(130)),
+        bad(5, "émoji"),
+    ];
+    // The init context runs more than once (k6 runs it three times here); each run logs the
+    // same lines.
+    assert!(
+        !lines.is_empty() && lines.len() % expected.len() == 0,
+        "{lines:?}"
+    );
+    for run in lines.chunks(expected.len()) {
+        assert_eq!(run, expected);
+    }
+}
