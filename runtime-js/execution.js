@@ -68,9 +68,11 @@ let optionsCache;
 const test = Object.freeze({
   abort(reason) {
     const why = reason === undefined ? "test aborted" : String(reason);
+    // Built before the stop is triggered, so the stop cannot cut its construction short.
+    const error = new TestAbortedError(why);
     op_rk6_abort(why);
     // Unwind the calling iteration; the runner stops everything else.
-    throw new TestAbortedError(why);
+    throw error;
   },
   get options() {
     if (optionsCache === undefined) optionsCache = Object.freeze(JSON.parse(op_rk6_options()));

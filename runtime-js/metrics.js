@@ -5,13 +5,16 @@ import { tagsJson } from "rk6:tags.js";
 
 // Kind numbers are shared with src/stats.rs (MetricKind).
 const KINDS = { Counter: 0, Gauge: 1, Rate: 2, Trend: 3 };
-const NAME = /^[\p{L}\p{N}\._ !\?\/&#\(\)<>%-]{1,128}$/u;
+// k6 v1.1's rule, to the letter (a first character and 1 to 128 more).
+const NAME = /^[a-zA-Z_][a-zA-Z0-9_]{1,128}$/;
 
 class Metric {
   #kind;
   constructor(name, kind, isTime = false) {
     if (typeof name !== "string" || !NAME.test(name)) {
-      throw new TypeError(`invalid metric name ${JSON.stringify(String(name))}: use 1-128 letters, digits or _`);
+      throw new TypeError(
+        `Invalid metric name: '${String(name)}'. Metric names must only include up to 128 ASCII letters, numbers, or underscores and start with a letter or an underscore.`,
+      );
     }
     // Code 4: a Trend of durations, so handleSummary's data says it `contains: "time"`.
     op_rk6_metric_define(name, isTime && kind === KINDS.Trend ? 4 : kind);

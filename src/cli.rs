@@ -131,6 +131,39 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// The options k6 also takes from `K6_VUS`, `K6_ITERATIONS`, `K6_DURATION` and `K6_STAGES`
+/// (`DURATION:TARGET` stages separated by commas); a value that does not parse is an error
+/// naming the variable.
+fn env_overrides(var: impl Fn(&str) -> Option<String>) -> Result<Overrides, String> {
+    let bad = |name: &str, value: &str, why: String| format!("{name}={value:?}: {why}");
+    let number = |name: &str| -> Result<Option<u64>, String> {
+        var(name)
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .map_err(|_| bad(name, &v, "must be a whole number ≥ 0".into()))
+            })
+            .transpose()
+    };
+    let duration = var("K6_DURATION")
+        .map(|v| parse_duration_str(&v).map_err(|e| bad("K6_DURATION", &v, e)))
+        .transpose()?;
+    let stages = var("K6_STAGES")
+        .map(|v| {
+            v.split(',')
+                .map(|s| parse_stage_flag(s.trim()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad("K6_STAGES", &v, e))
+        })
+        .transpose()?;
+    Ok(Overrides {
+        vus: number("K6_VUS")?,
+        iterations: number("K6_ITERATIONS")?,
+        duration,
+        stages,
+    })
+}
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -172,11 +205,21 @@ fn run(args: RunArgs) -> i32 {
         verbose: args.verbose,
         console_file,
     });
+    let env = match env_overrides(|name| std::env::var(name).ok()) {
+        Ok(env) => env,
+        Err(e) => {
+            rk6::log::error(&e, &[]);
+            return exit_code::INVALID_CONFIG;
+        }
+    };
+    // As in k6: flags over `K6_*` environment variables over the script's options.
     let overrides = Overrides {
-        vus: args.vus,
-        iterations: args.iterations,
-        duration: args.duration,
-        stages: (!args.stages.is_empty()).then_some(args.stages),
+        vus: args.vus.or(env.vus),
+        iterations: args.iterations.or(env.iterations),
+        duration: args.duration.or(env.duration),
+        stages: (!args.stages.is_empty())
+            .then_some(args.stages)
+            .or(env.stages),
     };
     let stop = Arc::new(StopSignal::new());
     let presses = AtomicU32::new(0);

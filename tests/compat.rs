@@ -451,3 +451,132 @@ fn the_iteration_that_aborts_the_test_counts_as_an_iteration() {
     assert_eq!(export["rk6"]["interrupted_iterations"], 0);
     assert_eq!(export["rk6"]["failed_iterations"], 0);
 }
+
+#[test]
+fn the_aborting_iteration_counts_even_when_the_stop_it_triggers_lands_first() {
+    // After a request, the stop that `abort()` triggers used to terminate the calling
+    // iteration before its error was thrown, counting it as interrupted (0 iterations).
+    let server = common::server::Server::start();
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "abort.js",
+        "import exec from \"k6/execution\";\n\
+         import http from \"k6/http\";\n\
+         export const options = { iterations: 1 };\n\
+         export default function () {\n\
+           const res = http.get(`${__ENV.BASE}/status/503`);\n\
+           if (res.status !== 200) exec.test.abort(`service answered ${res.status}`);\n\
+         }\n",
+    );
+    let base = format!("BASE={}", server.base());
+    for _ in 0..5 {
+        let out = rk6(
+            dir.path(),
+            &[
+                "run",
+                "-q",
+                "--summary-export",
+                "e.json",
+                "-e",
+                &base,
+                "abort.js",
+            ],
+        );
+        assert_code(&out, 108);
+        let export: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("e.json")).unwrap()).unwrap();
+        assert_eq!(export["metrics"]["iterations"]["count"], 1);
+        assert_eq!(export["rk6"]["interrupted_iterations"], 0);
+    }
+}
+
+#[test]
+fn k6_environment_variables_set_options_under_the_flags() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "env.js",
+        "export const options = { iterations: 1 };\n\
+         export default function () {}\n",
+    );
+    let run = |env: &[(&str, &str)], flags: &[&str]| {
+        let mut args = vec!["run", "-q", "--summary-export", "e.json"];
+        args.extend_from_slice(flags);
+        args.push("env.js");
+        let _ = std::fs::remove_file(dir.path().join("e.json"));
+        let mut cmd = command(dir.path(), &args);
+        cmd.envs(env.iter().copied());
+        let out = wait(cmd.spawn().unwrap());
+        let iterations = std::fs::read(dir.path().join("e.json"))
+            .ok()
+            .map(|b| serde_json::from_slice::<Value>(&b).unwrap())
+            .map(|e| e["metrics"]["iterations"]["count"].clone());
+        (out, iterations)
+    };
+    // Counts from k6 v1.1 with the same variables.
+    let (out, n) = run(&[("K6_ITERATIONS", "4")], &[]);
+    assert_code(&out, 0);
+    assert_eq!(n, Some(Value::from(4)));
+    let (_, n) = run(&[("K6_VUS", "2"), ("K6_ITERATIONS", "6")], &[]);
+    assert_eq!(n, Some(Value::from(6)));
+    let (_, n) = run(&[("K6_ITERATIONS", "4")], &["--iterations", "2"]);
+    assert_eq!(n, Some(Value::from(2)), "a flag wins over the variable");
+    let (out, n) = run(&[("K6_STAGES", "200ms:1,100ms:0")], &[]);
+    assert_code(&out, 0);
+    assert!(
+        n.unwrap().as_u64().unwrap() > 1,
+        "stages replace the script's iterations"
+    );
+    for (name, value) in [
+        ("K6_ITERATIONS", "abc"),
+        ("K6_VUS", "-1"),
+        ("K6_DURATION", "soon"),
+        ("K6_STAGES", "1s"),
+    ] {
+        let (out, _) = run(&[(name, value)], &[]);
+        assert_code(&out, 104);
+        assert!(
+            erro_lines(&stderr(&out))[0].starts_with(&format!("{name}=\"{value}\": ")),
+            "{}",
+            describe(&out)
+        );
+    }
+}
+
+#[test]
+fn metric_names_follow_k6s_rule() {
+    // Lengths and verdicts from k6 v1.1 running the same script.
+    let script = r#"
+import { Counter } from "k6/metrics";
+const names = ["c", "ok_name", "_x", "has space", "dot.ted", "1abc", "a".repeat(129), "a".repeat(130), "émoji"];
+for (const n of names) {
+  try { new Counter(n); console.log(`${n.length} ok`); } catch (e) { console.log(`${n.length} ${e.message}`); }
+}
+export default function () {}
+"#;
+    let (out, _, lines) = run_script_env(script, &[], &[]);
+    assert_code(&out, 0);
+    let rule = "Metric names must only include up to 128 ASCII letters, numbers, or underscores and start with a letter or an underscore.";
+    let bad = |n: usize, name: &str| format!("{n} Invalid metric name: '{name}'. {rule}");
+    let expected = vec![
+        bad(1, "c"),
+        "7 ok".to_owned(),
+        "2 ok".to_owned(),
+        bad(9, "has space"),
+        bad(7, "dot.ted"),
+        bad(4, "1abc"),
+        "129 ok".to_owned(),
+        bad(130, &"a".repeat(130)),
+        bad(5, "émoji"),
+    ];
+    // The init context runs more than once (k6 runs it three times here); each run logs the
+    // same lines.
+    assert!(
+        !lines.is_empty() && lines.len() % expected.len() == 0,
+        "{lines:?}"
+    );
+    for run in lines.chunks(expected.len()) {
+        assert_eq!(run, expected);
+    }
+}

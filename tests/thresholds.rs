@@ -125,8 +125,8 @@ fn bad_tag_values_and_late_metrics_are_script_errors() {
     let lines = info_lines(&stderr(&out));
     let expected = [
         "vuTagObject TypeError: exec.vu.tags[\"x\"] must be a string, number or boolean, got object",
-        "addTagNull TypeError: c.add(): tag \"a\" must be a string, number or boolean, got null",
-        "addTagsArray TypeError: c.add(): tags must be an object like { type: \"read\" }",
+        "addTagNull TypeError: cc.add(): tag \"a\" must be a string, number or boolean, got null",
+        "addTagsArray TypeError: cc.add(): tags must be an object like { type: \"read\" }",
         "checkTagFn TypeError: check(): tag \"f\" must be a string, number or boolean, got function",
         "lateMetric Error: metric \"late\" must be created in the init context (the top level of \
          the script), not inside setup(), teardown() or an iteration",
@@ -186,14 +186,14 @@ fn one_metric_name_cannot_change_kind() {
         dir.path(),
         "kinds.js",
         "import { Counter, Trend } from \"k6/metrics\";\n\
-         new Counter(\"x\");\nnew Trend(\"x\");\nexport default function () {}\n",
+         new Counter(\"xx\");\nnew Trend(\"xx\");\nexport default function () {}\n",
     );
     let out = rk6(dir.path(), &["run", "-q", "kinds.js"]);
     assert_code(&out, 107);
     assert!(
         erro_lines(&stderr(&out))
             .concat()
-            .contains("metric \"x\" is already a Counter"),
+            .contains("metric \"xx\" is already a Counter"),
         "{}",
         describe(&out)
     );

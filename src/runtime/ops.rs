@@ -187,7 +187,9 @@ pub fn op_rk6_options(state: &mut OpState) -> String {
 
 #[op2(fast)]
 pub fn op_rk6_abort(state: &mut OpState, #[string] reason: &str) {
-    vu(state).test.abort(reason.to_owned());
+    let vu = vu_mut(state);
+    vu.called_abort = true;
+    vu.test.abort(reason.to_owned());
 }
 
 #[derive(Serialize)]

@@ -195,6 +195,10 @@ pub struct VuState {
     pub summary_data: Option<String>,
     /// What `handleSummary` returned, by destination; `None` when it returned nothing.
     pub summary_outputs: Option<Vec<(String, Vec<u8>)>>,
+    /// Set when this VU's script called `exec.test.abort()`: the stop it triggers may
+    /// terminate the calling iteration before its `TestAbortedError` is thrown, and that
+    /// iteration still counts as one.
+    pub called_abort: bool,
 }
 
 impl VuState {
@@ -214,6 +218,7 @@ impl VuState {
             iteration_in_test: 0,
             interrupt,
             tags: BTreeMap::new(),
+            called_abort: false,
             summary_data: None,
             summary_outputs: None,
         }

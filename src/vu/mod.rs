@@ -324,7 +324,12 @@ impl Vu {
         // The iteration that calls `exec.test.abort()` counts as an iteration, as in k6;
         // others the abort cuts short are interrupted.
         let mut counted = false;
+        let called_abort = self.with_state(|s| std::mem::take(&mut s.called_abort));
         let outcome = match result {
+            _ if called_abort => {
+                counted = true;
+                Outcome::Aborted
+            }
             Some(Ok(())) => Outcome::Completed,
             None => Outcome::Interrupted,
             Some(Err(err)) => match js_error_name(&err) {

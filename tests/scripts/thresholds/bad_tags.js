@@ -2,7 +2,7 @@ import exec from "k6/execution";
 import { check } from "k6";
 import { Counter } from "k6/metrics";
 
-const c = new Counter("c");
+const c = new Counter("cc");
 
 async function outcome(f) {
   try {
