@@ -401,6 +401,12 @@ const CASES: &[Case] = &[
         ..DEFAULT
     },
     Case {
+        script: "learn_commonjs.js",
+        checks: Some((4, 0)),
+        iterations: Exactly(2),
+        ..DEFAULT
+    },
+    Case {
         script: "learn_commonjs_import.js",
         checks: Some((4, 0)),
         iterations: Exactly(2),
@@ -534,14 +540,6 @@ const CASES: &[Case] = &[
 /// Where rk6 differs from k6 on purpose or for now, each named in README.md; the
 /// expectations stay k6's.
 const KNOWN_DIFFERENCES: &[Case] = &[
-    // README, "CommonJS modules": no global `require` in ES modules. rk6 exits 107 with
-    // `ReferenceError: require is not defined`.
-    Case {
-        script: "learn_commonjs.js",
-        checks: Some((4, 0)),
-        iterations: Exactly(2),
-        ..DEFAULT
-    },
     // README, handleSummary: rk6 records no `group_duration`, so a threshold on it is an
     // unknown metric (exit 104).
     Case {
@@ -814,19 +812,16 @@ fn serve() {
 }
 
 #[test]
-#[ignore = "needs k6/data SharedArray"]
 fn corpus_shared_array() {
     check_all(NEEDS_SHARED_ARRAY);
 }
 
 #[test]
-#[ignore = "needs k6/experimental/fs and k6/experimental/csv"]
 fn corpus_fs_and_csv() {
     check_all(NEEDS_FS_CSV);
 }
 
 #[test]
-#[ignore = "needs TypeScript"]
 fn corpus_typescript() {
     check_all(NEEDS_TYPESCRIPT);
 }
