@@ -17,8 +17,8 @@ use crate::kv::ops as kv_ops;
 use crate::modules::crypto::{
     ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
 };
-use crate::modules::data::ops as data_ops;
 use crate::modules::csv::ops as csv_ops;
+use crate::modules::data::ops as data_ops;
 use crate::modules::encoding::ops as encoding_ops;
 use crate::modules::fs::ops as fs_ops;
 use crate::modules::http::ops as http_ops;
