@@ -304,6 +304,34 @@ function checkListOptions(options, method = "list") {
   return { prefix, limit: limit > 0 ? Math.min(limit, 0x7fffffff) : 0 };
 }
 
+// `start` (inclusive) and `end` (exclusive) narrow list/scan to a key range, within any
+// prefix; `reverse` reads from the highest key down. Packed for op_kv_scan.
+const RANGE_START = 1;
+const RANGE_END = 2;
+const RANGE_REVERSE = 4;
+
+function checkRangeOptions(options, method) {
+  if (options === undefined || options === null) return { start: "", end: "", flags: 0 };
+  let flags = 0;
+  const bound = (name, flag) => {
+    const value = readOption(options, name, `${method}()`);
+    if (value === undefined) return "";
+    if (typeof value !== "string") {
+      throw new InvalidOptionsError(`${method}() option ${name} must be a string key, got ${describe(value)}`);
+    }
+    flags |= flag;
+    return wellFormed(value);
+  };
+  const start = bound("start", RANGE_START);
+  const end = bound("end", RANGE_END);
+  const reverse = readOption(options, "reverse", `${method}()`);
+  if (reverse !== undefined && typeof reverse !== "boolean") {
+    throw new InvalidOptionsError(`${method}() option reverse must be true or false, got ${describe(reverse)}`);
+  }
+  if (reverse) flags |= RANGE_REVERSE;
+  return { start, end, flags };
+}
+
 class KV {
   #rid;
   #encode;
@@ -382,6 +410,15 @@ class KV {
   async list(options) {
     const { prefix, limit } = checkListOptions(options);
     wellFormed(prefix);
+    const range = checkRangeOptions(options, "list");
+    if (range.flags !== 0) {
+      const flat = op_kv_scan(this.#rid, prefix, limit, "", range.start, range.end, range.flags);
+      const entries = new Array((flat.length - 1) / 2);
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        entries[i / 2] = { key: flat[i], value: this.#decode(flat[i + 1], flat[i]) };
+      }
+      return entries;
+    }
     // Keys and values come back as one flat array [k0, v0, k1, v1, ...] so the op
     // builds a single JS value instead of one object per entry.
     const flat = op_kv_list(this.#rid, prefix, limit);
@@ -454,7 +491,8 @@ class KV {
     if (typeof cursor !== "string") {
       throw new InvalidOptionsError(`scan() option cursor must be a string, got ${describe(cursor)}`);
     }
-    const flat = op_kv_scan(this.#rid, prefix, limit, cursor);
+    const range = checkRangeOptions(options, "scan");
+    const flat = op_kv_scan(this.#rid, prefix, limit, cursor, range.start, range.end, range.flags);
     const next = flat[flat.length - 1];
     const entries = new Array((flat.length - 1) / 2);
     for (let i = 0; i + 1 < flat.length; i += 2) {

@@ -410,6 +410,36 @@ fn scan_pages_and_count() {
     }
 }
 
+#[test]
+fn list_and_scan_take_a_key_range_and_reverse() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    for (const k of ["a", "u:1", "u:2", "u:3", "u:4", "v"]) await kv.set(k, k);
+    const ks = (entries) => entries.map((e) => e.key).join(" ");
+    report("reverse", ks(await kv.list({ reverse: true })));
+    report("range", ks(await kv.list({ prefix: "u:", start: "u:2", end: "u:4" })));
+    report("rangeReverse", ks(await kv.list({ start: "u:2", end: "v", reverse: true, limit: 2 })));
+    const p1 = await kv.scan({ prefix: "u:", reverse: true, limit: 3 });
+    const p2 = await kv.scan({ prefix: "u:", reverse: true, limit: 3, cursor: p1.cursor });
+    report("scanReverse", [ks(p1.entries), p1.done, ks(p2.entries), p2.done]);
+    report("badStart", await outcome(() => kv.list({ start: 1 })));
+    report("badReverse", await outcome(() => kv.scan({ reverse: "yes" })));
+    report("longEnd", await outcome(() => kv.list({ end: "x".repeat(600) })));
+"#,
+        );
+        r.assert_eq("reverse", json!("v u:4 u:3 u:2 u:1 a"));
+        r.assert_eq("range", json!("u:2 u:3"));
+        r.assert_eq("rangeReverse", json!("u:4 u:3"));
+        r.assert_eq("scanReverse", json!(["u:4 u:3 u:2", false, "u:1", true]));
+        r.assert_rejected("badStart", "InvalidOptionsError");
+        r.assert_rejected("badReverse", "InvalidOptionsError");
+        r.assert_rejected("longEnd", "KeyTooLargeError");
+    }
+}
+
 /// 20 VUs updating one counter: `get` then `set` loses increments, `incrementBy` never
 /// does, and of 20 VUs racing `setIfAbsent` on one key exactly one wins.
 #[test]

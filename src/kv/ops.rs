@@ -4,7 +4,7 @@
 use crate::runtime::strings;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
-use rk6_kv::{AtomicOps, DiskStore, Store, StoreError};
+use rk6_kv::{AtomicOps, DiskStore, Query, Store, StoreError};
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
@@ -334,17 +334,26 @@ pub async fn op_kv_compare_and_delete(
     op.await.map_err(to_js)
 }
 
+/// Bits of `op_kv_scan`'s `flags`: which of `start`/`end` are given, and the direction.
+const SCAN_START: u32 = 1;
+const SCAN_END: u32 = 2;
+const SCAN_REVERSE: u32 = 4;
+
 /// One page of a scan: `[key0, text0, key1, text1, ..., cursor]`, where `cursor` is `""`
 /// once no entry is left. A cursor is the base64url text of the last key returned, so a
 /// scan resumes after it whatever was written in between.
 #[op2]
 #[serde]
+#[allow(clippy::too_many_arguments)]
 pub fn op_kv_scan(
     state: &mut OpState,
     #[smi] rid: u32,
     #[string] prefix: &str,
     #[smi] limit: u32,
     #[string] cursor: &str,
+    #[string] start: &str,
+    #[string] end: &str,
+    #[smi] flags: u32,
 ) -> Result<Vec<String>, JsErrorBox> {
     use base64::Engine;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -368,7 +377,15 @@ pub fn op_kv_scan(
     let store = store(state, rid)?;
     // One entry more than asked tells whether the scan is done.
     let want = if limit == 0 { 0 } else { limit as usize + 1 };
-    let mut entries = store.scan(prefix, after.as_deref(), want).map_err(to_js)?;
+    let query = Query {
+        prefix,
+        start: (flags & SCAN_START != 0).then_some(start),
+        end: (flags & SCAN_END != 0).then_some(end),
+        after: after.as_deref(),
+        reverse: flags & SCAN_REVERSE != 0,
+        limit: want,
+    };
+    let mut entries = store.query(&query).map_err(to_js)?;
     let more = limit != 0 && entries.len() > limit as usize;
     entries.truncate(if limit == 0 {
         entries.len()

@@ -20,6 +20,7 @@ mod disk;
 mod error;
 mod key;
 mod memory;
+mod query;
 mod txn;
 mod write;
 
@@ -31,6 +32,7 @@ pub use disk::{
 pub use error::StoreError;
 pub use key::{validate_key, MAX_KEY_BYTES};
 pub use memory::{open_memory_shared, MemoryStore};
+pub use query::Query;
 pub use txn::{AtomicStep, Txn};
 pub use write::WriteHandle;
 
@@ -62,6 +64,10 @@ pub trait Store: Send + Sync + 'static {
     /// keys' UTF-8 bytes, at most `limit` of them (`0` means no limit).
     fn list(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError>;
 
+    /// The entries `query` selects, in its order: `list` with a key range, a direction and a
+    /// cursor.
+    fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError>;
+
     /// Up to `limit` entries (`0`: all) whose key starts with `prefix` and comes after
     /// `after` (all of them when `None`), in the order of [`list`](Store::list): the pages
     /// of a scan, which resumes after the last key it returned however the store changed
@@ -71,7 +77,14 @@ pub trait Store: Send + Sync + 'static {
         prefix: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<(String, Value)>, StoreError>;
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        self.query(&Query {
+            prefix,
+            after,
+            limit,
+            ..Default::default()
+        })
+    }
 
     /// The number of entries whose key starts with `prefix`.
     fn count(&self, prefix: &str) -> Result<u64, StoreError>;

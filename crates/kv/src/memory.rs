@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 use parking_lot::RwLock;
 
 use crate::txn::Staging;
-use crate::{validate_key, AtomicStep, Store, StoreError, Value, WriteHandle};
+use crate::{validate_key, AtomicStep, Query, Store, StoreError, Value, WriteHandle};
 
 /// A process-local store in a `BTreeMap`, whose `String` order is the UTF-8 byte order that
 /// `list` promises. Writes complete immediately.
@@ -54,24 +54,19 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<(String, Value)>, StoreError> {
-        let limit = if limit == 0 { usize::MAX } else { limit };
-        let start = match after {
-            Some(after) if after >= prefix => Bound::Excluded(after),
-            _ => Bound::Included(prefix),
+    fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError> {
+        query.check()?;
+        let Some(bounds) = query.bounds() else {
+            return Ok(Vec::new());
         };
         let map = self.map.read();
-        Ok(map
-            .range::<str, _>((start, Bound::Unbounded))
-            .take_while(|(key, _)| key.starts_with(prefix))
-            .take(limit)
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect())
+        let range = map.range::<String, _>(bounds);
+        let entry = |(key, value): (&String, &Value)| (key.clone(), value.clone());
+        Ok(if query.reverse {
+            range.rev().take(query.limit()).map(entry).collect()
+        } else {
+            range.take(query.limit()).map(entry).collect()
+        })
     }
 
     fn count(&self, prefix: &str) -> Result<u64, StoreError> {

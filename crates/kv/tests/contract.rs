@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::thread;
 
-use rk6_kv::{AtomicOps, DiskStore, MemoryStore, Store, StoreError, NOT_A_NUMBER};
+use rk6_kv::{AtomicOps, DiskStore, MemoryStore, Query, Store, StoreError, NOT_A_NUMBER};
 use tempfile::TempDir;
 
 /// A fresh, empty store plus whatever must outlive it.
@@ -77,6 +77,7 @@ both_backends!(
     declined_step_leaves_its_batch_alone,
     scans_in_pages_that_resume_after_the_last_key,
     counts_by_prefix,
+    queries_key_ranges_in_both_directions,
 );
 
 mod cases {
@@ -444,5 +445,107 @@ mod cases {
         assert_eq!(store.count("p:").unwrap(), 2);
         assert_eq!(store.count("z").unwrap(), 0);
         assert_eq!(store.count(&"x".repeat(600)).unwrap(), 0);
+    }
+
+    pub fn queries_key_ranges_in_both_directions(store: &dyn Store) {
+        for key in ["a", "b:1", "b:2", "b:3", "b:4", "c", "\u{10FFFF}z"] {
+            set(store, key, key.as_bytes());
+        }
+        let q = |query: Query| keys(&store.query(&query).unwrap()).join(" ");
+        let all = Query::default();
+        assert_eq!(q(all), "a b:1 b:2 b:3 b:4 c \u{10FFFF}z");
+        assert_eq!(
+            q(Query {
+                reverse: true,
+                limit: 2,
+                ..all
+            }),
+            "\u{10FFFF}z c"
+        );
+        let b = Query {
+            prefix: "b:",
+            ..all
+        };
+        assert_eq!(q(Query { reverse: true, ..b }), "b:4 b:3 b:2 b:1");
+        assert_eq!(
+            q(Query {
+                start: Some("b:2"),
+                end: Some("b:4"),
+                ..b
+            }),
+            "b:2 b:3"
+        );
+        assert_eq!(
+            q(Query {
+                start: Some("b:2"),
+                end: Some("b:4"),
+                reverse: true,
+                ..b
+            }),
+            "b:3 b:2"
+        );
+        // A reverse cursor resumes below the key it names.
+        assert_eq!(
+            q(Query {
+                after: Some("b:3"),
+                reverse: true,
+                ..b
+            }),
+            "b:2 b:1"
+        );
+        assert_eq!(
+            q(Query {
+                after: Some("b:3"),
+                ..b
+            }),
+            "b:4"
+        );
+        assert_eq!(
+            q(Query {
+                start: Some("a"),
+                end: Some("b"),
+                ..all
+            }),
+            "a"
+        );
+        assert_eq!(
+            q(Query {
+                start: Some("c"),
+                end: Some("c"),
+                ..all
+            }),
+            ""
+        );
+        assert_eq!(
+            q(Query {
+                start: Some("z"),
+                end: Some("a"),
+                ..all
+            }),
+            ""
+        );
+        assert_eq!(
+            q(Query {
+                prefix: "\u{10FFFF}",
+                reverse: true,
+                ..all
+            }),
+            "\u{10FFFF}z"
+        );
+        assert_eq!(
+            q(Query {
+                prefix: &"x".repeat(600),
+                ..all
+            }),
+            ""
+        );
+        let long = "x".repeat(600);
+        let err = store
+            .query(&Query {
+                end: Some(&long),
+                ..all
+            })
+            .unwrap_err();
+        assert!(matches!(err, StoreError::KeyTooLarge { len: 600 }), "{err}");
     }
 }

@@ -19,7 +19,9 @@ use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, MdbError, RoTxn, WithoutTls};
 use parking_lot::{Mutex, RwLock};
 
-use crate::{validate_key, AtomicStep, Store, StoreError, Value, WriteHandle, MAX_KEY_BYTES};
+use crate::{
+    validate_key, AtomicStep, Query, Store, StoreError, Value, WriteHandle, MAX_KEY_BYTES,
+};
 use file::Verdict;
 pub use file::{check_file, CheckReport};
 use writer::{Op, Queue};
@@ -320,32 +322,32 @@ impl Store for DiskStore {
         })?
     }
 
-    fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<(String, Value)>, StoreError> {
-        if prefix.len() > MAX_KEY_BYTES {
+    fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError> {
+        query.check()?;
+        let Some((lower, upper)) = query.bounds() else {
             return Ok(Vec::new());
-        }
-        let limit = if limit == 0 { usize::MAX } else { limit };
-        let start = match after {
-            Some(after) if after >= prefix => Bound::Excluded(after.as_bytes()),
-            // LMDB cannot position a cursor at an empty key.
-            _ if prefix.is_empty() => Bound::Unbounded,
-            _ => Bound::Included(prefix.as_bytes()),
         };
+        let as_bytes = |bound: &Bound<String>| match bound {
+            // LMDB cannot position a cursor at an empty key; no key is empty.
+            Bound::Included(k) | Bound::Excluded(k) if k.is_empty() => Bound::Unbounded,
+            Bound::Included(k) => Bound::Included(k.as_bytes().to_vec()),
+            Bound::Excluded(k) => Bound::Excluded(k.as_bytes().to_vec()),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        let (lower, upper) = (as_bytes(&lower), as_bytes(&upper));
+        let range = (
+            lower.as_ref().map(Vec::as_slice),
+            upper.as_ref().map(Vec::as_slice),
+        );
         let db = self.shared.db;
+        let limit = query.limit();
         self.shared.read(|txn| {
             let map_size = self.shared.env.info().map_size;
-            let range = db.range(txn, &(start, Bound::Unbounded))?;
-            let matching = range.take_while(|entry| {
-                entry
-                    .as_ref()
-                    .map_or(true, |(key, _)| key.starts_with(prefix.as_bytes()))
-            });
-            Ok(collect_entries(matching, limit, map_size))
+            Ok(if query.reverse {
+                collect_entries(db.rev_range(txn, &range)?, limit, map_size)
+            } else {
+                collect_entries(db.range(txn, &range)?, limit, map_size)
+            })
         })?
     }
 
