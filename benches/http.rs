@@ -19,11 +19,11 @@
 #[allow(dead_code)]
 mod server;
 
+#[path = "support/peak_rss.rs"]
+mod peak_rss;
+use peak_rss::run_sampled;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::process::Command;
 
 const RK6: &str = env!("CARGO_BIN_EXE_rk6");
 
@@ -39,40 +39,6 @@ struct Figures {
     overhead_p50: f64,
     overhead_p99: f64,
     peak_rss_mib: f64,
-}
-
-/// Runs `cmd` to completion; its peak resident set in KiB.
-fn run_sampled(mut cmd: Command) -> Option<u64> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    // wait4's ru_maxrss would include what the child inherited from this process at exec.
-    let status_file = format!("/proc/{}/status", child.id());
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let mut peak = 0u64;
-            while !done.load(Ordering::Relaxed) {
-                if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmHWM:"))
-                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                }) {
-                    peak = peak.max(kib);
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            peak
-        })
-    };
-    let status = child.wait().ok()?;
-    done.store(true, Ordering::Relaxed);
-    let peak = sampler.join().ok()?;
-    status.success().then_some(peak)
 }
 
 /// Runs one tool on the script and reads its figures from its summary export.
@@ -98,7 +64,7 @@ fn measure(tool: &str, base: &str, vus: u64, secs: u64, dir: &Path) -> Option<Fi
         cmd.args(["--no-color", "--summary-trend-stats", "med,p(99)"]);
     }
     cmd.arg(&script);
-    let peak_kib = run_sampled(cmd)?;
+    let (peak_kib, _) = run_sampled(cmd)?;
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(export).ok()?).ok()?;
     // rk6's export keeps k6's layout (med, p(90), p(95)); its p99 is in its own section.

@@ -14,12 +14,13 @@
 //! beside it when `k6` is on PATH (`BENCH_K6=0` leaves it out). rk6's goal: the data adds
 //! at most 1.3× its size.
 
+#[path = "support/peak_rss.rs"]
+mod peak_rss;
+use peak_rss::run_sampled;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const RK6: &str = env!("CARGO_BIN_EXE_rk6");
 
@@ -77,42 +78,6 @@ fn generate(path: &Path, mb: usize) -> usize {
     out.push(']');
     std::fs::write(path, &out).expect("write the data");
     out.len()
-}
-
-/// Runs `cmd` to completion; its peak resident set in KiB and how long it took.
-fn run_sampled(mut cmd: Command) -> Option<(u64, Duration)> {
-    let started = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    // wait4's ru_maxrss would include what the child inherited from this process at exec.
-    let status_file = format!("/proc/{}/status", child.id());
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let mut peak = 0u64;
-            while !done.load(Ordering::Relaxed) {
-                if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmHWM:"))
-                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                }) {
-                    peak = peak.max(kib);
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            peak
-        })
-    };
-    let status = child.wait().ok()?;
-    let took = started.elapsed();
-    done.store(true, Ordering::Relaxed);
-    let peak = sampler.join().ok()?;
-    status.success().then_some((peak, took))
 }
 
 fn measure(tool: &str, with_data: bool, vus: u64, dir: &Path) -> Option<(u64, Duration)> {

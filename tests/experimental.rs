@@ -4,52 +4,14 @@
 
 mod common;
 
-use common::{
-    assert_code, assert_no_panic, erro_lines, info_lines, stderr, tempdir, test_script, write,
-};
+use common::*;
 
-/// Runs a script of tests/scripts/experimental/ for one iteration; returns what it logged.
 fn run(name: &str) -> Vec<String> {
-    let dir = tempdir();
-    let out = common::rk6(
-        dir.path(),
-        &[
-            "run",
-            "-q",
-            "--iterations",
-            "1",
-            &test_script("experimental", name),
-        ],
-    );
-    assert_no_panic(&out);
-    assert_code(&out, 0);
-    info_lines(&stderr(&out))
+    script_lines("experimental", name)
 }
 
 fn expected(name: &str) -> Vec<String> {
-    let path = common::repo_root()
-        .join("tests/scripts/experimental")
-        .join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Compares line by line, so a failure names the case.
-#[track_caller]
-fn assert_lines(got: &[String], want: &[String]) {
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert_eq!(g, w, "line {}", i + 1);
-    }
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "number of lines; got:\n{}",
-        got.join("\n")
-    );
+    expected_lines("experimental", name)
 }
 
 #[test]

@@ -41,6 +41,45 @@ pub fn test_script(group: &str, name: &str) -> String {
         .to_owned()
 }
 
+/// Runs `tests/scripts/<group>/<name>` for one iteration, which must end with exit code 0
+/// and no panic, and returns what it logged with `console.log`, in order.
+pub fn script_lines(group: &str, name: &str) -> Vec<String> {
+    let dir = tempdir();
+    let out = rk6(
+        dir.path(),
+        &["run", "-q", "--iterations", "1", &test_script(group, name)],
+    );
+    assert_no_panic(&out);
+    assert_code(&out, 0);
+    info_lines(&stderr(&out))
+}
+
+/// The lines of `tests/scripts/<group>/<name>` (an `.expected` file: what k6 printed for
+/// the script beside it), without the `#` comment lines.
+pub fn expected_lines(group: &str, name: &str) -> Vec<String> {
+    let path = repo_root().join("tests/scripts").join(group).join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Compares `got` with `want` line by line, so a failure names the case.
+#[track_caller]
+pub fn assert_lines(got: &[String], want: &[String]) {
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g, w, "line {}", i + 1);
+    }
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "number of lines; got:\n{}",
+        got.join("\n")
+    );
+}
+
 /// A fresh temporary directory, removed when the returned guard drops.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("create a temporary directory")

@@ -1,0 +1,44 @@
+//! Peak memory of a child process, for the benches that run the rk6 (and k6) binary.
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Runs `cmd` to completion with its output discarded; its peak resident set in KiB and
+/// how long it took, or `None` if it could not start or failed.
+pub fn run_sampled(mut cmd: Command) -> Option<(u64, Duration)> {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    // wait4's ru_maxrss would include what the child inherited from this process at exec,
+    // so the child's own high-water mark is sampled instead.
+    let status_file = format!("/proc/{}/status", child.id());
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                }) {
+                    peak = peak.max(kib);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            peak
+        })
+    };
+    let status = child.wait().ok()?;
+    let took = started.elapsed();
+    done.store(true, Ordering::Relaxed);
+    let peak = sampler.join().ok()?;
+    status.success().then_some((peak, took))
+}
