@@ -1365,6 +1365,37 @@ fn concurrent_processes_share_one_disk_store() {
     }
 }
 
+/// `incrementBy` on disk runs inside LMDB's write transaction, so two processes counting
+/// in one store lose nothing (get-then-set would).
+#[test]
+fn two_processes_increment_one_disk_counter_exactly() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "count.js",
+        "import { openKv } from \"k6/x/kv\";\n\
+         const kv = openKv();\n\
+         export const options = { vus: 10, iterations: 10 };\n\
+         export default async function () {\n\
+           for (let i = 0; i < 1000; i++) await kv.incrementBy(\"n\", 1);\n\
+         }\n",
+    );
+    let args = ["run", "-q", "--no-summary", "count.js"];
+    let (a, b) = (spawn(dir.path(), &args), spawn(dir.path(), &args));
+    for output in [wait(a), wait(b)] {
+        assert_code(&output, 0);
+        assert_no_panic(&output);
+        assert!(
+            erro_lines(&stderr(&output)).is_empty(),
+            "{}",
+            describe(&output)
+        );
+    }
+    let counter = rk6(dir.path(), &["kv", "get", "n"]);
+    assert_code(&counter, 0);
+    assert_eq!(stdout(&counter).trim(), "20000", "{}", describe(&counter));
+}
+
 #[test]
 fn setup_default_and_teardown_share_the_store() {
     for backend in BACKENDS {
