@@ -380,7 +380,7 @@ class KV {
     try {
       const text = op_kv_get_checked(this.#rid, wellFormed(k));
       if (text === null) throw notFound(k);
-      return Promise.resolve(this.#json ? decodeJson(text, k) : text);
+      return Promise.resolve(this.#decode(text, k));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -412,20 +412,21 @@ class KV {
     wellFormed(prefix);
     const range = checkRangeOptions(options, "list");
     if (range.flags !== 0) {
+      // A scan page ends with the cursor, which list has no use for.
       const flat = op_kv_scan(this.#rid, prefix, limit, "", range.start, range.end, range.flags);
-      const entries = new Array((flat.length - 1) / 2);
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        entries[i / 2] = { key: flat[i], value: this.#decode(flat[i + 1], flat[i]) };
-      }
-      return entries;
+      return this.#entries(flat, flat.length - 1);
     }
-    // Keys and values come back as one flat array [k0, v0, k1, v1, ...] so the op
-    // builds a single JS value instead of one object per entry.
     const flat = op_kv_list(this.#rid, prefix, limit);
-    const entries = new Array(flat.length / 2);
-    for (let i = 0; i < flat.length; i += 2) {
-      const text = flat[i + 1];
-      entries[i / 2] = { key: flat[i], value: this.#json ? decodeJson(text, flat[i]) : text };
+    return this.#entries(flat, flat.length);
+  }
+
+  // Keys and values come back from the ops as one flat array [k0, v0, k1, v1, ...] so an
+  // op builds a single JS value instead of one object per entry; the first `end` items
+  // are those pairs.
+  #entries(flat, end) {
+    const entries = new Array(end / 2);
+    for (let i = 0; i < end; i += 2) {
+      entries[i / 2] = { key: flat[i], value: this.#decode(flat[i + 1], flat[i]) };
     }
     return entries;
   }
@@ -494,11 +495,7 @@ class KV {
     const range = checkRangeOptions(options, "scan");
     const flat = op_kv_scan(this.#rid, prefix, limit, cursor, range.start, range.end, range.flags);
     const next = flat[flat.length - 1];
-    const entries = new Array((flat.length - 1) / 2);
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      entries[i / 2] = { key: flat[i], value: this.#decode(flat[i + 1], flat[i]) };
-    }
-    return { entries, cursor: next, done: next === "" };
+    return { entries: this.#entries(flat, flat.length - 1), cursor: next, done: next === "" };
   }
 
   async count(options) {

@@ -196,14 +196,15 @@ pub fn op_kv_list(
     let entries = store(state, rid)?
         .list(prefix, limit as usize)
         .map_err(to_js)?;
-    let mut flat = Vec::with_capacity(entries.len() * 2);
+    flatten(entries, 0)
+}
+
+/// Entries as JS gets them, `[key0, text0, key1, text1, ...]` (one JS value instead of an
+/// object per entry), with room for `extra` more items.
+fn flatten(entries: Vec<(String, Vec<u8>)>, extra: usize) -> Result<Vec<String>, JsErrorBox> {
+    let mut flat = Vec::with_capacity(entries.len() * 2 + extra);
     for (key, value) in entries {
-        let value = String::from_utf8(value).map_err(|_| {
-            JsErrorBox::new(
-                "BackendError",
-                format!("the value under key {key:?} {}", not_text()),
-            )
-        })?;
+        let value = stored_text(&key, value)?;
         flat.push(key);
         flat.push(value);
     }
@@ -396,12 +397,7 @@ pub fn op_kv_scan(
         (true, Some((key, _))) => engine.encode(key.as_bytes()),
         _ => String::new(),
     };
-    let mut flat = Vec::with_capacity(entries.len() * 2 + 1);
-    for (key, value) in entries {
-        let value = stored_text(&key, value)?;
-        flat.push(key);
-        flat.push(value);
-    }
+    let mut flat = flatten(entries, 1)?;
     flat.push(next);
     Ok(flat)
 }

@@ -22,20 +22,17 @@ pub struct Pending<T> {
 }
 
 impl<T> Pending<T> {
-    fn take(&self) -> Result<T, StoreError> {
-        self.out.lock().take().ok_or_else(|| {
+    fn result(out: &Mutex<Option<T>>) -> Result<T, StoreError> {
+        out.lock().take().ok_or_else(|| {
             StoreError::Backend("the atomic operation finished without a result".into())
         })
     }
 
     /// Blocks this thread until the operation is committed.
     pub fn wait(self) -> Result<T, StoreError> {
-        let out = self.out.clone();
-        self.write.wait()?;
-        let value = out.lock().take();
-        value.ok_or_else(|| {
-            StoreError::Backend("the atomic operation finished without a result".into())
-        })
+        let Pending { write, out } = self;
+        write.wait()?;
+        Pending::<T>::result(&out)
     }
 }
 
@@ -45,7 +42,7 @@ impl<T> Future for Pending<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         match Pin::new(&mut this.write).poll(cx) {
-            Poll::Ready(Ok(())) => Poll::Ready(this.take()),
+            Poll::Ready(Ok(())) => Poll::Ready(Self::result(&this.out)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => Poll::Pending,
         }

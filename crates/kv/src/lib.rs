@@ -62,7 +62,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Entries whose key starts with `prefix` (`""` matches all), in ascending order of the
     /// keys' UTF-8 bytes, at most `limit` of them (`0` means no limit).
-    fn list(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError>;
+    fn list(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError> {
+        self.query(&Query {
+            prefix,
+            limit,
+            ..Default::default()
+        })
+    }
 
     /// The entries `query` selects, in its order: `list` with a key range, a direction and a
     /// cursor.

@@ -1,5 +1,4 @@
 use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
@@ -43,17 +42,6 @@ impl Store for MemoryStore {
         Ok(self.map.read().contains_key(key))
     }
 
-    fn list(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError> {
-        let limit = if limit == 0 { usize::MAX } else { limit };
-        let map = self.map.read();
-        let range = map.range::<str, _>((Bound::Included(prefix), Bound::Unbounded));
-        Ok(range
-            .take_while(|(key, _)| key.starts_with(prefix))
-            .take(limit)
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect())
-    }
-
     fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError> {
         query.check()?;
         let Some(bounds) = query.bounds() else {
@@ -74,10 +62,14 @@ impl Store for MemoryStore {
         if prefix.is_empty() {
             return Ok(map.len() as u64);
         }
-        Ok(map
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .take_while(|(key, _)| key.starts_with(prefix))
-            .count() as u64)
+        let Some(bounds) = (Query {
+            prefix,
+            ..Default::default()
+        })
+        .bounds() else {
+            return Ok(0);
+        };
+        Ok(map.range::<String, _>(bounds).count() as u64)
     }
 
     fn size(&self) -> Result<u64, StoreError> {

@@ -305,23 +305,6 @@ impl Store for DiskStore {
             .read(|txn| Ok(db.get(txn, key.as_bytes())?.is_some()))
     }
 
-    fn list(&self, prefix: &str, limit: usize) -> Result<Vec<(String, Value)>, StoreError> {
-        // No stored key can be that long, and LMDB would reject it as a cursor position.
-        if prefix.len() > MAX_KEY_BYTES {
-            return Ok(Vec::new());
-        }
-        let limit = if limit == 0 { usize::MAX } else { limit };
-        let db = self.shared.db;
-        self.shared.read(|txn| {
-            let map_size = self.shared.env.info().map_size;
-            Ok(if prefix.is_empty() {
-                collect_entries(db.iter(txn)?, limit, map_size)
-            } else {
-                collect_entries(db.prefix_iter(txn, prefix.as_bytes())?, limit, map_size)
-            })
-        })?
-    }
-
     fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError> {
         query.check()?;
         let Some((lower, upper)) = query.bounds() else {
@@ -743,6 +726,6 @@ fn round_up_map_size(bytes: usize) -> usize {
         .saturating_mul(MAP_SIZE_GRANULE)
 }
 
-fn backend_error(e: heed::Error) -> StoreError {
+fn backend_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }

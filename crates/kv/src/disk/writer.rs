@@ -299,7 +299,7 @@ fn apply(
                 let mut staging = Staging::new(|key: &str| match db.get(txn, key.as_bytes()) {
                     Ok(value) => Ok(value.map(<[u8]>::to_vec)),
                     Err(e) => {
-                        let err = backend_error_ref(&e);
+                        let err = backend_error(&e);
                         failed = Some(e);
                         Err(err)
                     }
@@ -327,8 +327,4 @@ fn apply(
         outcomes.push(outcome);
     }
     Ok(outcomes)
-}
-
-fn backend_error_ref(e: &heed::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
 }
