@@ -135,7 +135,10 @@ fn exportable(name: &str) -> bool {
 
 /// The specifiers `require` is called with, and the export names visible in the source.
 fn scan(src: &str) -> (Vec<String>, BTreeSet<String>) {
-    let toks = tokens(src);
+    scan_tokens(&tokens(src))
+}
+
+fn scan_tokens(toks: &[Tok]) -> (Vec<String>, BTreeSet<String>) {
     let mut requires = Vec::new();
     let mut names = BTreeSet::new();
     for i in 0..toks.len() {
@@ -341,8 +344,13 @@ fn require_function(requires: &[String], url: &str) -> String {
 /// and declares no `require` of its own, the text to put in front of its first line (so
 /// its line numbers hold) that makes those calls work; `None` when it needs none.
 pub fn es_require_prelude(src: &str, url: &str) -> Option<String> {
-    let (requires, _) = scan(src);
-    if requires.is_empty() || declares_require(src) {
+    // Every VU loads every module: most never mention `require`, and need no tokenizing.
+    if !src.contains("require") {
+        return None;
+    }
+    let toks = tokens(src);
+    let (requires, _) = scan_tokens(&toks);
+    if requires.is_empty() || declares_require(&toks) {
         return None;
     }
     let mut head = require_function(&requires, url);
@@ -352,8 +360,7 @@ pub fn es_require_prelude(src: &str, url: &str) -> Option<String> {
 
 /// Whether the module binds `require` itself (a declaration, a parameter list is not
 /// looked at: a function taking `require` shadows the module-level one anyway).
-fn declares_require(src: &str) -> bool {
-    let toks = tokens(src);
+fn declares_require(toks: &[Tok]) -> bool {
     toks.iter().enumerate().any(|(i, t)| {
         matches!(t, Tok::Ident(n) if n == "require")
             && i > 0

@@ -107,14 +107,16 @@ impl SourceCache {
         let text = std::fs::read_to_string(&path).map_err(|e| {
             JsErrorBox::generic(format!("cannot read module {}: {e}", path.display()))
         })?;
-        let src = self.compile(specifier, text).map_err(JsErrorBox::generic)?;
+        let src = self
+            .compile(specifier, text.into())
+            .map_err(JsErrorBox::generic)?;
         self.files.lock().insert(specifier.clone(), src.clone());
         Ok(src)
     }
 
     fn get_remote(&self, url: &ModuleSpecifier) -> Result<Arc<str>, JsErrorBox> {
         let cell = self.remote.lock().entry(url.clone()).or_default().clone();
-        cell.get_or_init(|| fetch(url).and_then(|text| self.compile(url, text.to_string())))
+        cell.get_or_init(|| fetch(url).and_then(|text| self.compile(url, text)))
             .clone()
             .map_err(|why| {
                 JsErrorBox::generic(format!("cannot load the remote module {url}: {why}"))
@@ -123,9 +125,9 @@ impl SourceCache {
 
     /// The JavaScript deno_core runs for the module at `specifier`: its source, with the
     /// types removed when it is TypeScript.
-    fn compile(&self, specifier: &ModuleSpecifier, text: String) -> Result<Arc<str>, String> {
+    fn compile(&self, specifier: &ModuleSpecifier, text: Arc<str>) -> Result<Arc<str>, String> {
         if !super::typescript::is_typescript(specifier) {
-            return Ok(text.into());
+            return Ok(text);
         }
         let out = super::typescript::strip(specifier, &text)?;
         if let Some(map) = out.source_map {
