@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use parking_lot::Mutex;
 
+use crate::entry::{new_token, versionstamp_hex, Claim};
 use crate::{Store, StoreError, Txn, Value, WriteHandle};
 
 /// Name of the error [`AtomicOps::increment_by`] rejects a non-numeric value with.
@@ -98,6 +99,52 @@ fn number_text(n: f64) -> Vec<u8> {
     }
 }
 
+/// Adds `delta` to the number under `key` (missing: 0), keeping the entry's expiry.
+fn add(txn: &mut dyn Txn, key: &str, delta: f64) -> Result<f64, StoreError> {
+    let (current, expires_at) = match txn.entry(key)? {
+        Some(entry) => (number(key, &entry.value)?, entry.expires_at),
+        None => (0.0, None),
+    };
+    let sum = current + delta;
+    if !sum.is_finite() {
+        return Err(StoreError::Rejected {
+            name: NOT_A_NUMBER,
+            message: format!(
+                "Adding {delta} to {current} under key {key:?} does not give a finite \
+                 number; the value was left unchanged."
+            ),
+        });
+    }
+    txn.put_expiring(key, number_text(sum), expires_at)?;
+    Ok(sum)
+}
+
+/// A condition of a multi-key [`commit`](AtomicOps::commit).
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub key: String,
+    /// The versionstamp the key must have; `None`: the key must be absent.
+    pub versionstamp: Option<u64>,
+}
+
+/// A write of a multi-key [`commit`](AtomicOps::commit).
+#[derive(Debug, Clone)]
+pub enum Mutation {
+    Set {
+        key: String,
+        value: Value,
+        expires_at: Option<u64>,
+    },
+    Delete {
+        key: String,
+    },
+    /// Adds to a number, as [`increment_by`](AtomicOps::increment_by) does.
+    Sum {
+        key: String,
+        delta: f64,
+    },
+}
+
 /// The atomic operations every [`Store`] offers.
 pub trait AtomicOps: Store {
     /// Adds `delta` to the number under `key` (a missing key counts as 0) and returns the
@@ -105,23 +152,114 @@ pub trait AtomicOps: Store {
     /// so is a sum that is not finite.
     fn increment_by(&self, key: &str, delta: f64) -> Pending<f64> {
         let key = key.to_owned();
+        run(self, move |txn| add(txn, &key, delta))
+    }
+
+    /// Takes a key with `prefix`, chosen uniformly among the live unclaimed ones, out of the
+    /// store and returns it with its value: concurrent pops never return the same entry.
+    fn pop_random(&self, prefix: &str) -> Pending<Option<(String, Value)>> {
+        let prefix = prefix.to_owned();
         run(self, move |txn| {
-            let current = match txn.get(&key)? {
-                Some(bytes) => number(&key, &bytes)?,
-                None => 0.0,
+            let Some(key) = txn.pick(&prefix)? else {
+                return Ok(None);
             };
-            let sum = current + delta;
-            if !sum.is_finite() {
-                return Err(StoreError::Rejected {
-                    name: NOT_A_NUMBER,
-                    message: format!(
-                        "Adding {delta} to {current} under key {key:?} does not give a finite \
-                         number; the value was left unchanged."
-                    ),
-                });
+            let Some(value) = txn.get(&key)? else {
+                return Ok(None);
+            };
+            txn.delete(&key)?;
+            Ok(Some((key, value)))
+        })
+    }
+
+    /// Claims a key with `prefix`, chosen uniformly among the live unclaimed ones, for
+    /// `owner` until `ttl_ms` from now: until then no other pick returns it, unless the
+    /// claim is released or completed first. Returns the key, its value and the claim.
+    fn claim_random(
+        &self,
+        prefix: &str,
+        owner: &str,
+        ttl_ms: u64,
+    ) -> Pending<Option<(String, Value, Claim)>> {
+        let (prefix, owner) = (prefix.to_owned(), owner.to_owned());
+        run(self, move |txn| {
+            let Some(key) = txn.pick(&prefix)? else {
+                return Ok(None);
+            };
+            let Some(value) = txn.get(&key)? else {
+                return Ok(None);
+            };
+            let claim = Claim {
+                id: versionstamp_hex(txn.versionstamp()),
+                token: new_token(),
+                owner: owner.clone(),
+                expires_at: txn.now().saturating_add(ttl_ms),
+            };
+            txn.set_claim(&key, Some(claim.clone()))?;
+            Ok(Some((key, value, claim)))
+        })
+    }
+
+    /// Ends the claim `id` on `key` if it is still live and `token` is its own, making the
+    /// key available to picks again; returns whether it did.
+    fn release_claim(&self, key: &str, id: &str, token: &str) -> Pending<bool> {
+        self.end_claim(key, id, token, false)
+    }
+
+    /// Ends the claim `id` on `key` if it is still live and `token` is its own, and deletes
+    /// the key when `delete_key`; returns whether it did.
+    fn complete_claim(&self, key: &str, id: &str, token: &str, delete_key: bool) -> Pending<bool> {
+        self.end_claim(key, id, token, delete_key)
+    }
+
+    #[doc(hidden)]
+    fn end_claim(&self, key: &str, id: &str, token: &str, delete_key: bool) -> Pending<bool> {
+        let (key, id, token) = (key.to_owned(), id.to_owned(), token.to_owned());
+        run(self, move |txn| {
+            let Some(claim) = txn.claim(&key)? else {
+                return Ok(false);
+            };
+            if claim.id != id || claim.token != token {
+                return Ok(false);
             }
-            txn.put(&key, number_text(sum))?;
-            Ok(sum)
+            if !claim.live(txn.now()) {
+                // Too late: the key may be someone else's by now. The stale record goes.
+                txn.set_claim(&key, None)?;
+                return Ok(false);
+            }
+            if delete_key {
+                txn.delete(&key)?;
+            } else {
+                txn.set_claim(&key, None)?;
+            }
+            Ok(true)
+        })
+    }
+
+    /// Applies `mutations` in order, all or nothing, if every check holds (each key's
+    /// versionstamp is as given; `None`: the key is absent). Returns the commit's
+    /// versionstamp, or `None` when a check failed and nothing was written.
+    fn commit(&self, checks: Vec<Check>, mutations: Vec<Mutation>) -> Pending<Option<u64>> {
+        run(self, move |txn| {
+            for check in &checks {
+                let current = txn.entry(&check.key)?.map(|entry| entry.versionstamp);
+                if current != check.versionstamp {
+                    return Ok(None);
+                }
+            }
+            for mutation in &mutations {
+                match mutation {
+                    Mutation::Set {
+                        key,
+                        value,
+                        expires_at,
+                    } => txn.put_expiring(key, value.clone(), *expires_at)?,
+                    Mutation::Delete { key } => txn.delete(key)?,
+                    Mutation::Sum { key, delta } => {
+                        add(txn, key, *delta)?;
+                    }
+                }
+            }
+            Ok(Some(txn.versionstamp()))
         })
     }
 

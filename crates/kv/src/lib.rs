@@ -2,7 +2,7 @@
 //!
 //! Two backends implement [`Store`]:
 //!
-//! * [`MemoryStore`]: a `BTreeMap` behind a read-write lock; one per process via
+//! * [`MemoryStore`]: an order-statistic B-tree behind a read-write lock; one per process via
 //!   [`open_memory_shared`]. Fast, gone when the process exits.
 //! * [`DiskStore`]: an LMDB file. Several processes may share it. Writes are durable when
 //!   their [`WriteHandle`] resolves; a writer thread per store commits concurrent writes
@@ -17,6 +17,7 @@
 
 mod atomic;
 mod disk;
+mod entry;
 mod error;
 mod key;
 mod memory;
@@ -24,11 +25,12 @@ mod query;
 mod txn;
 mod write;
 
-pub use atomic::{AtomicOps, Pending, NOT_A_NUMBER};
+pub use atomic::{AtomicOps, Check, Mutation, Pending, NOT_A_NUMBER};
 pub use disk::{
     check_file, take_close_failures, CheckReport, CloseFailure, DiskStore, DEFAULT_CLOSE_TIMEOUT,
     OPEN_CHECK_LIMIT,
 };
+pub use entry::{now_ms, parse_versionstamp, versionstamp_hex, Claim, Entry};
 pub use error::StoreError;
 pub use key::{validate_key, MAX_KEY_BYTES};
 pub use memory::{open_memory_shared, MemoryStore};
@@ -38,6 +40,15 @@ pub use write::WriteHandle;
 
 /// A stored value: opaque bytes (for rk6, JSON text or a plain string).
 pub type Value = Vec<u8>;
+
+/// How many claims a store records ([`Store::claim_counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClaimCounts {
+    /// Claims that still hold their key.
+    pub live: u64,
+    /// Claims whose time ran out, not yet released or completed.
+    pub expired: u64,
+}
 
 /// The operations every backend offers. Reads return at once; writes return a
 /// [`WriteHandle`] that resolves when the write is committed.
@@ -56,6 +67,9 @@ pub trait Store: Send + Sync + 'static {
         f(value.as_deref());
         Ok(())
     }
+
+    /// The entry under `key` with its versionstamp and expiry, if any.
+    fn entry(&self, key: &str) -> Result<Option<Entry>, StoreError>;
 
     /// Whether `key` holds a value.
     fn exists(&self, key: &str) -> Result<bool, StoreError>;
@@ -99,7 +113,14 @@ pub trait Store: Send + Sync + 'static {
     fn size(&self) -> Result<u64, StoreError>;
 
     /// Stores `value` under `key`, replacing any previous value.
-    fn set(&self, key: &str, value: Value) -> WriteHandle;
+    fn set(&self, key: &str, value: Value) -> WriteHandle {
+        self.put(key, value, None)
+    }
+
+    /// Stores `value` under `key`, replacing any previous value; with `expires_at` (ms
+    /// since the Unix epoch) the entry is invisible to every read from then on, and its
+    /// space is freed in the background.
+    fn put(&self, key: &str, value: Value, expires_at: Option<u64>) -> WriteHandle;
 
     /// Removes `key`; removing a missing key succeeds.
     fn delete(&self, key: &str) -> WriteHandle;
@@ -112,6 +133,13 @@ pub trait Store: Send + Sync + 'static {
     /// at all when it returns an error, which the handle then resolves with. Resolves like
     /// a write (on disk: once durable). See [`AtomicOps`] for the operations built on it.
     fn atomic(&self, step: AtomicStep) -> WriteHandle;
+
+    /// A key starting with `prefix`, chosen uniformly at random among the live entries no
+    /// live claim holds, without reading the others; `None` when there is none.
+    fn random_key(&self, prefix: &str) -> Result<Option<String>, StoreError>;
+
+    /// How many claims are recorded, live and expired.
+    fn claim_counts(&self) -> Result<ClaimCounts, StoreError>;
 
     /// `"memory"` or `"disk"`.
     fn backend_name(&self) -> &'static str;

@@ -74,6 +74,43 @@ impl Query<'_> {
     }
 }
 
+/// The positions `bounds` spans in an ordered collection of `len` keys, given the rank of a
+/// key (how many keys sort below it) and whether the collection holds it.
+pub(crate) fn rank_range(
+    bounds: &Bounds,
+    len: usize,
+    rank: impl Fn(&str) -> usize,
+    holds: impl Fn(&str) -> bool,
+) -> (usize, usize) {
+    let at = |key: &str, after: bool| rank(key) + usize::from(after && holds(key));
+    let lo = match &bounds.0 {
+        Bound::Included(k) => at(k, false),
+        Bound::Excluded(k) => at(k, true),
+        Bound::Unbounded => 0,
+    };
+    let hi = match &bounds.1 {
+        Bound::Included(k) => at(k, true),
+        Bound::Excluded(k) => at(k, false),
+        Bound::Unbounded => len,
+    };
+    (lo, hi.max(lo))
+}
+
+/// Whether `key` lies within `bounds`.
+pub(crate) fn within(bounds: &Bounds, key: &str) -> bool {
+    let above = match &bounds.0 {
+        Bound::Included(k) => key >= k.as_str(),
+        Bound::Excluded(k) => key > k.as_str(),
+        Bound::Unbounded => true,
+    };
+    let below = match &bounds.1 {
+        Bound::Included(k) => key <= k.as_str(),
+        Bound::Excluded(k) => key < k.as_str(),
+        Bound::Unbounded => true,
+    };
+    above && below
+}
+
 /// The smallest string above every string that starts with `prefix`: its last character
 /// raised by one (UTF-8 byte order is code point order), dropping trailing U+10FFFF.
 fn successor(prefix: &str) -> Option<String> {

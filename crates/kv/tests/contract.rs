@@ -4,7 +4,13 @@
 use std::sync::Arc;
 use std::thread;
 
-use rk6_kv::{AtomicOps, DiskStore, MemoryStore, Query, Store, StoreError, NOT_A_NUMBER};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use rk6_kv::{
+    now_ms, AtomicOps, Check, ClaimCounts, DiskStore, MemoryStore, Mutation, Query, Store,
+    StoreError, NOT_A_NUMBER,
+};
 use tempfile::TempDir;
 
 /// A fresh, empty store plus whatever must outlive it.
@@ -78,6 +84,15 @@ both_backends!(
     scans_in_pages_that_resume_after_the_last_key,
     counts_by_prefix,
     queries_key_ranges_in_both_directions,
+    expired_entries_are_invisible_to_every_read,
+    entries_expire_when_their_time_comes,
+    increment_keeps_an_expiry_and_set_drops_it,
+    versionstamps_identify_writes,
+    commit_is_all_or_nothing,
+    transfers_between_accounts_conserve_the_total,
+    pop_random_hands_out_each_entry_once,
+    claims_hide_keys_until_released_completed_or_expired,
+    random_key_is_uniform_within_its_prefix,
 );
 
 mod cases {
@@ -547,5 +562,448 @@ mod cases {
             })
             .unwrap_err();
         assert!(matches!(err, StoreError::KeyTooLarge { len: 600 }), "{err}");
+    }
+
+    fn put(store: &dyn Store, key: &str, value: &[u8], expires_at: Option<u64>) {
+        store
+            .put(key, value.to_vec(), expires_at)
+            .wait()
+            .unwrap_or_else(|e| panic!("put {key:?}: {e}"));
+    }
+
+    pub fn expired_entries_are_invisible_to_every_read(store: &dyn Store) {
+        let past = now_ms() - 1;
+        put(store, "t:gone", b"1", Some(past));
+        put(store, "t:kept", b"2", None);
+        put(store, "t:later", b"3", Some(now_ms() + 3_600_000));
+        assert_eq!(store.get("t:gone").unwrap(), None);
+        assert!(!store.exists("t:gone").unwrap());
+        assert_eq!(store.entry("t:gone").unwrap(), None);
+        let mut lent = Some(b"x".to_vec());
+        store
+            .get_with("t:gone", &mut |v| lent = v.map(<[u8]>::to_vec))
+            .unwrap();
+        assert_eq!(lent, None);
+        assert_eq!(keys(&store.list("t:", 0).unwrap()), ["t:kept", "t:later"]);
+        assert_eq!(keys(&store.list("", 1).unwrap()), ["t:kept"]);
+        assert_eq!(
+            keys(&store.scan("t:", None, 0).unwrap()),
+            ["t:kept", "t:later"]
+        );
+        let reversed = store
+            .query(&Query {
+                reverse: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(keys(&reversed), ["t:later", "t:kept"]);
+        assert_eq!(store.count("t:").unwrap(), 2);
+        assert_eq!(store.size().unwrap(), 2);
+        for _ in 0..50 {
+            assert_ne!(store.random_key("t:").unwrap().as_deref(), Some("t:gone"));
+        }
+        assert_eq!(store.random_key("t:g").unwrap(), None);
+        assert_eq!(store.pop_random("t:g").wait().unwrap(), None);
+        // An atomic step does not see it either: set-if-absent succeeds.
+        assert!(store
+            .compare_and_swap("t:gone", None, b"new".to_vec())
+            .wait()
+            .unwrap());
+        assert_eq!(store.get("t:gone").unwrap().unwrap(), b"new");
+        assert_eq!(store.size().unwrap(), 3);
+    }
+
+    pub fn entries_expire_when_their_time_comes(store: &dyn Store) {
+        let soon = now_ms() + 300;
+        for i in 0..20 {
+            put(store, &format!("e:{i:02}"), b"v", Some(soon));
+        }
+        put(store, "e:stays", b"v", None);
+        assert_eq!(store.count("e:").unwrap(), 21);
+        assert_eq!(store.entry("e:00").unwrap().unwrap().expires_at, Some(soon));
+        while now_ms() <= soon {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(store.count("e:").unwrap(), 1);
+        assert_eq!(store.size().unwrap(), 1);
+        assert_eq!(keys(&store.list("", 0).unwrap()), ["e:stays"]);
+        // Past the sweeper's period, the expired entries are gone for good: writing one of
+        // the keys again starts it afresh.
+        thread::sleep(Duration::from_millis(1500));
+        put(store, "e:05", b"again", None);
+        assert_eq!(store.size().unwrap(), 2);
+        assert_eq!(keys(&store.list("e:", 0).unwrap()), ["e:05", "e:stays"]);
+    }
+
+    pub fn increment_keeps_an_expiry_and_set_drops_it(store: &dyn Store) {
+        let later = now_ms() + 3_600_000;
+        put(store, "rate", b"1", Some(later));
+        assert_eq!(store.increment_by("rate", 1.0).wait().unwrap(), 2.0);
+        assert_eq!(
+            store.entry("rate").unwrap().unwrap().expires_at,
+            Some(later)
+        );
+        put(store, "rate", b"5", None);
+        assert_eq!(store.entry("rate").unwrap().unwrap().expires_at, None);
+    }
+
+    pub fn versionstamps_identify_writes(store: &dyn Store) {
+        assert_eq!(store.entry("v").unwrap(), None);
+        set(store, "v", b"1");
+        let first = store.entry("v").unwrap().unwrap();
+        assert_eq!(first.value, b"1");
+        assert!(first.versionstamp > 0);
+        set(store, "other", b"x");
+        let other = store.entry("other").unwrap().unwrap().versionstamp;
+        assert!(other > first.versionstamp);
+        // Reading does not change it; writing the same value again does.
+        assert_eq!(
+            store.entry("v").unwrap().unwrap().versionstamp,
+            first.versionstamp
+        );
+        set(store, "v", b"1");
+        assert!(store.entry("v").unwrap().unwrap().versionstamp > other);
+        store.delete("v").wait().unwrap();
+        set(store, "v", b"1");
+        store.clear().wait().unwrap();
+        set(store, "v", b"1");
+        // Clearing does not reset them: a versionstamp is never handed out twice.
+        assert!(store.entry("v").unwrap().unwrap().versionstamp > other + 2);
+    }
+
+    pub fn commit_is_all_or_nothing(store: &dyn Store) {
+        set(store, "a", b"10");
+        let a = store.entry("a").unwrap().unwrap().versionstamp;
+        let failed = store
+            .commit(
+                vec![
+                    Check {
+                        key: "a".into(),
+                        versionstamp: Some(a),
+                    },
+                    Check {
+                        key: "b".into(),
+                        versionstamp: Some(1),
+                    },
+                ],
+                vec![Mutation::Set {
+                    key: "c".into(),
+                    value: b"1".to_vec(),
+                    expires_at: None,
+                }],
+            )
+            .wait()
+            .unwrap();
+        assert_eq!(failed, None);
+        assert_eq!(store.get("c").unwrap(), None);
+        let stamp = store
+            .commit(
+                vec![
+                    Check {
+                        key: "a".into(),
+                        versionstamp: Some(a),
+                    },
+                    Check {
+                        key: "b".into(),
+                        versionstamp: None,
+                    },
+                ],
+                vec![
+                    Mutation::Sum {
+                        key: "a".into(),
+                        delta: -3.0,
+                    },
+                    Mutation::Sum {
+                        key: "b".into(),
+                        delta: 3.0,
+                    },
+                    Mutation::Set {
+                        key: "c".into(),
+                        value: b"1".to_vec(),
+                        expires_at: None,
+                    },
+                    Mutation::Delete { key: "c".into() },
+                    Mutation::Set {
+                        key: "d".into(),
+                        value: b"\"x\"".to_vec(),
+                        expires_at: None,
+                    },
+                ],
+            )
+            .wait()
+            .unwrap()
+            .expect("the checks hold");
+        assert_eq!(store.get("a").unwrap().unwrap(), b"7");
+        assert_eq!(store.get("b").unwrap().unwrap(), b"3");
+        assert_eq!(store.get("c").unwrap(), None);
+        for key in ["a", "b", "d"] {
+            assert_eq!(
+                store.entry(key).unwrap().unwrap().versionstamp,
+                stamp,
+                "{key}"
+            );
+        }
+        // The old versionstamp no longer matches; a sum on text fails the whole commit.
+        let stale = store
+            .commit(
+                vec![Check {
+                    key: "a".into(),
+                    versionstamp: Some(a),
+                }],
+                vec![],
+            )
+            .wait()
+            .unwrap();
+        assert_eq!(stale, None);
+        let err = store
+            .commit(
+                vec![],
+                vec![
+                    Mutation::Set {
+                        key: "e".into(),
+                        value: b"1".to_vec(),
+                        expires_at: None,
+                    },
+                    Mutation::Sum {
+                        key: "d".into(),
+                        delta: 1.0,
+                    },
+                ],
+            )
+            .wait()
+            .unwrap_err();
+        assert_eq!(err.name(), NOT_A_NUMBER);
+        assert_eq!(store.get("e").unwrap(), None);
+    }
+
+    pub fn transfers_between_accounts_conserve_the_total(store: &dyn Store) {
+        const ACCOUNTS: usize = 20;
+        for i in 0..ACCOUNTS {
+            set(store, &format!("acct:{i:02}"), b"100");
+        }
+        thread::scope(|scope| {
+            for t in 0..10 {
+                scope.spawn(move || {
+                    let mut done = 0;
+                    let mut n = t;
+                    while done < 30 {
+                        n = (n * 7 + 3) % (ACCOUNTS * ACCOUNTS);
+                        let (from, to) = (
+                            format!("acct:{:02}", n % ACCOUNTS),
+                            format!("acct:{:02}", n / ACCOUNTS),
+                        );
+                        if from == to {
+                            continue;
+                        }
+                        let f = store.entry(&from).unwrap().unwrap();
+                        let t = store.entry(&to).unwrap().unwrap();
+                        let balance: f64 = std::str::from_utf8(&f.value).unwrap().parse().unwrap();
+                        if balance < 5.0 {
+                            done += 1;
+                            continue;
+                        }
+                        let committed = store
+                            .commit(
+                                vec![
+                                    Check {
+                                        key: from.clone(),
+                                        versionstamp: Some(f.versionstamp),
+                                    },
+                                    Check {
+                                        key: to.clone(),
+                                        versionstamp: Some(t.versionstamp),
+                                    },
+                                ],
+                                vec![
+                                    Mutation::Sum {
+                                        key: from,
+                                        delta: -5.0,
+                                    },
+                                    Mutation::Sum {
+                                        key: to,
+                                        delta: 5.0,
+                                    },
+                                ],
+                            )
+                            .wait()
+                            .unwrap();
+                        if committed.is_some() {
+                            done += 1;
+                        }
+                    }
+                });
+            }
+        });
+        let total: f64 = store
+            .list("acct:", 0)
+            .unwrap()
+            .iter()
+            .map(|(_, v)| std::str::from_utf8(v).unwrap().parse::<f64>().unwrap())
+            .sum();
+        assert_eq!(total, 100.0 * ACCOUNTS as f64);
+    }
+
+    pub fn pop_random_hands_out_each_entry_once(store: &dyn Store) {
+        for i in 0..200 {
+            set(store, &format!("job:{i:03}"), format!("{i}").as_bytes());
+        }
+        set(store, "other", b"x");
+        let popped: Vec<Vec<(String, Vec<u8>)>> = thread::scope(|scope| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        while let Some(entry) = store.pop_random("job:").wait().unwrap() {
+                            mine.push(entry);
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        let all: Vec<_> = popped.into_iter().flatten().collect();
+        assert_eq!(all.len(), 200);
+        let distinct: BTreeMap<_, _> = all.into_iter().collect();
+        assert_eq!(distinct.len(), 200);
+        for (key, value) in &distinct {
+            assert_eq!(
+                format!(
+                    "job:{:03}",
+                    std::str::from_utf8(value).unwrap().parse::<u32>().unwrap()
+                ),
+                *key
+            );
+        }
+        assert_eq!(keys(&store.list("", 0).unwrap()), ["other"]);
+    }
+
+    pub fn claims_hide_keys_until_released_completed_or_expired(store: &dyn Store) {
+        for key in ["q:a", "q:b", "q:c"] {
+            set(store, key, key.as_bytes());
+        }
+        let claim = |owner: &str, ttl: u64| store.claim_random("q:", owner, ttl).wait().unwrap();
+        let mut claims: Vec<_> = (0..3)
+            .map(|_| claim("w1", 60_000).expect("a free key"))
+            .collect();
+        claims.sort_by(|a, b| a.0.cmp(&b.0));
+        let claimed: Vec<&str> = claims.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(claimed, ["q:a", "q:b", "q:c"]);
+        for (key, value, c) in &claims {
+            assert_eq!(value, key.as_bytes());
+            assert_eq!(c.owner, "w1");
+            assert_eq!(c.token.len(), 32);
+        }
+        let ids: BTreeSet<_> = claims.iter().map(|c| c.2.id.clone()).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(claim("w2", 60_000).is_none());
+        assert_eq!(store.random_key("q:").unwrap(), None);
+        assert_eq!(store.pop_random("q:").wait().unwrap(), None);
+        assert_eq!(
+            store.claim_counts().unwrap(),
+            ClaimCounts {
+                live: 3,
+                expired: 0
+            }
+        );
+        // Claimed keys are still readable and writable; a set keeps the claim.
+        set(store, "q:a", b"updated");
+        assert_eq!(store.get("q:a").unwrap().unwrap(), b"updated");
+        assert!(claim("w2", 60_000).is_none());
+
+        let (a, b, c) = (&claims[0], &claims[1], &claims[2]);
+        assert!(!store
+            .release_claim(&a.0, &a.2.id, "wrong token")
+            .wait()
+            .unwrap());
+        assert!(!store
+            .release_claim(&a.0, &b.2.id, &b.2.token)
+            .wait()
+            .unwrap());
+        assert!(store
+            .release_claim(&a.0, &a.2.id, &a.2.token)
+            .wait()
+            .unwrap());
+        assert!(!store
+            .release_claim(&a.0, &a.2.id, &a.2.token)
+            .wait()
+            .unwrap());
+        let again = claim("w2", 60_000).expect("q:a is free again");
+        assert_eq!(again.0, "q:a");
+        assert_eq!(again.1, b"updated");
+        assert!(store
+            .complete_claim(&b.0, &b.2.id, &b.2.token, true)
+            .wait()
+            .unwrap());
+        assert_eq!(store.get("q:b").unwrap(), None);
+        assert!(store
+            .complete_claim(&c.0, &c.2.id, &c.2.token, false)
+            .wait()
+            .unwrap());
+        assert_eq!(store.get("q:c").unwrap().unwrap(), b"q:c");
+        assert_eq!(
+            store.claim_counts().unwrap(),
+            ClaimCounts {
+                live: 1,
+                expired: 0
+            }
+        );
+
+        // A claim that runs out frees its key; its holder can no longer end it.
+        let short = claim("w3", 50).expect("q:c is free");
+        assert_eq!(short.0, "q:c");
+        thread::sleep(Duration::from_millis(80));
+        assert_eq!(
+            store.claim_counts().unwrap(),
+            ClaimCounts {
+                live: 1,
+                expired: 1
+            }
+        );
+        assert_eq!(store.random_key("q:").unwrap().as_deref(), Some("q:c"));
+        assert!(!store
+            .complete_claim(&short.0, &short.2.id, &short.2.token, true)
+            .wait()
+            .unwrap());
+        assert_eq!(store.get("q:c").unwrap().unwrap(), b"q:c");
+        // Deleting a key ends its claim.
+        store.delete("q:a").wait().unwrap();
+        assert_eq!(
+            store.claim_counts().unwrap(),
+            ClaimCounts {
+                live: 0,
+                expired: 0
+            }
+        );
+    }
+
+    pub fn random_key_is_uniform_within_its_prefix(store: &dyn Store) {
+        for i in 0..10 {
+            set(store, &format!("r:{i}"), b"1");
+        }
+        for key in ["a", "q", "r", "s:1", "z"] {
+            set(store, key, b"1");
+        }
+        let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+        for _ in 0..5000 {
+            let key = store
+                .random_key("r:")
+                .unwrap()
+                .expect("keys with the prefix");
+            *seen.entry(key).or_default() += 1;
+        }
+        assert_eq!(seen.len(), 10, "{seen:?}");
+        // 500 expected each; the standard deviation is about 21.
+        for (key, n) in &seen {
+            assert!(
+                (350..650).contains(n),
+                "{key} picked {n} times of 5000: {seen:?}"
+            );
+        }
+        assert_eq!(store.random_key("nothing").unwrap(), None);
+        let any: BTreeSet<String> = (0..400)
+            .map(|_| store.random_key("").unwrap().unwrap())
+            .collect();
+        assert_eq!(any.len(), 15);
     }
 }

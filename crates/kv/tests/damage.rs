@@ -32,8 +32,11 @@ fn a_healthy_store_checks_clean() {
     make_store(&path, 3000);
     let report = check_file(&path).expect("check");
     assert!(report.is_healthy(), "{report:#?}");
-    assert_eq!(report.entries, 3001);
-    assert_eq!(report.recorded_entries, 3001);
+    // 3001 entries and the store's counter record.
+    assert_eq!(report.entries, 3002);
+    assert_eq!(report.store_records, 1);
+    assert_eq!(report.expired, 0);
+    assert_eq!(report.recorded_entries, 3002);
     assert_eq!(report.page_size, 4096);
     assert!(report.pages_visited > 10, "{report:#?}");
 }
@@ -57,7 +60,7 @@ fn a_truncated_store_is_refused_at_open() {
     let report = check_file(&truncated).expect("check");
     assert!(!report.is_healthy());
     assert!(report.problems[0].contains("truncated"), "{report:#?}");
-    assert_eq!(report.recorded_entries, 3001);
+    assert_eq!(report.recorded_entries, 3002);
 }
 
 #[test]

@@ -514,3 +514,62 @@ fn a_finished_write_resolves_even_when_the_tokio_budget_is_spent() {
     );
     assert_eq!(ready, 300);
 }
+
+#[test]
+fn expired_entries_are_freed_from_the_file_in_the_background() {
+    let dir = temp_dir();
+    let path = dir.path().join("ttl.kv");
+    let store = open(&path);
+    let soon = rk6_kv::now_ms() + 1500;
+    // Queued together, so they commit in a few transactions, well before they expire.
+    let writes: Vec<_> = (0..500)
+        .map(|i| store.put(&format!("s:{i:03}"), vec![b'x'; 100], Some(soon)))
+        .collect();
+    for write in writes {
+        write.wait().unwrap();
+    }
+    store.set("kept", b"1".to_vec()).wait().unwrap();
+    let before = rk6_kv::check_file(&path).unwrap();
+    // 501 entries, 500 expiry records and the counter record.
+    assert_eq!((before.entries, before.store_records), (1002, 501));
+    // Nothing else is written: the idle writer alone frees them (within ~1 s of expiry).
+    while rk6_kv::now_ms() < soon + 2000 {
+        thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let after = rk6_kv::check_file(&path).unwrap();
+    assert_eq!(
+        (after.entries, after.store_records, after.expired),
+        (2, 1, 0),
+        "{after:#?}"
+    );
+    assert_eq!(store.size().unwrap(), 1);
+}
+
+#[test]
+fn versionstamps_and_claims_are_shared_through_the_file() {
+    use rk6_kv::AtomicOps;
+    let dir = temp_dir();
+    let path = dir.path().join("shared.kv");
+    let claim = {
+        let store = open(&path);
+        store.set("job", b"1".to_vec()).wait().unwrap();
+        store
+            .claim_random("", "me", 60_000)
+            .wait()
+            .unwrap()
+            .unwrap()
+    };
+    // A new handle (as another process would) sees the claim and counts on from the
+    // latest versionstamp.
+    let store = open(&path);
+    assert!(store.random_key("").unwrap().is_none());
+    assert_eq!(store.claim_counts().unwrap().live, 1);
+    let claimed_at = store.entry("job").unwrap().unwrap().versionstamp;
+    store.set("next", b"2".to_vec()).wait().unwrap();
+    assert!(store.entry("next").unwrap().unwrap().versionstamp > claimed_at);
+    assert!(store
+        .release_claim(&claim.0, &claim.2.id, &claim.2.token)
+        .wait()
+        .unwrap());
+    assert_eq!(store.random_key("j").unwrap().as_deref(), Some("job"));
+}

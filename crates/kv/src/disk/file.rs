@@ -65,8 +65,13 @@ pub struct CheckReport {
     pub pages_visited: u64,
     /// Entries found in the main tree.
     pub entries: u64,
-    /// Entries the header records (what `size()` reports).
+    /// Entries the header records (including the store's own records).
     pub recorded_entries: u64,
+    /// Of `entries`, the store's own records (versionstamp counter, expiry and claim
+    /// indexes) rather than keys and values.
+    pub store_records: u64,
+    /// Of `entries`, those whose expiry had passed when checked (not yet freed).
+    pub expired: u64,
     /// The first problems, as sentences.
     pub problems: Vec<String>,
     /// All problems, including those beyond `problems`.
@@ -218,6 +223,8 @@ impl CheckReport {
             pages_visited: 0,
             entries: 0,
             recorded_entries: 0,
+            store_records: 0,
+            expired: 0,
             problems: Vec::new(),
             problem_count: 0,
         }
@@ -645,7 +652,11 @@ impl Walker<'_> {
 
     fn check_entry(&mut self, pgno: u64, key: Vec<u8>, value: &[u8]) {
         let shown = String::from_utf8_lossy(&key[..key.len().min(60)]).into_owned();
-        if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        let reserved = key.first() == Some(&0xFF);
+        if reserved {
+            // The store's own records (see layout.rs): binary by design.
+            self.report.store_records += 1;
+        } else if key.is_empty() || key.len() > MAX_KEY_BYTES {
             self.report.problem(format!(
                 "page {pgno}: a key is {} bytes long; keys are 1 to {MAX_KEY_BYTES} bytes",
                 key.len()
@@ -654,10 +665,22 @@ impl Walker<'_> {
             self.report
                 .problem(format!("page {pgno}: key {shown:?} is not UTF-8 text"));
         }
-        if std::str::from_utf8(value).is_err() {
-            self.report.problem(format!(
-                "page {pgno}: the value of key {shown:?} is not UTF-8 text"
-            ));
+        if !reserved {
+            match crate::entry::stored::header(value) {
+                None => self.report.problem(format!(
+                    "page {pgno}: the value of key {shown:?} has a header this rk6 cannot read"
+                )),
+                Some(header) if std::str::from_utf8(&value[header.len..]).is_err() => {
+                    self.report.problem(format!(
+                        "page {pgno}: the value of key {shown:?} is not UTF-8 text"
+                    ));
+                }
+                Some(header) => {
+                    if crate::entry::expired(header.expires_at, crate::entry::now_ms()) {
+                        self.report.expired += 1;
+                    }
+                }
+            }
         }
         if let Some(last) = &self.last_key {
             if *last >= key {

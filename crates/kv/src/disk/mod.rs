@@ -2,6 +2,8 @@
 //! bookkeeping shared with the writer thread.
 
 mod file;
+mod index;
+mod layout;
 mod writer;
 
 use std::collections::HashMap;
@@ -9,7 +11,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, LazyLock, Weak};
 use std::thread::{self, JoinHandle};
@@ -19,11 +21,15 @@ use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, MdbError, RoTxn, WithoutTls};
 use parking_lot::{Mutex, RwLock};
 
+use crate::entry::{expired, now_ms, stored, Entry};
 use crate::{
-    validate_key, AtomicStep, Query, Store, StoreError, Value, WriteHandle, MAX_KEY_BYTES,
+    validate_key, AtomicStep, ClaimCounts, Query, Store, StoreError, Value, WriteHandle,
+    MAX_KEY_BYTES,
 };
 use file::Verdict;
 pub use file::{check_file, CheckReport};
+use index::KeyIndex;
+use layout::{index_key, Meta, CLAIMS, EXPIRY, META, RESERVED};
 use writer::{Op, Queue};
 
 /// LMDB only reserves address space for the map and the file grows with the data, so a large
@@ -118,6 +124,10 @@ pub(crate) struct Shared {
     gate: RwLock<()>,
     path: PathBuf,
     commits: AtomicU64,
+    /// The keys for random picks, as of some committed transaction (see [`KeyIndex`]).
+    index: Mutex<Option<KeyIndex>>,
+    /// The file holds entries with an expiry: the writer wakes up to free them.
+    expiring: AtomicBool,
 }
 
 impl DiskStore {
@@ -206,7 +216,13 @@ impl DiskStore {
             gate: RwLock::new(()),
             path: path.to_path_buf(),
             commits: AtomicU64::new(0),
+            index: Mutex::new(None),
+            expiring: AtomicBool::new(false),
         });
+        let meta = shared
+            .read(|txn| Meta::read(db, txn))
+            .map_err(|e| open_error(e.to_string()))?;
+        shared.expiring.store(meta.expiring > 0, Ordering::Relaxed);
         let queue = Arc::new(Queue::default());
         let writer = writer::spawn(shared.clone(), queue.clone())
             .map_err(|e| open_error(format!("cannot start the writer thread: {e}")))?;
@@ -283,26 +299,30 @@ impl Store for DiskStore {
 
     fn get_with(&self, key: &str, f: &mut dyn FnMut(Option<&[u8]>)) -> Result<(), StoreError> {
         validate_key(key)?;
-        let db = self.shared.db;
-        self.shared.read(|txn| {
-            let map_size = self.shared.env.info().map_size;
-            let value = db.get(txn, key.as_bytes())?;
-            // No value can be larger than the map it lives in; a damaged page can claim so.
-            if value.is_some_and(|v| v.len() > map_size) {
-                return Ok(Err(damaged(format!(
-                    "the value under {key:?} claims to be larger than the whole store"
-                ))));
-            }
-            f(value);
-            Ok(Ok(()))
-        })?
+        self.shared.read_entry(key, |found| {
+            f(found.map(|(_, value)| value));
+        })
+    }
+
+    fn entry(&self, key: &str) -> Result<Option<Entry>, StoreError> {
+        validate_key(key)?;
+        let mut entry = None;
+        self.shared.read_entry(key, |found| {
+            entry = found.map(|(header, value)| Entry {
+                value: value.to_vec(),
+                versionstamp: header.versionstamp,
+                expires_at: (header.expires_at != 0).then_some(header.expires_at),
+            });
+        })?;
+        Ok(entry)
     }
 
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
         validate_key(key)?;
-        let db = self.shared.db;
+        let mut exists = false;
         self.shared
-            .read(|txn| Ok(db.get(txn, key.as_bytes())?.is_some()))
+            .read_entry(key, |found| exists = found.is_some())?;
+        Ok(exists)
     }
 
     fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError> {
@@ -317,19 +337,25 @@ impl Store for DiskStore {
             Bound::Excluded(k) => Bound::Excluded(k.as_bytes().to_vec()),
             Bound::Unbounded => Bound::Unbounded,
         };
-        let (lower, upper) = (as_bytes(&lower), as_bytes(&upper));
+        let lower = as_bytes(&lower);
+        // The store's own records sort after every key.
+        let upper = match as_bytes(&upper) {
+            Bound::Unbounded => Bound::Excluded(RESERVED.to_vec()),
+            bound => bound,
+        };
         let range = (
             lower.as_ref().map(Vec::as_slice),
             upper.as_ref().map(Vec::as_slice),
         );
         let db = self.shared.db;
         let limit = query.limit();
+        let now = now_ms();
         self.shared.read(|txn| {
             let map_size = self.shared.env.info().map_size;
             Ok(if query.reverse {
-                collect_entries(db.rev_range(txn, &range)?, limit, map_size)
+                collect_entries(db.rev_range(txn, &range)?, limit, map_size, now)
             } else {
-                collect_entries(db.range(txn, &range)?, limit, map_size)
+                collect_entries(db.range(txn, &range)?, limit, map_size, now)
             })
         })?
     }
@@ -342,11 +368,14 @@ impl Store for DiskStore {
             return Ok(0);
         }
         let db = self.shared.db;
+        let now = now_ms();
         self.shared.read(|txn| {
             let mut n = 0u64;
             for entry in db.prefix_iter(txn, prefix.as_bytes())? {
-                entry?;
-                n += 1;
+                let (_, value) = entry?;
+                if stored::header(value).is_none_or(|h| !expired(h.expires_at, now)) {
+                    n += 1;
+                }
             }
             Ok(n)
         })
@@ -354,12 +383,27 @@ impl Store for DiskStore {
 
     fn size(&self) -> Result<u64, StoreError> {
         let db = self.shared.db;
-        self.shared.read(|txn| db.len(txn))
+        let now = now_ms();
+        self.shared.read(|txn| {
+            let meta = Meta::read(db, txn)?;
+            let present = db.get(txn, META)?.is_some();
+            let mut due = 0;
+            if meta.expiring > 0 {
+                let upper = index_key(EXPIRY, now, u64::MAX);
+                let range = (Bound::Included(EXPIRY), Bound::Included(&upper[..]));
+                for record in db.range(txn, &range)? {
+                    record?;
+                    due += 1;
+                }
+            }
+            let records = db.len(txn)?;
+            Ok(records.saturating_sub(meta.reserved(present) + due))
+        })
     }
 
-    fn set(&self, key: &str, value: Value) -> WriteHandle {
+    fn put(&self, key: &str, value: Value, expires_at: Option<u64>) -> WriteHandle {
         match validate_key(key) {
-            Ok(()) => self.enqueue(Op::Put(key.to_owned(), value)),
+            Ok(()) => self.enqueue(Op::Put(key.to_owned(), value, expires_at.unwrap_or(0))),
             Err(e) => WriteHandle::ready(Err(e)),
         }
     }
@@ -379,12 +423,118 @@ impl Store for DiskStore {
         self.enqueue(Op::Atomic(Mutex::new(step)))
     }
 
+    fn random_key(&self, prefix: &str) -> Result<Option<String>, StoreError> {
+        let db = self.shared.db;
+        let now = now_ms();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let picked = self.shared.read(|txn| {
+                let mut slot = self.shared.index.lock();
+                match slot.as_ref().map(|index| index.txn_id) {
+                    Some(id) if id == txn.id() => {}
+                    // Our snapshot is older than the index: a newer one sees it as it is.
+                    Some(id) if id > txn.id() && attempts < 4 => return Ok(Err(())),
+                    _ => *slot = Some(KeyIndex::build(db, txn)?),
+                }
+                let index = slot.as_ref().expect("built above");
+                Ok(Ok(index.pick(db, txn, prefix, now, &|_| false)))
+            })?;
+            if let Ok(picked) = picked {
+                return picked;
+            }
+        }
+    }
+
+    fn claim_counts(&self) -> Result<ClaimCounts, StoreError> {
+        let db = self.shared.db;
+        let now = now_ms();
+        self.shared.read(|txn| {
+            let mut counts = ClaimCounts::default();
+            for record in db.prefix_iter(txn, CLAIMS)? {
+                let (record, _) = record?;
+                if layout::index_time(record) > now {
+                    counts.live += 1;
+                } else {
+                    counts.expired += 1;
+                }
+            }
+            Ok(counts)
+        })
+    }
+
     fn backend_name(&self) -> &'static str {
         "disk"
     }
 }
 
 impl Shared {
+    /// Runs `f` on the live entry under `key` (`None` when absent or expired), within a read
+    /// transaction.
+    fn read_entry(
+        &self,
+        key: &str,
+        f: impl FnOnce(Option<(&stored::Header, &[u8])>),
+    ) -> Result<(), StoreError> {
+        let db = self.db;
+        self.read(|txn| {
+            let map_size = self.env.info().map_size;
+            let Some(bytes) = db.get(txn, key.as_bytes())? else {
+                f(None);
+                return Ok(Ok(()));
+            };
+            // No value can be larger than the map it lives in; a damaged page can claim so.
+            if bytes.len() > map_size {
+                return Ok(Err(damaged(format!(
+                    "the value under {key:?} claims to be larger than the whole store"
+                ))));
+            }
+            let Some(header) = stored::header(bytes) else {
+                return Ok(Err(damaged_entry(key)));
+            };
+            if header.expires_at != 0 && expired(header.expires_at, now_ms()) {
+                f(None);
+            } else {
+                f(Some((&header, &bytes[header.len..])));
+            }
+            Ok(Ok(()))
+        })?
+    }
+
+    /// The key index, if it reflects the transaction just before `write_txn`: the writer
+    /// keeps it in step with what it writes. Anything older is dropped (rebuilt on demand).
+    fn take_index(&self, write_txn: usize) -> Option<KeyIndex> {
+        self.index
+            .lock()
+            .take()
+            .filter(|index| index.txn_id + 1 == write_txn)
+    }
+
+    /// Puts back the index the writer kept in step with the transaction `committed`, unless
+    /// a reader has meanwhile stored a newer one.
+    fn keep_index(&self, index: Option<KeyIndex>, committed: usize) {
+        let Some(mut index) = index else { return };
+        index.txn_id = committed;
+        let mut slot = self.index.lock();
+        if slot
+            .as_ref()
+            .is_none_or(|current| current.txn_id < committed)
+        {
+            *slot = Some(index);
+        }
+    }
+
+    /// Whether some entry's expiry has passed.
+    fn sweep_due(&self) -> bool {
+        let db = self.db;
+        let upper = index_key(EXPIRY, now_ms(), u64::MAX);
+        self.read(|txn| {
+            let range = (Bound::Included(EXPIRY), Bound::Included(&upper[..]));
+            Ok(db.range(txn, &range)?.next().is_some())
+        })
+        .unwrap_or(false)
+    }
+
     /// `mdb_env_info` reads the header through the map, which a resize replaces: only
     /// while holding the gate is that map certain to stay put.
     fn map_size(&self) -> usize {
@@ -575,16 +725,28 @@ fn collect_entries<'t>(
     entries: impl Iterator<Item = heed::Result<(&'t [u8], &'t [u8])>>,
     limit: usize,
     map_size: usize,
+    now: u64,
 ) -> Result<Vec<(String, Value)>, StoreError> {
     let mut out = Vec::new();
-    for entry in entries.take(limit) {
+    for entry in entries {
+        if out.len() >= limit {
+            break;
+        }
         let (key, value) = entry.map_err(backend_error)?;
-        out.push(decode_entry(key, value, map_size)?);
+        if let Some(entry) = decode_entry(key, value, map_size, now)? {
+            out.push(entry);
+        }
     }
     Ok(out)
 }
 
-fn decode_entry(key: &[u8], value: &[u8], map_size: usize) -> Result<(String, Value), StoreError> {
+/// The entry as `list` returns it; `None` when it has expired.
+fn decode_entry(
+    key: &[u8],
+    value: &[u8],
+    map_size: usize,
+    now: u64,
+) -> Result<Option<(String, Value)>, StoreError> {
     if key.is_empty() || key.len() > MAX_KEY_BYTES || value.len() > map_size {
         return Err(damaged(format!(
             "an entry has a {}-byte key and a {}-byte value",
@@ -598,7 +760,17 @@ fn decode_entry(key: &[u8], value: &[u8], map_size: usize) -> Result<(String, Va
             String::from_utf8_lossy(key)
         ))
     })?;
-    Ok((key.to_owned(), value.to_vec()))
+    let header = stored::header(value).ok_or_else(|| damaged_entry(key))?;
+    if expired(header.expires_at, now) {
+        return Ok(None);
+    }
+    Ok(Some((key.to_owned(), value[header.len..].to_vec())))
+}
+
+fn damaged_entry(key: &str) -> StoreError {
+    damaged(format!(
+        "the entry under {key:?} has a header this rk6 cannot read"
+    ))
 }
 
 fn damaged(what: String) -> StoreError {

@@ -14,11 +14,18 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
-use heed::{MdbError, RwTxn};
+use std::ops::Bound;
+use std::time::Duration;
+
+use heed::types::Bytes;
+use heed::{Database, MdbError, RwTxn};
 use parking_lot::{Condvar, Mutex};
 
-use super::{backend_error, Shared};
-use crate::txn::Staging;
+use super::index::KeyIndex;
+use super::layout::{index_key, index_time, reindex, Meta, EXPIRY};
+use super::{backend_error, damaged_entry, Shared};
+use crate::entry::{expired, now_ms, stored, Claim, Entry};
+use crate::txn::{Staging, View};
 use crate::write::Slot;
 use crate::{AtomicStep, StoreError, Value, WriteHandle};
 
@@ -27,11 +34,18 @@ use crate::{AtomicStep, StoreError, Value, WriteHandle};
 const MAX_BATCH_OPS: usize = 4096;
 const MAX_BATCH_BYTES: usize = 64 << 20;
 
+/// How many expired entries one commit frees at most, so sweeping never makes a commit slow.
+const SWEEP_BATCH: usize = 256;
+
+/// How long an idle writer waits before freeing expired entries.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
 /// Map resizes are doublings, so this many retries cover any map a 64-bit address space holds.
 const MAX_RESIZE_RETRIES: u32 = 64;
 
 pub(crate) enum Op {
-    Put(String, Value),
+    /// A value and its expiry (`0`: never).
+    Put(String, Value, u64),
     Delete(String),
     Clear,
     /// Called through a shared reference by the writer, which alone ever locks it.
@@ -41,7 +55,7 @@ pub(crate) enum Op {
 impl Op {
     fn weight(&self) -> usize {
         match self {
-            Op::Put(key, value) => key.len() + value.len(),
+            Op::Put(key, value, _) => key.len() + value.len(),
             Op::Delete(key) => key.len(),
             Op::Clear | Op::Atomic(_) => 0,
         }
@@ -107,20 +121,32 @@ impl Queue {
             .count()
     }
 
-    /// Blocks until there is work; `false` when the writer should exit.
-    fn wait_for_work(&self) -> bool {
+    /// Blocks until there is work, or at most `idle`.
+    fn wait_for_work(&self, idle: Option<Duration>) -> Wait {
         let mut state = self.state.lock();
         loop {
             if state.abandoned {
-                return false;
+                return Wait::Exit;
             }
             if !state.requests.is_empty() {
-                return true;
+                return Wait::Work;
             }
             if state.closed {
-                return false;
+                return Wait::Exit;
             }
-            self.work.wait(&mut state);
+            match idle {
+                Some(idle) => {
+                    if self.work.wait_for(&mut state, idle).timed_out() && state.requests.is_empty()
+                    {
+                        return if state.closed || state.abandoned {
+                            Wait::Exit
+                        } else {
+                            Wait::Idle
+                        };
+                    }
+                }
+                None => self.work.wait(&mut state),
+            }
         }
     }
 
@@ -164,11 +190,35 @@ pub(crate) fn spawn(
 /// store gives up on it.
 fn run(shared: &Shared, queue: &Queue) {
     let mut batch = Vec::with_capacity(MAX_BATCH_OPS);
-    while queue.wait_for_work() {
-        if !commit_next(shared, queue, &mut batch) {
-            return;
+    loop {
+        // Entries with an expiry wake the writer now and then to free them, so their space
+        // comes back even when nothing else is written.
+        let idle = shared
+            .expiring
+            .load(Ordering::Relaxed)
+            .then_some(SWEEP_EVERY);
+        match queue.wait_for_work(idle) {
+            Wait::Work => {
+                if !commit_next(shared, queue, &mut batch) {
+                    return;
+                }
+            }
+            Wait::Idle => {
+                if shared.sweep_due() {
+                    // A failed sweep is retried at the next wake-up.
+                    let _ = commit(shared, &[]);
+                }
+            }
+            Wait::Exit => return,
         }
     }
+}
+
+enum Wait {
+    Work,
+    /// Nothing arrived within the idle time.
+    Idle,
+    Exit,
 }
 
 /// Commits one batch; `false` when the store was abandoned while waiting for the lock.
@@ -196,12 +246,14 @@ fn commit_next(shared: &Shared, queue: &Queue, batch: &mut Vec<Request>) -> bool
             // Everything queued had been withdrawn; dropping `txn` aborts it.
             return true;
         }
-        apply(shared, &mut txn, batch).and_then(|outcomes| txn.commit().map(|()| outcomes))
+        let id = txn.id();
+        apply(shared, &mut txn, batch).and_then(|applied| txn.commit().map(|()| (applied, id)))
     };
     let result = match attempt {
-        Ok(outcomes) => {
+        Ok((applied, id)) => {
             shared.commits.fetch_add(1, Ordering::Relaxed);
-            Ok(outcomes)
+            shared.keep_index(applied.index, id);
+            Ok(applied.outcomes)
         }
         // The failed transaction is gone, so the map can change; the batch is ours now.
         Err(heed::Error::Mdb(MdbError::MapFull | MdbError::MapResized)) => commit(shared, batch),
@@ -254,14 +306,16 @@ fn commit(shared: &Shared, batch: &[Request]) -> Result<Vec<Result<(), StoreErro
         let attempt = {
             let _txn_open = shared.gate.read();
             shared.env.write_txn().and_then(|mut txn| {
-                let outcomes = apply(shared, &mut txn, batch)?;
-                txn.commit().map(|()| outcomes)
+                let id = txn.id();
+                let applied = apply(shared, &mut txn, batch)?;
+                txn.commit().map(|()| (applied, id))
             })
         };
         match attempt {
-            Ok(outcomes) => {
+            Ok((applied, id)) => {
                 shared.commits.fetch_add(1, Ordering::Relaxed);
-                return Ok(outcomes);
+                shared.keep_index(applied.index, id);
+                return Ok(applied.outcomes);
             }
             // The failed transaction was aborted when the closure returned, so no
             // transaction of ours is open while the map is changed.
@@ -275,56 +329,265 @@ fn commit(shared: &Shared, batch: &[Request]) -> Result<Vec<Result<(), StoreErro
     ))
 }
 
-/// Applies `batch` to `txn`. A failure of the transaction itself is the `Err`; an atomic
-/// step that declined is only that write's outcome (its staged writes are dropped).
-fn apply(
-    shared: &Shared,
-    txn: &mut RwTxn,
-    batch: &[Request],
-) -> heed::Result<Vec<Result<(), StoreError>>> {
+/// What applying a batch produced: each write's own outcome, and the key index as it will
+/// be once the transaction commits.
+pub(crate) struct Applied {
+    outcomes: Vec<Result<(), StoreError>>,
+    index: Option<KeyIndex>,
+}
+
+/// Applies `batch` to `txn`, then frees some expired entries. A failure of the transaction
+/// itself is the `Err`; an atomic step that declined is only that write's outcome (its
+/// staged writes are dropped).
+fn apply(shared: &Shared, txn: &mut RwTxn, batch: &[Request]) -> heed::Result<Applied> {
     let db = shared.db;
+    let before = Meta::read(db, txn)?;
+    let mut w = Writing {
+        db,
+        meta: before,
+        index: shared.take_index(txn.id()),
+        now: now_ms(),
+    };
     let mut outcomes = Vec::with_capacity(batch.len());
     for request in batch {
         let mut outcome = Ok(());
         match &request.op {
-            Op::Put(key, value) => db.put(txn, key.as_bytes(), value)?,
+            Op::Put(key, value, expires_at) => {
+                w.meta.version += 1;
+                w.store(txn, key, Some((value, *expires_at)), ClaimChange::Keep)?;
+            }
             Op::Delete(key) => {
-                db.delete(txn, key.as_bytes())?;
+                w.meta.version += 1;
+                w.store(txn, key, None, ClaimChange::Keep)?;
             }
-            Op::Clear => db.clear(txn)?,
-            Op::Atomic(step) => {
-                // A read that fails inside the step fails the transaction, as any other
-                // LMDB error here does; the step only sees it as an error to pass on.
-                let mut failed = None;
-                let mut staging = Staging::new(|key: &str| match db.get(txn, key.as_bytes()) {
-                    Ok(value) => Ok(value.map(<[u8]>::to_vec)),
-                    Err(e) => {
-                        let err = backend_error(&e);
-                        failed = Some(e);
-                        Err(err)
-                    }
-                });
-                let result = (step.lock())(&mut staging);
-                let writes = staging.into_writes();
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                match result {
-                    Ok(()) => {
-                        for (key, value) in writes {
-                            match value {
-                                Some(value) => db.put(txn, key.as_bytes(), &value)?,
-                                None => {
-                                    db.delete(txn, key.as_bytes())?;
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => outcome = Err(e),
-                }
+            Op::Clear => {
+                db.clear(txn)?;
+                w.meta = Meta {
+                    version: w.meta.version + 1,
+                    ..Meta::default()
+                };
+                w.index
+                    .get_or_insert_with(|| KeyIndex::empty(txn.id()))
+                    .clear();
             }
+            Op::Atomic(step) => outcome = w.atomic(txn, &mut step.lock())?,
         }
         outcomes.push(outcome);
     }
-    Ok(outcomes)
+    w.sweep(txn)?;
+    if w.meta != before {
+        w.meta.write(db, txn)?;
+    }
+    shared
+        .expiring
+        .store(w.meta.expiring > 0, Ordering::Relaxed);
+    Ok(Applied {
+        outcomes,
+        index: w.index,
+    })
+}
+
+/// How a write treats the claim on its key.
+enum ClaimChange {
+    /// Keeps whatever claim the key has: a plain `set` does not end a claim.
+    Keep,
+    Set(Option<Claim>),
+}
+
+/// The state a batch is applied with.
+struct Writing {
+    db: Database<'static, Bytes, Bytes>,
+    meta: Meta,
+    index: Option<KeyIndex>,
+    now: u64,
+}
+
+impl Writing {
+    /// Replaces the entry under `key` with `value` (and its expiry), or deletes it.
+    fn store(
+        &mut self,
+        txn: &mut RwTxn,
+        key: &str,
+        value: Option<(&[u8], u64)>,
+        claim: ClaimChange,
+    ) -> heed::Result<()> {
+        let old = self.db.get(txn, key.as_bytes())?.map(stored::header);
+        // A header this version cannot read is replaced like any other entry: the write
+        // is what the caller asked for, and it repairs the entry.
+        let old = old.flatten();
+        let Some((value, expires_at)) = value else {
+            if self.db.delete(txn, key.as_bytes())? {
+                reindex(self.db, txn, &mut self.meta, key, old.as_ref(), None)?;
+                if let Some(index) = &mut self.index {
+                    index.remove(key);
+                }
+            }
+            return Ok(());
+        };
+        let claim = match claim {
+            ClaimChange::Keep => old.as_ref().and_then(|h| h.claim.clone()),
+            ClaimChange::Set(claim) => claim,
+        };
+        let bytes = stored::encode(self.meta.version, expires_at, claim.as_ref(), value);
+        self.db.put(txn, key.as_bytes(), &bytes)?;
+        let new = stored::Header {
+            versionstamp: self.meta.version,
+            expires_at,
+            claim,
+            len: 0,
+        };
+        reindex(self.db, txn, &mut self.meta, key, old.as_ref(), Some(&new))?;
+        if old.is_none() {
+            if let Some(index) = &mut self.index {
+                index.insert(key);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records or removes the claim on an existing entry, leaving its value, versionstamp
+    /// and expiry as they are.
+    fn set_claim(&mut self, txn: &mut RwTxn, key: &str, claim: Option<Claim>) -> heed::Result<()> {
+        let Some(bytes) = self.db.get(txn, key.as_bytes())? else {
+            return Ok(());
+        };
+        let Some(old) = stored::header(bytes) else {
+            return Ok(());
+        };
+        let value = bytes[old.len..].to_vec();
+        let new_bytes = stored::encode(old.versionstamp, old.expires_at, claim.as_ref(), &value);
+        self.db.put(txn, key.as_bytes(), &new_bytes)?;
+        let new = stored::Header {
+            claim,
+            ..old.clone()
+        };
+        reindex(self.db, txn, &mut self.meta, key, Some(&old), Some(&new))
+    }
+
+    /// Runs an atomic step and applies what it staged; the step's own refusal is the
+    /// returned outcome, a failed read the `Err`.
+    fn atomic(
+        &mut self,
+        txn: &mut RwTxn,
+        step: &mut AtomicStep,
+    ) -> heed::Result<Result<(), StoreError>> {
+        let version = self.meta.version + 1;
+        let mut view = WriterView {
+            db: self.db,
+            txn,
+            index: &mut self.index,
+            failed: None,
+        };
+        let mut staging = Staging::new(&mut view, version, self.now);
+        let result = step(&mut staging);
+        let mut changes = staging.into_changes();
+        if let Some(e) = view.failed.take() {
+            return Err(e);
+        }
+        if result.is_err() || changes.is_empty() {
+            return Ok(result);
+        }
+        self.meta.version = version;
+        for (key, write) in std::mem::take(&mut changes.writes) {
+            let claim = match changes.claims.remove(&key) {
+                Some(claim) => ClaimChange::Set(claim),
+                None => ClaimChange::Keep,
+            };
+            let value = write.as_ref().map(|(v, at)| (v.as_slice(), *at));
+            self.store(txn, &key, value, claim)?;
+        }
+        for (key, claim) in changes.claims {
+            self.set_claim(txn, &key, claim)?;
+        }
+        Ok(result)
+    }
+
+    /// Frees up to [`SWEEP_BATCH`] entries whose time has come.
+    fn sweep(&mut self, txn: &mut RwTxn) -> heed::Result<()> {
+        if self.meta.expiring == 0 {
+            return Ok(());
+        }
+        let upper = index_key(EXPIRY, self.now, u64::MAX);
+        let range = (Bound::Included(EXPIRY), Bound::Included(&upper[..]));
+        let mut due = Vec::new();
+        for record in self.db.range(txn, &range)?.take(SWEEP_BATCH) {
+            let (record, key) = record?;
+            due.push((record.to_vec(), String::from_utf8_lossy(key).into_owned()));
+        }
+        for (record, key) in due {
+            let at = index_time(&record);
+            let current = self.db.get(txn, key.as_bytes())?.and_then(stored::header);
+            if current.is_some_and(|h| h.expires_at == at) {
+                self.store(txn, &key, None, ClaimChange::Keep)?;
+            } else if self.db.delete(txn, &record)? {
+                // The entry changed since; only the stale record goes.
+                self.meta.expiring = self.meta.expiring.saturating_sub(1);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An atomic step's view of the store: the writer's transaction.
+struct WriterView<'a, 't> {
+    db: Database<'static, Bytes, Bytes>,
+    txn: &'a RwTxn<'t>,
+    index: &'a mut Option<KeyIndex>,
+    /// A read that failed fails the whole transaction, as any other LMDB error here does;
+    /// the step only sees it as an error to pass on.
+    failed: Option<heed::Error>,
+}
+
+impl WriterView<'_, '_> {
+    fn fail(&mut self, e: heed::Error) -> StoreError {
+        let err = backend_error(&e);
+        self.failed = Some(e);
+        err
+    }
+
+    fn header(&mut self, key: &str) -> Result<Option<(stored::Header, &[u8])>, StoreError> {
+        let bytes = match self.db.get(self.txn, key.as_bytes()) {
+            Ok(bytes) => bytes,
+            Err(e) => return Err(self.fail(e)),
+        };
+        match bytes {
+            None => Ok(None),
+            Some(bytes) => match stored::header(bytes) {
+                Some(header) => Ok(Some((header, bytes))),
+                None => Err(damaged_entry(key)),
+            },
+        }
+    }
+}
+
+impl View for &mut WriterView<'_, '_> {
+    fn entry(&mut self, key: &str, now: u64) -> Result<Option<Entry>, StoreError> {
+        Ok(self.header(key)?.and_then(|(h, bytes)| {
+            (!expired(h.expires_at, now)).then(|| Entry {
+                value: bytes[h.len..].to_vec(),
+                versionstamp: h.versionstamp,
+                expires_at: (h.expires_at != 0).then_some(h.expires_at),
+            })
+        }))
+    }
+
+    fn claim(&mut self, key: &str) -> Result<Option<Claim>, StoreError> {
+        Ok(self.header(key)?.and_then(|(h, _)| h.claim))
+    }
+
+    fn pick(
+        &mut self,
+        prefix: &str,
+        now: u64,
+        skip: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<String>, StoreError> {
+        if self.index.is_none() {
+            match KeyIndex::build(self.db, self.txn) {
+                Ok(index) => *self.index = Some(index),
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+        let index = self.index.as_ref().expect("built above");
+        index.pick(self.db, self.txn, prefix, now, skip)
+    }
 }
