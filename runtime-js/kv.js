@@ -5,12 +5,20 @@
 // a #[string] op silently become "". The ops below only ever see strings and numbers.
 const core = Deno.core;
 const {
+  op_kv_claim_random,
   op_kv_clear,
+  op_kv_commit,
   op_kv_compare_and_delete,
   op_kv_compare_and_swap,
   op_kv_count,
   op_kv_delete,
   op_kv_delete_if_exists,
+  op_kv_end_claim,
+  op_kv_get_entry,
+  op_kv_pop_random,
+  op_kv_random_key,
+  op_kv_set_expiring,
+  op_kv_stats,
   op_kv_get_or_set,
   op_kv_increment_by,
   op_kv_swap,
@@ -332,6 +340,128 @@ function checkRangeOptions(options, method) {
   return { start, end, flags };
 }
 
+const DEFAULT_CLAIM_TTL = 30000;
+
+// The options of set() and of atomic().set(): { expireIn } in milliseconds, or nothing.
+function checkSetOptions(options, method) {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object" || isArray(options)) {
+    throw new InvalidOptionsError(`${method}() takes an options object like { expireIn: 60000 }, got ${describe(options)}`);
+  }
+  const expireIn = readOption(options, "expireIn", `${method}()`);
+  if (expireIn === undefined) return undefined;
+  if (typeof expireIn !== "number" || !Number.isFinite(expireIn) || expireIn <= 0) {
+    throw new InvalidOptionsError(
+      `${method}() option expireIn must be a positive number of milliseconds, got ${describe(expireIn)}`,
+    );
+  }
+  return expireIn;
+}
+
+function checkPrefixOption(options, method) {
+  if (options === undefined || options === null) return "";
+  if (typeof options !== "object" || isArray(options)) {
+    throw new InvalidOptionsError(`${method}() takes an options object like { prefix: "job:" }, got ${describe(options)}`);
+  }
+  const prefix = readOption(options, "prefix", `${method}()`);
+  if (prefix === undefined) return "";
+  if (typeof prefix !== "string") {
+    throw new InvalidOptionsError(`${method}() option prefix must be a string, got ${describe(prefix)}`);
+  }
+  return wellFormed(prefix);
+}
+
+// A claim as claimRandom() returned it: only key, id and token matter.
+function checkClaim(claim, method) {
+  if (claim === null || typeof claim !== "object") {
+    throw new InvalidOptionsError(`${method}() takes the claim claimRandom() returned, got ${describe(claim)}`);
+  }
+  const field = (name) => {
+    const value = readOption(claim, name, `${method}() claim`);
+    if (typeof value !== "string" || value === "" || !value.isWellFormed()) {
+      throw new InvalidOptionsError(
+        `${method}() claim.${name} must be the string claimRandom() returned, got ${describe(value)}`,
+      );
+    }
+    return value;
+  };
+  return { key: field("key"), id: field("id"), token: field("token") };
+}
+
+const VERSIONSTAMP = /^[0-9a-f]{20}$/;
+
+// kv.atomic(): checks and mutations collected here, committed all or nothing. A commit
+// whose checks fail resolves { ok: false } and writes nothing; retry it with fresh entries.
+class AtomicOperation {
+  #rid;
+  #encode;
+  #checks = [];
+  #mutations = [];
+
+  constructor(rid, encode) {
+    this.#rid = rid;
+    this.#encode = encode;
+  }
+
+  // check(key, versionstamp) or check(entry, ...): the key must still carry that
+  // versionstamp (null: must be absent) when the commit runs.
+  check(...args) {
+    const entries = typeof args[0] === "object" && args[0] !== null;
+    if (!entries && args.length !== 2) {
+      throw new InvalidOptionsError(
+        "atomic().check() takes (key, versionstamp) — versionstamp null for \"must be absent\" — " +
+          `or entries from getEntry(), got ${args.length} argument(s) starting with ${describe(args[0])}`,
+      );
+    }
+    const checks = entries ? args : [{ key: args[0], versionstamp: args[1] }];
+    for (const c of checks) {
+      if (c === null || typeof c !== "object") {
+        throw new InvalidOptionsError(`atomic().check() takes (key, versionstamp) or entries from getEntry(), got ${describe(c)}`);
+      }
+      const key = wellFormed(toKey(readOption(c, "key", "atomic().check()")));
+      const versionstamp = readOption(c, "versionstamp", "atomic().check()");
+      if (versionstamp !== null && (typeof versionstamp !== "string" || !VERSIONSTAMP.test(versionstamp))) {
+        throw new InvalidOptionsError(
+          `atomic().check() versionstamp for key ${JSON.stringify(key)} must be one getEntry() returned ` +
+            `(20 hex digits) or null for "absent", got ${describe(versionstamp)}`,
+        );
+      }
+      this.#checks.push([key, versionstamp]);
+    }
+    return this;
+  }
+
+  set(key, value, options) {
+    const k = wellFormed(toKey(key));
+    const text = this.#encode(value);
+    const expireIn = checkSetOptions(options, "atomic().set");
+    this.#mutations.push(
+      expireIn === undefined ? { type: "set", key: k, value: text } : { type: "set", key: k, value: text, expireIn },
+    );
+    return this;
+  }
+
+  delete(key) {
+    this.#mutations.push({ type: "delete", key: wellFormed(toKey(key)) });
+    return this;
+  }
+
+  // Adds n to the number under key (a missing key counts as 0), as incrementBy does.
+  sum(key, n) {
+    const k = wellFormed(toKey(key));
+    if (typeof n !== "number" || !Number.isFinite(n)) {
+      throw new InvalidOptionsError(`atomic().sum() takes a finite number, got ${describe(n)}`);
+    }
+    this.#mutations.push({ type: "sum", key: k, n });
+    return this;
+  }
+
+  async commit() {
+    const versionstamp = await op_kv_commit(this.#rid, { checks: this.#checks, mutations: this.#mutations });
+    return versionstamp === null ? { ok: false } : { ok: true, versionstamp };
+  }
+}
+
 class KV {
   #rid;
   #encode;
@@ -348,9 +478,15 @@ class KV {
     }
   }
 
-  async set(key, value) {
+  async set(key, value, options) {
     const k = wellFormed(toKey(key));
-    await op_kv_set(this.#rid, k, this.#encode(value));
+    const text = this.#encode(value);
+    const expireIn = checkSetOptions(options, "set");
+    if (expireIn === undefined) {
+      await op_kv_set(this.#rid, k, text);
+    } else {
+      await op_kv_set_expiring(this.#rid, k, text, expireIn);
+    }
     return value;
   }
 
@@ -505,6 +641,85 @@ class KV {
       throw new InvalidOptionsError(`count() option prefix must be a string, got ${describe(prefix)}`);
     }
     return op_kv_count(this.#rid, wellFormed(prefix));
+  }
+
+  // { key, value, versionstamp }: the versionstamp identifies the write that stored the
+  // value, for atomic().check(); both are null when the key is absent.
+  async getEntry(key) {
+    const k = wellFormed(toKey(key));
+    const found = op_kv_get_entry(this.#rid, k);
+    if (found === null) return { key: k, value: null, versionstamp: null };
+    return { key: k, value: this.#decode(found[0], k), versionstamp: found[1] };
+  }
+
+  atomic() {
+    return new AtomicOperation(this.#rid, this.#encode);
+  }
+
+  // Work queues: picks are uniform among the live keys with the prefix that no live claim
+  // holds.
+
+  async randomKey(options) {
+    return op_kv_random_key(this.#rid, checkPrefixOption(options, "randomKey"));
+  }
+
+  async popRandom(options) {
+    const popped = await op_kv_pop_random(this.#rid, checkPrefixOption(options, "popRandom"));
+    if (popped === null) return null;
+    return { key: popped[0], value: this.#decode(popped[1], popped[0]) };
+  }
+
+  async claimRandom(options) {
+    const prefix = checkPrefixOption(options, "claimRandom");
+    let owner = options == null ? undefined : readOption(options, "owner", "claimRandom()");
+    let ttl = options == null ? undefined : readOption(options, "ttl", "claimRandom()");
+    if (owner === undefined) owner = "";
+    if (typeof owner !== "string" || !owner.isWellFormed()) {
+      throw new InvalidOptionsError(`claimRandom() option owner must be a string, got ${describe(owner)}`);
+    }
+    if (ttl === undefined) ttl = DEFAULT_CLAIM_TTL;
+    if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0) {
+      throw new InvalidOptionsError(
+        `claimRandom() option ttl must be a positive number of milliseconds, got ${describe(ttl)}`,
+      );
+    }
+    const c = await op_kv_claim_random(this.#rid, prefix, owner, ttl);
+    if (c === null) return null;
+    return {
+      id: c.id,
+      key: c.key,
+      token: c.token,
+      owner: c.owner,
+      expiresAt: c.expiresAt,
+      entry: { key: c.key, value: this.#decode(c.text, c.key) },
+    };
+  }
+
+  async releaseClaim(claim) {
+    const { key, id, token } = checkClaim(claim, "releaseClaim");
+    return await op_kv_end_claim(this.#rid, key, id, token, false);
+  }
+
+  async completeClaim(claim, options) {
+    const { key, id, token } = checkClaim(claim, "completeClaim");
+    let deleteKey = options == null ? undefined : readOption(options, "deleteKey", "completeClaim()");
+    if (deleteKey === undefined) deleteKey = true;
+    if (typeof deleteKey !== "boolean") {
+      throw new InvalidOptionsError(`completeClaim() option deleteKey must be true or false, got ${describe(deleteKey)}`);
+    }
+    return await op_kv_end_claim(this.#rid, key, id, token, deleteKey);
+  }
+
+  async stats() {
+    const s = op_kv_stats(this.#rid);
+    const stats = {
+      backend: s.backend,
+      serialization: this.#json ? "json" : "string",
+      count: s.count,
+      claims: { live: s.liveClaims, expired: s.expiredClaims },
+    };
+    if (s.path !== null) stats.disk = { path: s.path, sizeBytes: s.sizeBytes };
+    return stats;
   }
 
   #decode(text, key) {

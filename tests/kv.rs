@@ -1573,7 +1573,8 @@ fn a_damaged_store_is_refused_instead_of_crashing_and_check_reports_it() {
         let out = stdout(&check);
         assert!(out.contains("damaged: "), "{}", describe(&check));
         assert!(
-            out.contains("3000 recorded in the header"),
+            // 3000 entries and the store's counter record.
+            out.contains("the header records 3001"),
             "{}",
             describe(&check)
         );
@@ -1841,4 +1842,294 @@ export default async function () {
         line.contains("2 write(s) to") && line.contains("s.kv") && line.contains("withdrawn"),
         "{line}"
     );
+}
+
+#[test]
+fn expire_in_hides_entries_from_every_read_at_once() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            r#"import { sleep } from "k6";"#,
+            r#"
+    report("set", await outcome(() => kv.set("t:soon", { v: 1 }, { expireIn: 400 })));
+    await kv.set("t:kept", 2);
+    await kv.set("t:later", 3, { expireIn: 3600000 });
+    report("before", [await kv.get("t:soon"), await kv.exists("t:soon"), await kv.count({ prefix: "t:" }), kv.size()]);
+    sleep(0.5);
+    report("get", await outcome(() => kv.get("t:soon")));
+    report("after", [
+        await kv.exists("t:soon"),
+        (await kv.list()).map((e) => e.key),
+        (await kv.scan({ prefix: "t:" })).entries.map((e) => e.key),
+        await kv.count({ prefix: "t:" }),
+        kv.size(),
+        await kv.randomKey({ prefix: "t:s" }),
+        await kv.popRandom({ prefix: "t:s" }),
+        await kv.getEntry("t:soon"),
+    ]);
+    report("absentAgain", await outcome(() => kv.setIfAbsent("t:soon", "new")));
+    for (const bad of [0, -5, "100", NaN, Infinity, null]) {
+        report(`bad${String(bad)}`, await outcome(() => kv.set("t:bad", 1, { expireIn: bad })));
+    }
+    report("badOptions", await outcome(() => kv.set("t:bad", 1, 5)));
+    report("badStored", await kv.exists("t:bad"));
+"#,
+        );
+        r.assert_resolved("set", json!({ "v": 1 }));
+        r.assert_eq("before", json!([{ "v": 1 }, true, 3, 3]));
+        r.assert_rejected("get", "KeyNotFoundError");
+        r.assert_eq(
+            "after",
+            json!([
+                false,
+                ["t:kept", "t:later"],
+                ["t:kept", "t:later"],
+                2,
+                2,
+                "",
+                null,
+                { "key": "t:soon", "value": null, "versionstamp": null }
+            ]),
+        );
+        r.assert_resolved("absentAgain", json!(true));
+        for bad in ["0", "-5", "100", "NaN", "Infinity"] {
+            r.assert_rejected(&format!("bad{bad}"), "InvalidOptionsError");
+        }
+        // Only leaving expireIn out means "never"; null is not a number of milliseconds.
+        r.assert_rejected("badnull", "InvalidOptionsError");
+        r.assert_rejected("badOptions", "InvalidOptionsError");
+        r.assert_eq("badStored", json!(false));
+    }
+}
+
+#[test]
+fn get_entry_versionstamps_and_atomic_commits() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "",
+            r#"
+    report("absent", await kv.getEntry("a"));
+    await kv.set("a", 10);
+    const a = await kv.getEntry("a");
+    report("entry", [a.key, a.value, /^[0-9a-f]{20}$/.test(a.versionstamp)]);
+    const first = await kv.atomic()
+        .check(a)
+        .check("b", null)
+        .sum("a", -3)
+        .sum("b", 3)
+        .set("c", { x: 1 }, { expireIn: 3600000 })
+        .set("gone", 1)
+        .delete("gone")
+        .commit();
+    report("first", [first.ok, first.versionstamp > a.versionstamp]);
+    report("values", [await kv.get("a"), await kv.get("b"), await kv.get("c"), await kv.exists("gone")]);
+    report("stamps", [(await kv.getEntry("a")).versionstamp === first.versionstamp,
+                      (await kv.getEntry("c")).versionstamp === first.versionstamp]);
+    report("stale", await kv.atomic().check("a", a.versionstamp).set("a", 0).commit());
+    report("presentNotAbsent", await kv.atomic().check("b", null).set("b", 0).commit());
+    report("unchanged", [await kv.get("a"), await kv.get("b")]);
+    await kv.set("text", "abc");
+    report("sumText", await outcome(() => kv.atomic().set("x", 1).sum("text", 1).commit()));
+    report("xAbsent", await kv.exists("x"));
+    report("badStamp", await outcome(() => kv.atomic().check("a", "12").commit()));
+    report("badSum", await outcome(() => kv.atomic().sum("a", "1")));
+    report("badCheck", await outcome(() => kv.atomic().check(42)));
+    report("empty", (await kv.atomic().commit()).ok);
+"#,
+        );
+        r.assert_eq(
+            "absent",
+            json!({ "key": "a", "value": null, "versionstamp": null }),
+        );
+        r.assert_eq("entry", json!(["a", 10, true]));
+        r.assert_eq("first", json!([true, true]));
+        r.assert_eq("values", json!([7, 3, { "x": 1 }, false]));
+        r.assert_eq("stamps", json!([true, true]));
+        r.assert_eq("stale", json!({ "ok": false }));
+        r.assert_eq("presentNotAbsent", json!({ "ok": false }));
+        r.assert_eq("unchanged", json!([7, 3]));
+        r.assert_rejected("sumText", "NotANumberError");
+        r.assert_eq("xAbsent", json!(false));
+        r.assert_rejected("badStamp", "InvalidOptionsError");
+        r.assert_rejected("badSum", "InvalidOptionsError");
+        r.assert_rejected("badCheck", "InvalidOptionsError");
+        r.assert_eq("empty", json!(true));
+    }
+}
+
+/// Runs `script` with `-e BACKEND=…` and returns its console lines.
+fn run_lines(backend: &str, script: &str) -> Vec<String> {
+    let dir = tempdir();
+    write(dir.path(), "test.js", script);
+    let env = format!("BACKEND={backend}");
+    let out = rk6(
+        dir.path(),
+        &["run", "-q", "--no-summary", "-e", &env, "test.js"],
+    );
+    assert_code(&out, 0);
+    assert_no_panic(&out);
+    info_lines(&stderr(&out))
+}
+
+#[test]
+fn ten_vus_moving_money_between_twenty_accounts_keep_the_total() {
+    let script = r#"
+import { openKv } from "k6/x/kv";
+const kv = openKv({ backend: __ENV.BACKEND });
+export const options = { vus: 10, iterations: 10 };
+export async function setup() {
+    await kv.clear();
+    for (let i = 0; i < 20; i++) await kv.set(`acct:${i}`, 1000);
+}
+export default async function () {
+    let moved = 0, conflicts = 0;
+    while (moved < 100) {
+        const from = `acct:${Math.floor(Math.random() * 20)}`;
+        const to = `acct:${Math.floor(Math.random() * 20)}`;
+        if (from === to) continue;
+        const [a, b] = [await kv.getEntry(from), await kv.getEntry(to)];
+        const amount = Math.min(a.value, 1 + Math.floor(Math.random() * 50));
+        const res = await kv.atomic().check(a, b).sum(from, -amount).sum(to, amount).commit();
+        if (res.ok) moved++; else conflicts++;
+    }
+    await kv.incrementBy("transfers", moved);
+}
+export async function teardown() {
+    let total = 0, negative = 0;
+    for (const { value } of await kv.list({ prefix: "acct:" })) {
+        total += value;
+        if (value < 0) negative++;
+    }
+    console.log(`${total} ${negative} ${await kv.get("transfers")}`);
+}
+"#;
+    for backend in BACKENDS {
+        assert_eq!(run_lines(backend, script), ["20000 0 1000"], "[{backend}]");
+    }
+}
+
+#[test]
+fn twenty_vus_popping_and_claiming_get_each_entry_once() {
+    let script = r#"
+import { openKv } from "k6/x/kv";
+const kv = openKv({ backend: __ENV.BACKEND });
+export const options = { vus: 20, iterations: 20 };
+export async function setup() {
+    await kv.clear();
+    for (let i = 0; i < 300; i++) await kv.set(`pop:${i}`, i);
+    for (let i = 0; i < 300; i++) await kv.set(`claim:${i}`, i);
+}
+export default async function () {
+    let entry;
+    while ((entry = await kv.popRandom({ prefix: "pop:" })) !== null) {
+        if (entry.key !== `pop:${entry.value}`) throw new Error(`wrong value ${JSON.stringify(entry)}`);
+        await kv.incrementBy(`popped/${entry.key}`, 1);
+    }
+    let claim;
+    while ((claim = await kv.claimRandom({ prefix: "claim:", owner: `vu-${__VU}`, ttl: 60000 })) !== null) {
+        if (claim.owner !== `vu-${__VU}` || claim.entry.key !== claim.key) throw new Error("bad claim");
+        await kv.incrementBy(`claimed/${claim.key}`, 1);
+        if (!(await kv.completeClaim(claim))) throw new Error("could not complete");
+    }
+}
+export async function teardown() {
+    const popped = await kv.list({ prefix: "popped/" });
+    const claimed = await kv.list({ prefix: "claimed/" });
+    console.log([
+        popped.length, popped.every((e) => e.value === 1),
+        claimed.length, claimed.every((e) => e.value === 1),
+        await kv.count({ prefix: "pop:" }), await kv.count({ prefix: "claim:" }),
+    ].join(" "));
+}
+"#;
+    for backend in BACKENDS {
+        assert_eq!(
+            run_lines(backend, script),
+            ["300 true 300 true 0 0"],
+            "[{backend}]"
+        );
+    }
+}
+
+#[test]
+fn claims_are_released_completed_or_expire_and_stats_count_them() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            r#"import { sleep } from "k6";"#,
+            r#"
+    for (const k of ["q:a", "q:b", "q:c"]) await kv.set(k, { job: k });
+    await kv.set("other", 1);
+    const claims = [];
+    for (let i = 0; i < 3; i++) claims.push(await kv.claimRandom({ prefix: "q:", owner: "me" }));
+    claims.sort((x, y) => (x.key < y.key ? -1 : 1));
+    const c = claims[0];
+    report("shape", [Object.keys(c).sort(), c.key, c.owner, c.entry, c.token.length,
+                     c.expiresAt - Date.now() > 29000 && c.expiresAt - Date.now() <= 30000]);
+    report("none", [await kv.claimRandom({ prefix: "q:" }), await kv.randomKey({ prefix: "q:" }),
+                    await kv.popRandom({ prefix: "q:" })]);
+    report("stats1", await kv.stats());
+    report("wrongToken", await kv.releaseClaim({ ...c, token: "x" }));
+    report("release", [await kv.releaseClaim(c), await kv.releaseClaim(c)]);
+    const again = await kv.claimRandom({ prefix: "q:", owner: "other", ttl: 100 });
+    report("again", [again.key, again.owner]);
+    report("keep", [await kv.completeClaim(claims[1], { deleteKey: false }), await kv.exists("q:b")]);
+    report("complete", [await kv.completeClaim(claims[2]), await kv.exists("q:c")]);
+    sleep(0.2);
+    report("stats2", (await kv.stats()).claims);
+    report("expired", [await kv.completeClaim(again), await kv.exists("q:a"), await kv.randomKey({ prefix: "q:a" })]);
+    report("badClaim", await outcome(() => kv.releaseClaim({ key: "q:a" })));
+    report("badTtl", await outcome(() => kv.claimRandom({ ttl: -1 })));
+    report("badOwner", await outcome(() => kv.claimRandom({ owner: 5 })));
+    report("badDeleteKey", await outcome(() => kv.completeClaim(c, { deleteKey: "yes" })));
+    report("badPrefix", await outcome(() => kv.randomKey({ prefix: 1 })));
+"#,
+        );
+        r.assert_eq(
+            "shape",
+            json!([
+                ["entry", "expiresAt", "id", "key", "owner", "token"],
+                "q:a",
+                "me",
+                { "key": "q:a", "value": { "job": "q:a" } },
+                32,
+                true
+            ]),
+        );
+        r.assert_eq("none", json!([null, "", null]));
+        let stats = r.get("stats1").clone();
+        assert_eq!(stats["backend"], json!(backend));
+        assert_eq!(stats["serialization"], json!("json"));
+        assert_eq!(stats["count"], json!(4));
+        assert_eq!(stats["claims"], json!({ "live": 3, "expired": 0 }));
+        if backend == "disk" {
+            assert!(
+                stats["disk"]["path"].as_str().unwrap().ends_with(".k6.kv"),
+                "{stats}"
+            );
+            assert!(
+                stats["disk"]["sizeBytes"].as_f64().unwrap() > 0.0,
+                "{stats}"
+            );
+        } else {
+            assert_eq!(stats.get("disk"), None, "{stats}");
+        }
+        r.assert_eq("wrongToken", json!(false));
+        r.assert_eq("release", json!([true, false]));
+        r.assert_eq("again", json!(["q:a", "other"]));
+        r.assert_eq("keep", json!([true, true]));
+        r.assert_eq("complete", json!([true, false]));
+        r.assert_eq("stats2", json!({ "live": 0, "expired": 1 }));
+        r.assert_eq("expired", json!([false, true, "q:a"]));
+        for name in [
+            "badClaim",
+            "badTtl",
+            "badOwner",
+            "badDeleteKey",
+            "badPrefix",
+        ] {
+            r.assert_rejected(name, "InvalidOptionsError");
+        }
+    }
 }

@@ -14,14 +14,14 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct KvHandles(Vec<Arc<dyn Store>>);
 
-fn to_js(err: StoreError) -> JsErrorBox {
+pub(crate) fn to_js(err: StoreError) -> JsErrorBox {
     JsErrorBox::new(err.name(), err.to_string())
 }
 
 /// The store behind `rid`. Sync ops call through the reference; only async ops, which
 /// outlive the `OpState` borrow, clone the `Arc` (its count is shared by every VU thread,
 /// so bumping it on every call costs cross-core traffic).
-fn store(state: &OpState, rid: u32) -> Result<&Arc<dyn Store>, JsErrorBox> {
+pub(crate) fn store(state: &OpState, rid: u32) -> Result<&Arc<dyn Store>, JsErrorBox> {
     state
         .try_borrow::<KvHandles>()
         .and_then(|h| h.0.get(rid as usize))
@@ -249,7 +249,7 @@ pub async fn op_kv_clear(state: Rc<RefCell<OpState>>, #[smi] rid: u32) -> Result
 // Atomic operations (rk6_kv::AtomicOps). Values cross as their serialized text, which JS
 // produced (so it is UTF-8) or which the store holds.
 
-fn stored_text(key: &str, bytes: Vec<u8>) -> Result<String, JsErrorBox> {
+pub(crate) fn stored_text(key: &str, bytes: Vec<u8>) -> Result<String, JsErrorBox> {
     String::from_utf8(bytes).map_err(|_| {
         JsErrorBox::new(
             "BackendError",

@@ -13,7 +13,9 @@ pub mod state;
 pub(crate) mod strings;
 pub mod typescript;
 
+use crate::kv::entry_ops as kv_entry_ops;
 use crate::kv::ops as kv_ops;
+use crate::kv::queue_ops as kv_queue_ops;
 use crate::modules::crypto::{
     ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
 };
@@ -69,6 +71,14 @@ deno_core::extension!(
         kv_ops::op_kv_compare_and_delete,
         kv_ops::op_kv_scan,
         kv_ops::op_kv_count,
+        kv_entry_ops::op_kv_set_expiring,
+        kv_entry_ops::op_kv_get_entry,
+        kv_entry_ops::op_kv_commit,
+        kv_queue_ops::op_kv_random_key,
+        kv_queue_ops::op_kv_pop_random,
+        kv_queue_ops::op_kv_claim_random,
+        kv_queue_ops::op_kv_end_claim,
+        kv_queue_ops::op_kv_stats,
         http_ops::op_http_request,
         http_ops::op_http_request_async,
         http_ops::op_http_take_body,

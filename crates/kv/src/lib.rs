@@ -141,6 +141,11 @@ pub trait Store: Send + Sync + 'static {
     /// How many claims are recorded, live and expired.
     fn claim_counts(&self) -> Result<ClaimCounts, StoreError>;
 
+    /// The file a disk store lives in; `None` for a memory store.
+    fn file_path(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     /// `"memory"` or `"disk"`.
     fn backend_name(&self) -> &'static str;
 }

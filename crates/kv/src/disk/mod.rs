@@ -463,6 +463,10 @@ impl Store for DiskStore {
         })
     }
 
+    fn file_path(&self) -> Option<&Path> {
+        Some(&self.shared.path)
+    }
+
     fn backend_name(&self) -> &'static str {
         "disk"
     }

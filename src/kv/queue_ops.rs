@@ -1,0 +1,123 @@
+//! Ops for using the store as a work queue: uniform random picks, pops and claims (leases),
+//! and `stats()`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use deno_core::{op2, OpState};
+use deno_error::JsErrorBox;
+use rk6_kv::AtomicOps;
+use serde::Serialize;
+
+use super::ops::{store, stored_text, to_js};
+
+/// A random live, unclaimed key with `prefix`, or `""`.
+#[op2]
+#[string]
+pub fn op_kv_random_key(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] prefix: &str,
+) -> Result<String, JsErrorBox> {
+    Ok(store(state, rid)?
+        .random_key(prefix)
+        .map_err(to_js)?
+        .unwrap_or_default())
+}
+
+/// `[key, text]` of the entry taken out, or `null`.
+#[op2]
+#[serde]
+pub async fn op_kv_pop_random(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] prefix: String,
+) -> Result<Option<(String, String)>, JsErrorBox> {
+    let op = store(&state.borrow(), rid)?.pop_random(&prefix);
+    match op.await.map_err(to_js)? {
+        Some((key, value)) => {
+            let text = stored_text(&key, value)?;
+            Ok(Some((key, text)))
+        }
+        None => Ok(None),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimReply {
+    id: String,
+    key: String,
+    token: String,
+    owner: String,
+    expires_at: f64,
+    /// The value's stored text; JS decodes it.
+    text: String,
+}
+
+#[op2]
+#[serde]
+pub async fn op_kv_claim_random(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] prefix: String,
+    #[string] owner: String,
+    ttl: f64,
+) -> Result<Option<ClaimReply>, JsErrorBox> {
+    let op = store(&state.borrow(), rid)?.claim_random(&prefix, &owner, ttl.ceil() as u64);
+    let Some((key, value, claim)) = op.await.map_err(to_js)? else {
+        return Ok(None);
+    };
+    let text = stored_text(&key, value)?;
+    Ok(Some(ClaimReply {
+        id: claim.id,
+        key,
+        token: claim.token,
+        owner: claim.owner,
+        expires_at: claim.expires_at as f64,
+        text,
+    }))
+}
+
+/// `releaseClaim` (`delete_key` false) and `completeClaim`.
+#[op2]
+pub async fn op_kv_end_claim(
+    state: Rc<RefCell<OpState>>,
+    #[smi] rid: u32,
+    #[string] key: String,
+    #[string] id: String,
+    #[string] token: String,
+    delete_key: bool,
+) -> Result<bool, JsErrorBox> {
+    let op = store(&state.borrow(), rid)?.end_claim(&key, &id, &token, delete_key);
+    op.await.map_err(to_js)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsReply {
+    backend: &'static str,
+    count: f64,
+    live_claims: f64,
+    expired_claims: f64,
+    path: Option<String>,
+    size_bytes: Option<f64>,
+}
+
+#[op2]
+#[serde]
+pub fn op_kv_stats(state: &mut OpState, #[smi] rid: u32) -> Result<StatsReply, JsErrorBox> {
+    let store = store(state, rid)?;
+    let claims = store.claim_counts().map_err(to_js)?;
+    let path = store.file_path();
+    Ok(StatsReply {
+        backend: store.backend_name(),
+        count: store.size().map_err(to_js)? as f64,
+        live_claims: claims.live as f64,
+        expired_claims: claims.expired as f64,
+        path: path.map(|p| p.display().to_string()),
+        size_bytes: path
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len() as f64),
+    })
+}
