@@ -2133,3 +2133,53 @@ fn claims_are_released_completed_or_expire_and_stats_count_them() {
         }
     }
 }
+
+/// The work-queue, account-pool, transaction and expiry examples, run unchanged.
+#[test]
+fn second_edition_examples_print_what_they_promise() {
+    let run = |name: &str| {
+        let script = example(name);
+        let dir = tempdir();
+        let out = rk6(
+            dir.path(),
+            &[
+                "run",
+                "-q",
+                "--no-summary",
+                script.to_str().expect("UTF-8 path"),
+            ],
+        );
+        assert_code(&out, 0);
+        assert_no_panic(&out);
+        info_lines(&stderr(&out))
+    };
+    assert_eq!(
+        run("job-queue.js"),
+        [
+            "processed 200 of 200 jobs, 20 retried once",
+            "jobs left: 0, live claims: 0"
+        ]
+    );
+    assert_eq!(
+        run("unique-users.js"),
+        ["100 accounts handed out, each once; 0 left"]
+    );
+    let transfers = run("bank-transfers.js");
+    assert_eq!(transfers.len(), 2, "{transfers:?}");
+    assert_eq!(
+        transfers[0],
+        "total: 20000 (started at 20000); lowest balance >= 0: true"
+    );
+    assert!(
+        transfers[1].ends_with("commits retried after a conflict"),
+        "{transfers:?}"
+    );
+    assert_eq!(
+        run("expiring-sessions.js"),
+        [
+            "first window: 15 of 25 requests allowed (limit 3 per user)",
+            "after the window: 5 of 5 allowed",
+            "sessions left: 0"
+        ]
+    );
+}
