@@ -1396,6 +1396,62 @@ fn two_processes_increment_one_disk_counter_exactly() {
     assert_eq!(stdout(&counter).trim(), "20000", "{}", describe(&counter));
 }
 
+/// Two processes popping and claiming from one disk pool: each process's key index goes
+/// stale with every commit of the other, and still no entry is handed out twice.
+#[test]
+fn two_processes_pop_and_claim_each_disk_entry_once() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "fill.js",
+        "import { openKv } from \"k6/x/kv\";\n\
+         const kv = openKv();\n\
+         export default async function () {\n\
+           await kv.clear();\n\
+           await Promise.all(Array.from({ length: 300 }, (_, i) => kv.set(`pool:${i}`, i)));\n\
+           await Promise.all(Array.from({ length: 300 }, (_, i) => kv.set(`lease:${i}`, i)));\n\
+         }\n",
+    );
+    assert_code(
+        &rk6(dir.path(), &["run", "-q", "--no-summary", "fill.js"]),
+        0,
+    );
+    write(
+        dir.path(),
+        "drain.js",
+        "import { openKv } from \"k6/x/kv\";\n\
+         const kv = openKv();\n\
+         export const options = { vus: 5, iterations: 5 };\n\
+         export default async function () {\n\
+           let e;\n\
+           while ((e = await kv.popRandom({ prefix: \"pool:\" })) !== null) await kv.incrementBy(`popped/${e.key}`, 1);\n\
+           while ((e = await kv.claimRandom({ prefix: \"lease:\", ttl: 600000 })) !== null) await kv.incrementBy(`claimed/${e.key}`, 1);\n\
+         }\n",
+    );
+    let args = ["run", "-q", "--no-summary", "drain.js"];
+    let (a, b) = (spawn(dir.path(), &args), spawn(dir.path(), &args));
+    for output in [wait(a), wait(b)] {
+        assert_code(&output, 0);
+        assert_no_panic(&output);
+    }
+    write(
+        dir.path(),
+        "check.js",
+        "import { openKv } from \"k6/x/kv\";\n\
+         const kv = openKv();\n\
+         export default async function () {\n\
+           const popped = await kv.list({ prefix: \"popped/\" });\n\
+           const claimed = await kv.list({ prefix: \"claimed/\" });\n\
+           const stats = await kv.stats();\n\
+           console.log([popped.length, popped.every((e) => e.value === 1), claimed.length,\n\
+             claimed.every((e) => e.value === 1), await kv.count({ prefix: \"pool:\" }), stats.claims.live].join(\" \"));\n\
+         }\n",
+    );
+    let check = rk6(dir.path(), &["run", "-q", "--no-summary", "check.js"]);
+    assert_code(&check, 0);
+    assert_eq!(info_lines(&stderr(&check)), ["300 true 300 true 0 300"]);
+}
+
 #[test]
 fn setup_default_and_teardown_share_the_store() {
     for backend in BACKENDS {
