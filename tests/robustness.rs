@@ -462,7 +462,8 @@ fn acknowledged_disk_writes_survive_kill_9() {
          export default async function () {\n\
            const key = `vu${__VU}-${__ITER}`;\n\
            await kv.set(key, { iter: __ITER });\n\
-           console.log(\"ack \" + key);\n\
+           const n = await kv.incrementBy(\"count\", 1);\n\
+           console.log(`ack ${key} ${n}`);\n\
          }\n",
     );
     let mut run = Watched::start(dir.path(), &["run", "-q", "writer.js"]);
@@ -472,8 +473,16 @@ fn acknowledged_disk_writes_survive_kill_9() {
     assert_eq!(code, -1, "rk6 should have been killed; stderr:\n{err}");
     // Every line printed before the kill was printed after its write's promise resolved.
     let info = info_lines(&err);
-    let acked: Vec<&str> = info.iter().filter_map(|l| l.strip_prefix("ack ")).collect();
+    let acked: Vec<(&str, u64)> = info
+        .iter()
+        .filter_map(|l| l.strip_prefix("ack ")?.split_once(' '))
+        .map(|(key, n)| (key, n.parse().expect("a count")))
+        .collect();
     assert!(acked.len() >= 300);
+    // An acknowledged atomic increment is durable too: the counter is at least the highest
+    // value any acknowledged increment returned.
+    let highest = acked.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let acked: Vec<&str> = acked.iter().map(|(key, _)| *key).collect();
     let listed = rk6(dir.path(), &["kv", "list"]);
     assert_code(&listed, 0);
     let keys: std::collections::BTreeSet<String> = stdout(&listed)
@@ -485,4 +494,8 @@ fn acknowledged_disk_writes_survive_kill_9() {
         .collect();
     let lost: Vec<&&str> = acked.iter().filter(|k| !keys.contains(**k)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let count = rk6(dir.path(), &["kv", "get", "count"]);
+    assert_code(&count, 0);
+    let stored: u64 = stdout(&count).trim().parse().expect("the counter");
+    assert!(stored >= highest, "counter {stored} < acknowledged {highest}");
 }
