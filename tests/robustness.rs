@@ -497,5 +497,8 @@ fn acknowledged_disk_writes_survive_kill_9() {
     let count = rk6(dir.path(), &["kv", "get", "count"]);
     assert_code(&count, 0);
     let stored: u64 = stdout(&count).trim().parse().expect("the counter");
-    assert!(stored >= highest, "counter {stored} < acknowledged {highest}");
+    assert!(
+        stored >= highest,
+        "counter {stored} < acknowledged {highest}"
+    );
 }

@@ -88,6 +88,10 @@ pub trait Store: Send + Sync + 'static {
     /// cursor.
     fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError>;
 
+    /// Like [`query`](Store::query), with each entry's versionstamp and expiry: what a
+    /// snapshot needs to restore entries as they were.
+    fn query_entries(&self, query: &Query<'_>) -> Result<Vec<(String, Entry)>, StoreError>;
+
     /// Up to `limit` entries (`0`: all) whose key starts with `prefix` and comes after
     /// `after` (all of them when `None`), in the order of [`list`](Store::list): the pages
     /// of a scan, which resumes after the last key it returned however the store changed

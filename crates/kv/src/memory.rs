@@ -292,6 +292,28 @@ impl Store for MemoryStore {
         })
     }
 
+    fn query_entries(&self, query: &Query<'_>) -> Result<Vec<(String, Entry)>, StoreError> {
+        query.check()?;
+        let Some(bounds) = query.bounds() else {
+            return Ok(Vec::new());
+        };
+        let inner = self.inner.read();
+        let now = now_ms();
+        let range = inner.map.range::<String, _>(bounds);
+        let live = |(_, slot): &(&String, &Slot)| slot.live(|| now);
+        let entry = |(key, slot): (&String, &Slot)| (key.clone(), slot.entry());
+        Ok(if query.reverse {
+            range
+                .rev()
+                .filter(live)
+                .take(query.limit())
+                .map(entry)
+                .collect()
+        } else {
+            range.filter(live).take(query.limit()).map(entry).collect()
+        })
+    }
+
     fn count(&self, prefix: &str) -> Result<u64, StoreError> {
         let Some(bounds) = (Query {
             prefix,

@@ -93,6 +93,7 @@ both_backends!(
     pop_random_hands_out_each_entry_once,
     claims_hide_keys_until_released_completed_or_expired,
     random_key_is_uniform_within_its_prefix,
+    query_entries_carry_versionstamps_and_expiries,
 );
 
 mod cases {
@@ -1005,5 +1006,23 @@ mod cases {
             .map(|_| store.random_key("").unwrap().unwrap())
             .collect();
         assert_eq!(any.len(), 15);
+    }
+
+    pub fn query_entries_carry_versionstamps_and_expiries(store: &dyn Store) {
+        let later = now_ms() + 3_600_000;
+        put(store, "b", b"2", Some(later));
+        put(store, "a", b"1", None);
+        put(store, "c", b"3", Some(now_ms() - 1));
+        let entries = store.query_entries(&Query::default()).unwrap();
+        let shown: Vec<_> = entries
+            .iter()
+            .map(|(k, e)| (k.as_str(), e.value.as_slice(), e.expires_at))
+            .collect();
+        assert_eq!(
+            shown,
+            [("a", &b"1"[..], None), ("b", &b"2"[..], Some(later))]
+        );
+        assert_eq!(entries[0].1, store.entry("a").unwrap().unwrap());
+        assert!(entries[0].1.versionstamp > entries[1].1.versionstamp);
     }
 }

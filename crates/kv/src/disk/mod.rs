@@ -234,6 +234,46 @@ impl DiskStore {
         })
     }
 
+    /// The live entries `query` selects, each made into a `T` by `make`.
+    fn read_range<T>(
+        &self,
+        query: &Query<'_>,
+        make: impl Fn(String, &stored::Header, &[u8]) -> T,
+    ) -> Result<Vec<T>, StoreError> {
+        query.check()?;
+        let Some((lower, upper)) = query.bounds() else {
+            return Ok(Vec::new());
+        };
+        let as_bytes = |bound: &Bound<String>| match bound {
+            // LMDB cannot position a cursor at an empty key; no key is empty.
+            Bound::Included(k) | Bound::Excluded(k) if k.is_empty() => Bound::Unbounded,
+            Bound::Included(k) => Bound::Included(k.as_bytes().to_vec()),
+            Bound::Excluded(k) => Bound::Excluded(k.as_bytes().to_vec()),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        let lower = as_bytes(&lower);
+        // The store's own records sort after every key.
+        let upper = match as_bytes(&upper) {
+            Bound::Unbounded => Bound::Excluded(RESERVED.to_vec()),
+            bound => bound,
+        };
+        let range = (
+            lower.as_ref().map(Vec::as_slice),
+            upper.as_ref().map(Vec::as_slice),
+        );
+        let db = self.shared.db;
+        let limit = query.limit();
+        let now = now_ms();
+        self.shared.read(|txn| {
+            let map_size = self.shared.env.info().map_size;
+            Ok(if query.reverse {
+                collect_entries(db.rev_range(txn, &range)?, limit, map_size, now, &make)
+            } else {
+                collect_entries(db.range(txn, &range)?, limit, map_size, now, &make)
+            })
+        })?
+    }
+
     fn enqueue(&self, op: Op) -> WriteHandle {
         self.queue.push(op)
     }
@@ -326,38 +366,20 @@ impl Store for DiskStore {
     }
 
     fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError> {
-        query.check()?;
-        let Some((lower, upper)) = query.bounds() else {
-            return Ok(Vec::new());
-        };
-        let as_bytes = |bound: &Bound<String>| match bound {
-            // LMDB cannot position a cursor at an empty key; no key is empty.
-            Bound::Included(k) | Bound::Excluded(k) if k.is_empty() => Bound::Unbounded,
-            Bound::Included(k) => Bound::Included(k.as_bytes().to_vec()),
-            Bound::Excluded(k) => Bound::Excluded(k.as_bytes().to_vec()),
-            Bound::Unbounded => Bound::Unbounded,
-        };
-        let lower = as_bytes(&lower);
-        // The store's own records sort after every key.
-        let upper = match as_bytes(&upper) {
-            Bound::Unbounded => Bound::Excluded(RESERVED.to_vec()),
-            bound => bound,
-        };
-        let range = (
-            lower.as_ref().map(Vec::as_slice),
-            upper.as_ref().map(Vec::as_slice),
-        );
-        let db = self.shared.db;
-        let limit = query.limit();
-        let now = now_ms();
-        self.shared.read(|txn| {
-            let map_size = self.shared.env.info().map_size;
-            Ok(if query.reverse {
-                collect_entries(db.rev_range(txn, &range)?, limit, map_size, now)
-            } else {
-                collect_entries(db.range(txn, &range)?, limit, map_size, now)
-            })
-        })?
+        self.read_range(query, |key, _, value| (key, value.to_vec()))
+    }
+
+    fn query_entries(&self, query: &Query<'_>) -> Result<Vec<(String, Entry)>, StoreError> {
+        self.read_range(query, |key, header, value| {
+            (
+                key,
+                Entry {
+                    value: value.to_vec(),
+                    versionstamp: header.versionstamp,
+                    expires_at: (header.expires_at != 0).then_some(header.expires_at),
+                },
+            )
+        })
     }
 
     fn count(&self, prefix: &str) -> Result<u64, StoreError> {
@@ -725,32 +747,33 @@ fn canonical_path(path: &Path) -> Result<PathBuf, StoreError> {
 
 /// Copies entries out of the map, refusing what no write through this crate can produce:
 /// a damaged file hands out arbitrary lengths, and copying those would abort the process.
-fn collect_entries<'t>(
+fn collect_entries<'t, T>(
     entries: impl Iterator<Item = heed::Result<(&'t [u8], &'t [u8])>>,
     limit: usize,
     map_size: usize,
     now: u64,
-) -> Result<Vec<(String, Value)>, StoreError> {
+    make: &impl Fn(String, &stored::Header, &[u8]) -> T,
+) -> Result<Vec<T>, StoreError> {
     let mut out = Vec::new();
     for entry in entries {
         if out.len() >= limit {
             break;
         }
         let (key, value) = entry.map_err(backend_error)?;
-        if let Some(entry) = decode_entry(key, value, map_size, now)? {
-            out.push(entry);
+        let (key, header) = decode_entry(key, value, map_size)?;
+        if !expired(header.expires_at, now) {
+            out.push(make(key, &header, &value[header.len..]));
         }
     }
     Ok(out)
 }
 
-/// The entry as `list` returns it; `None` when it has expired.
+/// An entry's key and header, refusing what no write through this crate can produce.
 fn decode_entry(
     key: &[u8],
     value: &[u8],
     map_size: usize,
-    now: u64,
-) -> Result<Option<(String, Value)>, StoreError> {
+) -> Result<(String, stored::Header), StoreError> {
     if key.is_empty() || key.len() > MAX_KEY_BYTES || value.len() > map_size {
         return Err(damaged(format!(
             "an entry has a {}-byte key and a {}-byte value",
@@ -765,10 +788,7 @@ fn decode_entry(
         ))
     })?;
     let header = stored::header(value).ok_or_else(|| damaged_entry(key))?;
-    if expired(header.expires_at, now) {
-        return Ok(None);
-    }
-    Ok(Some((key.to_owned(), value[header.len..].to_vec())))
+    Ok((key.to_owned(), header))
 }
 
 fn damaged_entry(key: &str) -> StoreError {
