@@ -65,6 +65,33 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// The live entries `query` selects, each made into a `T` by `make`.
+    fn read_range<T>(
+        &self,
+        query: &Query<'_>,
+        make: impl Fn(&String, &Slot) -> T,
+    ) -> Result<Vec<T>, StoreError> {
+        query.check()?;
+        let Some(bounds) = query.bounds() else {
+            return Ok(Vec::new());
+        };
+        let inner = self.inner.read();
+        let now = if inner.expiry.is_empty() { 0 } else { now_ms() };
+        let range = inner.map.range::<String, _>(bounds);
+        let live = |(_, slot): &(&String, &Slot)| slot.live(|| now);
+        let entry = |(key, slot): (&String, &Slot)| make(key, slot);
+        Ok(if query.reverse {
+            range
+                .rev()
+                .filter(live)
+                .take(query.limit())
+                .map(entry)
+                .collect()
+        } else {
+            range.filter(live).take(query.limit()).map(entry).collect()
+        })
+    }
+
     /// Frees expired entries in the background from the first write with an expiry on; the
     /// thread ends with the store.
     fn start_sweeper(&self) {
@@ -271,47 +298,11 @@ impl Store for MemoryStore {
     }
 
     fn query(&self, query: &Query<'_>) -> Result<Vec<(String, Value)>, StoreError> {
-        query.check()?;
-        let Some(bounds) = query.bounds() else {
-            return Ok(Vec::new());
-        };
-        let inner = self.inner.read();
-        let now = if inner.expiry.is_empty() { 0 } else { now_ms() };
-        let range = inner.map.range::<String, _>(bounds);
-        let live = |(_, slot): &(&String, &Slot)| slot.live(|| now);
-        let entry = |(key, slot): (&String, &Slot)| (key.clone(), slot.value.clone());
-        Ok(if query.reverse {
-            range
-                .rev()
-                .filter(live)
-                .take(query.limit())
-                .map(entry)
-                .collect()
-        } else {
-            range.filter(live).take(query.limit()).map(entry).collect()
-        })
+        self.read_range(query, |key, slot| (key.clone(), slot.value.clone()))
     }
 
     fn query_entries(&self, query: &Query<'_>) -> Result<Vec<(String, Entry)>, StoreError> {
-        query.check()?;
-        let Some(bounds) = query.bounds() else {
-            return Ok(Vec::new());
-        };
-        let inner = self.inner.read();
-        let now = now_ms();
-        let range = inner.map.range::<String, _>(bounds);
-        let live = |(_, slot): &(&String, &Slot)| slot.live(|| now);
-        let entry = |(key, slot): (&String, &Slot)| (key.clone(), slot.entry());
-        Ok(if query.reverse {
-            range
-                .rev()
-                .filter(live)
-                .take(query.limit())
-                .map(entry)
-                .collect()
-        } else {
-            range.filter(live).take(query.limit()).map(entry).collect()
-        })
+        self.read_range(query, |key, slot| (key.clone(), slot.entry()))
     }
 
     fn count(&self, prefix: &str) -> Result<u64, StoreError> {
