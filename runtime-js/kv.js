@@ -685,14 +685,8 @@ class KV {
     }
     const c = await op_kv_claim_random(this.#rid, prefix, owner, ttl);
     if (c === null) return null;
-    return {
-      id: c.id,
-      key: c.key,
-      token: c.token,
-      owner: c.owner,
-      expiresAt: c.expiresAt,
-      entry: { key: c.key, value: this.#decode(c.text, c.key) },
-    };
+    const [id, key, token, claimOwner, expiresAt, text] = c;
+    return { id, key, token, owner: claimOwner, expiresAt, entry: { key, value: this.#decode(text, key) } };
   }
 
   async releaseClaim(claim) {
