@@ -3,5 +3,6 @@
 //! `rk6-kv` crate, which embedders can use without any JavaScript.
 
 pub mod ops;
+pub mod snapshot_ops;
 
 pub use rk6_kv::*;

@@ -14,14 +14,14 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct KvHandles(Vec<Arc<dyn Store>>);
 
-fn to_js(err: StoreError) -> JsErrorBox {
+pub(super) fn to_js(err: StoreError) -> JsErrorBox {
     JsErrorBox::new(err.name(), err.to_string())
 }
 
 /// The store behind `rid`. Sync ops call through the reference; only async ops, which
 /// outlive the `OpState` borrow, clone the `Arc` (its count is shared by every VU thread,
 /// so bumping it on every call costs cross-core traffic).
-fn store(state: &OpState, rid: u32) -> Result<&Arc<dyn Store>, JsErrorBox> {
+pub(super) fn store(state: &OpState, rid: u32) -> Result<&Arc<dyn Store>, JsErrorBox> {
     state
         .try_borrow::<KvHandles>()
         .and_then(|h| h.0.get(rid as usize))

@@ -14,6 +14,7 @@ pub(crate) mod strings;
 pub mod typescript;
 
 use crate::kv::ops as kv_ops;
+use crate::kv::snapshot_ops as kv_snapshot_ops;
 use crate::modules::crypto::{
     ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
 };
@@ -69,6 +70,8 @@ deno_core::extension!(
         kv_ops::op_kv_compare_and_delete,
         kv_ops::op_kv_scan,
         kv_ops::op_kv_count,
+        kv_snapshot_ops::op_kv_backup,
+        kv_snapshot_ops::op_kv_restore,
         http_ops::op_http_request,
         http_ops::op_http_request_async,
         http_ops::op_http_take_body,
