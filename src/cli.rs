@@ -401,10 +401,7 @@ fn kv(args: KvArgs) -> i32 {
 
 /// One `rk6 kv` command on an open store; the work itself is in `rk6_kv` (`snapshot` for
 /// files), so scripts and this command behave alike.
-fn kv_action(
-    store: &Arc<rk6::kv::DiskStore>,
-    action: KvAction,
-) -> Result<(), rk6::kv::StoreError> {
+fn kv_action(store: &Arc<rk6::kv::DiskStore>, action: KvAction) -> Result<(), rk6::kv::StoreError> {
     use rk6::kv::snapshot::{self, ImportAs};
     use rk6::kv::{Store, StoreError};
     use std::io::Write;
@@ -457,14 +454,17 @@ fn kv_action(
             Some(path) => {
                 let out = std::fs::File::create(&path)
                     .map_err(|e| snapshot::io_error(&path, "create", &e))?;
-                let summary =
-                    snapshot::export(&**store, &prefix, std::io::BufWriter::new(out))?;
+                let summary = snapshot::export(&**store, &prefix, std::io::BufWriter::new(out))?;
                 println!("exported {} entries to {}", summary.entries, path.display());
                 Ok(())
             }
         },
         KvAction::Import { file, string } => {
-            let mode = if string { ImportAs::String } else { ImportAs::Json };
+            let mode = if string {
+                ImportAs::String
+            } else {
+                ImportAs::Json
+            };
             let (summary, from) = match stdio_path(file) {
                 None => (
                     snapshot::import(&**store, std::io::stdin().lock(), mode)?,

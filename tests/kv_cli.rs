@@ -45,7 +45,12 @@ export default async function () {{
             Some((name.to_owned(), serde_json::from_str(json).ok()?))
         })
         .collect();
-    assert_eq!(reports.get("done"), Some(&json!(true)), "{}", describe(&output));
+    assert_eq!(
+        reports.get("done"),
+        Some(&json!(true)),
+        "{}",
+        describe(&output)
+    );
     reports
 }
 
@@ -56,7 +61,10 @@ fn assert_rejected(reports: &BTreeMap<String, Value>, name: &str, error: &str, n
     assert_eq!(got["name"], json!(error), "{name}: {got}");
     assert_eq!(got["isError"], json!(true), "{name}: {got}");
     let message = got["message"].as_str().unwrap();
-    assert!(message.contains(needle), "{name}: {message:?} lacks {needle:?}");
+    assert!(
+        message.contains(needle),
+        "{name}: {message:?} lacks {needle:?}"
+    );
 }
 
 /// `rk6 kv --path store.kv ARGS...` in `dir`.
@@ -114,7 +122,9 @@ fn scripts_back_up_and_restore_on_both_backends() {
     report("cas", await kv.compareAndSwap("user:1", { name: "ann", tags: ["a"] }, 1));
 "#,
         );
-        let bytes = std::fs::metadata(dir.path().join("snap.jsonl")).unwrap().len();
+        let bytes = std::fs::metadata(dir.path().join("snap.jsonl"))
+            .unwrap()
+            .len();
         assert_eq!(
             r["backup"],
             json!({ "ok": true, "value": { "totalEntries": 3, "bytesWritten": bytes, "bestEffort": false, "fileName": "snap.jsonl" } }),
@@ -221,16 +231,16 @@ fn bad_snapshot_calls_get_named_errors_and_change_nothing() {
     report("after", await kv.list());
 "#,
         );
-        for name in [
-            "noOptions",
-            "noFileName",
-            "emptyFileName",
-            "numberFileName",
-        ] {
+        for name in ["noOptions", "noFileName", "emptyFileName", "numberFileName"] {
             assert_rejected(&r, name, "InvalidOptionsError", "option");
         }
         assert_rejected(&r, "unknownOption", "InvalidOptionsError", "\"bogus\"");
-        assert_rejected(&r, "badAllow", "InvalidOptionsError", "allowConcurrentWrites");
+        assert_rejected(
+            &r,
+            "badAllow",
+            "InvalidOptionsError",
+            "allowConcurrentWrites",
+        );
         assert_rejected(&r, "badLimit", "InvalidOptionsError", "maxEntries");
         assert_rejected(&r, "missing", "SnapshotNotFoundError", "missing.jsonl");
         assert_rejected(
@@ -240,10 +250,25 @@ fn bad_snapshot_calls_get_named_errors_and_change_nothing() {
             "The snapshot damaged.jsonl is damaged or not an rk6 snapshot: line 3: the header announces 2 entries but the file ends after 1 (is it truncated?); nothing was restored.",
         );
         assert_rejected(&r, "script", "SnapshotError", "line 1: expected the header");
-        assert_rejected(&r, "overScript", "SnapshotError", "Refusing to overwrite test.js");
+        assert_rejected(
+            &r,
+            "overScript",
+            "SnapshotError",
+            "Refusing to overwrite test.js",
+        );
         assert_rejected(&r, "noDir", "SnapshotNotFoundError", "no/such/dir.jsonl");
-        assert_rejected(&r, "budget", "SnapshotBudgetExceededError", "maxEntries limit of 1");
-        assert_rejected(&r, "bytes", "SnapshotBudgetExceededError", "maxBytes limit of 5");
+        assert_rejected(
+            &r,
+            "budget",
+            "SnapshotBudgetExceededError",
+            "maxEntries limit of 1",
+        );
+        assert_rejected(
+            &r,
+            "bytes",
+            "SnapshotBudgetExceededError",
+            "maxBytes limit of 5",
+        );
         assert_eq!(r["within"]["value"]["totalEntries"], json!(2));
         assert_eq!(
             r["after"],
@@ -261,11 +286,17 @@ fn kv_commands_get_set_delete_list_and_count() {
     let dir = tempdir();
     let d = dir.path();
     assert_eq!(kv_err(d, &["get", "a"]), "no store at store.kv");
-    assert_eq!(kv_ok(d, &["set", "user:1", "{\"name\": \"ann\", \"n\": [1, 2]}"]), "");
+    assert_eq!(
+        kv_ok(d, &["set", "user:1", "{\"name\": \"ann\", \"n\": [1, 2]}"]),
+        ""
+    );
     assert_eq!(kv_ok(d, &["set", "user:2", "\"bob\""]), "");
     assert_eq!(kv_ok(d, &["set", "raw", "not json", "--string"]), "");
     assert_eq!(kv_ok(d, &["set", "n", "7"]), "");
-    assert_eq!(kv_ok(d, &["get", "user:1"]), "{\"name\":\"ann\",\"n\":[1,2]}\n");
+    assert_eq!(
+        kv_ok(d, &["get", "user:1"]),
+        "{\"name\":\"ann\",\"n\":[1,2]}\n"
+    );
     assert_eq!(kv_ok(d, &["get", "raw"]), "not json\n");
     assert_eq!(
         kv_err(d, &["set", "x", "not json"]),
@@ -292,7 +323,11 @@ fn kv_commands_get_set_delete_list_and_count() {
     assert_eq!(kv_ok(d, &["count", "--prefix", "user:"]), "2\n");
     assert_eq!(kv_ok(d, &["count", "--prefix", "zzz"]), "0\n");
     assert_eq!(kv_ok(d, &["delete", "user:2"]), "");
-    assert_eq!(kv_ok(d, &["delete", "user:2"]), "", "deleting a missing key");
+    assert_eq!(
+        kv_ok(d, &["delete", "user:2"]),
+        "",
+        "deleting a missing key"
+    );
     assert_eq!(kv_ok(d, &["size"]), "3\n");
     // A value set here reads back in a script as what it says.
     let r = run_script(
@@ -332,8 +367,14 @@ fn a_script_written_store_exports_and_imports_through_the_cli() {
         "{\"key\":\"cfg\",\"value\":{\"retries\":3,\"hosts\":[\"a\",\"b\"]}}\n\
          {\"key\":\"count\",\"value\":10}\n"
     );
-    assert_eq!(kv_ok(d, &["export", "out.jsonl"]), "exported 4 entries to out.jsonl\n");
-    assert_eq!(std::fs::read_to_string(d.join("out.jsonl")).unwrap(), exported);
+    assert_eq!(
+        kv_ok(d, &["export", "out.jsonl"]),
+        "exported 4 entries to out.jsonl\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("out.jsonl")).unwrap(),
+        exported
+    );
 
     // Import into a new store: from a file, and from standard input.
     let imported = rk6(d, &["kv", "--path", "copy.kv", "import", "out.jsonl"]);
@@ -375,7 +416,11 @@ fn a_script_written_store_exports_and_imports_through_the_cli() {
     );
 
     // A bad line names itself and imports nothing.
-    write(d, "bad.jsonl", "{\"key\":\"z\",\"value\":1}\n{\"key\":\"y\",\"value\":}\n");
+    write(
+        d,
+        "bad.jsonl",
+        "{\"key\":\"z\",\"value\":1}\n{\"key\":\"y\",\"value\":}\n",
+    );
     let before = kv_ok(d, &["export"]);
     assert_eq!(
         kv_err(d, &["import", "bad.jsonl"]),
@@ -389,8 +434,22 @@ fn a_script_written_store_exports_and_imports_through_the_cli() {
     );
 
     // --string stores string values as their text, as serialization "string" does.
-    write(d, "strings.jsonl", "{\"key\":\"s\",\"value\":\"plain\"}\n{\"key\":\"o\",\"value\":{\"a\":1}}\n");
-    let s = rk6(d, &["kv", "--path", "strings.kv", "import", "--string", "strings.jsonl"]);
+    write(
+        d,
+        "strings.jsonl",
+        "{\"key\":\"s\",\"value\":\"plain\"}\n{\"key\":\"o\",\"value\":{\"a\":1}}\n",
+    );
+    let s = rk6(
+        d,
+        &[
+            "kv",
+            "--path",
+            "strings.kv",
+            "import",
+            "--string",
+            "strings.jsonl",
+        ],
+    );
     assert_code(&s, 0);
     let r = run_script(
         d,
@@ -422,10 +481,7 @@ fn a_script_backup_restores_with_the_cli_and_back() {
         kv_ok(d, &["restore", "snap.jsonl"]),
         "restored 2 entries from snap.jsonl (a snapshot of a memory store)\n"
     );
-    assert_eq!(
-        kv_ok(d, &["list"]),
-        "\"a\"\t{\"x\":1}\n\"b\"\t[true]\n"
-    );
+    assert_eq!(kv_ok(d, &["list"]), "\"a\"\t{\"x\":1}\n\"b\"\t[true]\n");
     assert_eq!(kv_ok(d, &["set", "c", "3"]), "");
     let snap = d.join("cli.jsonl");
     let bytes = kv_ok(d, &["backup", "cli.jsonl"]);

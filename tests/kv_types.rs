@@ -89,9 +89,7 @@ fn declares_export(dts: &str, name: &str) -> bool {
             dts.lines().any(|line| {
                 line.trim_start()
                     .strip_prefix(&format!("export {kind} {name}"))
-                    .is_some_and(|rest| {
-                        rest.starts_with([' ', '(', '<', ';', ':'])
-                    })
+                    .is_some_and(|rest| rest.starts_with([' ', '(', '<', ';', ':']))
             })
         })
 }
@@ -117,7 +115,15 @@ fn every_export_and_method_of_kv_js_is_declared() {
     assert!(missing.is_empty(), "kv.d.ts lacks exports {missing:?}");
 
     let methods = js_methods(&js);
-    for known in ["set", "get", "size", "backup", "restore", "incrementBy", "scan"] {
+    for known in [
+        "set",
+        "get",
+        "size",
+        "backup",
+        "restore",
+        "incrementBy",
+        "scan",
+    ] {
         assert!(methods.iter().any(|m| m == known), "{known} in {methods:?}");
     }
     let interface = dts_kv_interface(&dts);
@@ -125,7 +131,10 @@ fn every_export_and_method_of_kv_js_is_declared() {
         .iter()
         .filter(|name| !declares_member(interface, name))
         .collect();
-    assert!(missing.is_empty(), "interface KV in kv.d.ts lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "interface KV in kv.d.ts lacks {missing:?}"
+    );
 }
 
 /// The whole API of issue 11 is declared, including what kv.js does not offer yet.
@@ -165,7 +174,16 @@ fn the_declarations_cover_the_planned_api() {
         assert!(declares_member(interface, method), "KV.{method}");
     }
     assert!(declares_member(interface, "size"));
-    assert!(!declares_member(interface, "sizeOf"), "the matcher is exact");
-    assert!(interface.contains("size(): number;"), "size() is synchronous");
-    assert!(interface.contains("close(): void;"), "close() is synchronous");
+    assert!(
+        !declares_member(interface, "sizeOf"),
+        "the matcher is exact"
+    );
+    assert!(
+        interface.contains("size(): number;"),
+        "size() is synchronous"
+    );
+    assert!(
+        interface.contains("close(): void;"),
+        "close() is synchronous"
+    );
 }

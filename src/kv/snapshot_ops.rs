@@ -49,5 +49,9 @@ pub async fn op_kv_restore(
     let summary =
         blocking(move || snapshot::restore_from_file(&*store, &PathBuf::from(file), limits))
             .await?;
-    Ok((summary.entries as f64, summary.bytes as f64, summary.backend))
+    Ok((
+        summary.entries as f64,
+        summary.bytes as f64,
+        summary.backend,
+    ))
 }

@@ -217,7 +217,10 @@ fn read_snapshot(
     let mut payload = 0u64;
     while let Some((n, text)) = lines.next_line()? {
         let line: Line = serde_json::from_str(text).map_err(|e| {
-            bad_snapshot(n, format_args!("expected {{\"key\":...,\"value\":...}} ({e})"))
+            bad_snapshot(
+                n,
+                format_args!("expected {{\"key\":...,\"value\":...}} ({e})"),
+            )
         })?;
         validate_key(&line.key).map_err(|e| bad_snapshot(n, e))?;
         if !seen.insert(line.key.to_string()) {
@@ -234,7 +237,10 @@ fn read_snapshot(
         if entries.len() as u64 > header.entries {
             return Err(bad_snapshot(
                 n,
-                format_args!("the header announces {} entries but more follow", header.entries),
+                format_args!(
+                    "the header announces {} entries but more follow",
+                    header.entries
+                ),
             ));
         }
     }
@@ -325,7 +331,11 @@ fn in_file(err: StoreError, path: &Path) -> StoreError {
     match err {
         StoreError::Rejected { name, message } if name == SNAPSHOT_ERROR => rejected(
             name,
-            message.replacen("The snapshot", &format!("The snapshot {}", path.display()), 1),
+            message.replacen(
+                "The snapshot",
+                &format!("The snapshot {}", path.display()),
+                1,
+            ),
         ),
         other => other,
     }
@@ -359,8 +369,8 @@ fn check_replaceable(path: &Path) -> Result<(), StoreError> {
         return Ok(());
     }
     let first = start.split(|&b| b == b'\n').next().unwrap_or_default();
-    let is_snapshot = serde_json::from_slice::<Header>(first)
-        .is_ok_and(|h| h.format == SNAPSHOT_FORMAT);
+    let is_snapshot =
+        serde_json::from_slice::<Header>(first).is_ok_and(|h| h.format == SNAPSHOT_FORMAT);
     if is_snapshot {
         Ok(())
     } else {
@@ -431,7 +441,11 @@ pub enum ImportAs {
 /// Reads JSON lines as [`export`] writes them and sets each key, adding to or overwriting
 /// what the store holds. All lines are checked first (`SnapshotError` naming the line,
 /// nothing written); blank lines are skipped.
-pub fn import(store: &dyn Store, input: impl BufRead, mode: ImportAs) -> Result<Summary, StoreError> {
+pub fn import(
+    store: &dyn Store,
+    input: impl BufRead,
+    mode: ImportAs,
+) -> Result<Summary, StoreError> {
     let mut lines = Lines::new(input);
     let mut entries: Vec<(String, Value)> = Vec::new();
     let bad = |n: usize, why: &dyn std::fmt::Display| {
@@ -659,9 +673,15 @@ mod tests {
     #[test]
     fn value_text_is_the_member_as_written() {
         let cases = [
-            (r#"{"key":"k","value":{"b":1,"a":[1.50,"}"]}}"#, r#"{"b":1,"a":[1.50,"}"]}"#),
+            (
+                r#"{"key":"k","value":{"b":1,"a":[1.50,"}"]}}"#,
+                r#"{"b":1,"a":[1.50,"}"]}"#,
+            ),
             (r#" { "value" : "x\"y" , "key":"k"}"#, r#""x\"y""#),
-            (r#"{"key":"va,lue","value":12345678901234567890}"#, "12345678901234567890"),
+            (
+                r#"{"key":"va,lue","value":12345678901234567890}"#,
+                "12345678901234567890",
+            ),
             (r#"{"k\u0065y":"v","\u0076alue":null}"#, "null"),
             (r#"{"key":"k","value":-1e5}"#, "-1e5"),
         ];

@@ -123,7 +123,8 @@ fn an_empty_store_round_trips() {
     assert_eq!(target.size().unwrap(), 0);
 }
 
-const HEADER1: &str = "{\"format\":\"rk6-kv-snapshot\",\"version\":1,\"backend\":\"disk\",\"entries\":1}\n";
+const HEADER1: &str =
+    "{\"format\":\"rk6-kv-snapshot\",\"version\":1,\"backend\":\"disk\",\"entries\":1}\n";
 
 #[test]
 fn damaged_snapshots_are_refused_and_change_nothing() {
@@ -146,8 +147,10 @@ fn damaged_snapshots_are_refused_and_change_nothing() {
             "line 2: the header announces 1 entries but the file ends after 0",
         ),
         (
-            format!("{HEADER1}{{\"key\":\"a\",\"value\":\"1\"}}\n{{\"key\":\"b\",\"value\":\"2\"}}\n")
-                .into_bytes(),
+            format!(
+                "{HEADER1}{{\"key\":\"a\",\"value\":\"1\"}}\n{{\"key\":\"b\",\"value\":\"2\"}}\n"
+            )
+            .into_bytes(),
             "line 3: the header announces 1 entries but more follow",
         ),
         (
@@ -270,8 +273,7 @@ fn files_are_replaced_only_when_they_hold_a_snapshot() {
     );
 
     let target = MemoryStore::new();
-    let restored =
-        snapshot::restore_from_file(&target, &path, RestoreLimits::default()).unwrap();
+    let restored = snapshot::restore_from_file(&target, &path, RestoreLimits::default()).unwrap();
     assert_eq!(restored.entries, 3);
     assert_named(
         snapshot::restore_from_file(&target, &dir.path().join("nope"), Default::default()),
@@ -311,7 +313,10 @@ fn export_writes_json_values_and_import_reads_them_back() {
     assert_eq!(summary.entries, 4);
     assert_eq!(summary.bytes, text.len() as u64);
     let mut only = Vec::new();
-    assert_eq!(snapshot::export(&memory, "o", &mut only).unwrap().entries, 1);
+    assert_eq!(
+        snapshot::export(&memory, "o", &mut only).unwrap().entries,
+        1
+    );
     assert_eq!(only, b"{\"key\":\"other\",\"value\":1}\n");
 
     let disk = disk(&dir, "import.kv");
@@ -339,7 +344,10 @@ fn bad_import_lines_are_named_and_change_nothing() {
     let memory = MemoryStore::new();
     fill(&memory, &[("keep", "1")]);
     let cases: [(&str, &str); 4] = [
-        ("{\"key\":\"a\",\"value\":1}\nnot json\n", "Line 2 of the import"),
+        (
+            "{\"key\":\"a\",\"value\":1}\nnot json\n",
+            "Line 2 of the import",
+        ),
         ("{\"key\":\"a\"}\n", "missing field `value`"),
         ("{\"key\":\"\",\"value\":1}\n", "A key is required"),
         ("{\"key\":\"a\",\"value\":1,\"x\":2}\n", "unknown field `x`"),
@@ -352,9 +360,12 @@ fn bad_import_lines_are_named_and_change_nothing() {
         );
         assert_eq!(contents(&memory), owned(&[("keep", "1")]));
     }
-    let summary =
-        snapshot::import(&memory, &b"\n{\"key\":\"x\",\"value\":[true]}\n\n"[..], ImportAs::Json)
-            .unwrap();
+    let summary = snapshot::import(
+        &memory,
+        &b"\n{\"key\":\"x\",\"value\":[true]}\n\n"[..],
+        ImportAs::Json,
+    )
+    .unwrap();
     assert_eq!(summary.entries, 1);
     assert_eq!(memory.get("x").unwrap().unwrap(), b"[true]");
 }
