@@ -25,7 +25,8 @@ struct Cli {
 enum Command {
     /// Run a test script.
     Run(RunArgs),
-    /// Inspect a disk key-value store (the file `openKv({ backend: "disk" })` writes).
+    /// Read, change, export and back up a disk key-value store (the file
+    /// `openKv({ backend: "disk" })` writes).
     Kv(KvArgs),
 }
 
@@ -91,8 +92,10 @@ enum KvAction {
     },
     /// Print one key's value (the stored text).
     Get { key: String },
-    /// Store VALUE under KEY; VALUE is JSON text (quote strings: '"text"') unless --string.
-    /// Creates the store file if there is none.
+    /// Store VALUE under KEY.
+    ///
+    /// VALUE is JSON text (quote strings: '"text"') unless --string. Creates the store
+    /// file if there is none.
     Set {
         key: String,
         value: String,
@@ -109,16 +112,20 @@ enum KvAction {
     },
     /// Print the number of keys (as recorded in the store's header).
     Size,
-    /// Write the entries as JSON lines {"key":...,"value":...} to FILE (default or "-":
-    /// standard output); the value is JSON where the stored text is JSON, else a string.
+    /// Write the entries as JSON lines {"key":...,"value":...}.
+    ///
+    /// To FILE, or standard output without one or with "-". The value is JSON where the
+    /// stored text is JSON, else a string.
     Export {
         #[arg(long, default_value = "")]
         prefix: String,
         file: Option<String>,
     },
-    /// Read JSON lines as `export` writes them from FILE (default or "-": standard input)
-    /// and set each key, adding to or overwriting the store. Every line is checked first;
-    /// a bad one changes nothing. Creates the store file if there is none.
+    /// Set the keys of JSON lines as `export` writes them.
+    ///
+    /// From FILE, or standard input without one or with "-". Adds to or overwrites the
+    /// store. Every line is checked first; a bad one changes nothing. Creates the store
+    /// file if there is none.
     Import {
         file: Option<String>,
         /// Store string values as their text, as `serialization: "string"` does.
@@ -127,9 +134,11 @@ enum KvAction {
     },
     /// Save every entry to a snapshot FILE (JSON lines), as `kv.backup()` does.
     Backup { file: PathBuf },
-    /// Replace the store's contents with the snapshot FILE (from `backup` here or
-    /// `kv.backup()` in a script, of either backend). A damaged snapshot changes nothing.
-    /// Creates the store file if there is none.
+    /// Replace the store's contents with a snapshot FILE.
+    ///
+    /// The snapshot comes from `backup` here or `kv.backup()` in a script, of either
+    /// backend. A damaged snapshot changes nothing. Creates the store file if there is
+    /// none.
     Restore { file: PathBuf },
     /// Remove every key.
     Clear {
