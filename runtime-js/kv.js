@@ -6,6 +6,7 @@
 const core = Deno.core;
 const {
   op_kv_claim_random,
+  op_kv_backup,
   op_kv_clear,
   op_kv_commit,
   op_kv_compare_and_delete,
@@ -28,6 +29,7 @@ const {
   op_kv_get_checked,
   op_kv_list,
   op_kv_open,
+  op_kv_restore,
   op_kv_scan,
   op_kv_set,
   op_kv_size,
@@ -54,6 +56,14 @@ export class BackendError extends KvError {}
 export class StoreClosedError extends KvError {}
 export class WriteTimeoutError extends KvError {}
 export class NotANumberError extends KvError {}
+// backup()/restore(): a file that is not a (whole) snapshot, or that a backup would not
+// overwrite; a missing file; a file the OS refuses; other I/O failures; a restore over
+// its maxEntries/maxBytes.
+export class SnapshotError extends KvError {}
+export class SnapshotNotFoundError extends KvError {}
+export class SnapshotPermissionError extends KvError {}
+export class SnapshotIOError extends KvError {}
+export class SnapshotBudgetExceededError extends KvError {}
 
 // Raised by the get/exists ops for a key containing U+FFFD (see src/kv/ops.rs); never
 // reaches scripts.
@@ -71,6 +81,11 @@ for (
     StoreClosedError,
     WriteTimeoutError,
     NotANumberError,
+    SnapshotError,
+    SnapshotNotFoundError,
+    SnapshotPermissionError,
+    SnapshotIOError,
+    SnapshotBudgetExceededError,
   ]
 ) {
   core.registerErrorClass(cls.name, cls);
@@ -462,6 +477,44 @@ class AtomicOperation {
   }
 }
 
+const BACKUP_OPTIONS = ["fileName", "allowConcurrentWrites"];
+const RESTORE_OPTIONS = ["fileName", "maxEntries", "maxBytes"];
+
+// A snapshot file name is required: the fork's default (the live store file) would
+// overwrite a disk store with a snapshot.
+function checkSnapshotOptions(options, method, names) {
+  if (typeof options !== "object" || options === null || isArray(options)) {
+    throw new InvalidOptionsError(
+      `${method}() takes an options object like { fileName: "snapshot.jsonl" }, got ${describe(options)}`,
+    );
+  }
+  let keys;
+  try {
+    keys = Object.keys(options);
+  } catch (err) {
+    throw new InvalidOptionsError(`${method}() options cannot be read: ${errorText(err)}`);
+  }
+  for (const name of keys) {
+    if (!names.includes(name)) {
+      throw new InvalidOptionsError(
+        `unknown ${method}() option ${JSON.stringify(name)}; valid options are ${names.join(", ")}`,
+      );
+    }
+  }
+  const fileName = readOption(options, "fileName", `${method}()`);
+  if (typeof fileName !== "string" || fileName.length === 0) {
+    throw new InvalidOptionsError(
+      `${method}() option fileName must be a non-empty string naming the snapshot file, got ${describe(fileName)}`,
+    );
+  }
+  if (!fileName.isWellFormed()) {
+    throw new InvalidOptionsError(
+      `${method}() option fileName ${describe(fileName)} contains a lone surrogate (half of a UTF-16 pair)`,
+    );
+  }
+  return { fileName };
+}
+
 class KV {
   #rid;
   #encode;
@@ -718,6 +771,44 @@ class KV {
 
   #decode(text, key) {
     return this.#json ? decodeJson(text, key) : text;
+  }
+
+  // Snapshots: the whole store, read as one consistent view, to a JSON-lines file, and
+  // back (replacing the contents). Both take the file name as the fork does.
+  async backup(options) {
+    const { fileName } = checkSnapshotOptions(options, "backup", BACKUP_OPTIONS);
+    const allow = readOption(options, "allowConcurrentWrites", "backup()");
+    if (allow !== undefined && typeof allow !== "boolean") {
+      throw new InvalidOptionsError(
+        `backup() option allowConcurrentWrites must be true or false, got ${describe(allow)}`,
+      );
+    }
+    const [totalEntries, bytesWritten] = await op_kv_backup(this.#rid, fileName);
+    // Always a consistent snapshot, whatever allowConcurrentWrites asks for.
+    return { totalEntries, bytesWritten, bestEffort: false, fileName };
+  }
+
+  async restore(options) {
+    const { fileName } = checkSnapshotOptions(options, "restore", RESTORE_OPTIONS);
+    const limit = (name) => {
+      const value = readOption(options, name, "restore()");
+      if (value === undefined) return 0;
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        throw new InvalidOptionsError(
+          `restore() option ${name} must be a whole number (0 or less for no limit), got ${describe(value)}`,
+        );
+      }
+      return value > 0 ? value : 0;
+    };
+    const maxEntries = limit("maxEntries");
+    const maxBytes = limit("maxBytes");
+    const [totalEntries, bytesRead, sourceBackend] = await op_kv_restore(
+      this.#rid,
+      fileName,
+      maxEntries,
+      maxBytes,
+    );
+    return { totalEntries, bytesRead, fileName, sourceBackend };
   }
 
   // Synchronous on purpose: both `${kv.size()}` and `await kv.size()` must work.

@@ -25,7 +25,8 @@ struct Cli {
 enum Command {
     /// Run a test script.
     Run(RunArgs),
-    /// Inspect a disk key-value store (the file `openKv({ backend: "disk" })` writes).
+    /// Read, change, export and back up a disk key-value store (the file
+    /// `openKv({ backend: "disk" })` writes).
     Kv(KvArgs),
 }
 
@@ -89,10 +90,56 @@ enum KvAction {
         #[arg(long, default_value_t = 0)]
         limit: usize,
     },
-    /// Print one key's value.
+    /// Print one key's value (the stored text).
     Get { key: String },
+    /// Store VALUE under KEY.
+    ///
+    /// VALUE is JSON text (quote strings: '"text"') unless --string. Creates the store
+    /// file if there is none.
+    Set {
+        key: String,
+        value: String,
+        /// Store VALUE as it is, as `serialization: "string"` does.
+        #[arg(long)]
+        string: bool,
+    },
+    /// Remove a key (a missing key is not an error).
+    Delete { key: String },
+    /// Print the number of keys starting with --prefix (all keys without it).
+    Count {
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
     /// Print the number of keys (as recorded in the store's header).
     Size,
+    /// Write the entries as JSON lines {"key":...,"value":...}.
+    ///
+    /// To FILE, or standard output without one or with "-". The value is JSON where the
+    /// stored text is JSON, else a string.
+    Export {
+        #[arg(long, default_value = "")]
+        prefix: String,
+        file: Option<String>,
+    },
+    /// Set the keys of JSON lines as `export` writes them.
+    ///
+    /// From FILE, or standard input without one or with "-". Adds to or overwrites the
+    /// store. Every line is checked first; a bad one changes nothing. Creates the store
+    /// file if there is none.
+    Import {
+        file: Option<String>,
+        /// Store string values as their text, as `serialization: "string"` does.
+        #[arg(long)]
+        string: bool,
+    },
+    /// Save every entry to a snapshot FILE (JSON lines), as `kv.backup()` does.
+    Backup { file: PathBuf },
+    /// Replace the store's contents with a snapshot FILE.
+    ///
+    /// The snapshot comes from `backup` here or `kv.backup()` in a script, of either
+    /// backend. A damaged snapshot changes nothing. Creates the store file if there is
+    /// none.
+    Restore { file: PathBuf },
     /// Remove every key.
     Clear {
         /// How long to wait for the write to be committed, e.g. 10s, 1m. Another process
@@ -318,8 +365,14 @@ fn write_summary_outputs(outputs: &[(String, Vec<u8>)]) {
 }
 
 fn kv(args: KvArgs) -> i32 {
-    use rk6::kv::{DiskStore, Store, StoreError};
-    if !args.path.exists() {
+    use rk6::kv::{DiskStore, StoreError};
+    // Commands that write may create the store; the others must not turn a mistyped path
+    // into a new empty store.
+    let creates = matches!(
+        args.action,
+        KvAction::Set { .. } | KvAction::Import { .. } | KvAction::Restore { .. }
+    );
+    if !creates && !args.path.exists() {
         eprintln!("ERRO no store at {}", args.path.display());
         return exit_code::GENERIC;
     }
@@ -333,38 +386,7 @@ fn kv(args: KvArgs) -> i32 {
             return exit_code::GENERIC;
         }
     };
-    let text = |v: Vec<u8>| String::from_utf8_lossy(&v).into_owned();
-    let outcome = match args.action {
-        KvAction::List { prefix, limit } => store.list(&prefix, limit).map(|entries| {
-            for (k, v) in entries {
-                println!(
-                    "{}\t{}",
-                    serde_json::to_string(&k).expect("strings serialize"),
-                    text(v)
-                );
-            }
-        }),
-        KvAction::Get { key } => store.get(&key).and_then(|v| match v {
-            Some(v) => {
-                println!("{}", text(v));
-                Ok(())
-            }
-            None => Err(StoreError::NotFound { key }),
-        }),
-        KvAction::Size => store.size().map(|n| println!("{n}")),
-        KvAction::Clear { timeout } => {
-            let started = Instant::now();
-            let result = store.clear().wait_timeout(timeout);
-            // The deadline covers closing too: once the write lock proved unavailable there
-            // is nothing left worth waiting for.
-            store.set_close_timeout(match result {
-                Ok(()) => timeout.saturating_sub(started.elapsed()),
-                Err(_) => Duration::ZERO,
-            });
-            result
-        }
-        KvAction::Check => unreachable!("handled above"),
-    };
+    let outcome = kv_action(&store, args.action);
     drop(store);
     match outcome {
         Ok(()) => exit_code::OK,
@@ -384,6 +406,130 @@ fn kv(args: KvArgs) -> i32 {
             exit_code::GENERIC
         }
     }
+}
+
+/// One `rk6 kv` command on an open store; the work itself is in `rk6_kv` (`snapshot` for
+/// files), so scripts and this command behave alike.
+fn kv_action(store: &Arc<rk6::kv::DiskStore>, action: KvAction) -> Result<(), rk6::kv::StoreError> {
+    use rk6::kv::snapshot::{self, ImportAs};
+    use rk6::kv::{Store, StoreError};
+    use std::io::Write;
+    let text = |v: Vec<u8>| String::from_utf8_lossy(&v).into_owned();
+    let stdout_failed =
+        |e: std::io::Error| StoreError::Backend(format!("writing to standard output failed: {e}"));
+    match action {
+        KvAction::List { prefix, limit } => {
+            let mut out = std::io::stdout().lock();
+            for (k, v) in store.list(&prefix, limit)? {
+                writeln!(
+                    out,
+                    "{}\t{}",
+                    serde_json::to_string(&k).expect("strings serialize"),
+                    text(v)
+                )
+                .map_err(stdout_failed)?;
+            }
+            Ok(())
+        }
+        KvAction::Get { key } => match store.get(&key)? {
+            Some(v) => {
+                println!("{}", text(v));
+                Ok(())
+            }
+            None => Err(StoreError::NotFound { key }),
+        },
+        KvAction::Set { key, value, string } => {
+            let stored = if string {
+                value
+            } else {
+                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&value) {
+                    return Err(StoreError::Rejected {
+                        name: "SerializationError",
+                        message: format!(
+                            "VALUE is not JSON text ({e}); quote a string as '\"text\"' or pass \
+                             --string to store the text as it is."
+                        ),
+                    });
+                }
+                snapshot::minify_json(&value)
+            };
+            store.set(&key, stored.into_bytes()).wait()
+        }
+        KvAction::Delete { key } => store.delete(&key).wait(),
+        KvAction::Count { prefix } => store.count(&prefix).map(|n| println!("{n}")),
+        KvAction::Size => store.size().map(|n| println!("{n}")),
+        KvAction::Export { prefix, file } => match stdio_path(file) {
+            None => snapshot::export(&**store, &prefix, std::io::stdout().lock()).map(drop),
+            Some(path) => {
+                let out = std::fs::File::create(&path)
+                    .map_err(|e| snapshot::io_error(&path, "create", &e))?;
+                let summary = snapshot::export(&**store, &prefix, std::io::BufWriter::new(out))?;
+                println!("exported {} entries to {}", summary.entries, path.display());
+                Ok(())
+            }
+        },
+        KvAction::Import { file, string } => {
+            let mode = if string {
+                ImportAs::String
+            } else {
+                ImportAs::Json
+            };
+            let (summary, from) = match stdio_path(file) {
+                None => (
+                    snapshot::import(&**store, std::io::stdin().lock(), mode)?,
+                    "standard input".to_owned(),
+                ),
+                Some(path) => {
+                    let input = std::fs::File::open(&path)
+                        .map_err(|e| snapshot::io_error(&path, "open", &e))?;
+                    let input = std::io::BufReader::new(input);
+                    (
+                        snapshot::import(&**store, input, mode)?,
+                        path.display().to_string(),
+                    )
+                }
+            };
+            println!("imported {} entries from {from}", summary.entries);
+            Ok(())
+        }
+        KvAction::Backup { file } => {
+            let summary = snapshot::backup_to_file(&**store, &file)?;
+            println!(
+                "backed up {} entries to {} ({} bytes)",
+                summary.entries,
+                file.display(),
+                summary.bytes
+            );
+            Ok(())
+        }
+        KvAction::Restore { file } => {
+            let summary = snapshot::restore_from_file(&**store, &file, Default::default())?;
+            println!(
+                "restored {} entries from {} (a snapshot of a {} store)",
+                summary.entries,
+                file.display(),
+                summary.backend
+            );
+            Ok(())
+        }
+        KvAction::Clear { timeout } => {
+            let started = Instant::now();
+            let result = store.clear().wait_timeout(timeout);
+            // The deadline covers closing too: once the write lock proved unavailable there
+            // is nothing left worth waiting for.
+            store.set_close_timeout(match result {
+                Ok(()) => timeout.saturating_sub(started.elapsed()),
+                Err(_) => Duration::ZERO,
+            });
+            result
+        }
+        KvAction::Check => unreachable!("handled by kv()"),
+    }
+}
+
+/// `None` for standard input/output (no FILE, or `-`).
+fn stdio_path(file: Option<String>) -> Option<PathBuf> {
+    file.filter(|f| f != "-").map(PathBuf::from)
 }
 
 /// `rk6 kv check`: the file's structure first (safe on any bytes), then, only if that is

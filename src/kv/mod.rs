@@ -5,5 +5,6 @@
 pub mod entry_ops;
 pub mod ops;
 pub mod queue_ops;
+pub mod snapshot_ops;
 
 pub use rk6_kv::*;

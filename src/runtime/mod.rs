@@ -16,6 +16,7 @@ pub mod typescript;
 use crate::kv::entry_ops as kv_entry_ops;
 use crate::kv::ops as kv_ops;
 use crate::kv::queue_ops as kv_queue_ops;
+use crate::kv::snapshot_ops as kv_snapshot_ops;
 use crate::modules::crypto::{
     ec as ec_ops, ops as crypto_ops, rsa as rsa_ops, subtle as subtle_ops,
 };
@@ -79,6 +80,8 @@ deno_core::extension!(
         kv_queue_ops::op_kv_claim_random,
         kv_queue_ops::op_kv_end_claim,
         kv_queue_ops::op_kv_stats,
+        kv_snapshot_ops::op_kv_backup,
+        kv_snapshot_ops::op_kv_restore,
         http_ops::op_http_request,
         http_ops::op_http_request_async,
         http_ops::op_http_take_body,

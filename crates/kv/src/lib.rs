@@ -22,6 +22,7 @@ mod error;
 mod key;
 mod memory;
 mod query;
+pub mod snapshot;
 mod txn;
 mod write;
 
