@@ -143,7 +143,7 @@ fn damaged_snapshots_are_refused_and_change_nothing() {
             "version 2 is not supported",
         ),
         (
-            format!("{HEADER1}").into_bytes(),
+            HEADER1.as_bytes().to_vec(),
             "line 2: the header announces 1 entries but the file ends after 0",
         ),
         (
