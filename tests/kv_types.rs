@@ -1,7 +1,11 @@
 //! `types/k6/x/kv.d.ts` cannot drift from `runtime-js/kv.js`: everything the module exports
 //! and every method of a store handle must be declared. (No TypeScript checker is available
-//! offline to the tests, so the declarations are compared by name.)
+//! offline to the tests, so the declarations are compared by name.) A TypeScript script
+//! written against them must run.
 
+mod common;
+
+use common::*;
 use std::path::Path;
 
 fn read(path: &str) -> String {
@@ -185,5 +189,45 @@ fn the_declarations_cover_the_planned_api() {
     assert!(
         interface.contains("close(): void;"),
         "close() is synchronous"
+    );
+}
+
+/// A TypeScript script written against the declarations (a reference to them, type-only
+/// imports, generics) runs: the stripper drops all of it.
+#[test]
+fn a_typescript_script_using_the_declarations_runs() {
+    let dir = tempdir();
+    let types = Path::new(env!("CARGO_MANIFEST_DIR")).join("types/k6/x/kv.d.ts");
+    let script = format!(
+        r#"/// <reference path="{}" />
+import {{ openKv, KeyNotFoundError, type KV, type BackupSummary }} from "k6/x/kv";
+
+interface User {{ name: string }}
+const kv: KV<User> = openKv<User>({{ backend: "memory" }});
+
+export default async function (): Promise<void> {{
+  await kv.set("u", {{ name: "ann" }});
+  const summary: BackupSummary = await kv.backup({{ fileName: "s.jsonl" }});
+  const user: User = await kv.get("u");
+  let missing = "";
+  try {{
+    await kv.get("nope");
+  }} catch (err) {{
+    missing = err instanceof KeyNotFoundError ? (err as Error).name : "other";
+  }}
+  console.log(`${{user.name}} ${{summary.totalEntries}} ${{kv.size()}} ${{missing}}`);
+}}
+"#,
+        types.display()
+    );
+    write(dir.path(), "typed.ts", &script);
+    let output = rk6(dir.path(), &["run", "-q", "--no-summary", "typed.ts"]);
+    assert_no_panic(&output);
+    assert_code(&output, 0);
+    assert_eq!(
+        info_lines(&stderr(&output)),
+        ["ann 1 1 KeyNotFoundError"],
+        "{}",
+        describe(&output)
     );
 }

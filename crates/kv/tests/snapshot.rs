@@ -143,7 +143,7 @@ fn damaged_snapshots_are_refused_and_change_nothing() {
             "version 2 is not supported",
         ),
         (
-            format!("{HEADER1}").into_bytes(),
+            HEADER1.as_bytes().to_vec(),
             "line 2: the header announces 1 entries but the file ends after 0",
         ),
         (
@@ -368,4 +368,19 @@ fn bad_import_lines_are_named_and_change_nothing() {
     .unwrap();
     assert_eq!(summary.entries, 1);
     assert_eq!(memory.get("x").unwrap().unwrap(), b"[true]");
+}
+
+/// Export tells JSON from other text without a depth limit, so deeply nested values (which
+/// scripts can store) are exported as JSON, not as strings.
+#[test]
+fn export_writes_deeply_nested_values_as_json() {
+    let memory = MemoryStore::new();
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    fill(&memory, &[("a", &deep)]);
+    let mut out = Vec::new();
+    snapshot::export(&memory, "", &mut out).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        format!("{{\"key\":\"a\",\"value\":{deep}}}\n")
+    );
 }
