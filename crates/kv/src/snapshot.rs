@@ -57,6 +57,9 @@ struct Line<'a> {
     key: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     value: std::borrow::Cow<'a, str>,
+    /// When the entry expires (ms since the Unix epoch); absent: never.
+    #[serde(rename = "expiresAt", default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
 }
 
 /// One line of an export or import: the value is any JSON, checked here and taken from
@@ -116,7 +119,7 @@ pub fn io_error(path: &Path, doing: &str, err: &io::Error) -> StoreError {
 
 /// Writes every entry of `store`, read as one consistent view, as a snapshot to `out`.
 pub fn backup(store: &dyn Store, out: impl Write) -> Result<Summary, StoreError> {
-    let entries = store.query(&Default::default())?;
+    let entries = store.query_entries(&Default::default())?;
     let mut out = Counting::new(out);
     let io = |e: io::Error| rejected(SNAPSHOT_IO, format!("Writing the snapshot failed: {e}."));
     let header = Header {
@@ -126,11 +129,12 @@ pub fn backup(store: &dyn Store, out: impl Write) -> Result<Summary, StoreError>
         entries: entries.len() as u64,
     };
     write_json_line(&mut out, &header).map_err(io)?;
-    for (key, value) in &entries {
-        let value = text(key, value)?;
+    for (key, entry) in &entries {
+        let value = text(key, &entry.value)?;
         let line = Line {
             key: key.into(),
             value: value.into(),
+            expires_at: entry.expires_at,
         };
         write_json_line(&mut out, &line).map_err(io)?;
     }
@@ -168,7 +172,8 @@ pub fn restore_with(
     })
 }
 
-type Entries = Vec<(String, Value)>;
+/// Keys, values and expiries to write.
+type Entries = Vec<(String, Value, Option<u64>)>;
 
 fn read_snapshot(
     input: impl BufRead,
@@ -233,7 +238,11 @@ fn read_snapshot(
         if limits.max_bytes > 0 && payload > limits.max_bytes {
             return Err(over("maxBytes", limits.max_bytes));
         }
-        entries.push((line.key.into_owned(), line.value.into_owned().into_bytes()));
+        entries.push((
+            line.key.into_owned(),
+            line.value.into_owned().into_bytes(),
+            line.expires_at,
+        ));
         if entries.len() as u64 > header.entries {
             return Err(bad_snapshot(
                 n,
@@ -266,8 +275,10 @@ fn put_all(store: &dyn Store, entries: Entries) -> Result<(), StoreError> {
         let batch: Entries = entries.by_ref().take(BATCH).collect();
         // A step may run again (a retried disk commit), so it copies rather than moves.
         handles.push(store.atomic(Box::new(move |txn: &mut dyn Txn| {
-            for (key, value) in &batch {
-                txn.put(key, value.clone())?;
+            for (key, value, expires_at) in &batch {
+                // An entry that expired since the backup is written expired: invisible at
+                // once, and swept like any other.
+                txn.put_expiring(key, value.clone(), *expires_at)?;
             }
             Ok(())
         })));
@@ -447,7 +458,7 @@ pub fn import(
     mode: ImportAs,
 ) -> Result<Summary, StoreError> {
     let mut lines = Lines::new(input);
-    let mut entries: Vec<(String, Value)> = Vec::new();
+    let mut entries: Entries = Vec::new();
     let bad = |n: usize, why: &dyn std::fmt::Display| {
         rejected(
             SNAPSHOT_ERROR,
@@ -472,7 +483,7 @@ pub fn import(
             }
             _ => minify_json(raw),
         };
-        entries.push((line.key, value.into_bytes()));
+        entries.push((line.key, value.into_bytes(), None));
     }
     let count = entries.len() as u64;
     put_all(store, entries)?;

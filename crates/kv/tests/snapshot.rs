@@ -162,8 +162,8 @@ fn damaged_snapshots_are_refused_and_change_nothing() {
             "line 2: expected {\"key\":...,\"value\":...}",
         ),
         (
-            format!("{HEADER1}{{\"key\":\"a\",\"value\":\"1\",\"expiresAt\":5}}\n").into_bytes(),
-            "unknown field `expiresAt`",
+            format!("{HEADER1}{{\"key\":\"a\",\"value\":\"1\",\"ttl\":5}}\n").into_bytes(),
+            "unknown field `ttl`",
         ),
         (
             b"{\"format\":\"rk6-kv-snapshot\",\"version\":1,\"backend\":\"disk\",\"entries\":2}\n\
@@ -383,4 +383,38 @@ fn export_writes_deeply_nested_values_as_json() {
         String::from_utf8(out).unwrap(),
         format!("{{\"key\":\"a\",\"value\":{deep}}}\n")
     );
+}
+
+#[test]
+fn expiries_travel_with_their_entries_across_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = MemoryStore::new();
+    let later = rk6_kv::now_ms() + 3_600_000;
+    memory
+        .put("session", b"\"s\"".to_vec(), Some(later))
+        .wait()
+        .unwrap();
+    memory.set("kept", b"1".to_vec()).wait().unwrap();
+    memory
+        .put("gone", b"2".to_vec(), Some(rk6_kv::now_ms() - 1))
+        .wait()
+        .unwrap();
+    let mut out = Vec::new();
+    let summary = snapshot::backup(&memory, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    // The expired entry is not in the snapshot; the expiring one carries its time.
+    assert_eq!(summary.entries, 2);
+    assert!(
+        text.ends_with(&format!(
+            "{{\"key\":\"kept\",\"value\":\"1\"}}\n\
+             {{\"key\":\"session\",\"value\":\"\\\"s\\\"\",\"expiresAt\":{later}}}\n"
+        )),
+        "{text}"
+    );
+    let store = disk(&dir, "restored.kv");
+    snapshot::restore(&*store, text.as_bytes()).unwrap();
+    let session = store.entry("session").unwrap().unwrap();
+    assert_eq!(session.expires_at, Some(later));
+    assert_eq!(store.entry("kept").unwrap().unwrap().expires_at, None);
+    assert_eq!(store.size().unwrap(), 2);
 }

@@ -147,6 +147,8 @@ declare module "k6/x/kv" {
   export interface AtomicOperation<V = any> {
     /** Commit only if `key`'s versionstamp is still this (`null`: only if absent). */
     check(key: string, versionstamp: string | null): AtomicOperation<V>;
+    /** The same with entries from `getEntry()`, each checked against its own versionstamp. */
+    check(...entries: Array<{ key: string; versionstamp: string | null }>): AtomicOperation<V>;
     set(key: string, value: V, options?: SetOptions): AtomicOperation<V>;
     delete(key: string): AtomicOperation<V>;
     /** Adds `n` to the number stored under `key` (a missing key counts as 0). */
