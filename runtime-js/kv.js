@@ -9,10 +9,15 @@ const {
   op_kv_backup,
   op_kv_clear,
   op_kv_commit,
+  op_kv_clock,
+  op_kv_close,
   op_kv_compare_and_delete,
+  op_kv_compare_and_delete_now,
   op_kv_compare_and_swap,
+  op_kv_compare_and_swap_now,
   op_kv_count,
   op_kv_delete,
+  op_kv_delete_now,
   op_kv_delete_if_exists,
   op_kv_end_claim,
   op_kv_get_entry,
@@ -20,9 +25,16 @@ const {
   op_kv_random_key,
   op_kv_set_expiring,
   op_kv_stats,
+  op_kv_delete_if_exists_now,
   op_kv_get_or_set,
+  op_kv_get_or_set_now,
   op_kv_increment_by,
+  op_kv_increment_by_now,
+  op_kv_metrics_define,
+  op_kv_record,
+  op_kv_set_now,
   op_kv_swap,
+  op_kv_swap_now,
   op_kv_exists,
   op_kv_exists_checked,
   op_kv_get,
@@ -93,7 +105,8 @@ for (
 
 const BACKENDS = ["disk", "memory"];
 const SERIALIZATIONS = ["json", "string"];
-const OPTION_NAMES = ["backend", "path", "serialization"];
+const OPTION_NAMES = ["backend", "path", "serialization", "metrics"];
+const METRICS_OPTION_NAMES = ["operations"];
 const DEFAULT_PATH = ".k6.kv";
 
 // Array.isArray throws a TypeError for a revoked Proxy; to us that is just "not an array".
@@ -298,7 +311,39 @@ function checkOptions(options) {
       );
     }
   }
-  return { backend, serialization, path: path ?? DEFAULT_PATH };
+  const metrics = checkMetricsOption(readOption(options, "metrics", "openKv()"));
+  return { backend, serialization, path: path ?? DEFAULT_PATH, metrics };
+}
+
+// `metrics: { operations: true }` turns on the per-operation metrics; anything else that
+// is not an object of booleans is refused rather than guessed at.
+function checkMetricsOption(metrics) {
+  if (metrics === undefined) return false;
+  if (metrics === null || typeof metrics !== "object" || isArray(metrics)) {
+    throw new InvalidOptionsError(
+      `openKv() option metrics must be an object like { operations: true }, got ${describe(metrics)}`,
+    );
+  }
+  let names;
+  try {
+    names = Object.keys(metrics);
+  } catch (err) {
+    throw new InvalidOptionsError(`openKv() option metrics cannot be read: ${errorText(err)}`);
+  }
+  for (const name of names) {
+    if (!METRICS_OPTION_NAMES.includes(name)) {
+      throw new InvalidOptionsError(
+        `unknown openKv() metrics option ${JSON.stringify(name)}; valid options are ${METRICS_OPTION_NAMES.join(", ")}`,
+      );
+    }
+  }
+  const operations = readOption(metrics, "operations", "openKv() metrics");
+  if (operations !== undefined && typeof operations !== "boolean") {
+    throw new InvalidOptionsError(
+      `openKv() option metrics.operations must be true or false, got ${describe(operations)}`,
+    );
+  }
+  return operations === true;
 }
 
 function checkListOptions(options, method = "list") {
@@ -410,12 +455,15 @@ const VERSIONSTAMP = /^[0-9a-f]{20}$/;
 class AtomicOperation {
   #rid;
   #encode;
+  // The backend's name when operation metrics are on (commits count as op "atomic").
+  #metered;
   #checks = [];
   #mutations = [];
 
-  constructor(rid, encode) {
+  constructor(rid, encode, metered) {
     this.#rid = rid;
     this.#encode = encode;
+    this.#metered = metered;
   }
 
   // check(key, versionstamp) or check(entry, ...): the key must still carry that
@@ -472,7 +520,16 @@ class AtomicOperation {
   }
 
   async commit() {
-    const versionstamp = await op_kv_commit(this.#rid, { checks: this.#checks, mutations: this.#mutations });
+    const metered = this.#metered;
+    const started = metered === null ? 0 : op_kv_clock();
+    let versionstamp;
+    try {
+      versionstamp = await op_kv_commit(this.#rid, { checks: this.#checks, mutations: this.#mutations });
+    } catch (err) {
+      if (metered !== null) op_kv_record("atomic", metered, started, errorName(err));
+      throw err;
+    }
+    if (metered !== null) op_kv_record("atomic", metered, started, "");
     return versionstamp === null ? { ok: false } : { ok: true, versionstamp };
   }
 }
@@ -515,13 +572,42 @@ function checkSnapshotOptions(options, method, names) {
   return { fileName };
 }
 
+// A key for a write: converted, and refused with a lone surrogate (see wellFormed).
+function writeKey(key) {
+  return wellFormed(typeof key === "string" ? key : toKey(key));
+}
+
+function checkDelta(delta) {
+  if (typeof delta !== "number" || !Number.isFinite(delta)) {
+    throw new InvalidOptionsError(`incrementBy() delta must be a finite number, got ${describe(delta)}`);
+  }
+  return delta;
+}
+
+function closedError() {
+  return new StoreClosedError(
+    "this KV store was closed with close(); open another one with openKv() in the init " +
+      "context, and call close() only when the VU is done with the store (e.g. in teardown())",
+  );
+}
+
+// Writes and atomic operations come in two forms. The memory store finishes them before
+// its op returns, so with backend "memory" they call a synchronous `_now` op and return a
+// settled promise, as get does: an async function awaiting an async op costs about twice
+// as much on QuickJS. The disk store resolves them only once committed, through async ops.
 class KV {
   #rid;
   #encode;
   #json;
+  #now;
+  #closed = false;
+  // The backend's name when operation metrics are on, else null.
+  #metered = null;
 
-  constructor(rid, serialization) {
+  constructor(rid, serialization, backend, metered) {
     this.#rid = rid;
+    this.#now = backend === "memory";
+    this.#metered = metered ? backend : null;
     if (serialization === "string") {
       this.#encode = encodeString;
       this.#json = false;
@@ -531,8 +617,18 @@ class KV {
     }
   }
 
-  async set(key, value, options) {
-    const k = wellFormed(toKey(key));
+  set(key, value, options) {
+    if (options !== undefined || !this.#now) return this.#setLater(key, value, options);
+    try {
+      op_kv_set_now(this.#rid, writeKey(key), this.#encode(value));
+      return Promise.resolve(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #setLater(key, value, options) {
+    const k = writeKey(key);
     const text = this.#encode(value);
     const expireIn = checkSetOptions(options, "set");
     if (expireIn === undefined) {
@@ -575,8 +671,18 @@ class KV {
     }
   }
 
-  async delete(key) {
-    await op_kv_delete(this.#rid, wellFormed(toKey(key)));
+  delete(key) {
+    if (!this.#now) return this.#deleteLater(key);
+    try {
+      op_kv_delete_now(this.#rid, writeKey(key));
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #deleteLater(key) {
+    await op_kv_delete(this.#rid, writeKey(key));
   }
 
   exists(key) {
@@ -628,45 +734,118 @@ class KV {
   // backends. Values are compared by their serialized form (JSON text, or the string with
   // serialization "string"), so {a: 1, b: 2} and {b: 2, a: 1} are different values.
 
-  async incrementBy(key, delta) {
-    const k = wellFormed(toKey(key));
-    if (typeof delta !== "number" || !Number.isFinite(delta)) {
-      throw new InvalidOptionsError(`incrementBy() delta must be a finite number, got ${describe(delta)}`);
+  incrementBy(key, delta) {
+    if (!this.#now) return this.#incrementByLater(key, delta);
+    try {
+      return Promise.resolve(op_kv_increment_by_now(this.#rid, writeKey(key), checkDelta(delta)));
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return await op_kv_increment_by(this.#rid, k, delta);
   }
 
-  async getOrSet(key, value) {
-    const k = wellFormed(toKey(key));
+  async #incrementByLater(key, delta) {
+    const k = writeKey(key);
+    return await op_kv_increment_by(this.#rid, k, checkDelta(delta));
+  }
+
+  getOrSet(key, value) {
+    if (!this.#now) return this.#getOrSetLater(key, value);
+    try {
+      const k = writeKey(key);
+      const text = this.#encode(value);
+      const stored = op_kv_get_or_set_now(this.#rid, k, text);
+      return Promise.resolve(
+        stored === null ? { value: this.#decode(text, k), loaded: false } : { value: this.#decode(stored, k), loaded: true },
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #getOrSetLater(key, value) {
+    const k = writeKey(key);
     const [text, loaded] = await op_kv_get_or_set(this.#rid, k, this.#encode(value));
     return { value: this.#decode(text, k), loaded };
   }
 
-  async swap(key, value) {
-    const k = wellFormed(toKey(key));
+  swap(key, value) {
+    if (!this.#now) return this.#swapLater(key, value);
+    try {
+      const k = writeKey(key);
+      const previous = op_kv_swap_now(this.#rid, k, this.#encode(value));
+      return Promise.resolve(
+        previous === null ? { previous: null, loaded: false } : { previous: this.#decode(previous, k), loaded: true },
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #swapLater(key, value) {
+    const k = writeKey(key);
     const [loaded, previous] = await op_kv_swap(this.#rid, k, this.#encode(value));
     return loaded ? { previous: this.#decode(previous, k), loaded } : { previous: null, loaded };
   }
 
   // oldValue null or undefined means "only if the key is absent".
-  async compareAndSwap(key, oldValue, newValue) {
-    const k = wellFormed(toKey(key));
+  compareAndSwap(key, oldValue, newValue) {
+    if (!this.#now) return this.#compareAndSwapLater(key, oldValue, newValue);
+    try {
+      const k = writeKey(key);
+      const absent = oldValue === null || oldValue === undefined;
+      const expected = absent ? "" : this.#encode(oldValue);
+      return Promise.resolve(op_kv_compare_and_swap_now(this.#rid, k, absent, expected, this.#encode(newValue)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #compareAndSwapLater(key, oldValue, newValue) {
+    const k = writeKey(key);
     const absent = oldValue === null || oldValue === undefined;
     const expected = absent ? "" : this.#encode(oldValue);
     return await op_kv_compare_and_swap(this.#rid, k, absent, expected, this.#encode(newValue));
   }
 
-  async setIfAbsent(key, value) {
-    const k = wellFormed(toKey(key));
+  setIfAbsent(key, value) {
+    if (!this.#now) return this.#setIfAbsentLater(key, value);
+    try {
+      return Promise.resolve(op_kv_compare_and_swap_now(this.#rid, writeKey(key), true, "", this.#encode(value)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #setIfAbsentLater(key, value) {
+    const k = writeKey(key);
     return await op_kv_compare_and_swap(this.#rid, k, true, "", this.#encode(value));
   }
 
-  async deleteIfExists(key) {
-    return await op_kv_delete_if_exists(this.#rid, wellFormed(toKey(key)));
+  deleteIfExists(key) {
+    if (!this.#now) return this.#deleteIfExistsLater(key);
+    try {
+      return Promise.resolve(op_kv_delete_if_exists_now(this.#rid, writeKey(key)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  async compareAndDelete(key, oldValue) {
-    const k = wellFormed(toKey(key));
+  async #deleteIfExistsLater(key) {
+    return await op_kv_delete_if_exists(this.#rid, writeKey(key));
+  }
+
+  compareAndDelete(key, oldValue) {
+    if (!this.#now) return this.#compareAndDeleteLater(key, oldValue);
+    try {
+      const k = writeKey(key);
+      return Promise.resolve(op_kv_compare_and_delete_now(this.#rid, k, this.#encode(oldValue)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #compareAndDeleteLater(key, oldValue) {
+    const k = writeKey(key);
     return await op_kv_compare_and_delete(this.#rid, k, this.#encode(oldValue));
   }
 
@@ -706,7 +885,7 @@ class KV {
   }
 
   atomic() {
-    return new AtomicOperation(this.#rid, this.#encode);
+    return new AtomicOperation(this.#rid, this.#encode, this.#metered);
   }
 
   // Work queues: picks are uniform among the live keys with the prefix that no live claim
@@ -815,6 +994,96 @@ class KV {
   size() {
     return op_kv_size(this.#rid);
   }
+
+  // Releases this VU's handle. Every method is then shadowed on the instance by one that
+  // fails, so open stores pay nothing for the check; the ops refuse a closed handle too.
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    op_kv_close(this.#rid);
+    const stubs = {};
+    for (const name of METHODS) {
+      stubs[name] = SYNC_METHODS.includes(name)
+        ? function () {
+          throw closedError();
+        }
+        : function () {
+          return Promise.reject(closedError());
+        };
+    }
+    define(this, stubs);
+    if (this.#metered !== null) meter(this, pick(stubs, METERED), this.#metered);
+  }
+}
+
+// Every operation of a KV object: what close() disables and what metrics count. close()
+// itself is neither (as in the xk6-kv fork).
+const METHODS = Object.getOwnPropertyNames(KV.prototype).filter((name) => name !== "constructor" && name !== "close");
+// Those that answer without a promise, so fail by throwing once closed.
+const SYNC_METHODS = ["size", "atomic"];
+// atomic() only starts a builder; its commit() is what metrics time, as op "atomic".
+const METERED = METHODS.filter((name) => name !== "atomic");
+
+function pick(object, names) {
+  const picked = {};
+  for (const name of names) picked[name] = object[name];
+  return picked;
+}
+
+function define(kv, methods) {
+  for (const name of Object.keys(methods)) {
+    Object.defineProperty(kv, name, { value: methods[name], writable: true, configurable: true });
+  }
+}
+
+// The `op` tag of a method, as the xk6-kv fork spells it: compareAndSwap -> compare_and_swap.
+function opTag(name) {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function errorName(err) {
+  try {
+    const name = err?.name;
+    return typeof name === "string" && name !== "" ? name : "Error";
+  } catch {
+    return "Error";
+  }
+}
+
+// With metrics on, each of `methods` is shadowed on the instance by a wrapper that times
+// it, until its promise settles (size: until it returns), and records the outcome. Without
+// metrics nothing is wrapped: the methods stay the plain prototype ones.
+function meter(kv, methods, backend) {
+  const wrapped = {};
+  for (const name of Object.keys(methods)) {
+    const method = methods[name];
+    const op = opTag(name);
+    wrapped[name] = function (...args) {
+      const started = op_kv_clock();
+      let result;
+      try {
+        result = method.apply(this, args);
+      } catch (err) {
+        op_kv_record(op, backend, started, errorName(err));
+        throw err;
+      }
+      if (!(result instanceof Promise)) {
+        op_kv_record(op, backend, started, "");
+        return result;
+      }
+      return result.then(
+        (value) => {
+          op_kv_record(op, backend, started, "");
+          return value;
+        },
+        (err) => {
+          op_kv_record(op, backend, started, errorName(err));
+          throw err;
+        },
+      );
+    };
+  }
+  define(kv, wrapped);
 }
 
 export function openKv(options) {
@@ -824,8 +1093,13 @@ export function openKv(options) {
         "open the store there and use it from setup(), the default function or teardown()",
     );
   }
-  const { backend, serialization, path } = checkOptions(options);
-  return new KV(op_kv_open(backend, path), serialization);
+  const { backend, serialization, path, metrics } = checkOptions(options);
+  if (metrics) op_kv_metrics_define();
+  const kv = new KV(op_kv_open(backend, path), serialization, backend, metrics);
+  if (metrics) {
+    meter(kv, pick(KV.prototype, METERED), backend);
+  }
+  return kv;
 }
 
 export default { openKv };

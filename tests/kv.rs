@@ -1107,6 +1107,26 @@ fn bad_open_kv_options_end_the_run_with_107() {
         (r#"{ path: "" }"#, &["path", "non-empty"]),
         (r#"{ backend: "memory", path: "x.kv" }"#, &["path", "disk"]),
         (r#""memory""#, &["options object"]),
+        (
+            r#"{ backend: "memory", metrics: true }"#,
+            &["metrics", "{ operations: true }", "boolean true"],
+        ),
+        (
+            r#"{ backend: "memory", metrics: null }"#,
+            &["metrics", "null"],
+        ),
+        (
+            r#"{ backend: "memory", metrics: [] }"#,
+            &["metrics", "an array"],
+        ),
+        (
+            r#"{ backend: "memory", metrics: { operation: true } }"#,
+            &[r#""operation""#, "valid options are operations"],
+        ),
+        (
+            r#"{ backend: "memory", metrics: { operations: "yes" } }"#,
+            &["metrics.operations", "true or false", r#""yes""#],
+        ),
     ];
     let dir = tempdir();
     for (options, needles) in cases {
@@ -2229,4 +2249,314 @@ fn second_edition_examples_print_what_they_promise() {
             "sessions left: 0"
         ]
     );
+}
+
+/// `close()` releases the VU's handle: every later call on that object fails with
+/// `StoreClosedError` (size() by throwing, the others by rejecting), whatever its
+/// arguments; closing again is harmless, and other handles on the same store keep working.
+#[test]
+fn close_releases_the_handle_and_later_calls_fail_with_store_closed_error() {
+    for backend in BACKENDS {
+        let r = run_kv(
+            backend,
+            "import { StoreClosedError } from \"k6/x/kv\";\nconst other = openKv({ backend: BACKEND });",
+            r#"
+    await kv.set("a", 1);
+    report("closeReturns", kv.close() === undefined);
+    report("closeAgain", await outcome(() => kv.close()));
+    const calls = {
+        get: () => kv.get("a"),
+        set: () => kv.set("a", 2),
+        setBadKey: () => kv.set(Symbol("s"), 2),
+        delete: () => kv.delete("a"),
+        exists: () => kv.exists("a"),
+        list: () => kv.list(),
+        clear: () => kv.clear(),
+        incrementBy: () => kv.incrementBy("n", 1),
+        getOrSet: () => kv.getOrSet("a", 3),
+        swap: () => kv.swap("a", 3),
+        compareAndSwap: () => kv.compareAndSwap("a", 1, 3),
+        setIfAbsent: () => kv.setIfAbsent("b", 3),
+        deleteIfExists: () => kv.deleteIfExists("a"),
+        compareAndDelete: () => kv.compareAndDelete("a", 1),
+        scan: () => kv.scan({ limit: 1 }),
+        count: () => kv.count(),
+    };
+    const names = [];
+    for (const [name, call] of Object.entries(calls)) {
+        let promise;
+        try {
+            promise = call();
+        } catch (e) {
+            names.push(`${name}: threw ${e.name}`);
+            continue;
+        }
+        try {
+            await promise;
+            names.push(`${name}: resolved`);
+        } catch (e) {
+            names.push(`${name}: ${e.name}${e instanceof StoreClosedError ? "" : " (not the class)"}`);
+        }
+    }
+    report("calls", names);
+    let sizeOutcome;
+    try {
+        sizeOutcome = `returned ${kv.size()}`;
+    } catch (e) {
+        sizeOutcome = `threw ${e.name}`;
+    }
+    report("size", sizeOutcome);
+    report("message", await outcome(() => kv.get("a")));
+    report("otherGet", await other.get("a"));
+    report("otherSize", other.size());
+"#,
+        );
+        r.assert_eq("closeReturns", json!(true));
+        r.assert_resolved("closeAgain", Value::Null);
+        let expected: Vec<String> = [
+            "get",
+            "set",
+            "setBadKey",
+            "delete",
+            "exists",
+            "list",
+            "clear",
+            "incrementBy",
+            "getOrSet",
+            "swap",
+            "compareAndSwap",
+            "setIfAbsent",
+            "deleteIfExists",
+            "compareAndDelete",
+            "scan",
+            "count",
+        ]
+        .iter()
+        .map(|name| format!("{name}: StoreClosedError"))
+        .collect();
+        r.assert_eq("calls", json!(expected));
+        r.assert_eq("size", json!("threw StoreClosedError"));
+        r.assert_rejected("message", "StoreClosedError");
+        let message = r.get("message")["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("closed with close()") && message.contains("openKv() in the init"),
+            "[{backend}] the message should say what happened and how to fix it: {message}"
+        );
+        // Nothing the closed handle was asked to do happened.
+        r.assert_eq("otherGet", json!(1));
+        r.assert_eq("otherSize", json!(1));
+    }
+}
+
+/// Closing in teardown, as the fork's examples do, with every VU having closed its own
+/// handle: the run ends normally, and a write started before close() still completes (on
+/// disk: is committed and read back by the next run).
+#[test]
+fn every_vu_closing_its_handle_ends_the_run_cleanly() {
+    for backend in BACKENDS {
+        let dir = tempdir();
+        write(
+            dir.path(),
+            "close.js",
+            r#"
+import { openKv } from "k6/x/kv";
+const kv = openKv({ backend: __ENV.BACKEND });
+// One iteration per VU: each VU's handle is closed by its iteration.
+export const options = {
+    scenarios: { once: { executor: "per-vu-iterations", vus: 3, iterations: 1 } },
+};
+export async function setup() {
+    if (__ENV.PHASE === "read") {
+        console.log(`late=${JSON.stringify(await kv.get("late"))} n=${await kv.get("n")}`);
+    } else {
+        await kv.clear();
+    }
+}
+export default async function () {
+    if (__ENV.PHASE === "read") return;
+    await kv.incrementBy("n", 1);
+    kv.close();
+    try {
+        await kv.incrementBy("n", 1);
+    } catch (e) {
+        if (e.name !== "StoreClosedError") throw e;
+    }
+}
+export function teardown() {
+    if (__ENV.PHASE === "read") return;
+    const pending = kv.set("late", { written: "before close" });
+    kv.close();
+    kv.close();
+    return pending;
+}
+"#,
+        );
+        let env = format!("BACKEND={backend}");
+        let write_run = rk6(
+            dir.path(),
+            &["run", "-q", "--no-summary", "-e", &env, "close.js"],
+        );
+        assert_code(&write_run, 0);
+        assert_no_panic(&write_run);
+        assert!(
+            erro_lines(&stderr(&write_run)).is_empty(),
+            "[{backend}] {}",
+            describe(&write_run)
+        );
+        if backend == "disk" {
+            let read_run = rk6(
+                dir.path(),
+                &[
+                    "run",
+                    "-q",
+                    "--no-summary",
+                    "-e",
+                    &env,
+                    "-e",
+                    "PHASE=read",
+                    "close.js",
+                ],
+            );
+            assert_code(&read_run, 0);
+            assert_eq!(
+                info_lines(&stderr(&read_run)),
+                [r#"late={"written":"before close"} n=3"#],
+                "{}",
+                describe(&read_run)
+            );
+        }
+    }
+}
+
+/// The operation metrics of `openKv({ metrics: { operations: true } })`: exact counts per
+/// operation in `--summary-export`, in the summary, and in thresholds; a store opened
+/// without the option records nothing.
+#[test]
+fn operation_metrics_count_every_call_and_work_in_thresholds() {
+    for backend in BACKENDS {
+        let dir = tempdir();
+        write(
+            dir.path(),
+            "metrics.js",
+            r#"
+import { openKv } from "k6/x/kv";
+const kv = openKv({ backend: __ENV.BACKEND, metrics: { operations: true } });
+const plain = openKv({ backend: __ENV.BACKEND });
+export const options = {
+    vus: 2,
+    iterations: 4,
+    thresholds: {
+        "xk6_kv_operation_duration{op:get}": ["p(95)<60000"],
+        "xk6_kv_operations_total{op:get,status:ok}": ["count==8"],
+        "xk6_kv_operations_total{op:get,status:error}": ["count==4"],
+        "xk6_kv_operation_failed{op:increment_by}": ["rate==0.5"],
+        "xk6_kv_errors_total{error_type:NotANumberError}": ["count==4"],
+        "xk6_kv_operations_total{op:size}": ["count==4"],
+        [`xk6_kv_operations_total{backend:${__ENV.BACKEND}}`]: ["count==32"],
+        "xk6_kv_operations_total{op:set}": [__ENV.THRESHOLD ?? "count>0"],
+    },
+};
+export async function setup() {
+    await plain.clear();
+}
+export default async function () {
+    const key = `k${__VU}-${__ITER}`;
+    await kv.set(key, { n: 1 });
+    await kv.get(key);
+    await kv.get(key);
+    try {
+        await kv.get("missing");
+    } catch (e) {
+        if (e.name !== "KeyNotFoundError") throw e;
+    }
+    await kv.incrementBy(`n${key}`, 1);
+    try {
+        await kv.incrementBy(key, 1);
+    } catch (e) {
+        if (e.name !== "NotANumberError") throw e;
+    }
+    kv.size();
+    await kv.compareAndSwap(key, { n: 1 }, { n: 2 });
+    // Not counted: this handle has no metrics.
+    await plain.get(key);
+    await plain.set("other", 1);
+}
+"#,
+        );
+        let env = format!("BACKEND={backend}");
+        let (output, export) = run_with_export(dir.path(), "metrics.js", &["-e", &env]);
+        assert_code(&output, 0);
+        assert_no_panic(&output);
+        let m = &export["metrics"];
+        let field = |name: &str, f: &str| m[name][f].clone();
+        // 4 iterations x (set, get, get, get missing, 2 incrementBy, size, compareAndSwap).
+        assert_eq!(
+            field("xk6_kv_operations_total", "count"),
+            json!(32),
+            "[{backend}] {m:#}"
+        );
+        // k6's export has no count for a Trend; rk6's own results do.
+        let rk6_metrics = &export["rk6"]["metrics"];
+        assert_eq!(
+            rk6_metrics["xk6_kv_operation_duration"]["count"],
+            json!(32),
+            "[{backend}] {rk6_metrics:#}"
+        );
+        assert_eq!(
+            field("xk6_kv_operation_failed", "passes"),
+            json!(8),
+            "[{backend}] {m:#}"
+        );
+        assert_eq!(
+            field("xk6_kv_operation_failed", "fails"),
+            json!(24),
+            "[{backend}] {m:#}"
+        );
+        assert_eq!(
+            field("xk6_kv_errors_total", "count"),
+            json!(8),
+            "[{backend}] {m:#}"
+        );
+        for (threshold, expr) in [
+            ("xk6_kv_operation_duration{op:get}", "p(95)<60000"),
+            ("xk6_kv_operations_total{op:get,status:ok}", "count==8"),
+            ("xk6_kv_operations_total{op:get,status:error}", "count==4"),
+            ("xk6_kv_operation_failed{op:increment_by}", "rate==0.5"),
+            (
+                "xk6_kv_errors_total{error_type:NotANumberError}",
+                "count==4",
+            ),
+            ("xk6_kv_operations_total{op:size}", "count==4"),
+        ] {
+            assert_eq!(
+                m[threshold]["thresholds"][expr],
+                json!(false),
+                "[{backend}] {threshold} {expr} should pass (k6 exports a passed threshold as false); {m:#}"
+            );
+        }
+        let get_max = m["xk6_kv_operation_duration{op:get}"]["max"].as_f64();
+        let all_max = m["xk6_kv_operation_duration"]["max"].as_f64();
+        assert!(
+            matches!((get_max, all_max), (Some(get), Some(all)) if get > 0.0 && get <= all),
+            "[{backend}] {m:#}"
+        );
+        // The end-of-test summary lists them, the duration as a time.
+        let text = stdout(&output);
+        for name in [
+            "xk6_kv_operations_total",
+            "xk6_kv_operation_duration",
+            "xk6_kv_operation_failed",
+            "xk6_kv_errors_total",
+        ] {
+            assert!(
+                text.contains(name),
+                "[{backend}] the summary should show {name}: {text}"
+            );
+        }
+        // A failing threshold on them fails the run as any threshold does.
+        let threshold_env = "THRESHOLD=count<4";
+        let (failed, _) =
+            run_with_export(dir.path(), "metrics.js", &["-e", &env, "-e", threshold_env]);
+        assert_code(&failed, 99);
+    }
 }

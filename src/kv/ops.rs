@@ -1,18 +1,22 @@
 //! Ops behind `k6/x/kv`. They know only the `Store` trait; which backend a handle
 //! points at is decided once, in `op_kv_open`.
 
+use crate::runtime::state::VuState;
 use crate::runtime::strings;
+use crate::stats::MetricKind;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
-use rk6_kv::{AtomicOps, DiskStore, Query, Store, StoreError};
+use rk6_kv::{AtomicOps, DiskStore, Pending, Query, Store, StoreError, WriteHandle};
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 
-/// The stores this runtime has opened, indexed by the handle ids given to JS.
+/// The stores this runtime has opened, indexed by the handle ids given to JS; `None` once
+/// `close()` released one (ids are never reused, so a closed handle stays closed).
 #[derive(Default)]
-pub struct KvHandles(Vec<Arc<dyn Store>>);
+pub struct KvHandles(Vec<Option<Arc<dyn Store>>>);
 
 pub(crate) fn to_js(err: StoreError) -> JsErrorBox {
     JsErrorBox::new(err.name(), err.to_string())
@@ -22,10 +26,26 @@ pub(crate) fn to_js(err: StoreError) -> JsErrorBox {
 /// outlive the `OpState` borrow, clone the `Arc` (its count is shared by every VU thread,
 /// so bumping it on every call costs cross-core traffic).
 pub(crate) fn store(state: &OpState, rid: u32) -> Result<&Arc<dyn Store>, JsErrorBox> {
-    state
+    match state
         .try_borrow::<KvHandles>()
         .and_then(|h| h.0.get(rid as usize))
-        .ok_or_else(|| JsErrorBox::new("StoreClosedError", "this KV handle is not open in this VU"))
+    {
+        Some(Some(store)) => Ok(store),
+        Some(None) => Err(closed()),
+        None => Err(JsErrorBox::new(
+            "StoreClosedError",
+            "this KV handle is not open in this VU",
+        )),
+    }
+}
+
+/// What every call on a closed handle fails with (runtime-js/kv.js says the same).
+fn closed() -> JsErrorBox {
+    JsErrorBox::new(
+        "StoreClosedError",
+        "this KV store was closed with close(); open another one with openKv() in the init \
+         context, and call close() only when the VU is done with the store (e.g. in teardown())",
+    )
 }
 
 /// Opens (or joins) the process-wide store for `backend` and returns a handle id.
@@ -48,8 +68,21 @@ pub fn op_kv_open(
         state.put(KvHandles::default());
     }
     let handles = state.borrow_mut::<KvHandles>();
-    handles.0.push(store);
+    handles.0.push(Some(store));
     Ok((handles.0.len() - 1) as u32)
+}
+
+/// Releases this VU's handle. Operations already under way keep their own reference and
+/// finish; the store itself (a disk file) closes when the last handle in the process goes.
+/// Closing twice, or a handle that was never open, does nothing.
+#[op2(fast)]
+pub fn op_kv_close(state: &mut OpState, #[smi] rid: u32) {
+    if let Some(slot) = state
+        .try_borrow_mut::<KvHandles>()
+        .and_then(|h| h.0.get_mut(rid as usize))
+    {
+        *slot = None;
+    }
 }
 
 // get and exists take the key as a `v8::String` and read it with `strings::utf8`: the
@@ -335,6 +368,166 @@ pub async fn op_kv_compare_and_delete(
     op.await.map_err(to_js)
 }
 
+// The `_now` ops: writes and atomic operations on the memory store, which finishes them
+// before returning. kv.js calls these for `backend: "memory"` and wraps the result in a
+// settled promise, as it does for get: a sync op skips the async-op machinery (a pending
+// promise, its registration and the resolve on the next poll), which was about half the
+// cost of an awaited memory write. Keys and values are read with `strings::utf8` (see get);
+// kv.js has already refused keys and values with lone surrogates.
+
+/// The result of an operation that should have finished already; a store that has not
+/// (not the memory store) is waited for, blocking this VU, rather than answered wrongly.
+fn finished<T>(op: Pending<T>) -> Result<T, JsErrorBox> {
+    match op.now() {
+        Ok(result) => result.map_err(to_js),
+        Err(op) => op.wait().map_err(to_js),
+    }
+}
+
+fn finished_write(mut write: WriteHandle) -> Result<(), JsErrorBox> {
+    match write.try_now() {
+        Some(result) => result.map_err(to_js),
+        None => write.wait().map_err(to_js),
+    }
+}
+
+/// `None` when the store holds text that is not UTF-8 (see `to_js_string`).
+fn stored_js_string<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    key: &str,
+    bytes: &[u8],
+) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
+    to_js_string(scope, bytes).map(Into::into).map_err(|why| {
+        JsErrorBox::new("BackendError", format!("the value under key {key:?} {why}"))
+    })
+}
+
+#[op2(fast)]
+pub fn op_kv_set_now(
+    scope: &mut v8::PinScope,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+    value: v8::Local<v8::String>,
+) -> Result<(), JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    let value = string_bytes(scope, value);
+    finished_write(store(state, rid)?.set(&key, value))
+}
+
+#[op2(fast)]
+pub fn op_kv_delete_now(
+    scope: &mut v8::PinScope,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+) -> Result<(), JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    finished_write(store(state, rid)?.delete(&key))
+}
+
+/// A value's UTF-8 bytes, written straight into the `Vec` the store keeps.
+fn string_bytes(scope: &mut v8::PinScope, s: v8::Local<v8::String>) -> Vec<u8> {
+    let mut buf = [0; strings::INLINE];
+    strings::utf8(scope, s, &mut buf).into_owned().into_bytes()
+}
+
+#[op2(fast)]
+pub fn op_kv_increment_by_now(
+    scope: &mut v8::PinScope,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+    delta: f64,
+) -> Result<f64, JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    finished(store(state, rid)?.increment_by(&key, delta))
+}
+
+/// `op_kv_compare_and_swap` for the memory store.
+#[op2(fast)]
+pub fn op_kv_compare_and_swap_now(
+    scope: &mut v8::PinScope,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+    absent: bool,
+    expected: v8::Local<v8::String>,
+    value: v8::Local<v8::String>,
+) -> Result<bool, JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    let expected = (!absent).then(|| string_bytes(scope, expected));
+    let value = string_bytes(scope, value);
+    finished(store(state, rid)?.compare_and_swap(&key, expected, value))
+}
+
+#[op2(fast)]
+pub fn op_kv_delete_if_exists_now(
+    scope: &mut v8::PinScope,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+) -> Result<bool, JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    finished(store(state, rid)?.delete_if_exists(&key))
+}
+
+#[op2(fast)]
+pub fn op_kv_compare_and_delete_now(
+    scope: &mut v8::PinScope,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+    expected: v8::Local<v8::String>,
+) -> Result<bool, JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    let expected = string_bytes(scope, expected);
+    finished(store(state, rid)?.compare_and_delete(&key, expected))
+}
+
+/// The text that was under `key`, or `null` when the key was absent and `value` is now
+/// stored there (so JS knows `loaded` and, when it is false, already has the text).
+#[op2]
+pub fn op_kv_get_or_set_now<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+    value: v8::Local<v8::String>,
+) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    let value = string_bytes(scope, value);
+    match finished(store(state, rid)?.get_or_set(&key, value))? {
+        (text, true) => stored_js_string(scope, &key, &text),
+        (_, false) => Ok(v8::null(scope).into()),
+    }
+}
+
+/// The text `value` replaced under `key`, or `null` when the key was absent.
+#[op2]
+pub fn op_kv_swap_now<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    state: &mut OpState,
+    #[smi] rid: u32,
+    key: v8::Local<v8::String>,
+    value: v8::Local<v8::String>,
+) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
+    let mut buf = [0; strings::INLINE];
+    let key = strings::utf8(scope, key, &mut buf);
+    let value = string_bytes(scope, value);
+    match finished(store(state, rid)?.swap(&key, value))? {
+        Some(text) => stored_js_string(scope, &key, &text),
+        None => Ok(v8::null(scope).into()),
+    }
+}
+
 /// Bits of `op_kv_scan`'s `flags`: which of `start`/`end` are given, and the direction.
 const SCAN_START: u32 = 1;
 const SCAN_END: u32 = 2;
@@ -409,4 +602,102 @@ pub fn op_kv_count(
     #[string] prefix: &str,
 ) -> Result<f64, JsErrorBox> {
     Ok(store(state, rid)?.count(prefix).map_err(to_js)? as f64)
+}
+
+// Operation metrics (`openKv({ metrics: { operations: true } })`), under the names the
+// oshokin/xk6-kv fork documents so its thresholds and dashboards work unchanged. They go
+// through the same `Stats` as k6/metrics samples: the summary, `--summary-export` and
+// thresholds see them like any custom metric.
+
+/// Counter: one per operation, tagged `op`, `backend`, `status` (`ok` or `error`).
+pub const METRIC_OPERATIONS: &str = "xk6_kv_operations_total";
+/// Trend of milliseconds, tagged as the counter.
+pub const METRIC_DURATION: &str = "xk6_kv_operation_duration";
+/// Rate of failed operations, tagged `op` and `backend`.
+pub const METRIC_FAILED: &str = "xk6_kv_operation_failed";
+/// Counter of failures, tagged `op`, `backend` and `error_type` (the error's name).
+pub const METRIC_ERRORS: &str = "xk6_kv_errors_total";
+
+/// Declares the operation metrics (in the init context, where openKv runs), so thresholds
+/// on them are valid before any sample exists.
+#[op2(fast)]
+pub fn op_kv_metrics_define(state: &mut OpState) -> Result<(), JsErrorBox> {
+    let test = &state.borrow::<VuState>().test;
+    let mut kinds = test.metric_kinds.lock();
+    for (name, kind) in [
+        (METRIC_OPERATIONS, MetricKind::Counter),
+        (METRIC_DURATION, MetricKind::Trend),
+        (METRIC_FAILED, MetricKind::Rate),
+        (METRIC_ERRORS, MetricKind::Counter),
+    ] {
+        match kinds.get(name) {
+            Some(existing) if *existing != kind => {
+                return Err(JsErrorBox::new(
+                    "InvalidOptionsError",
+                    format!(
+                        "openKv() option metrics needs the metric {name:?}, but the script \
+                         already created it as a {existing:?}; rename that metric"
+                    ),
+                ))
+            }
+            _ => kinds.insert(name.to_owned(), kind),
+        };
+    }
+    test.time_metrics.lock().insert(METRIC_DURATION.to_owned());
+    Ok(())
+}
+
+static CLOCK_START: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+
+/// Milliseconds on a monotonic clock, for timing an operation with `op_kv_record`.
+#[op2(fast)]
+pub fn op_kv_clock() -> f64 {
+    CLOCK_START.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Records one operation that started at `started` (`op_kv_clock`) and ended now, failed
+/// with the error named `error` unless that is empty.
+#[op2(fast)]
+pub fn op_kv_record(
+    state: &mut OpState,
+    #[string] op: &str,
+    #[string] backend: &str,
+    started: f64,
+    #[string] error: &str,
+) {
+    let ms = (CLOCK_START.elapsed().as_secs_f64() * 1000.0 - started).max(0.0);
+    let failed = !error.is_empty();
+    let vu = state.borrow::<VuState>();
+    let stats = &vu.test.stats;
+    let fail_rate = if failed { 1.0 } else { 0.0 };
+    let samples = [
+        (METRIC_OPERATIONS, MetricKind::Counter, 1.0),
+        (METRIC_DURATION, MetricKind::Trend, ms),
+        (METRIC_FAILED, MetricKind::Rate, fail_rate),
+        (METRIC_ERRORS, MetricKind::Counter, 1.0),
+    ];
+    stats.record_metrics(&samples[..if failed { 4 } else { 3 }]);
+    if !stats.watching() {
+        return;
+    }
+    let status = if failed { "error" } else { "ok" };
+    let tag = |name: &str, extra: Option<(&str, &str)>| -> Option<String> {
+        match name {
+            "op" => Some(op.to_owned()),
+            "backend" => Some(backend.to_owned()),
+            _ => match extra {
+                Some((k, v)) if k == name => Some(v.to_owned()),
+                _ => vu.tags.get(name).cloned(),
+            },
+        }
+    };
+    let with_status = |name: &str| tag(name, Some(("status", status)));
+    stats.sample(METRIC_OPERATIONS, 1.0, &with_status);
+    stats.sample(METRIC_DURATION, ms, &with_status);
+    stats.sample(METRIC_FAILED, fail_rate, &|name| tag(name, None));
+    if failed {
+        stats.sample(METRIC_ERRORS, 1.0, &|name| {
+            tag(name, Some(("error_type", error)))
+        });
+    }
 }

@@ -29,6 +29,16 @@ impl<T> Pending<T> {
         })
     }
 
+    /// The result if the operation has already finished (on the memory store it always
+    /// has), without blocking; otherwise the operation back, to be awaited.
+    pub fn now(mut self) -> Result<Result<T, StoreError>, Self> {
+        match self.write.try_now() {
+            Some(Ok(())) => Ok(Self::result(&self.out)),
+            Some(Err(e)) => Ok(Err(e)),
+            None => Err(self),
+        }
+    }
+
     /// Blocks this thread until the operation is committed.
     pub fn wait(self) -> Result<T, StoreError> {
         let Pending { write, out } = self;
@@ -337,6 +347,17 @@ mod tests {
         assert_eq!(number_text(-3.0), b"-3");
         assert_eq!(number_text(0.5), b"0.5");
         assert_eq!(number_text(0.1 + 0.2), b"0.30000000000000004");
+    }
+
+    #[test]
+    fn memory_operations_are_finished_when_they_return() {
+        let store = MemoryStore::new();
+        assert!(matches!(store.increment_by("n", 2.0).now(), Ok(Ok(2.0))));
+        store.set("t", b"\"x\"".to_vec()).wait().unwrap();
+        match store.increment_by("t", 1.0).now() {
+            Ok(Err(err)) => assert_eq!(err.name(), NOT_A_NUMBER),
+            _ => panic!("expected a finished NotANumberError"),
+        }
     }
 
     #[test]

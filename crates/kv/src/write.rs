@@ -100,6 +100,18 @@ impl Slot {
         true
     }
 
+    fn try_result(&self) -> Option<Result<(), StoreError>> {
+        let mut inner = self.inner.lock();
+        match std::mem::replace(&mut inner.phase, Phase::Settled) {
+            Phase::Done(result) => Some(result),
+            Phase::Settled => Some(Err(StoreError::Closed)),
+            pending => {
+                inner.phase = pending;
+                None
+            }
+        }
+    }
+
     fn poll_result(&self, waker: &Waker) -> Poll<Result<(), StoreError>> {
         let mut inner = self.inner.lock();
         match std::mem::replace(&mut inner.phase, Phase::Settled) {
@@ -128,6 +140,15 @@ impl WriteHandle {
     pub(crate) fn pending(slot: Arc<Slot>) -> Self {
         WriteHandle {
             state: State::Pending(slot),
+        }
+    }
+
+    /// The result if the write has already finished (the memory store's always have),
+    /// without waiting or allocating a waker; `None` while it is queued or committing.
+    pub fn try_now(&mut self) -> Option<Result<(), StoreError>> {
+        match &mut self.state {
+            State::Ready(result) => Some(result.take().unwrap_or(Err(StoreError::Closed))),
+            State::Pending(slot) => slot.try_result(),
         }
     }
 
@@ -280,6 +301,21 @@ mod tests {
         assert!(!handle.withdraw(Duration::from_secs(1)));
         assert!(matches!(handle.wait(), Err(StoreError::Closed)));
         assert!(!slot.begin_commit());
+    }
+
+    #[test]
+    fn try_now_answers_only_finished_writes() {
+        assert!(matches!(WriteHandle::ready(Ok(())).try_now(), Some(Ok(()))));
+        let slot = Slot::new();
+        let mut handle = WriteHandle::pending(slot.clone());
+        assert!(handle.try_now().is_none());
+        assert!(slot.begin_commit());
+        assert!(handle.try_now().is_none());
+        slot.finish(Err(StoreError::KeyRequired));
+        assert!(matches!(
+            handle.try_now(),
+            Some(Err(StoreError::KeyRequired))
+        ));
     }
 
     #[test]
