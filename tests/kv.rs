@@ -2262,6 +2262,7 @@ fn close_releases_the_handle_and_later_calls_fail_with_store_closed_error() {
             "import { StoreClosedError } from \"k6/x/kv\";\nconst other = openKv({ backend: BACKEND });",
             r#"
     await kv.set("a", 1);
+    const early = kv.atomic().set("c", 1);
     report("closeReturns", kv.close() === undefined);
     report("closeAgain", await outcome(() => kv.close()));
     const calls = {
@@ -2281,6 +2282,18 @@ fn close_releases_the_handle_and_later_calls_fail_with_store_closed_error() {
         compareAndDelete: () => kv.compareAndDelete("a", 1),
         scan: () => kv.scan({ limit: 1 }),
         count: () => kv.count(),
+        setExpiring: () => kv.set("a", 2, { expireIn: 1000 }),
+        getEntry: () => kv.getEntry("a"),
+        randomKey: () => kv.randomKey(),
+        popRandom: () => kv.popRandom(),
+        claimRandom: () => kv.claimRandom(),
+        releaseClaim: () => kv.releaseClaim({ key: "a", id: "1", token: "t" }),
+        completeClaim: () => kv.completeClaim({ key: "a", id: "1", token: "t" }),
+        stats: () => kv.stats(),
+        backup: () => kv.backup({ fileName: "b.jsonl" }),
+        restore: () => kv.restore({ fileName: "b.jsonl" }),
+        atomic: () => kv.atomic(),
+        commitBuiltBeforeClose: () => early.commit(),
     };
     const names = [];
     for (const [name, call] of Object.entries(calls)) {
@@ -2330,9 +2343,23 @@ fn close_releases_the_handle_and_later_calls_fail_with_store_closed_error() {
             "compareAndDelete",
             "scan",
             "count",
+            "setExpiring",
+            "getEntry",
+            "randomKey",
+            "popRandom",
+            "claimRandom",
+            "releaseClaim",
+            "completeClaim",
+            "stats",
+            "backup",
+            "restore",
         ]
         .iter()
         .map(|name| format!("{name}: StoreClosedError"))
+        .chain([
+            "atomic: threw StoreClosedError".to_owned(),
+            "commitBuiltBeforeClose: StoreClosedError".to_owned(),
+        ])
         .collect();
         r.assert_eq("calls", json!(expected));
         r.assert_eq("size", json!("threw StoreClosedError"));
@@ -2558,5 +2585,54 @@ export default async function () {
         let (failed, _) =
             run_with_export(dir.path(), "metrics.js", &["-e", &env, "-e", threshold_env]);
         assert_code(&failed, 99);
+    }
+}
+
+/// Operation metrics count the second edition's methods too; a commit counts as op
+/// `atomic` (building the operation does not).
+#[test]
+fn operation_metrics_count_expiring_sets_picks_claims_and_commits() {
+    for backend in BACKENDS {
+        let dir = tempdir();
+        write(
+            dir.path(),
+            "metrics2.js",
+            r#"
+import { openKv } from "k6/x/kv";
+const kv = openKv({ backend: __ENV.BACKEND, metrics: { operations: true } });
+export const options = {
+    thresholds: {
+        "xk6_kv_operations_total{op:set}": ["count==3"],
+        "xk6_kv_operations_total{op:get_entry}": ["count==1"],
+        "xk6_kv_operations_total{op:atomic}": ["count==2"],
+        "xk6_kv_operations_total{op:random_key}": ["count==1"],
+        "xk6_kv_operations_total{op:pop_random}": ["count==1"],
+        "xk6_kv_operations_total{op:claim_random}": ["count==1"],
+        "xk6_kv_operations_total{op:complete_claim}": ["count==1"],
+        "xk6_kv_operations_total{op:stats}": ["count==1"],
+        "xk6_kv_operations_total{op:clear}": ["count==1"],
+        "xk6_kv_operations_total": ["count==12"],
+    },
+};
+export default async function () {
+    await kv.clear();
+    await kv.set("a", 1, { expireIn: 60000 });
+    await kv.set("b", 2);
+    await kv.set("c", 3);
+    const a = await kv.getEntry("a");
+    const builder = kv.atomic().check(a).sum("a", 1);
+    await builder.commit();
+    await kv.atomic().check("a", a.versionstamp).commit();
+    await kv.randomKey();
+    await kv.popRandom({ prefix: "b" });
+    await kv.completeClaim(await kv.claimRandom({ prefix: "c" }));
+    await kv.stats();
+}
+"#,
+        );
+        let env = format!("BACKEND={backend}");
+        let out = rk6(dir.path(), &["run", "-q", "-e", &env, "metrics2.js"]);
+        assert_code(&out, 0);
+        assert_no_panic(&out);
     }
 }
