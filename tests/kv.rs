@@ -1105,8 +1105,14 @@ fn bad_open_kv_options_end_the_run_with_107() {
             r#"{ backend: "memory", metrics: true }"#,
             &["metrics", "{ operations: true }", "boolean true"],
         ),
-        (r#"{ backend: "memory", metrics: null }"#, &["metrics", "null"]),
-        (r#"{ backend: "memory", metrics: [] }"#, &["metrics", "an array"]),
+        (
+            r#"{ backend: "memory", metrics: null }"#,
+            &["metrics", "null"],
+        ),
+        (
+            r#"{ backend: "memory", metrics: [] }"#,
+            &["metrics", "an array"],
+        ),
         (
             r#"{ backend: "memory", metrics: { operation: true } }"#,
             &[r#""operation""#, "valid options are operations"],
@@ -2094,7 +2100,11 @@ export default async function () {
         let m = &export["metrics"];
         let field = |name: &str, f: &str| m[name][f].clone();
         // 4 iterations x (set, get, get, get missing, 2 incrementBy, size, compareAndSwap).
-        assert_eq!(field("xk6_kv_operations_total", "count"), json!(32), "[{backend}] {m:#}");
+        assert_eq!(
+            field("xk6_kv_operations_total", "count"),
+            json!(32),
+            "[{backend}] {m:#}"
+        );
         // k6's export has no count for a Trend; rk6's own results do.
         let rk6_metrics = &export["rk6"]["metrics"];
         assert_eq!(
@@ -2102,15 +2112,30 @@ export default async function () {
             json!(32),
             "[{backend}] {rk6_metrics:#}"
         );
-        assert_eq!(field("xk6_kv_operation_failed", "passes"), json!(8), "[{backend}] {m:#}");
-        assert_eq!(field("xk6_kv_operation_failed", "fails"), json!(24), "[{backend}] {m:#}");
-        assert_eq!(field("xk6_kv_errors_total", "count"), json!(8), "[{backend}] {m:#}");
+        assert_eq!(
+            field("xk6_kv_operation_failed", "passes"),
+            json!(8),
+            "[{backend}] {m:#}"
+        );
+        assert_eq!(
+            field("xk6_kv_operation_failed", "fails"),
+            json!(24),
+            "[{backend}] {m:#}"
+        );
+        assert_eq!(
+            field("xk6_kv_errors_total", "count"),
+            json!(8),
+            "[{backend}] {m:#}"
+        );
         for (threshold, expr) in [
             ("xk6_kv_operation_duration{op:get}", "p(95)<60000"),
             ("xk6_kv_operations_total{op:get,status:ok}", "count==8"),
             ("xk6_kv_operations_total{op:get,status:error}", "count==4"),
             ("xk6_kv_operation_failed{op:increment_by}", "rate==0.5"),
-            ("xk6_kv_errors_total{error_type:NotANumberError}", "count==4"),
+            (
+                "xk6_kv_errors_total{error_type:NotANumberError}",
+                "count==4",
+            ),
             ("xk6_kv_operations_total{op:size}", "count==4"),
         ] {
             assert_eq!(
@@ -2133,11 +2158,15 @@ export default async function () {
             "xk6_kv_operation_failed",
             "xk6_kv_errors_total",
         ] {
-            assert!(text.contains(name), "[{backend}] the summary should show {name}: {text}");
+            assert!(
+                text.contains(name),
+                "[{backend}] the summary should show {name}: {text}"
+            );
         }
         // A failing threshold on them fails the run as any threshold does.
         let threshold_env = "THRESHOLD=count<4";
-        let (failed, _) = run_with_export(dir.path(), "metrics.js", &["-e", &env, "-e", threshold_env]);
+        let (failed, _) =
+            run_with_export(dir.path(), "metrics.js", &["-e", &env, "-e", threshold_env]);
         assert_code(&failed, 99);
     }
 }

@@ -397,9 +397,9 @@ fn stored_js_string<'s>(
     key: &str,
     bytes: &[u8],
 ) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
-    to_js_string(scope, bytes)
-        .map(Into::into)
-        .map_err(|why| JsErrorBox::new("BackendError", format!("the value under key {key:?} {why}")))
+    to_js_string(scope, bytes).map(Into::into).map_err(|why| {
+        JsErrorBox::new("BackendError", format!("the value under key {key:?} {why}"))
+    })
 }
 
 #[op2(fast)]
@@ -696,6 +696,8 @@ pub fn op_kv_record(
     stats.sample(METRIC_DURATION, ms, &with_status);
     stats.sample(METRIC_FAILED, fail_rate, &|name| tag(name, None));
     if failed {
-        stats.sample(METRIC_ERRORS, 1.0, &|name| tag(name, Some(("error_type", error))));
+        stats.sample(METRIC_ERRORS, 1.0, &|name| {
+            tag(name, Some(("error_type", error)))
+        });
     }
 }

@@ -312,7 +312,10 @@ mod tests {
         assert!(slot.begin_commit());
         assert!(handle.try_now().is_none());
         slot.finish(Err(StoreError::KeyRequired));
-        assert!(matches!(handle.try_now(), Some(Err(StoreError::KeyRequired))));
+        assert!(matches!(
+            handle.try_now(),
+            Some(Err(StoreError::KeyRequired))
+        ));
     }
 
     #[test]
