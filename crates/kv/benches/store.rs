@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rk6_kv::{DiskStore, MemoryStore, Store};
+use rk6_kv::{AtomicOps, DiskStore, MemoryStore, Store};
 
 const KEYS: usize = 100_000;
 const VALUE_BYTES: usize = 64;
@@ -108,6 +108,35 @@ fn write_benches(backend: &str, store: &dyn Store, thread_counts: &[usize]) {
     }
 }
 
+/// The atomic operations against `set`, one thread: what an atomic step costs on top of
+/// the write itself.
+fn atomic_benches(backend: &str, store: &dyn Store) {
+    let ops_per_sec = measure(1, &|t, i| {
+        store
+            .increment_by("counter", 1.0)
+            .wait()
+            .expect("increment_by");
+        black_box((t, i));
+    });
+    report(backend, "increment_by", 1, ops_per_sec);
+    let ops_per_sec = measure(1, &|t, i| {
+        let key = key(spread(t, i));
+        let current = store.get(&key).expect("get").expect("filled");
+        let swapped = store
+            .compare_and_swap(&key, Some(current), vec![b'w'; VALUE_BYTES])
+            .wait()
+            .expect("compare_and_swap");
+        black_box(swapped);
+    });
+    report(backend, "get + compare_and_swap", 1, ops_per_sec);
+    let ops_per_sec = measure(1, &|t, i| {
+        let key = key(spread(t, i));
+        let current = store.get(&key).expect("get").expect("filled");
+        store.set(&key, current).wait().expect("set");
+    });
+    report(backend, "get + set", 1, ops_per_sec);
+}
+
 fn main() {
     println!("{KEYS} keys with {VALUE_BYTES}-byte values; each figure is a ~1 s run");
 
@@ -115,6 +144,7 @@ fn main() {
     fill(&memory);
     read_benches("memory", &memory);
     write_benches("memory", &memory, &[1, 2]);
+    atomic_benches("memory", &memory);
 
     let base = std::env::var_os("RK6_KV_BENCH_DIR")
         .map(Into::into)

@@ -7,7 +7,7 @@ use parking_lot::RwLock;
 
 use crate::entry::{expired, now_ms, Claim, Entry};
 use crate::query::{rank_range, within, Bounds};
-use crate::txn::{pick_index, Changes, Staging, View};
+use crate::txn::{pick_index, Changes, Clock, Staging, View};
 use crate::{validate_key, AtomicStep, ClaimCounts, Query, Store, StoreError, Value, WriteHandle};
 
 /// How often the background sweeper frees expired entries.
@@ -248,12 +248,12 @@ impl Inner {
 struct StepView<'a>(&'a Inner);
 
 impl View for StepView<'_> {
-    fn entry(&mut self, key: &str, now: u64) -> Result<Option<Entry>, StoreError> {
+    fn entry(&mut self, key: &str, now: &Clock) -> Result<Option<Entry>, StoreError> {
         Ok(self
             .0
             .map
             .get(key)
-            .filter(|slot| slot.live(|| now))
+            .filter(|slot| slot.live(|| now.get()))
             .map(Slot::entry))
     }
 
@@ -375,7 +375,7 @@ impl Store for MemoryStore {
         let mut inner = self.inner.write();
         inner.sweep_a_little();
         let version = inner.version + 1;
-        let mut staging = Staging::new(StepView(&inner), version, now_ms());
+        let mut staging = Staging::new(StepView(&inner), version, Clock::lazy());
         let result = step(&mut staging);
         let changes = staging.into_changes();
         let mut expiring = false;

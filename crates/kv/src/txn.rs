@@ -64,7 +64,7 @@ pub type AtomicStep = Box<dyn FnMut(&mut dyn Txn) -> Result<(), StoreError> + Se
 /// A backend's committed state, as a step's [`Staging`] reads it.
 pub(crate) trait View {
     /// The live entry under `key` (expired ones are absent).
-    fn entry(&mut self, key: &str, now: u64) -> Result<Option<Entry>, StoreError>;
+    fn entry(&mut self, key: &str, now: &Clock) -> Result<Option<Entry>, StoreError>;
     fn claim(&mut self, key: &str) -> Result<Option<Claim>, StoreError>;
     /// A uniformly chosen live, unclaimed key with `prefix` for which `skip` is false.
     fn pick(
@@ -84,7 +84,32 @@ pub(crate) struct Staging<V> {
     writes: BTreeMap<String, Staged>,
     claims: BTreeMap<String, Option<Claim>>,
     versionstamp: u64,
-    now: u64,
+    now: Clock,
+}
+
+/// The time a step runs at, read from the system clock only if something asks: most steps
+/// touch no expiry and no claim, and on a virtual machine reading the clock can cost as much
+/// as the rest of a memory store's compare-and-swap.
+pub(crate) struct Clock(std::cell::Cell<u64>);
+
+impl Clock {
+    /// Reads the clock on first use.
+    pub(crate) fn lazy() -> Clock {
+        Clock(std::cell::Cell::new(0))
+    }
+
+    pub(crate) fn at(now: u64) -> Clock {
+        Clock(std::cell::Cell::new(now))
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        let mut now = self.0.get();
+        if now == 0 {
+            now = crate::entry::now_ms();
+            self.0.set(now);
+        }
+        now
+    }
 }
 
 /// What a successful step leaves to apply: its writes and its claim changes, in key order.
@@ -100,7 +125,7 @@ impl Changes {
 }
 
 impl<V: View> Staging<V> {
-    pub(crate) fn new(view: V, versionstamp: u64, now: u64) -> Self {
+    pub(crate) fn new(view: V, versionstamp: u64, now: Clock) -> Self {
         Self {
             view,
             writes: BTreeMap::new(),
@@ -128,7 +153,7 @@ impl<V: View> Txn for Staging<V> {
                 expires_at: (*expires_at != 0).then_some(*expires_at),
             })),
             Some(None) => Ok(None),
-            None => self.view.entry(key, self.now),
+            None => self.view.entry(key, &self.now),
         }
     }
 
@@ -152,7 +177,7 @@ impl<V: View> Txn for Staging<V> {
     }
 
     fn pick(&mut self, prefix: &str) -> Result<Option<String>, StoreError> {
-        let (writes, claims, now) = (&self.writes, &self.claims, self.now);
+        let (writes, claims, now) = (&self.writes, &self.claims, self.now.get());
         let skip = |key: &str| {
             matches!(writes.get(key), Some(None))
                 || matches!(claims.get(key), Some(Some(claim)) if claim.live(now))
@@ -179,7 +204,7 @@ impl<V: View> Txn for Staging<V> {
     }
 
     fn now(&self) -> u64 {
-        self.now
+        self.now.get()
     }
 }
 

@@ -25,7 +25,7 @@ use super::index::KeyIndex;
 use super::layout::{index_key, index_time, reindex, Meta, EXPIRY};
 use super::{backend_error, damaged_entry, Shared};
 use crate::entry::{expired, now_ms, stored, Claim, Entry};
-use crate::txn::{Staging, View};
+use crate::txn::{Clock, Staging, View};
 use crate::write::Slot;
 use crate::{AtomicStep, StoreError, Value, WriteHandle};
 
@@ -478,7 +478,7 @@ impl Writing {
             index: &mut self.index,
             failed: None,
         };
-        let mut staging = Staging::new(&mut view, version, self.now);
+        let mut staging = Staging::new(&mut view, version, Clock::at(self.now));
         let result = step(&mut staging);
         let mut changes = staging.into_changes();
         if let Some(e) = view.failed.take() {
@@ -561,9 +561,9 @@ impl WriterView<'_, '_> {
 }
 
 impl View for &mut WriterView<'_, '_> {
-    fn entry(&mut self, key: &str, now: u64) -> Result<Option<Entry>, StoreError> {
+    fn entry(&mut self, key: &str, now: &Clock) -> Result<Option<Entry>, StoreError> {
         Ok(self.header(key)?.and_then(|(h, bytes)| {
-            (!expired(h.expires_at, now)).then(|| Entry {
+            (h.expires_at == 0 || !expired(h.expires_at, now.get())).then(|| Entry {
                 value: bytes[h.len..].to_vec(),
                 versionstamp: h.versionstamp,
                 expires_at: (h.expires_at != 0).then_some(h.expires_at),
