@@ -22,6 +22,9 @@ const {
   op_kv_end_claim,
   op_kv_get_entry,
   op_kv_pop_random,
+  op_kv_pop_random_now,
+  op_kv_claim_random_now,
+  op_kv_end_claim_now,
   op_kv_random_key,
   op_kv_set_expiring,
   op_kv_stats,
@@ -896,7 +899,8 @@ class KV {
   }
 
   async popRandom(options) {
-    const popped = await op_kv_pop_random(this.#rid, checkPrefixOption(options, "popRandom"));
+    const prefix = checkPrefixOption(options, "popRandom");
+    const popped = this.#now ? op_kv_pop_random_now(this.#rid, prefix) : await op_kv_pop_random(this.#rid, prefix);
     if (popped === null) return null;
     return { key: popped[0], value: this.#decode(popped[1], popped[0]) };
   }
@@ -915,7 +919,9 @@ class KV {
         `claimRandom() option ttl must be a positive number of milliseconds, got ${describe(ttl)}`,
       );
     }
-    const c = await op_kv_claim_random(this.#rid, prefix, owner, ttl);
+    const c = this.#now
+      ? op_kv_claim_random_now(this.#rid, prefix, owner, ttl)
+      : await op_kv_claim_random(this.#rid, prefix, owner, ttl);
     if (c === null) return null;
     const [id, key, token, claimOwner, expiresAt, text] = c;
     return { id, key, token, owner: claimOwner, expiresAt, entry: { key, value: this.#decode(text, key) } };
@@ -923,7 +929,7 @@ class KV {
 
   async releaseClaim(claim) {
     const { key, id, token } = checkClaim(claim, "releaseClaim");
-    return await op_kv_end_claim(this.#rid, key, id, token, false);
+    return this.#endClaim(key, id, token, false);
   }
 
   async completeClaim(claim, options) {
@@ -933,7 +939,13 @@ class KV {
     if (typeof deleteKey !== "boolean") {
       throw new InvalidOptionsError(`completeClaim() option deleteKey must be true or false, got ${describe(deleteKey)}`);
     }
-    return await op_kv_end_claim(this.#rid, key, id, token, deleteKey);
+    return this.#endClaim(key, id, token, deleteKey);
+  }
+
+  #endClaim(key, id, token, deleteKey) {
+    return this.#now
+      ? op_kv_end_claim_now(this.#rid, key, id, token, deleteKey)
+      : op_kv_end_claim(this.#rid, key, id, token, deleteKey);
   }
 
   async stats() {

@@ -377,7 +377,7 @@ pub async fn op_kv_compare_and_delete(
 
 /// The result of an operation that should have finished already; a store that has not
 /// (not the memory store) is waited for, blocking this VU, rather than answered wrongly.
-fn finished<T>(op: Pending<T>) -> Result<T, JsErrorBox> {
+pub(crate) fn finished<T>(op: Pending<T>) -> Result<T, JsErrorBox> {
     match op.now() {
         Ok(result) => result.map_err(to_js),
         Err(op) => op.wait().map_err(to_js),

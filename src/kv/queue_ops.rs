@@ -6,10 +6,10 @@ use std::rc::Rc;
 
 use deno_core::{op2, OpState};
 use deno_error::JsErrorBox;
-use rk6_kv::AtomicOps;
+use rk6_kv::{AtomicOps, Claim};
 use serde::Serialize;
 
-use super::ops::{store, stored_text, to_js};
+use super::ops::{finished, store, stored_text, to_js};
 
 /// A random live, unclaimed key with `prefix`, or `""`.
 #[op2]
@@ -25,6 +25,10 @@ pub fn op_kv_random_key(
         .unwrap_or_default())
 }
 
+// Pops, claims and their ends come in two forms, as the other writes do (see ops.rs): the
+// memory store finishes them before its op returns, so kv.js calls the synchronous `_now`
+// op for it, and the async one for the disk store, which answers once committed.
+
 /// `[key, text]` of the entry taken out, or `null`.
 #[op2]
 #[serde]
@@ -34,13 +38,23 @@ pub async fn op_kv_pop_random(
     #[string] prefix: String,
 ) -> Result<Option<(String, String)>, JsErrorBox> {
     let op = store(&state.borrow(), rid)?.pop_random(&prefix);
-    match op.await.map_err(to_js)? {
-        Some((key, value)) => {
-            let text = stored_text(&key, value)?;
-            Ok(Some((key, text)))
-        }
-        None => Ok(None),
-    }
+    popped(op.await.map_err(to_js)?)
+}
+
+#[op2]
+#[serde]
+pub fn op_kv_pop_random_now(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] prefix: &str,
+) -> Result<Option<(String, String)>, JsErrorBox> {
+    popped(finished(store(state, rid)?.pop_random(prefix))?)
+}
+
+fn popped(entry: Option<(String, Vec<u8>)>) -> Result<Option<(String, String)>, JsErrorBox> {
+    entry
+        .map(|(key, value)| stored_text(&key, value).map(|text| (key, text)))
+        .transpose()
 }
 
 /// `[id, key, token, owner, expiresAt, text]` of the claim taken, or `null`. An array
@@ -57,7 +71,27 @@ pub async fn op_kv_claim_random(
     ttl: f64,
 ) -> Result<Option<ClaimReply>, JsErrorBox> {
     let op = store(&state.borrow(), rid)?.claim_random(&prefix, &owner, ttl.ceil() as u64);
-    let Some((key, value, claim)) = op.await.map_err(to_js)? else {
+    claimed(op.await.map_err(to_js)?)
+}
+
+#[op2]
+#[serde]
+pub fn op_kv_claim_random_now(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] prefix: &str,
+    #[string] owner: &str,
+    ttl: f64,
+) -> Result<Option<ClaimReply>, JsErrorBox> {
+    claimed(finished(store(state, rid)?.claim_random(
+        prefix,
+        owner,
+        ttl.ceil() as u64,
+    ))?)
+}
+
+fn claimed(claim: Option<(String, Vec<u8>, Claim)>) -> Result<Option<ClaimReply>, JsErrorBox> {
+    let Some((key, value, claim)) = claim else {
         return Ok(None);
     };
     let text = stored_text(&key, value)?;
@@ -83,6 +117,18 @@ pub async fn op_kv_end_claim(
 ) -> Result<bool, JsErrorBox> {
     let op = store(&state.borrow(), rid)?.end_claim(&key, &id, &token, delete_key);
     op.await.map_err(to_js)
+}
+
+#[op2(fast)]
+pub fn op_kv_end_claim_now(
+    state: &mut OpState,
+    #[smi] rid: u32,
+    #[string] key: &str,
+    #[string] id: &str,
+    #[string] token: &str,
+    delete_key: bool,
+) -> Result<bool, JsErrorBox> {
+    finished(store(state, rid)?.end_claim(key, id, token, delete_key))
 }
 
 #[derive(Serialize)]
