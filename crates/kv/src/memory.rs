@@ -1,9 +1,9 @@
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{btree_map, BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock, Weak};
 use std::thread;
 use std::time::Duration;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use crate::entry::{expired, now_ms, Claim, Entry};
 use crate::query::{rank_range, within, Bounds};
@@ -17,10 +17,12 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// its expired entries few even between sweeps, at a bounded cost per write.
 const SWEEP_ON_WRITE: usize = 16;
 
-/// A process-local store. Its map is an order-statistic B-tree (`indexset`): ordered by the
-/// keys' UTF-8 bytes, as `list` promises, and able to find the n-th key, which is what lets
-/// `randomKey`/`popRandom`/`claimRandom` pick uniformly without a scan. Writes complete
-/// immediately.
+/// A process-local store: a `BTreeMap`, whose `String` order is the UTF-8 byte order `list`
+/// promises. Random picks need the n-th key, which a `BTreeMap` cannot find without a walk,
+/// so the first pick builds an order-statistic index of the keys (`indexset`), which writes
+/// then keep in step. The index is not the map itself because its lookups cost about twice
+/// a `BTreeMap`'s, and `get` is the hot path; stores that never pick never pay for it.
+/// Writes complete immediately.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Arc<RwLock<Inner>>,
@@ -29,7 +31,10 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    map: indexset::BTreeMap<String, Slot>,
+    map: BTreeMap<String, Slot>,
+    /// Every key of `map`, for random picks: built by the first pick, then kept in step by
+    /// every write (under the write lock, so a mutex nobody contends).
+    keys: Mutex<Option<indexset::BTreeSet<String>>>,
     /// Entries with an expiry, soonest first: what the sweeper frees, and what `size` and
     /// `count` subtract until it has.
     expiry: BTreeSet<(u64, String)>,
@@ -144,8 +149,7 @@ impl Inner {
                 return;
             };
             if self.map.get(&key).is_some_and(|slot| slot.expires_at == at) {
-                self.map.remove(&key);
-                self.claims.remove(&key);
+                self.unlink(&key);
             }
         }
     }
@@ -158,12 +162,23 @@ impl Inner {
     }
 
     fn remove(&mut self, key: &str) {
-        if let Some(old) = self.map.remove(key) {
+        if let Some(old) = self.unlink(key) {
             if old.expires_at != 0 {
                 self.expiry.remove(&(old.expires_at, key.to_owned()));
             }
         }
+    }
+
+    /// Removes `key` from the map, its claim and the key index (not the expiry index).
+    fn unlink(&mut self, key: &str) -> Option<Slot> {
+        let old = self.map.remove(key);
+        if old.is_some() {
+            if let Some(keys) = self.keys.get_mut() {
+                keys.remove(key);
+            }
+        }
         self.claims.remove(key);
+        old
     }
 
     fn apply(&mut self, changes: Changes, versionstamp: u64) {
@@ -185,33 +200,45 @@ impl Inner {
         }
     }
 
-    /// Stores an entry, keeping the expiry index in step with it.
+    /// Stores an entry, keeping the expiry and key indexes in step with it.
     fn put_owned(&mut self, key: String, value: Value, expires_at: u64, versionstamp: u64) {
-        let old_expiry = self.map.get(&key).map_or(0, |slot| slot.expires_at);
-        if old_expiry != 0 && old_expiry != expires_at {
-            self.expiry.remove(&(old_expiry, key.clone()));
+        let slot = Slot {
+            value,
+            versionstamp,
+            expires_at,
+        };
+        match self.map.entry(key) {
+            btree_map::Entry::Occupied(mut entry) => {
+                let old_expiry = entry.get().expires_at;
+                if old_expiry != expires_at {
+                    if old_expiry != 0 {
+                        self.expiry.remove(&(old_expiry, entry.key().clone()));
+                    }
+                    if expires_at != 0 {
+                        self.expiry.insert((expires_at, entry.key().clone()));
+                    }
+                }
+                entry.insert(slot);
+            }
+            btree_map::Entry::Vacant(entry) => {
+                if expires_at != 0 {
+                    self.expiry.insert((expires_at, entry.key().clone()));
+                }
+                if let Some(keys) = self.keys.get_mut() {
+                    keys.insert(entry.key().clone());
+                }
+                entry.insert(slot);
+            }
         }
-        if expires_at != 0 && old_expiry != expires_at {
-            self.expiry.insert((expires_at, key.clone()));
-        }
-        self.map.insert(
-            key,
-            Slot {
-                value,
-                versionstamp,
-                expires_at,
-            },
-        );
     }
 
-    /// The positions `bounds` spans in the map.
-    fn ranks(&self, bounds: &Bounds) -> (usize, usize) {
-        rank_range(
-            bounds,
-            self.map.len(),
-            |k| self.map.rank(k),
-            |k| self.map.contains_key(k),
-        )
+    /// How many keys lie within `bounds`: by rank when the key index exists, else by a walk.
+    fn count_within(&self, bounds: Bounds) -> usize {
+        if let Some(keys) = self.keys.lock().as_ref() {
+            let (lo, hi) = rank_range(&bounds, keys.len(), |k| keys.rank(k), |k| keys.contains(k));
+            return hi - lo;
+        }
+        self.map.range::<String, _>(bounds).count()
     }
 
     /// Expired entries not yet swept whose key is within `bounds`.
@@ -231,16 +258,18 @@ impl Inner {
             ..Default::default()
         }
         .bounds()?;
-        let (lo, hi) = self.ranks(&bounds);
+        let mut keys = self.keys.lock();
+        let keys = keys.get_or_insert_with(|| self.map.keys().cloned().collect());
+        let (lo, hi) = rank_range(&bounds, keys.len(), |k| keys.rank(k), |k| keys.contains(k));
         let chosen = pick_index(lo, hi, |i| {
-            Ok(self.map.get_index(i).is_some_and(|(key, slot)| {
-                slot.live(|| now)
+            Ok(keys.get_index(i).is_some_and(|key| {
+                self.map.get(key).is_some_and(|slot| slot.live(|| now))
                     && !self.claims.get(key).is_some_and(|c| c.live(now))
                     && !skip(key)
             }))
         });
         let i = chosen.ok()??;
-        self.map.get_index(i).map(|(key, _)| key.clone())
+        keys.get_index(i).cloned()
     }
 }
 
@@ -314,13 +343,17 @@ impl Store for MemoryStore {
             return Ok(0);
         };
         let inner = self.inner.read();
-        let (lo, hi) = inner.ranks(&bounds);
         let expired = if inner.expiry.is_empty() {
             0
         } else {
             inner.expired_within(&bounds, now_ms())
         };
-        Ok((hi - lo - expired) as u64)
+        let total = if prefix.is_empty() {
+            inner.map.len()
+        } else {
+            inner.count_within(bounds)
+        };
+        Ok((total - expired) as u64)
     }
 
     fn size(&self) -> Result<u64, StoreError> {

@@ -530,8 +530,11 @@ fn expired_entries_are_freed_from_the_file_in_the_background() {
     }
     store.set("kept", b"1".to_vec()).wait().unwrap();
     let before = rk6_kv::check_file(&path).unwrap();
-    // 501 entries, 500 expiry records and the counter record.
-    assert_eq!((before.entries, before.store_records), (1002, 501));
+    // 501 entries, 500 expiry records and the counter record — unless a very busy machine
+    // took so long to write them that the sweeper already started.
+    if rk6_kv::now_ms() < soon {
+        assert_eq!((before.entries, before.store_records), (1002, 501));
+    }
     // Nothing else is written: the idle writer alone frees them (within ~1 s of expiry).
     while rk6_kv::now_ms() < soon + 2000 {
         thread::sleep(std::time::Duration::from_millis(100));
@@ -543,6 +546,11 @@ fn expired_entries_are_freed_from_the_file_in_the_background() {
         "{after:#?}"
     );
     assert_eq!(store.size().unwrap(), 1);
+    // A commit that frees many pages may leave the file ending before the last page LMDB
+    // counts (pages allocated and freed unwritten): still a healthy file, which opens.
+    assert!(after.is_healthy(), "{after:#?}");
+    drop(store);
+    assert_eq!(open(&path).size().unwrap(), 1);
 }
 
 #[test]

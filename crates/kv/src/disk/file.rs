@@ -101,6 +101,11 @@ pub(crate) enum Verdict {
     Damaged(CheckReport),
 }
 
+/// How many pages at the end a healthy file may lack: those one transaction allocated and
+/// freed again without writing (a commit that frees much, such as a sweep of expired
+/// entries, can leave several). More than that is a truncated file.
+const MAX_UNWRITTEN_TAIL: u64 = 1024;
+
 /// Reads the header and, unless the file is larger than `walk_limit` bytes, every page
 /// reachable from it. A damaged header is looked at again after a pause, so a file another
 /// process is creating at that moment is not condemned; a walk that finds problems counts only
@@ -142,7 +147,9 @@ fn inspect_once(path: &Path, walk_limit: u64) -> io::Result<Attempt> {
         Header::Damaged => return Ok(Attempt::Retry(Verdict::Damaged(report))),
         Header::Meta(meta) => meta,
     };
-    if len > walk_limit {
+    // A file that ends early is walked whatever its size: mapping it is safe only if no
+    // reachable page lies past its end.
+    if len > walk_limit && !meta.short {
         return Ok(Attempt::Settled(Verdict::Healthy));
     }
     walk(&file, &meta, &mut report)?;
@@ -238,6 +245,8 @@ struct Meta {
     txnid: u64,
     free: Tree,
     main: Tree,
+    /// The file ends before the last page the header counts (see `read_header`).
+    short: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -353,12 +362,13 @@ fn read_header(file: &File, len: u64, report: &mut CheckReport) -> io::Result<He
     } else {
         &first
     };
-    let meta = Meta {
+    let mut meta = Meta {
         page_size,
         last_page: u64_at(newer, META_LAST_PAGE),
         txnid: u64_at(newer, META_TXNID),
         free: tree_at(newer, META_FREE_DB),
         main: tree_at(newer, META_MAIN_DB),
+        short: false,
     };
     report.recorded_entries = meta.main.entries;
     let needed = meta
@@ -368,6 +378,13 @@ fn read_header(file: &File, len: u64, report: &mut CheckReport) -> io::Result<He
     report.pages = meta.last_page.saturating_add(1);
     match needed {
         Some(needed) if needed <= len => Ok(Header::Meta(meta)),
+        // LMDB counts pages a transaction allocated and freed again without ever writing
+        // them, so a healthy file can end before its last page. Only a page the trees
+        // reach lying past the end is damage: the walk decides.
+        Some(needed) if needed - len <= MAX_UNWRITTEN_TAIL * page_size => {
+            meta.short = true;
+            Ok(Header::Meta(meta))
+        }
         Some(needed) => {
             report.problem(format!(
                 "the file is {len} bytes but its header says it uses {} pages of {page_size} \
@@ -484,7 +501,8 @@ impl Walker<'_> {
         let got = read_at(self.file, &mut self.page, offset)?;
         if got < self.page.len() {
             self.report.problem(format!(
-                "page {pgno} lies beyond the end of the file: it was truncated"
+                "page {pgno} lies beyond the end of the file ({} bytes): it was truncated",
+                self.report.file_bytes
             ));
             return Ok(false);
         }
