@@ -470,3 +470,40 @@ fn vus_started_from_the_snapshot_behave_like_fresh_ones() {
     assert!(lines.iter().all(|l| l == expected), "{lines:?}");
     assert_eq!(summary_value(&many, "checks"), "100.00% ✓ 100 ✗ 0");
 }
+
+#[test]
+fn temporal_is_complete_whichever_global_a_vu_reads_first() {
+    // 1 VU starts from scratch, 100 from the startup snapshot; Temporal is evaluated
+    // lazily, on the first read of any global it provides.
+    let one = run("temporal_lazy.js", &["-u", "1", "-i", "1"]);
+    let many = run("temporal_lazy.js", &["-u", "100", "-i", "100"]);
+    for o in [&one, &many] {
+        assert_eq!(code(o), 0, "{}", stderr(o));
+    }
+    let facts = |door: u32, first: &str| {
+        format!(
+            "{door} | {first} | object | [object Temporal] | true | number | 5 | \
+             1970-01-01T00:00:00Z | true false true true | false"
+        )
+    };
+    assert_eq!(info(&one), [facts(1, "1970-01-01T00:00:00Z")]);
+    let mut lines = info(&many);
+    lines.sort();
+    lines.dedup();
+    assert_eq!(
+        lines,
+        [
+            facts(0, "object"),
+            facts(1, "1970-01-01T00:00:00Z"),
+            facts(2, "function"),
+            facts(3, "object"),
+        ]
+    );
+}
+
+#[test]
+fn a_script_that_replaces_temporal_before_reading_it_keeps_its_value() {
+    let o = run("temporal_replaced.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(info(&o), ["mine | 1970-01-01T00:00:00Z | Instant"]);
+}

@@ -1,8 +1,8 @@
 //! A startup snapshot of a runtime with rk6's extension, shared by every VU of a process.
 //!
-//! Creating a runtime from scratch re-runs deno_core's bootstrap JavaScript and, on QuickJS,
-//! evaluates a Temporal polyfill: ~12 ms each. Restoring this snapshot takes ~5 ms. Taking
-//! it costs ~250 ms once per process, so runs with few VUs skip it (see
+//! Creating a runtime from scratch re-runs deno_core's bootstrap JavaScript: ~8 ms each on
+//! QuickJS (its Temporal polyfill now waits for first use). Restoring this snapshot takes
+//! ~5 ms. Taking it costs ~250 ms once per process, so runs with few VUs skip it (see
 //! [`SNAPSHOT_MIN_VUS`]).
 
 use super::state::{TestState, VuState};

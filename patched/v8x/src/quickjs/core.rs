@@ -1118,6 +1118,13 @@ pub extern "C" fn v8__Isolate__Dispose(this: *mut RealIsolate) {
     if !st.rt.is_null() {
       v82jsc_runtime_drop_caches(st.rt);
     }
+    // rk6 patch (change 8).
+    if !st.rt.is_null() {
+      super::function::release_dispatch_for_runtime(
+        st.rt,
+        st.is_snapshot_creator,
+      );
+    }
     for c in st.extra_contexts.drain(..) {
       JS_FreeContext(c);
     }
@@ -1432,7 +1439,12 @@ pub(crate) fn install_default_globals(
   isolate: *mut RealIsolate,
   ctx: *mut JSContext,
 ) {
-  install_default_globals_inner(isolate, ctx, true, true);
+  // rk6 patch (change 9): the intrinsics registry only serves taking a
+  // snapshot (restoring one refreshes it itself); filling it cost every
+  // context ~100 KB and ~6 M instructions.
+  let refresh_intrinsics =
+    isolate.is_null() || iso_state(isolate).is_snapshot_creator;
+  install_default_globals_inner(isolate, ctx, true, refresh_intrinsics);
 }
 
 fn install_snapshot_restore_prerequisites(
@@ -2177,13 +2189,15 @@ fn install_intl_stub(ctx: *mut JSContext, _global: JSValue) {
             getCanonicalLocales:function(l){ return Array.isArray(l)?l.slice():(l?[l]:[]); },\
         };\
     })(globalThis);\0";
+  // rk6 patch (change 10): compiled once per process, not once per context
+  // (~20 M instructions each time).
+  static BYTECODE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
   unsafe {
-    let r = JS_Eval(
+    let r = super::temporal::eval_cached_script(
       ctx,
-      SRC.as_ptr() as *const std::os::raw::c_char,
-      SRC.len() - 1,
-      c"<intl-stub>".as_ptr(),
-      JS_EVAL_TYPE_GLOBAL,
+      &SRC[..SRC.len() - 1],
+      c"<intl-stub>",
+      &BYTECODE,
     );
     if r.tag == JS_TAG_EXCEPTION {
       let exc = JS_GetException(ctx);

@@ -363,6 +363,13 @@ struct DispatchEntry {
   instance: *const ObjTemplate,
   signature: *const FnTemplate,
   fast_overloads: Vec<RawCFunction>,
+
+  // rk6 patch (change 8): the runtimes whose functions use this entry (empty
+  // for the shared entries of change 1, which are never released), the
+  // runtime that owns `data`, and the reuse key to forget with the entry.
+  users: Vec<usize>,
+  data_rt: usize,
+  reusable_key: Option<ReusableDispatchKey>,
 }
 
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
@@ -378,6 +385,9 @@ struct DispatchTable {
   // rk6 patch (change 1): one entry per (callback, fast overloads) for the
   // functions that carry their External data themselves.
   shared: std::collections::HashMap<(usize, Vec<usize>), c_int>,
+  // rk6 patch (change 8): slots released with their runtimes, reused first so
+  // the indices stay within QuickJS's 16-bit `magic`.
+  free: Vec<c_int>,
 }
 
 #[repr(C)]
@@ -434,6 +444,7 @@ thread_local! {
           entries: Vec::new(),
           reusable: std::collections::HashMap::new(),
           shared: std::collections::HashMap::new(),
+          free: Vec::new(),
         });
     static SNAPSHOT_FUNCTIONS: std::cell::RefCell<
       std::collections::HashMap<usize, SnapshotFunctionInfo>,
@@ -580,6 +591,7 @@ fn register_dispatch(
   signature: *const FnTemplate,
   fast_overloads: Vec<RawCFunction>,
 ) -> c_int {
+  let rt = unsafe { JS_GetRuntime(ctx) } as usize;
   DISPATCH.with(|t| {
     let mut t = t.borrow_mut();
     let reusable_key = (instance.is_null()
@@ -595,10 +607,14 @@ fn register_dispatch(
       && let Some(&index) = t.reusable.get(&key)
     {
       unsafe { JS_FreeValue(ctx, data) };
+      // rk6 patch (change 8): the entry lives while any runtime uses it.
+      let users = &mut t.entries[index as usize].users;
+      if !users.contains(&rt) {
+        users.push(rt);
+      }
       return index;
     }
-    let idx = t.entries.len() as c_int;
-    t.entries.push(DispatchEntry {
+    let entry = DispatchEntry {
       callback,
       data,
       data_external,
@@ -606,12 +622,76 @@ fn register_dispatch(
       instance,
       signature,
       fast_overloads,
-    });
+      users: vec![rt],
+      data_rt: rt,
+      reusable_key,
+    };
+    let idx = match t.free.pop() {
+      Some(idx) => {
+        t.entries[idx as usize] = entry;
+        idx
+      }
+      None => {
+        t.entries.push(entry);
+        (t.entries.len() - 1) as c_int
+      }
+    };
     if let Some(key) = reusable_key {
       t.reusable.insert(key, idx);
     }
     idx
   })
+}
+
+/// rk6 patch (change 8): forgets what a runtime that is going away put in this
+/// thread's dispatch table, while that runtime can still free the values.
+/// Without it the table only grew: each runtime added ~118 entries, and as
+/// their indices live in QuickJS's 16-bit `magic` the 278th runtime created on
+/// a thread got functions that dispatched to the wrong callbacks. The entries
+/// of a snapshot creator are kept for good (`pinned`): restored snapshots name
+/// them by index.
+pub(crate) unsafe fn release_dispatch_for_runtime(
+  rt: *mut JSRuntime,
+  pinned: bool,
+) {
+  const PINNED: usize = usize::MAX;
+  let key = rt as usize;
+  let values = DISPATCH.with(|t| {
+    let mut t = t.borrow_mut();
+    let t = &mut *t;
+    let mut values = Vec::new();
+    for (idx, e) in t.entries.iter_mut().enumerate() {
+      if e.data_rt == key {
+        values.push(std::mem::replace(&mut e.data, jsv_undefined()));
+        e.data_rt = 0;
+      }
+      let Some(pos) = e.users.iter().position(|&u| u == key) else {
+        continue;
+      };
+      if pinned {
+        // Another runtime may get this address later and must not free it.
+        e.users[pos] = PINNED;
+        continue;
+      }
+      e.users.swap_remove(pos);
+      if e.users.is_empty() {
+        if let Some(reusable_key) = e.reusable_key.take() {
+          t.reusable.remove(&reusable_key);
+        }
+        e.fast_overloads = Vec::new();
+        e.instance = ptr::null();
+        e.signature = ptr::null();
+        e.data_external = None;
+        e.data_is_undefined = true;
+        t.free.push(idx as c_int);
+      }
+    }
+    values
+  });
+  // Outside the borrow: freeing a value can run finalizers.
+  for value in values {
+    unsafe { JS_FreeValueRT(rt, value) };
+  }
 }
 
 /// rk6 patch (change 1): the dispatch entry for functions that keep their
@@ -645,6 +725,9 @@ fn register_shared_dispatch(
       instance: ptr::null(),
       signature: ptr::null(),
       fast_overloads,
+      users: Vec::new(),
+      data_rt: 0,
+      reusable_key: None,
     });
     t.shared.insert(key, idx);
     idx
