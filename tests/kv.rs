@@ -1663,7 +1663,7 @@ fn a_damaged_store_is_refused_instead_of_crashing_and_check_reports_it() {
     }
     let truncated = stdout(&rk6(dir.path(), &["kv", "--path", "t.kv", "check"]));
     assert!(
-        truncated.contains("the file is 8192 bytes but its header says it uses"),
+        truncated.contains("lies beyond the end of the file (8192 bytes): it was truncated"),
         "{truncated}"
     );
     let zero = stdout(&rk6(dir.path(), &["kv", "--path", "z.kv", "check"]));
