@@ -23,6 +23,20 @@ pub struct Pending<T> {
 }
 
 impl<T> Pending<T> {
+    /// An operation that finished on the spot.
+    pub(crate) fn ready(result: Result<T, StoreError>) -> Pending<T> {
+        match result {
+            Ok(value) => Pending {
+                write: WriteHandle::ready(Ok(())),
+                out: Arc::new(Mutex::new(Some(value))),
+            },
+            Err(e) => Pending {
+                write: WriteHandle::ready(Err(e)),
+                out: Arc::new(Mutex::new(None)),
+            },
+        }
+    }
+
     fn result(out: &Mutex<Option<T>>) -> Result<T, StoreError> {
         out.lock().take().ok_or_else(|| {
             StoreError::Backend("the atomic operation finished without a result".into())
@@ -298,7 +312,15 @@ pub trait AtomicOps: Store {
 
     /// Stores `new` under `key` if the value there is `expected` (`None`: if there is no
     /// value); returns whether it did.
-    fn compare_and_swap(&self, key: &str, expected: Option<Value>, new: Value) -> Pending<bool> {
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<Value>,
+        mut new: Value,
+    ) -> Pending<bool> {
+        if let Some(done) = self.swap_if_now(key, expected.as_deref(), &mut new) {
+            return Pending::ready(done);
+        }
         let key = key.to_owned();
         run(self, move |txn| {
             if txn.get(&key)? != expected {

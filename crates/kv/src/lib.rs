@@ -146,6 +146,20 @@ pub trait Store: Send + Sync + 'static {
     /// How many claims are recorded, live and expired.
     fn claim_counts(&self) -> Result<ClaimCounts, StoreError>;
 
+    /// Compare-and-swap done on the spot by a backend that can (the memory store, under its
+    /// write lock, without building an atomic step): `Some(swapped)`, or `None` to go through
+    /// [`Store::atomic`]. Backs [`AtomicOps::compare_and_swap`], whose semantics it has;
+    /// takes `new` out of its argument only when it answers.
+    #[doc(hidden)]
+    fn swap_if_now(
+        &self,
+        _key: &str,
+        _expected: Option<&[u8]>,
+        _new: &mut Value,
+    ) -> Option<Result<bool, StoreError>> {
+        None
+    }
+
     /// The file a disk store lives in; `None` for a memory store.
     fn file_path(&self) -> Option<&std::path::Path> {
         None

@@ -427,6 +427,28 @@ impl Store for MemoryStore {
         WriteHandle::ready(result)
     }
 
+    fn swap_if_now(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &mut Value,
+    ) -> Option<Result<bool, StoreError>> {
+        if let Err(e) = validate_key(key) {
+            return Some(Err(e));
+        }
+        let mut inner = self.inner.write();
+        inner.sweep_a_little();
+        let current = inner.live(key);
+        if current.map(|slot| slot.value.as_slice()) != expected {
+            return Some(Ok(false));
+        }
+        // As a plain set would: the swapped-in value has no expiry.
+        inner.version += 1;
+        let version = inner.version;
+        inner.put_owned(key.to_owned(), std::mem::take(new), 0, version);
+        Some(Ok(true))
+    }
+
     fn random_key(&self, prefix: &str) -> Result<Option<String>, StoreError> {
         Ok(self.inner.read().pick(prefix, now_ms(), &|_| false))
     }
