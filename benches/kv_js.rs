@@ -19,7 +19,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rk6::kv::{open_memory_shared, AtomicOps, DiskStore, Store};
-use rk6::{Overrides, Runner};
+#[path = "support/kv_ops_rate.rs"]
+mod kv_ops_rate;
+
+use kv_ops_rate::kv_ops_per_sec;
 
 const KEYS: usize = 10_000;
 const VALUE_CHARS: usize = 64;
@@ -153,30 +156,18 @@ fn run_ms() -> u64 {
 
 /// Total JS operations per second for `op` on `backend` with `vus` VUs.
 fn js_ops_per_sec(script: &Path, backend: &str, store_path: &Path, op: &str, vus: u64) -> f64 {
-    let result = Runner::new(script)
-        .overrides(Overrides {
-            vus: Some(vus),
-            iterations: Some(vus),
-            ..Default::default()
-        })
-        .env_var("BENCH_BACKEND", backend)
-        .env_var("BENCH_OP", op)
-        .env_var("BENCH_RUN_MS", run_ms().to_string())
-        .env_var("BENCH_KEYS", KEYS.to_string())
-        .env_var("BENCH_VALUE_CHARS", VALUE_CHARS.to_string())
-        .env_var("BENCH_PATH", store_path.to_str().expect("UTF-8 bench path"))
-        .run()
-        .unwrap_or_else(|e| panic!("{backend} {op} with {vus} VUs: the run failed: {e}"));
-    assert_eq!(
-        (result.iterations, result.failed_iterations),
-        (vus, 0),
-        "{backend} {op} with {vus} VUs: every VU must run its one iteration without error"
-    );
-    let ops = result
-        .metrics
-        .get("kv_bench_ops")
-        .map_or(0.0, |metric| metric.sum);
-    ops / result.run_time.as_secs_f64()
+    let env = [
+        ("BENCH_BACKEND", backend.to_owned()),
+        ("BENCH_OP", op.to_owned()),
+        ("BENCH_RUN_MS", run_ms().to_string()),
+        ("BENCH_KEYS", KEYS.to_string()),
+        ("BENCH_VALUE_CHARS", VALUE_CHARS.to_string()),
+        (
+            "BENCH_PATH",
+            store_path.to_str().expect("UTF-8 bench path").to_owned(),
+        ),
+    ];
+    kv_ops_per_sec(script, vus, &env, &format!("{backend} {op}"))
 }
 
 /// Runs `op` on `threads` threads for the run time and returns total operations per second.

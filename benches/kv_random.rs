@@ -16,7 +16,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rk6::kv::{open_memory_shared, AtomicOps, DiskStore, Store};
-use rk6::{Overrides, Runner};
+#[path = "support/kv_ops_rate.rs"]
+mod kv_ops_rate;
+
+use kv_ops_rate::kv_ops_per_sec;
 
 const TARGET_MEMORY: f64 = 50_000.0;
 const TARGET_DISK: f64 = 20_000.0;
@@ -83,25 +86,16 @@ fn fill(store: &dyn Store) {
 }
 
 fn js_ops_per_sec(script: &Path, backend: &str, store_path: &Path, op: &str, vus: u64) -> f64 {
-    let result = Runner::new(script)
-        .overrides(Overrides {
-            vus: Some(vus),
-            iterations: Some(vus),
-            ..Default::default()
-        })
-        .env_var("BENCH_BACKEND", backend)
-        .env_var("BENCH_OP", op)
-        .env_var("BENCH_RUN_MS", run_ms().to_string())
-        .env_var("BENCH_PATH", store_path.to_str().expect("UTF-8 path"))
-        .run()
-        .unwrap_or_else(|e| panic!("{backend} {op}: the run failed: {e}"));
-    assert_eq!(
-        (result.iterations, result.failed_iterations),
-        (vus, 0),
-        "{backend} {op}: the iteration must finish without error"
-    );
-    let ops = result.metrics.get("kv_bench_ops").map_or(0.0, |m| m.sum);
-    ops / result.run_time.as_secs_f64()
+    let env = [
+        ("BENCH_BACKEND", backend.to_owned()),
+        ("BENCH_OP", op.to_owned()),
+        ("BENCH_RUN_MS", run_ms().to_string()),
+        (
+            "BENCH_PATH",
+            store_path.to_str().expect("UTF-8 path").to_owned(),
+        ),
+    ];
+    kv_ops_per_sec(script, vus, &env, &format!("{backend} {op}"))
 }
 
 fn raw_ops_per_sec(store: &dyn Store, op: &str) -> f64 {
