@@ -31,9 +31,10 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
-    pub(crate) fn read(db: Database<Bytes, Bytes>, txn: &RoTxn) -> heed::Result<Meta> {
+    /// The counters, or `None` in a file that has no record of them yet.
+    pub(crate) fn read(db: Database<Bytes, Bytes>, txn: &RoTxn) -> heed::Result<Option<Meta>> {
         let Some(bytes) = db.get(txn, META)? else {
-            return Ok(Meta::default());
+            return Ok(None);
         };
         let field = |i: usize| {
             bytes
@@ -41,11 +42,11 @@ impl Meta {
                 .and_then(|b| b.try_into().ok())
                 .map_or(0, u64::from_be_bytes)
         };
-        Ok(Meta {
+        Ok(Some(Meta {
             version: field(0),
             expiring: field(1),
             claims: field(2),
-        })
+        }))
     }
 
     pub(crate) fn write(&self, db: Database<Bytes, Bytes>, txn: &mut RwTxn) -> heed::Result<()> {
@@ -56,9 +57,10 @@ impl Meta {
         db.put(txn, META, &bytes)
     }
 
-    /// How many records of the file are the store's own rather than entries.
-    pub(crate) fn reserved(&self, present: bool) -> u64 {
-        u64::from(present) + self.expiring + self.claims
+    /// How many records of a file holding this (stored) record are the store's own rather
+    /// than entries: this one and the index records.
+    pub(crate) fn reserved(&self) -> u64 {
+        1 + self.expiring + self.claims
     }
 }
 

@@ -29,7 +29,7 @@ use crate::{
 use file::Verdict;
 pub use file::{check_file, CheckReport};
 use index::KeyIndex;
-use layout::{index_key, Meta, CLAIMS, EXPIRY, META, RESERVED};
+use layout::{index_key, Meta, CLAIMS, EXPIRY, RESERVED};
 use writer::{Op, Queue};
 
 /// LMDB only reserves address space for the map and the file grows with the data, so a large
@@ -220,7 +220,7 @@ impl DiskStore {
             expiring: AtomicBool::new(false),
         });
         let meta = shared
-            .read(|txn| Meta::read(db, txn))
+            .read(|txn| Meta::read(db, txn).map(Option::unwrap_or_default))
             .map_err(|e| open_error(e.to_string()))?;
         shared.expiring.store(meta.expiring > 0, Ordering::Relaxed);
         let queue = Arc::new(Queue::default());
@@ -408,9 +408,8 @@ impl Store for DiskStore {
         let now = now_ms();
         self.shared.read(|txn| {
             let meta = Meta::read(db, txn)?;
-            let present = db.get(txn, META)?.is_some();
             let mut due = 0;
-            if meta.expiring > 0 {
+            if meta.is_some_and(|meta| meta.expiring > 0) {
                 let upper = index_key(EXPIRY, now, u64::MAX);
                 let range = (Bound::Included(EXPIRY), Bound::Included(&upper[..]));
                 for record in db.range(txn, &range)? {
@@ -419,7 +418,8 @@ impl Store for DiskStore {
                 }
             }
             let records = db.len(txn)?;
-            Ok(records.saturating_sub(meta.reserved(present) + due))
+            let reserved = meta.map_or(0, |meta| meta.reserved());
+            Ok(records.saturating_sub(reserved + due))
         })
     }
 

@@ -341,7 +341,7 @@ pub(crate) struct Applied {
 /// staged writes are dropped).
 fn apply(shared: &Shared, txn: &mut RwTxn, batch: &[Request]) -> heed::Result<Applied> {
     let db = shared.db;
-    let before = Meta::read(db, txn)?;
+    let before = Meta::read(db, txn)?.unwrap_or_default();
     let mut w = Writing {
         db,
         meta: before,
