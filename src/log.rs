@@ -6,6 +6,8 @@
 //! go to their own file (`--console-output`, logfmt without the `source` field);
 //! `console.debug` only shows with `--verbose`.
 
+use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
+use icu_properties::CodePointMapData;
 use parking_lot::Mutex;
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
@@ -120,7 +122,8 @@ fn needs_quoting(text: &str) -> bool {
     })
 }
 
-/// Go's `%q`: double quotes, escapes for quotes, backslashes and control characters.
+/// Go's `%q` (strconv.Quote): double quotes; escapes for quotes, backslashes and every
+/// character Go does not count as printable, named where Go has a name for it.
 fn go_quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -128,17 +131,41 @@ fn go_quote(text: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            c if go_printable(c) => out.push(c),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
                 out.push_str(&format!("\\x{:02x}", c as u32))
             }
-            c => out.push(c),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
         }
     }
     out.push('"');
     out
+}
+
+/// Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII
+/// space. Other spaces (U+00A0, U+2028, ...), format and control characters are escaped.
+fn go_printable(c: char) -> bool {
+    if c.is_ascii() {
+        return c == ' ' || c.is_ascii_graphic();
+    }
+    let category = CodePointMapData::<GeneralCategory>::new().get(c);
+    [
+        GeneralCategoryGroup::Letter,
+        GeneralCategoryGroup::Mark,
+        GeneralCategoryGroup::Number,
+        GeneralCategoryGroup::Punctuation,
+        GeneralCategoryGroup::Symbol,
+    ]
+    .iter()
+    .any(|group| group.contains(category))
 }
 
 fn value(text: &str) -> String {
@@ -251,6 +278,15 @@ mod tests {
         assert_eq!(value("plain-text_1.0"), "plain-text_1.0");
         assert_eq!(value("two words"), "\"two words\"");
         assert_eq!(value("a \"q\"\nb"), "\"a \\\"q\\\"\\nb\"");
+    }
+
+    #[test]
+    fn escapes_what_go_does_not_print() {
+        // What k6 v1.1 prints for console.log of the same string.
+        assert_eq!(
+            value("a\u{a0}b\u{2028}\u{200b}\u{7}\u{0}\u{7f}\u{b}é😀\u{e0001}\u{e000}"),
+            "\"a\\u00a0b\\u2028\\u200b\\a\\x00\\x7f\\vé😀\\U000e0001\\ue000\""
+        );
     }
 
     #[test]

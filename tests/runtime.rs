@@ -507,3 +507,38 @@ fn a_script_that_replaces_temporal_before_reading_it_keeps_its_value() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(info(&o), ["mine | 1970-01-01T00:00:00Z | Instant"]);
 }
+
+#[test]
+fn json_stringify_gives_the_spec_text_for_primitives_objects_replacers_and_errors() {
+    // The engine's JSON.stringify skips its holder object and cycle stack when nothing can
+    // observe them (patched/v8x change 11); every line here is what k6 prints.
+    let o = run("json_stringify.js", &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        info(&o),
+        [
+            r#""plain""#,
+            r#""q\"b\\n\n\t\b\f\r\u0001\u001f\ud800x\udc00é😀""#,
+            r#""aaabb""#,
+            r#""boxed""#,
+            "[0,1e+21,0.1,null,null,42,true,false,null]",
+            "5",
+            "undefined",
+            "undefined",
+            "undefined",
+            r#"{"a":[1,{"b":"c"}]}"#,
+            r#"[{"x":1},{"x":1},[{"x":1}]]"#,
+            r#""key=[]""#,
+            r#"{"inner":"key=[inner]"}"#,
+            r#""object|[\"\"]|7|7""#,
+            r#"{"wrapped":"str"}"#,
+            r#"{"c":3,"a":1}"#,
+            r#"{~  "a": [~    1,~    {~      "b": 2~    }~  ]~}"#,
+            r#""s""#,
+            "7",
+            "TypeError",
+            "TypeError",
+            "TypeError",
+        ]
+    );
+}

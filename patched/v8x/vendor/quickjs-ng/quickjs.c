@@ -55158,6 +55158,13 @@ static int js_json_to_str(JSContext *ctx, JSONStringifyContext *jsc,
             val = val1;
             goto concat_value;
         }
+        /* rk6 patch (change 11): the cycle-detection stack is made when the
+           first object is met, so stringifying a primitive allocates nothing. */
+        if (JS_IsUndefined(jsc->stack)) {
+            jsc->stack = JS_NewArray(ctx);
+            if (JS_IsException(jsc->stack))
+                goto exception;
+        }
         v = js_array_includes(ctx, jsc->stack, 1, vc(&val));
         if (JS_IsException(v))
             goto exception;
@@ -55327,9 +55334,6 @@ JSValue JS_JSONStringify(JSContext *ctx, JSValueConst obj,
     wrapper = JS_UNDEFINED;
 
     string_buffer_init(ctx, jsc->b, 0);
-    jsc->stack = JS_NewArray(ctx);
-    if (JS_IsException(jsc->stack))
-        goto exception;
     if (JS_IsFunction(ctx, replacer)) {
         jsc->replacer_func = replacer;
     } else {
@@ -55408,12 +55412,22 @@ JSValue JS_JSONStringify(JSContext *ctx, JSValueConst obj,
     JS_FreeValue(ctx, space);
     if (JS_IsException(jsc->gap))
         goto exception;
-    wrapper = JS_NewObject(ctx);
-    if (JS_IsException(wrapper))
-        goto exception;
-    if (JS_DefinePropertyValue(ctx, wrapper, JS_ATOM_empty_string,
-                               js_dup(obj), JS_PROP_C_W_E) < 0)
-        goto exception;
+    /* rk6 patch (change 11): with no replacer, a string's JSON text is its quoted
+       form; skip the shared buffer it would otherwise be copied through. */
+    if (JS_IsUndefined(jsc->replacer_func) && JS_IsString(obj)) {
+        ret = JS_ToQuotedString(ctx, obj);
+        goto done1;
+    }
+    /* rk6 patch (change 11): the { "": value } holder is only visible as the
+       `this` of a replacer function, so it is only built when there is one. */
+    if (!JS_IsUndefined(jsc->replacer_func)) {
+        wrapper = JS_NewObject(ctx);
+        if (JS_IsException(wrapper))
+            goto exception;
+        if (JS_DefinePropertyValue(ctx, wrapper, JS_ATOM_empty_string,
+                                   js_dup(obj), JS_PROP_C_W_E) < 0)
+            goto exception;
+    }
     val = js_dup(obj);
 
     val = js_json_check(ctx, jsc, wrapper, val, jsc->empty);
