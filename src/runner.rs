@@ -11,6 +11,7 @@ use crate::thresholds::{self, RuleResult};
 use crate::vu::pool::{spawn_vus, VuPool};
 use crate::vu::VuSpec;
 use deno_core::ModuleSpecifier;
+use rk6_kv::Store;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,17 @@ pub struct Runner {
     /// Whether `handleSummary` runs (k6's `--no-summary` skips it).
     skip_summary: bool,
     no_color: bool,
+    kv_memory: Option<RunStore>,
+}
+
+/// The store a run's scripts open as `backend: "memory"`.
+#[derive(Clone)]
+struct RunStore(Arc<dyn Store>);
+
+impl std::fmt::Debug for RunStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunStore")
+    }
 }
 
 /// How long `handleSummary` may run, as k6 allows it.
@@ -155,7 +167,21 @@ impl Runner {
             stop: None,
             skip_summary: false,
             no_color: false,
+            kv_memory: None,
         }
+    }
+
+    /// Gives this run its own store behind `openKv({ backend: "memory" })`, so that runs
+    /// in one process do not see (or `clear()`) each other's data. Without it, every run
+    /// of the process shares one memory store, as the VUs of a run do.
+    ///
+    /// The store is yours before and after the run: seed it and read it back through
+    /// [`Store`], encoding values with [`crate::kv::value`] the way the script's
+    /// `serialization` option does. Any [`Store`] works, e.g. a fresh
+    /// [`MemoryStore`](crate::kv::MemoryStore) (`Arc::new(MemoryStore::new())`).
+    pub fn kv_memory_store(mut self, store: Arc<dyn Store>) -> Self {
+        self.kv_memory = Some(RunStore(store));
+        self
     }
 
     /// Does not call the script's `handleSummary` (`--no-summary`).
@@ -204,7 +230,9 @@ impl Runner {
             ))
         })?;
         let dir = script.parent().map(Path::to_path_buf).unwrap_or_default();
-        let test = Arc::new(TestState::new(self.env, dir));
+        let mut test = TestState::new(self.env, dir);
+        test.kv_memory = self.kv_memory.map(|store| store.0);
+        let test = Arc::new(test);
         let mut spec = VuSpec::new(test.clone(), &url);
         // Watches for an external stop from the start, so that it also ends a script that
         // spins in its init context or in setup().

@@ -48,10 +48,15 @@ fn closed() -> JsErrorBox {
     )
 }
 
-/// Opens (or joins) the process-wide store for `backend` and returns a handle id.
-pub fn open_store(backend: &str, path: &str) -> Result<Arc<dyn Store>, StoreError> {
+/// Opens (or joins) the store for `backend`: the run's own memory store when its runner
+/// was given one, else the process-wide one; a disk store is one per file per process.
+pub fn open_store(
+    backend: &str,
+    path: &str,
+    run_memory: Option<Arc<dyn Store>>,
+) -> Result<Arc<dyn Store>, StoreError> {
     match backend {
-        "memory" => Ok(rk6_kv::open_memory_shared()),
+        "memory" => Ok(run_memory.unwrap_or_else(|| rk6_kv::open_memory_shared())),
         _ => Ok(DiskStore::open(Path::new(path))?),
     }
 }
@@ -63,7 +68,10 @@ pub fn op_kv_open(
     #[string] backend: &str,
     #[string] path: &str,
 ) -> Result<u32, JsErrorBox> {
-    let store = open_store(backend, path).map_err(to_js)?;
+    let run_memory = state
+        .try_borrow::<VuState>()
+        .and_then(|vu| vu.test.kv_memory.clone());
+    let store = open_store(backend, path, run_memory).map_err(to_js)?;
     if state.try_borrow::<KvHandles>().is_none() {
         state.put(KvHandles::default());
     }

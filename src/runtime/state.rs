@@ -48,6 +48,9 @@ pub struct TestState {
     pub shared_arrays: Arc<SharedArrays>,
     /// Files `k6/experimental/fs` opened: read once per run, shared by every VU.
     pub fs_files: crate::modules::fs::ops::FileCache,
+    /// What `openKv({ backend: "memory" })` opens in this run; `None`: the process's one
+    /// memory store, shared with every other run of the process that has none of its own.
+    pub kv_memory: Option<Arc<dyn rk6_kv::Store>>,
 }
 
 impl TestState {
@@ -71,6 +74,7 @@ impl TestState {
             time_metrics: Default::default(),
             shared_arrays: Default::default(),
             fs_files: Default::default(),
+            kv_memory: None,
         }
     }
 

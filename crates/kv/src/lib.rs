@@ -24,6 +24,7 @@ mod memory;
 mod query;
 pub mod snapshot;
 mod txn;
+pub mod value;
 mod write;
 
 pub use atomic::{AtomicOps, Check, Mutation, Pending, NOT_A_NUMBER};

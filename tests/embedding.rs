@@ -1,0 +1,132 @@
+//! The library API as an embedder uses it: runs in one process, each with its own store.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rk6::kv::value::{decode_json, decode_string, encode_json, encode_string};
+use rk6::kv::{MemoryStore, Store};
+use rk6::Runner;
+use serde_json::{json, Value};
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scripts/embedding")
+        .join(name)
+}
+
+fn seeded(run: &str) -> Arc<MemoryStore> {
+    let store = Arc::new(MemoryStore::new());
+    let seed = encode_json(&json!({ "run": run })).expect("encode");
+    store.set("seed", seed).wait().expect("seed");
+    store
+        .set("scratch", encode_string("left by the embedder"))
+        .wait()
+        .expect("seed");
+    store
+}
+
+fn result_of(store: &MemoryStore) -> Value {
+    let bytes = store
+        .get("result")
+        .expect("get")
+        .expect("the run stored a result");
+    decode_json(&bytes).expect("JSON")
+}
+
+#[test]
+fn concurrent_runs_with_their_own_memory_stores_do_not_see_each_other() {
+    let stores: Vec<_> = ["a", "b"].map(seeded).into();
+    let runs: Vec<_> = ["a", "b"]
+        .iter()
+        .zip(&stores)
+        .map(|(run, store)| {
+            let store: Arc<dyn Store> = store.clone();
+            let run = run.to_string();
+            std::thread::spawn(move || {
+                Runner::new(script("kv_seed.js"))
+                    .env_var("RUN", run)
+                    .kv_memory_store(store)
+                    .skip_summary(true)
+                    .run()
+                    .expect("the run")
+            })
+        })
+        .collect();
+    for run in runs {
+        let result = run.join().expect("no panic");
+        assert_eq!(result.exit_code, 0);
+        assert_eq!((result.checks_passed(), result.checks_failed()), (10, 0));
+    }
+    for (run, store) in ["a", "b"].iter().zip(&stores) {
+        assert_eq!(
+            result_of(store),
+            json!({ "run": run, "seeded": { "run": run }, "iterations": 10 })
+        );
+        // setup() deleted the run's own "scratch" key only.
+        assert_eq!(store.get("scratch").expect("get"), None);
+    }
+}
+
+#[test]
+fn without_a_store_of_its_own_a_run_uses_the_process_memory_store() {
+    let shared = rk6::kv::open_memory_shared();
+    shared
+        .set("seed", encode_json(&json!({ "run": "shared" })).unwrap())
+        .wait()
+        .expect("seed");
+    let result = Runner::new(script("kv_seed.js"))
+        .env_var("RUN", "shared")
+        .skip_summary(true)
+        .run()
+        .expect("the run");
+    assert_eq!((result.checks_passed(), result.checks_failed()), (10, 0));
+    assert_eq!(result_of(&shared)["iterations"], 10);
+}
+
+#[test]
+fn value_helpers_read_what_scripts_write_and_name_bad_bytes() {
+    assert_eq!(
+        encode_json(&json!({ "a": [1, "x"] })).unwrap(),
+        br#"{"a":[1,"x"]}"#
+    );
+    assert_eq!(decode_string(&encode_string("é")).unwrap(), "é");
+    let err = decode_json::<Value>(b"not json").unwrap_err();
+    assert_eq!(err.name(), "SerializationError");
+    assert_eq!(
+        decode_string(&[0xff]).unwrap_err().name(),
+        "SerializationError"
+    );
+}
+
+#[test]
+fn the_kv_seed_example_seeds_runs_and_reads_back() {
+    // `cargo test` builds the examples next to the test binaries (target/debug/examples).
+    let deps = std::env::current_exe().expect("test binary");
+    let example = deps
+        .parent()
+        .and_then(|d| d.parent())
+        .map(|d| d.join("examples/kv_seed"))
+        .expect("target dir");
+    assert!(
+        example.exists(),
+        "{} is missing: run the whole suite (cargo test builds the examples) or \
+         `cargo build --example kv_seed` first",
+        example.display()
+    );
+    let out = std::process::Command::new(&example)
+        .output()
+        .expect("run the example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "9 iterations, checks 9 passed / 0 failed");
+    let mut done: Vec<&str> = lines[1..10].to_vec();
+    done.sort();
+    assert_eq!(done.len(), 9);
+    assert!(done.iter().all(|l| l.starts_with("done:")), "{stdout}");
+    assert_eq!(lines[10], "users left: 0");
+}
