@@ -52,6 +52,10 @@ struct RunArgs {
     /// Write the end-of-test summary as JSON to this file.
     #[arg(long)]
     summary_export: Option<PathBuf>,
+    /// Pass the real system environment variables to the script's __ENV (default true).
+    #[arg(long, action = clap::ArgAction::Set, num_args = 0..=1, default_value_t = true,
+          default_missing_value = "true", require_equals = true)]
+    include_system_env_vars: bool,
     /// Do not print the end-of-test summary.
     #[arg(long)]
     no_summary: bool,
@@ -292,7 +296,8 @@ fn run(args: RunArgs) -> i32 {
         .overrides(overrides)
         .stop_on(stop)
         .skip_summary(args.no_summary)
-        .no_color(args.no_color);
+        .no_color(args.no_color)
+        .include_host_env(args.include_system_env_vars);
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }

@@ -33,6 +33,8 @@ pub struct Runner {
     skip_summary: bool,
     no_color: bool,
     kv_memory: Option<RunStore>,
+    /// Whether `__ENV` starts from the process environment (the CLI's default, as k6's).
+    include_host_env: bool,
 }
 
 /// The store a run's scripts open as `backend: "memory"`.
@@ -162,13 +164,23 @@ impl Runner {
     pub fn new(script: impl Into<PathBuf>) -> Self {
         Self {
             script: script.into(),
-            env: process_env(),
+            env: BTreeMap::new(),
             overrides: Overrides::default(),
             stop: None,
             skip_summary: false,
             no_color: false,
             kv_memory: None,
+            include_host_env: false,
         }
+    }
+
+    /// Whether scripts see this process's environment variables in `__ENV`, under the
+    /// entries given with [`env`](Self::env) / [`env_var`](Self::env_var) (default: no,
+    /// `__ENV` holds only those; `rk6 run` passes `true`, as `k6 run` does unless given
+    /// `--include-system-env-vars=false`).
+    pub fn include_host_env(mut self, include: bool) -> Self {
+        self.include_host_env = include;
+        self
     }
 
     /// Gives this run its own store behind `openKv({ backend: "memory" })`, so that runs
@@ -196,7 +208,8 @@ impl Runner {
         self
     }
 
-    /// Replaces the environment scripts see as `__ENV` (default: the process environment).
+    /// Replaces the entries scripts see in `__ENV` (default: none; see
+    /// [`include_host_env`](Self::include_host_env)).
     pub fn env(mut self, env: BTreeMap<String, String>) -> Self {
         self.env = env;
         self
@@ -230,7 +243,14 @@ impl Runner {
             ))
         })?;
         let dir = script.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut test = TestState::new(self.env, dir);
+        let env = if self.include_host_env {
+            let mut env = process_env();
+            env.extend(self.env);
+            env
+        } else {
+            self.env
+        };
+        let mut test = TestState::new(env, dir);
         test.kv_memory = self.kv_memory.map(|store| store.0);
         let test = Arc::new(test);
         let mut spec = VuSpec::new(test.clone(), &url);

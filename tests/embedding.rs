@@ -130,3 +130,33 @@ fn the_kv_seed_example_seeds_runs_and_reads_back() {
     assert!(done.iter().all(|l| l.starts_with("done:")), "{stdout}");
     assert_eq!(lines[10], "users left: 0");
 }
+
+#[test]
+fn env_holds_only_what_the_embedder_gives_unless_it_asks_for_the_host_s() {
+    let host_path = std::env::var("PATH").expect("PATH is set");
+    let setup = |runner: Runner| {
+        runner
+            .env_var("OWN", "mine")
+            .skip_summary(true)
+            .run()
+            .expect("the run")
+            .setup_data
+    };
+    assert_eq!(
+        setup(Runner::new(script("env.js"))),
+        Some(json!({ "path": null, "own": "mine" }))
+    );
+    assert_eq!(
+        setup(Runner::new(script("env.js")).include_host_env(true)),
+        Some(json!({ "path": host_path, "own": "mine" }))
+    );
+    // Entries given by the embedder win over the host's.
+    assert_eq!(
+        setup(
+            Runner::new(script("env.js"))
+                .include_host_env(true)
+                .env_var("PATH", "given")
+        ),
+        Some(json!({ "path": "given", "own": "mine" }))
+    );
+}

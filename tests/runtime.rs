@@ -138,6 +138,18 @@ fn env_merges_process_environment_and_flags() {
         info(&o),
         ["FOO=undefined FROM_PROCESS=proc MISSING=undefined"]
     );
+    // k6's flag: without the system environment, only -e entries remain.
+    let o = run(
+        "env.js",
+        &["--include-system-env-vars=false", "-e", "FOO=x"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(info(&o), ["FOO=x FROM_PROCESS=undefined MISSING=undefined"]);
+    let o = run("env.js", &["--include-system-env-vars"]);
+    assert_eq!(
+        info(&o),
+        ["FOO=undefined FROM_PROCESS=proc MISSING=undefined"]
+    );
 }
 
 #[test]
