@@ -234,6 +234,30 @@ impl Runner {
         self
     }
 
+    /// Runs the test like [`run`](Self::run) without blocking the caller's async runtime:
+    /// the run gets a thread of its own (as `run` does its work on VU threads it starts)
+    /// and the returned future resolves with its result.
+    ///
+    /// Dropping the future does not stop the run; give it a signal with
+    /// [`stop_on`](Self::stop_on) and trigger that to stop it.
+    pub async fn run_async(self) -> Result<RunResult, RunError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("rk6-run".into())
+            .spawn(move || {
+                // The receiver may be gone (the future was dropped); the run stands.
+                let _ = done.send(self.run());
+            })
+            .map_err(|e| RunError::Internal(format!("cannot start the run's thread: {e}")))?;
+        result
+            .await
+            .map_err(|_| RunError::Internal("the run's thread ended without a result".into()))?
+    }
+
+    /// Runs the test to its end on the calling thread, which blocks meanwhile: VUs run on
+    /// threads of their own (one per VU, each with its own JavaScript runtime), setup and
+    /// teardown on another. Do not call it from inside an async task; use
+    /// [`run_async`](Self::run_async) there.
     pub fn run(self) -> Result<RunResult, RunError> {
         let script = canonical_script(&self.script)?;
         let url = ModuleSpecifier::from_file_path(&script).map_err(|_| {

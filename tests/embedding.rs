@@ -160,3 +160,31 @@ fn env_holds_only_what_the_embedder_gives_unless_it_asks_for_the_host_s() {
         Some(json!({ "path": "given", "own": "mine" }))
     );
 }
+
+#[test]
+fn run_async_leaves_the_callers_runtime_free_while_the_test_runs() {
+    // One thread runs both: had the run blocked it, the ticker would never have ticked
+    // before the run's result came back.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let ticks = std::cell::Cell::new(0u32);
+    let result = rt.block_on(async {
+        let run = Runner::new(script("sleepy.js"))
+            .skip_summary(true)
+            .run_async();
+        let ticker = async {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                ticks.set(ticks.get() + 1);
+            }
+        };
+        tokio::select! {
+            result = run => result,
+            _ = ticker => unreachable!("the ticker never ends"),
+        }
+    });
+    assert_eq!(result.expect("the run").iterations, 2);
+    assert!(ticks.get() > 0, "the caller's runtime was blocked");
+}
