@@ -37,3 +37,4 @@ pub use deno_core;
 pub use error::{exit_code, RunError};
 pub use options::Overrides;
 pub use runner::{RunResult, Runner};
+pub use runtime::state::IterationError;

@@ -4,7 +4,7 @@ use crate::error::{exit_code, RunError};
 use crate::exec;
 use crate::options::{self, Overrides, Scenario};
 use crate::runtime::snapshot;
-use crate::runtime::state::TestState;
+use crate::runtime::state::{IterationError, TestState};
 use crate::signal::StopSignal;
 use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
 use crate::thresholds::{self, RuleResult};
@@ -76,6 +76,9 @@ pub struct RunResult {
     /// What `setup()` returned, if anything.
     pub setup_data: Option<serde_json::Value>,
     pub exit_code: i32,
+    /// The first 20 distinct errors that failed iterations, in the order they first
+    /// happened, each with how many iterations it failed.
+    pub iteration_errors: Vec<IterationError>,
     /// What the script's `handleSummary` returned, by destination (`stdout`, `stderr` or a
     /// file path), to be written instead of the default summary; `None` when it has none,
     /// returned nothing, or threw.
@@ -518,6 +521,7 @@ fn result(
             .cloned()
             .flatten()
             .and_then(|json| serde_json::from_str(&json).ok()),
+        iteration_errors: test.iteration_errors.lock().clone(),
         summary_outputs: None,
     }
 }

@@ -188,3 +188,27 @@ fn run_async_leaves_the_callers_runtime_free_while_the_test_runs() {
     assert_eq!(result.expect("the run").iterations, 2);
     assert!(ticks.get() > 0, "the caller's runtime was blocked");
 }
+
+#[test]
+fn the_result_keeps_each_distinct_iteration_error_with_its_count() {
+    let result = Runner::new(script("failing.js"))
+        .skip_summary(true)
+        .run()
+        .expect("the run");
+    assert_eq!((result.iterations, result.failed_iterations), (9, 6));
+    let kept: Vec<(String, u64)> = result
+        .iteration_errors
+        .iter()
+        .map(|e| (e.message.lines().next().unwrap_or("").to_owned(), e.count))
+        .collect();
+    assert_eq!(
+        kept,
+        [("Error: a".to_owned(), 3), ("TypeError: b".to_owned(), 3)]
+    );
+    // With the stack, as the log line shows it.
+    assert!(
+        result.iteration_errors[0].message.contains("failing.js:7:"),
+        "{:?}",
+        result.iteration_errors[0]
+    );
+}

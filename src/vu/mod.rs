@@ -343,6 +343,7 @@ impl Vu {
                     let why = describe(&err);
                     let why = why.strip_prefix("Uncaught ").unwrap_or(&why);
                     crate::log::error(why, &[("source", "stacktrace")]);
+                    test.record_iteration_error(why);
                     Outcome::Failed
                 }
             },
