@@ -35,6 +35,10 @@ pub struct Runner {
     kv_memory: Option<RunStore>,
     /// Whether `__ENV` starts from the process environment (the CLI's default, as k6's).
     include_host_env: bool,
+    /// The script's text, when it was given as text rather than read from `script`.
+    source: Option<Arc<str>>,
+    /// Options laid over the script's `export const options`, key by key.
+    options: Option<serde_json::Value>,
 }
 
 /// The store a run's scripts open as `backend: "memory"`.
@@ -174,7 +178,27 @@ impl Runner {
             no_color: false,
             kv_memory: None,
             include_host_env: false,
+            source: None,
+            options: None,
         }
+    }
+
+    /// A run of a script given as text. `name` is its file name: relative imports and
+    /// `open()` resolve against the current directory as if the script were a file there
+    /// (it need not exist), stack traces show it, and a `.ts` name makes it TypeScript.
+    pub fn from_source(name: impl Into<PathBuf>, source: impl Into<String>) -> Self {
+        let mut runner = Self::new(name);
+        runner.source = Some(source.into().into());
+        runner
+    }
+
+    /// Options as a script's `export const options` gives them (`scenarios`, `thresholds`,
+    /// `tags`, `vus`, ...): each top-level key replaces the script's own, and
+    /// [`overrides`](Self::overrides) still beat both, as CLI flags do. Anything but an
+    /// object is an invalid-options error when the run starts.
+    pub fn options(mut self, options: serde_json::Value) -> Self {
+        self.options = Some(options);
+        self
     }
 
     /// Whether scripts see this process's environment variables in `__ENV`, under the
@@ -262,7 +286,15 @@ impl Runner {
     /// teardown on another. Do not call it from inside an async task; use
     /// [`run_async`](Self::run_async) there.
     pub fn run(self) -> Result<RunResult, RunError> {
-        let script = canonical_script(&self.script)?;
+        let script = match &self.source {
+            Some(_) => std::path::absolute(&self.script).map_err(|e| {
+                RunError::Io(format!(
+                    "cannot place script {}: {e}",
+                    self.script.display()
+                ))
+            })?,
+            None => canonical_script(&self.script)?,
+        };
         let url = ModuleSpecifier::from_file_path(&script).map_err(|_| {
             RunError::Io(format!(
                 "cannot turn {} into a module URL",
@@ -281,6 +313,11 @@ impl Runner {
         test.kv_memory = self.kv_memory.map(|store| store.0);
         let test = Arc::new(test);
         let mut spec = VuSpec::new(test.clone(), &url);
+        if let Some(source) = &self.source {
+            spec.sources
+                .provide(&url, source)
+                .map_err(|e| RunError::Script(format!("{}: {e}", script.display())))?;
+        }
         // Watches for an external stop from the start, so that it also ends a script that
         // spins in its init context or in setup().
         let finished = Arc::new(StopSignal::new());
@@ -296,7 +333,13 @@ impl Runner {
             })
         });
         let summary = (!self.skip_summary).then_some(self.no_color);
-        let outcome = run_test(&test, &mut spec, &self.overrides, summary);
+        let outcome = run_test(
+            &test,
+            &mut spec,
+            self.options.as_ref(),
+            &self.overrides,
+            summary,
+        );
         finished.trigger();
         if let Some(w) = watcher {
             let _ = w.join();
@@ -309,6 +352,7 @@ impl Runner {
 fn run_test(
     test: &Arc<TestState>,
     spec: &mut VuSpec,
+    given: Option<&serde_json::Value>,
     overrides: &Overrides,
     summary: Option<bool>,
 ) -> Result<RunResult, RunError> {
@@ -319,8 +363,23 @@ fn run_test(
     let (functions, options_json) = lifecycle_vu
         .call(|vu| vu.exports())
         .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))?;
-    let script_options: serde_json::Value = serde_json::from_str(&options_json)
+    let mut script_options: serde_json::Value = serde_json::from_str(&options_json)
         .map_err(|e| RunError::InvalidOptions(format!("options are not valid JSON: {e}")))?;
+    let options_json = match given {
+        None => options_json,
+        Some(given) => {
+            let given = given.as_object().ok_or_else(|| {
+                RunError::InvalidOptions(format!(
+                    "the options given to the runner must be an object like {{ \"vus\": 2 }}, got {given}"
+                ))
+            })?;
+            let merged = script_options
+                .as_object_mut()
+                .ok_or_else(|| RunError::InvalidOptions("options must be an object".into()))?;
+            merged.extend(given.clone());
+            script_options.to_string()
+        }
+    };
     let scenarios = options::scenarios(&script_options, overrides)?;
     crate::modules::http::config::HttpConfig::from_options(&script_options)
         .map_err(RunError::InvalidOptions)?;

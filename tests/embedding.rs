@@ -212,3 +212,91 @@ fn the_result_keeps_each_distinct_iteration_error_with_its_count() {
         result.iteration_errors[0]
     );
 }
+
+#[test]
+fn a_script_given_as_text_runs_under_its_name_with_imports_beside_it() {
+    let dir = script("");
+    let name = dir.join("from-text.js");
+    assert!(!name.exists());
+    let source = r#"
+        import { check } from "k6";
+        import { greeting } from "./helper.js";
+        export const options = { vus: 2, iterations: 4 };
+        export default function () {
+            check(greeting, { "imported beside the name": (g) => g.startsWith("hello") });
+        }
+    "#;
+    let result = Runner::from_source(&name, source)
+        .skip_summary(true)
+        .run()
+        .expect("the run");
+    assert_eq!((result.iterations, result.checks_passed()), (4, 4));
+
+    let err = Runner::from_source(
+        &name,
+        "export default function () { throw new Error(\"boom\") }",
+    )
+    .skip_summary(true)
+    .run()
+    .expect("the run");
+    assert!(
+        err.iteration_errors[0].message.contains("from-text.js:1:"),
+        "{:?}",
+        err.iteration_errors
+    );
+}
+
+#[test]
+fn options_given_to_the_runner_replace_the_scripts_key_by_key() {
+    let source = r#"
+        import { check } from "k6";
+        import exec from "k6/execution";
+        export const options = { vus: 1, iterations: 1, tags: { who: "script" }, setupTimeout: "7s" };
+        export default function () {
+            const o = exec.test.options;
+            check(o, {
+                "tags from the runner": (o) => o.tags.who === "runner",
+                "the script's other options stay": (o) => o.setupTimeout === "7s",
+            });
+        }
+    "#;
+    let result = Runner::from_source(script("options.js"), source)
+        .options(json!({
+            "iterations": 3,
+            "tags": { "who": "runner" },
+            "thresholds": { "checks": ["rate==1"] },
+        }))
+        .skip_summary(true)
+        .run()
+        .expect("the run");
+    assert_eq!(result.iterations, 3);
+    assert_eq!((result.checks_passed(), result.checks_failed()), (6, 0));
+    let rules: Vec<_> = result
+        .thresholds
+        .iter()
+        .map(|t| (t.metric.as_str(), t.threshold.as_str(), t.passed))
+        .collect();
+    assert_eq!(rules, [("checks", "rate==1", true)]);
+
+    // Overrides (the CLI's flags) still win.
+    let result = Runner::from_source(script("options.js"), source)
+        .options(json!({ "iterations": 3, "tags": { "who": "runner" } }))
+        .overrides(rk6::Overrides {
+            iterations: Some(2),
+            ..Default::default()
+        })
+        .skip_summary(true)
+        .run()
+        .expect("the run");
+    assert_eq!(result.iterations, 2);
+
+    let err = Runner::from_source(script("options.js"), source)
+        .options(json!([1]))
+        .skip_summary(true)
+        .run()
+        .expect_err("not an object");
+    assert_eq!(
+        err.to_string(),
+        "invalid options: the options given to the runner must be an object like { \"vus\": 2 }, got [1]"
+    );
+}

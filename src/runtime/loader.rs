@@ -114,6 +114,14 @@ impl SourceCache {
         Ok(src)
     }
 
+    /// Makes `text` the source of `specifier`, as if read from that file: a script given
+    /// as text, which then need not exist on disk.
+    pub fn provide(&self, specifier: &ModuleSpecifier, text: &str) -> Result<(), String> {
+        let src = self.compile(specifier, text.into())?;
+        self.files.lock().insert(specifier.clone(), src);
+        Ok(())
+    }
+
     fn get_remote(&self, url: &ModuleSpecifier) -> Result<Arc<str>, JsErrorBox> {
         let cell = self.remote.lock().entry(url.clone()).or_default().clone();
         cell.get_or_init(|| fetch(url).and_then(|text| self.compile(url, text)))
