@@ -9,7 +9,7 @@ use crate::signal::StopSignal;
 use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
 use crate::thresholds::{self, RuleResult};
 use crate::vu::pool::{spawn_vus, VuPool};
-use crate::vu::VuSpec;
+use crate::vu::{ExtensionFactory, VuSpec};
 use deno_core::ModuleSpecifier;
 use rk6_kv::Store;
 use serde::Serialize;
@@ -39,6 +39,18 @@ pub struct Runner {
     source: Option<Arc<str>>,
     /// Options laid over the script's `export const options`, key by key.
     options: Option<serde_json::Value>,
+    extensions: Option<Extensions>,
+    /// Modules added by name, with their source.
+    modules: Vec<(String, String)>,
+}
+
+#[derive(Clone)]
+struct Extensions(ExtensionFactory);
+
+impl std::fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Extensions")
+    }
 }
 
 /// The store a run's scripts open as `backend: "memory"`.
@@ -180,7 +192,32 @@ impl Runner {
             include_host_env: false,
             source: None,
             options: None,
+            extensions: None,
+            modules: Vec::new(),
         }
+    }
+
+    /// Adds deno_core extensions (ops, state) to every VU's runtime, next to rk6's own.
+    /// `make` is called once per VU, since each runtime needs extensions of its own. Their
+    /// ops are reachable from modules added with [`module`](Self::module) as
+    /// `Deno.core.ops.op_name`. Runtimes then start without rk6's startup snapshot (which
+    /// holds rk6's extension only), so runs of 64 VUs or more start a little slower.
+    pub fn extensions(
+        mut self,
+        make: impl Fn() -> Vec<deno_core::Extension> + Send + Sync + 'static,
+    ) -> Self {
+        self.extensions = Some(Extensions(Arc::new(make)));
+        self
+    }
+
+    /// Adds an ES module that scripts import by `name`, as they import `k6/http`
+    /// (e.g. `k6/x/greet`). It can import rk6's modules (`k6`, `k6/metrics`: to record
+    /// checks and metrics) and reach ops of [`extensions`](Self::extensions) through
+    /// `Deno.core.ops`. A name of a built-in module, or one that is not a bare name, is an
+    /// invalid-options error when the run starts.
+    pub fn module(mut self, name: impl Into<String>, source: impl Into<String>) -> Self {
+        self.modules.push((name.into(), source.into()));
+        self
     }
 
     /// A run of a script given as text. `name` is its file name: relative imports and
@@ -313,6 +350,12 @@ impl Runner {
         test.kv_memory = self.kv_memory.map(|store| store.0);
         let test = Arc::new(test);
         let mut spec = VuSpec::new(test.clone(), &url);
+        spec.extensions = self.extensions.map(|e| e.0);
+        for (name, source) in &self.modules {
+            spec.sources
+                .add_module(name, source)
+                .map_err(RunError::InvalidOptions)?;
+        }
         if let Some(source) = &self.source {
             spec.sources
                 .provide(&url, source)
@@ -401,7 +444,7 @@ fn run_test(
         .watch(thresholds::selections(&thresholds, &kinds));
 
     let vus_max = options::vus_needed(&scenarios);
-    if vus_max >= snapshot::SNAPSHOT_MIN_VUS {
+    if vus_max >= snapshot::SNAPSHOT_MIN_VUS && spec.extensions.is_none() {
         spec.snapshot = Some(snapshot::startup_snapshot()?);
     }
     let vus = spawn_vus(1..=vus_max as u32, spec)?;

@@ -98,37 +98,49 @@ fn value_helpers_read_what_scripts_write_and_name_bad_bytes() {
     );
 }
 
-#[test]
-fn the_kv_seed_example_seeds_runs_and_reads_back() {
-    // `cargo test` builds the examples next to the test binaries (target/debug/examples).
+/// Runs an example program that `cargo test` built next to the test binaries
+/// (target/debug/examples) and returns its stdout.
+fn run_example(name: &str) -> String {
     let deps = std::env::current_exe().expect("test binary");
     let example = deps
         .parent()
         .and_then(|d| d.parent())
-        .map(|d| d.join("examples/kv_seed"))
+        .map(|d| d.join("examples").join(name))
         .expect("target dir");
     assert!(
         example.exists(),
         "{} is missing: run the whole suite (cargo test builds the examples) or \
-         `cargo build --example kv_seed` first",
+         `cargo build --example {name}` first",
         example.display()
     );
     let out = std::process::Command::new(&example)
         .output()
         .expect("run the example");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn the_kv_seed_example_seeds_runs_and_reads_back() {
+    let stdout = run_example("kv_seed");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "9 iterations, checks 9 passed / 0 failed");
-    let mut done: Vec<&str> = lines[1..10].to_vec();
-    done.sort();
-    assert_eq!(done.len(), 9);
+    let done: Vec<&str> = lines[1..10].to_vec();
     assert!(done.iter().all(|l| l.starts_with("done:")), "{stdout}");
     assert_eq!(lines[10], "users left: 0");
+}
+
+#[test]
+fn the_custom_module_example_calls_its_rust_ops_from_a_script() {
+    assert_eq!(
+        run_example("custom_module"),
+        "6 iterations, checks 6 passed / 0 failed, sums 9\n"
+    );
 }
 
 #[test]
@@ -299,4 +311,62 @@ fn options_given_to_the_runner_replace_the_scripts_key_by_key() {
         err.to_string(),
         "invalid options: the options given to the runner must be an object like { \"vus\": 2 }, got [1]"
     );
+}
+
+mod added {
+    use super::*;
+    use deno_core::{extension, op2, OpState};
+
+    #[op2(fast)]
+    fn op_embedding_test_vu_count(state: &mut OpState) -> u32 {
+        state.borrow::<VuCount>().0
+    }
+
+    struct VuCount(u32);
+
+    extension!(
+        counted,
+        ops = [op_embedding_test_vu_count],
+        state = |state| {
+            state.put(VuCount(7));
+        }
+    );
+
+    const MODULE: &str = "export const seven = () => Deno.core.ops.op_embedding_test_vu_count();";
+
+    #[test]
+    fn added_modules_and_extensions_reach_every_vu_even_in_large_runs() {
+        // 100 VUs: rk6's startup snapshot is skipped, since it does not hold these ops.
+        let result = Runner::from_source(
+            "ext.js",
+            r#"
+            import { check } from "k6";
+            import { seven } from "k6/x/seven";
+            export const options = { vus: 100, iterations: 100 };
+            export default function () { check(seven(), { "op state per VU": (n) => n === 7 }); }
+            "#,
+        )
+        .module("k6/x/seven", MODULE)
+        .extensions(|| vec![counted::init()])
+        .skip_summary(true)
+        .run()
+        .expect("the run");
+        assert_eq!((result.checks_passed(), result.checks_failed()), (100, 0));
+    }
+
+    #[test]
+    fn a_module_named_like_a_builtin_or_a_path_is_refused() {
+        for (name, why) in [
+            ("k6/http", "module \"k6/http\" is one of rk6's built-in modules; give yours another name"),
+            ("./mine.js", "module name \"./mine.js\" must be a bare name like \"k6/x/mine\" (no ./, / or scheme)"),
+        ] {
+            let err = Runner::from_source("x.js", "export default function () {}")
+                .module(name, MODULE)
+                .skip_summary(true)
+                .run()
+                .expect_err("refused");
+            assert_eq!(err.to_string(), format!("invalid options: {why}"));
+            assert_eq!(err.exit_code(), 104);
+        }
+    }
 }

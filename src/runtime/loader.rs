@@ -91,7 +91,12 @@ pub struct SourceCache {
     remote: Mutex<HashMap<ModuleSpecifier, Arc<OnceLock<Fetched>>>>,
     /// Source maps of TypeScript modules whose lines moved when their types were removed.
     source_maps: Mutex<HashMap<String, Arc<[u8]>>>,
+    /// Modules an embedder added by name (`Runner::module`), imported like `k6/...`.
+    added: Mutex<HashMap<String, Arc<str>>>,
 }
+
+/// The URL scheme of modules an embedder added by name.
+const ADDED_SCHEME: &str = "rk6-module";
 
 impl SourceCache {
     pub fn get(&self, specifier: &ModuleSpecifier) -> Result<Arc<str>, JsErrorBox> {
@@ -112,6 +117,35 @@ impl SourceCache {
             .map_err(JsErrorBox::generic)?;
         self.files.lock().insert(specifier.clone(), src.clone());
         Ok(src)
+    }
+
+    /// Adds an ES module that scripts import as `name` (e.g. `k6/x/greet`). Like rk6's own
+    /// modules it sees `Deno.core` (its ops: `Deno.core.ops.op_name`).
+    pub fn add_module(&self, name: &str, source: &str) -> Result<(), String> {
+        if builtin(name).is_some() {
+            return Err(format!(
+                "module {name:?} is one of rk6's built-in modules; give yours another name"
+            ));
+        }
+        if name.is_empty() || name.starts_with('.') || name.starts_with('/') || name.contains(':') {
+            return Err(format!(
+                "module name {name:?} must be a bare name like \"k6/x/mine\" (no ./, / or scheme)"
+            ));
+        }
+        self.added.lock().insert(name.to_owned(), source.into());
+        Ok(())
+    }
+
+    fn added_url(&self, name: &str) -> Option<String> {
+        self.added
+            .lock()
+            .contains_key(name)
+            .then(|| format!("{ADDED_SCHEME}:{name}"))
+    }
+
+    fn added_source(&self, url: &ModuleSpecifier) -> Option<Arc<str>> {
+        let name = url.as_str().strip_prefix(ADDED_SCHEME)?.strip_prefix(':')?;
+        self.added.lock().get(name).cloned()
     }
 
     /// Makes `text` the source of `specifier`, as if read from that file: a script given
@@ -310,6 +344,9 @@ impl ModuleLoader for Rk6ModuleLoader {
         if let Some(internal) = builtin(specifier) {
             return parse(internal);
         }
+        if let Some(url) = self.cache.added_url(specifier) {
+            return parse(&url);
+        }
         if specifier == "k6" || specifier.starts_with("k6/") {
             let known: Vec<&str> = BUILTIN_MODULES.iter().map(|(n, _)| *n).collect();
             return Err(JsErrorBox::generic(format!(
@@ -322,8 +359,9 @@ impl ModuleLoader for Rk6ModuleLoader {
             return parse(specifier);
         }
         if specifier.starts_with("rk6:") {
-            // Internal modules may import each other; scripts may not reach them directly.
-            if referrer.starts_with("rk6:") {
+            // Internal modules (and an embedder's, which get the same prelude) may import
+            // them; scripts may not reach them directly.
+            if referrer.starts_with("rk6:") || referrer.starts_with(ADDED_SCHEME) {
                 return parse(specifier);
             }
             return Err(JsErrorBox::generic(format!("unknown module {specifier:?}")));
@@ -375,6 +413,8 @@ impl ModuleLoader for Rk6ModuleLoader {
             .chain(crate::modules::SOURCES)
             .find(|(n, _)| *n == specifier.as_str())
         {
+            Ok(Arc::from(format!("{CORE_PRELUDE}{src}")))
+        } else if let Some(src) = self.cache.added_source(specifier) {
             Ok(Arc::from(format!("{CORE_PRELUDE}{src}")))
         } else {
             self.cache

@@ -26,7 +26,12 @@ pub struct VuSpec {
     pub main_code: Arc<str>,
     /// What runtimes start from, when the run has enough VUs to make a snapshot pay.
     pub snapshot: Option<&'static [u8]>,
+    /// Makes the embedder's extensions for each VU (`Runner::extensions`).
+    pub extensions: Option<ExtensionFactory>,
 }
+
+/// Builds fresh deno_core extensions for one VU: each runtime needs its own.
+pub type ExtensionFactory = Arc<dyn Fn() -> Vec<deno_core::Extension> + Send + Sync>;
 
 impl VuSpec {
     pub fn new(test: Arc<TestState>, script_url: &ModuleSpecifier) -> Self {
@@ -35,6 +40,7 @@ impl VuSpec {
             sources: Arc::new(SourceCache::default()),
             main_code: main_module_code(script_url).into(),
             snapshot: None,
+            extensions: None,
         }
     }
 }
@@ -196,7 +202,17 @@ impl Vu {
             JsRuntime::try_new(RuntimeOptions {
                 module_loader: Some(Rc::new(loader)),
                 startup_snapshot: spec.snapshot,
-                extensions: vec![runtime::extension(VuState::new(spec.test.clone(), id))],
+                extensions: std::iter::once(runtime::extension(VuState::new(
+                    spec.test.clone(),
+                    id,
+                )))
+                .chain(
+                    spec.extensions
+                        .as_ref()
+                        .map(|make| make())
+                        .unwrap_or_default(),
+                )
+                .collect(),
                 ..Default::default()
             })
             .map_err(|e| RunError::Internal(format!("cannot create VU {id}'s JS runtime: {e}")))?
