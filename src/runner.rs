@@ -8,7 +8,7 @@ use crate::runtime::state::{IterationError, TestState};
 use crate::signal::StopSignal;
 use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
 use crate::thresholds::{self, RuleResult};
-use crate::vu::pool::{spawn_vus, VuPool};
+use crate::vu::pool::{spawn_vus, stop_all, VuPool};
 use crate::vu::{ExtensionFactory, VuSpec};
 use deno_core::ModuleSpecifier;
 use rk6_kv::Store;
@@ -487,7 +487,7 @@ fn run_test(
     lifecycle_vu
         .call(move |vu| vu.run_teardown(timeouts.teardown))
         .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
-    drop(pool.into_inner());
+    stop_all(pool.into_inner());
 
     let mut result = result(test, &scenarios, vus_max, run_time, &thresholds);
     if let (Some(no_color), true) = (summary, functions.iter().any(|f| f == "handleSummary")) {

@@ -42,6 +42,45 @@ fn create_and_drop(count: u32, snapshot: bool) {
     }
 }
 
+/// Runs `source` as the classic script `name`: its number, or the error's message.
+fn eval_script(
+    rt: &mut JsRuntime,
+    name: &'static str,
+    source: &'static str,
+) -> Result<i32, String> {
+    let value = rt.execute_script(name, source).map_err(|e| e.to_string())?;
+    deno_core::scope!(scope, rt);
+    let value = v8::Local::new(scope, value);
+    Ok(value.int32_value(scope).unwrap_or(-1))
+}
+
+#[test]
+fn every_runtime_runs_a_named_script_from_its_own_source() {
+    // The engine keeps a script's bytecode for the process, under its name and source, and
+    // skips the syntax check of a source it compiled before: the second runtime takes the
+    // bytecode the first one made, and a new source under the same name is compiled anew.
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("tokio");
+    let _guard = tokio.enter();
+    for _ in 0..2 {
+        let mut rt = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
+        assert_eq!(eval_script(&mut rt, "density_cached.js", "6 * 7"), Ok(42));
+        assert_eq!(
+            eval_script(&mut rt, "density_cached.js", "6 * 7 + 1"),
+            Ok(43)
+        );
+        assert_eq!(
+            eval_script(&mut rt, "density_cached.js", "6 *"),
+            Err(
+                "SyntaxError: Unexpected end of input\n    at <anonymous> (density_cached.js:1:4)"
+                    .to_string()
+            )
+        );
+    }
+}
+
 // A runtime costs ~8 ms of CPU even in a debug build (the engine crates are optimised),
 // so the default runs stop at 1,500: over five times the old limit, and at ~118 table
 // entries per runtime far past the 16-bit index. The 10,000 of issue 12 (~90 s) run with

@@ -218,6 +218,15 @@ fn relative_imports_resolve_against_the_importing_file() {
 }
 
 #[test]
+fn every_vu_evaluates_modules_with_top_level_await_and_imports() {
+    // What a module imports and whether it awaits at top level is worked out once per
+    // process and reused by every VU that compiles the same source.
+    let o = run("tla_imports.js", &["-u", "3", "-i", "3"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(info(&o), ["ready 3", "ready 3", "ready 3"]);
+}
+
+#[test]
 fn unknown_builtin_and_remote_modules_fail_at_init_naming_the_specifier() {
     let o = run("unknown_module.js", &[]);
     assert_eq!(code(&o), 107);
@@ -467,9 +476,9 @@ fn first_ctrl_c_stops_gracefully_runs_teardown_and_exits_105() {
 
 #[test]
 fn vus_started_from_the_snapshot_behave_like_fresh_ones() {
-    // 100 VUs start from the startup snapshot, 1 VU does not: every VU must print the
-    // same facts either way.
-    let many = run("snapshot_features.js", &["-u", "100", "-i", "100"]);
+    // 200 VUs start from the startup snapshot (SNAPSHOT_MIN_VUS), 1 VU does not: every VU
+    // must print the same facts either way.
+    let many = run("snapshot_features.js", &["-u", "200", "-i", "200"]);
     let one = run("snapshot_features.js", &["-u", "1", "-i", "1"]);
     for o in [&many, &one] {
         assert_eq!(code(o), 0, "{}", stderr(o));
@@ -478,17 +487,17 @@ fn vus_started_from_the_snapshot_behave_like_fresh_ones() {
                     string | default | 123 | --x";
     assert_eq!(info(&one), [expected]);
     let lines = info(&many);
-    assert_eq!(lines.len(), 100, "{lines:?}");
+    assert_eq!(lines.len(), 200, "{lines:?}");
     assert!(lines.iter().all(|l| l == expected), "{lines:?}");
-    assert_eq!(summary_value(&many, "checks"), "100.00% ✓ 100 ✗ 0");
+    assert_eq!(summary_value(&many, "checks"), "100.00% ✓ 200 ✗ 0");
 }
 
 #[test]
 fn temporal_is_complete_whichever_global_a_vu_reads_first() {
-    // 1 VU starts from scratch, 100 from the startup snapshot; Temporal is evaluated
+    // 1 VU starts from scratch, 200 from the startup snapshot; Temporal is evaluated
     // lazily, on the first read of any global it provides.
     let one = run("temporal_lazy.js", &["-u", "1", "-i", "1"]);
-    let many = run("temporal_lazy.js", &["-u", "100", "-i", "100"]);
+    let many = run("temporal_lazy.js", &["-u", "200", "-i", "200"]);
     for o in [&one, &many] {
         assert_eq!(code(o), 0, "{}", stderr(o));
     }

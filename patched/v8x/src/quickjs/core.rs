@@ -858,7 +858,9 @@ fn runtime_lifecycle_lock() -> MutexGuard<'static, ()> {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn v8__Isolate__New(params: *const c_void) -> *mut RealIsolate {
-  let _lifecycle_guard = runtime_lifecycle_lock();
+  // rk6 patch (change 12): no process-wide lock here. A runtime's creation
+  // touches only its own state and tables that have their own locks; the lock
+  // only keeps `Atomics.notify` from posting to an isolate being disposed.
   let raw_params = if params.is_null() {
     ptr::null()
   } else {
@@ -1056,7 +1058,6 @@ pub extern "C" fn v8__Isolate__Dispose(this: *mut RealIsolate) {
   if this.is_null() {
     return;
   }
-  let _lifecycle_guard = runtime_lifecycle_lock();
   unsafe {
     let mut st = Box::from_raw(this as *mut IsoState);
 
@@ -1089,7 +1090,13 @@ pub extern "C" fn v8__Isolate__Dispose(this: *mut RealIsolate) {
       JS_FreeValue(st.ctx, symbol);
       JS_FreeValue(st.ctx, name);
     }
-    remove_atomics_waiters_for_isolate(this);
+    // rk6 patch (change 12): the lock covers only leaving the waiter registry
+    // (after which `Atomics.notify` cannot reach this isolate), not the whole
+    // teardown, so runtimes on different threads are disposed in parallel.
+    {
+      let _lifecycle_guard = runtime_lifecycle_lock();
+      remove_atomics_waiters_for_isolate(this);
+    }
     for (_, (ctx, resolver)) in st.atomics_waiter_resolvers.drain() {
       JS_FreeValue(ctx, resolver);
     }
@@ -1960,13 +1967,13 @@ fn install_atomics_wait_async_shim(ctx: *mut JSContext, global: JSValue) {
     );
     define_internal_global(ctx, global, c"__v8xAtomicsCancelWaiter", cancel);
 
-    let csrc = std::ffi::CString::new(SRC).unwrap();
-    let r = JS_Eval(
+    // rk6 patch (change 14): compiled once per process, not once per context.
+    static BYTECODE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let r = super::temporal::eval_cached_script(
       ctx,
-      csrc.as_ptr(),
-      SRC.len(),
-      c"<atomics-wait-async-shim>".as_ptr(),
-      JS_EVAL_TYPE_GLOBAL,
+      SRC,
+      c"<atomics-wait-async-shim>",
+      &BYTECODE,
     );
     if r.tag == JS_TAG_EXCEPTION {
       let exc = JS_GetException(ctx);
@@ -2725,25 +2732,43 @@ pub extern "C" fn v8__Script__Compile(
         Some(n) => n.as_ptr(),
         None => c"<anonymous>".as_ptr(),
       };
-      let compiled = JS_Eval(
-        ctx,
-        compile_ptr,
-        compile_len,
-        url_ptr,
-        global_eval_flags() | JS_EVAL_FLAG_COMPILE_ONLY,
-      );
-      if compiled.tag == JS_TAG_EXCEPTION {
-        JS_FreeCString(ctx, cstr);
-        stamp_syntax_error_location(ctx, name.as_ref());
-        return ptr::null();
+      // rk6 patch (change 13): `Run` looks a named script's bytecode up under
+      // this key. Bytecode already there means the source compiled before, so
+      // it needs no syntax check; otherwise the check's bytecode is kept there
+      // (it is compiled under the name `Run` uses), and `Run` evaluates it
+      // instead of parsing the source a second time (~23 M instructions per
+      // runtime for deno_core's bootstrap scripts).
+      let run_key = name.as_ref().map(|n| {
+        super::module::script_bc_key(
+          global_eval_flags() as u64,
+          std::slice::from_raw_parts(compile_ptr as *const u8, compile_len),
+          n.as_bytes(),
+        )
+      });
+      if !run_key.is_some_and(|key| super::module::bc_load(key).is_some()) {
+        let compiled = JS_Eval(
+          ctx,
+          compile_ptr,
+          compile_len,
+          url_ptr,
+          global_eval_flags() | JS_EVAL_FLAG_COMPILE_ONLY,
+        );
+        if compiled.tag == JS_TAG_EXCEPTION {
+          JS_FreeCString(ctx, cstr);
+          stamp_syntax_error_location(ctx, name.as_ref());
+          return ptr::null();
+        }
+        note_compilation_cache_miss();
+        if let Some(key) = run_key {
+          super::module::bc_write(ctx, key, compiled);
+        }
+        JS_FreeValue(ctx, compiled);
       }
       note_compiled_bytecode(current_iso(), compile_len);
-      note_compilation_cache_miss();
       let script_source = new_script_value(
         ctx,
         std::slice::from_raw_parts(compile_ptr as *const u8, compile_len),
       );
-      JS_FreeValue(ctx, compiled);
       JS_FreeCString(ctx, cstr);
       if script_source.tag == JS_TAG_EXCEPTION {
         return ptr::null();

@@ -407,12 +407,52 @@ fn embedded_bc() -> &'static HashMap<u64, &'static [u8]> {
   })
 }
 
-pub(crate) fn bc_load(key: u64) -> Option<Vec<u8>> {
+pub(crate) fn bc_load(key: u64) -> Option<std::sync::Arc<[u8]>> {
+  // rk6 patch (change 13): memory first.
+  if let Some(bytes) = memory_bc_get(key) {
+    return Some(bytes);
+  }
   if let Some(&bytes) = embedded_bc().get(&key) {
-    return Some(bytes.to_vec());
+    return Some(bytes.into());
   }
   let p = bc_path(key)?;
-  std::fs::read(p).ok().filter(|b| !b.is_empty())
+  let bytes = std::fs::read(p).ok().filter(|b| !b.is_empty())?;
+  Some(memory_bc_put(key, &bytes))
+}
+
+// rk6 patch (change 13): the bytecode this process has read from or written to
+// the on-disk cache, so that every runtime after the first gets a module's or
+// script's bytecode without opening a file, and `v8__Script__Compile` knows a
+// source it already compiled (core.rs). Past the cap nothing more is kept.
+const MEMORY_BC_CAP: usize = 64 << 20;
+
+#[derive(Default)]
+struct MemoryBc {
+  bytes: usize,
+  entries: HashMap<u64, std::sync::Arc<[u8]>>,
+}
+
+fn memory_bc() -> &'static std::sync::Mutex<MemoryBc> {
+  static CACHE: std::sync::OnceLock<std::sync::Mutex<MemoryBc>> =
+    std::sync::OnceLock::new();
+  CACHE.get_or_init(Default::default)
+}
+
+fn memory_bc_get(key: u64) -> Option<std::sync::Arc<[u8]>> {
+  let cache = memory_bc().lock().unwrap_or_else(|p| p.into_inner());
+  cache.entries.get(&key).cloned()
+}
+
+fn memory_bc_put(key: u64, bytes: &[u8]) -> std::sync::Arc<[u8]> {
+  let bytes: std::sync::Arc<[u8]> = bytes.into();
+  let mut cache = memory_bc().lock().unwrap_or_else(|p| p.into_inner());
+  if cache.bytes + bytes.len() <= MEMORY_BC_CAP
+    && !cache.entries.contains_key(&key)
+  {
+    cache.bytes += bytes.len();
+    cache.entries.insert(key, bytes.clone());
+  }
+  bytes
 }
 
 pub(crate) fn read_cached_bytecode(
@@ -437,15 +477,16 @@ fn bc_store(key: u64, bytes: &[u8]) {
 }
 
 pub(crate) unsafe fn bc_write(ctx: *mut JSContext, key: u64, obj: JSValue) {
-  if bc_cache_dir().is_none() {
-    return;
-  }
   let mut size: usize = 0;
   let buf =
     unsafe { JS_WriteObject(ctx, &mut size, obj, JS_WRITE_OBJ_BYTECODE) };
   if !buf.is_null() && size > 0 {
     let slice = unsafe { std::slice::from_raw_parts(buf, size) };
-    bc_store(key, slice);
+    // rk6 patch (change 13): kept in memory even without the on-disk cache.
+    memory_bc_put(key, slice);
+    if bc_cache_dir().is_some() {
+      bc_store(key, slice);
+    }
   }
   if !buf.is_null() {
     unsafe { js_free(ctx, buf as *mut std::os::raw::c_void) };
@@ -1934,6 +1975,50 @@ unsafe fn jsval_to_rust(
   let s = std::string::String::from_utf8_lossy(bytes).into_owned();
   unsafe { JS_FreeCString(ctx, cstr) };
   s
+}
+
+// rk6 patch (change 15): what `v8__ScriptCompiler__CompileModule` learns by
+// scanning a module's source, kept per process by the source's hash: every
+// runtime compiles the same modules, and scanning them again cost each
+// runtime ~2.5 M instructions (deno_core's and the embedder's modules).
+#[derive(Clone)]
+struct ModuleScan {
+  import_specifiers: Vec<(std::string::String, Option<std::string::String>)>,
+  import_offsets: Vec<i32>,
+  import_attributes: Vec<Vec<ImportAttribute>>,
+  is_async: bool,
+}
+
+fn scan_module_source(text: &str) -> ModuleScan {
+  type Scans = HashMap<u64, std::sync::Arc<ModuleScan>>;
+  // Past this many sources nothing more is kept (e.g. code made at run time).
+  const MAX_SCANS: usize = 4096;
+  static SCANS: std::sync::OnceLock<std::sync::Mutex<Scans>> =
+    std::sync::OnceLock::new();
+  let scans = SCANS.get_or_init(Default::default);
+  let key = fast_content_hash(0x5343_414e, text.as_bytes());
+  if let Some(scan) = scans
+    .lock()
+    .unwrap_or_else(|p| p.into_inner())
+    .get(&key)
+    .cloned()
+  {
+    return (*scan).clone();
+  }
+  let import_specifiers = parse_import_specifiers(text);
+  let spec_strs: Vec<std::string::String> =
+    import_specifiers.iter().map(|(s, _)| s.clone()).collect();
+  let scan = ModuleScan {
+    import_offsets: compute_import_offsets(text, &spec_strs),
+    import_attributes: compute_import_attributes(text, &spec_strs),
+    is_async: has_top_level_await(text),
+    import_specifiers,
+  };
+  let mut scans = scans.lock().unwrap_or_else(|p| p.into_inner());
+  if scans.len() < MAX_SCANS {
+    scans.insert(key, std::sync::Arc::new(scan.clone()));
+  }
+  scan
 }
 
 fn parse_import_specifiers(
@@ -3952,12 +4037,13 @@ pub extern "C" fn v8__ScriptCompiler__CompileModule(
   let script_id = assign_module_script_id(&fname);
   let module_name = module_name_for_source(&fname, &text, script_id);
 
-  let import_specifiers = parse_import_specifiers(&text);
-  let spec_strs: Vec<std::string::String> =
-    import_specifiers.iter().map(|(s, _)| s.clone()).collect();
-  let import_offsets = compute_import_offsets(&text, &spec_strs);
-  let import_attributes = compute_import_attributes(&text, &spec_strs);
-  let is_async = has_top_level_await(&text);
+  // rk6 patch (change 15).
+  let ModuleScan {
+    import_specifiers,
+    import_offsets,
+    import_attributes,
+    is_async,
+  } = scan_module_source(&text);
 
   register_module_source(&module_name, &text);
   note_main_module(&fname);
