@@ -81,7 +81,14 @@ fn iteration_exceptions_are_printed_counted_and_the_vu_goes_on() {
         2,
         "{err}"
     );
-    assert_eq!(err.matches("source=stacktrace").count(), 6, "{err}");
+    // As k6 tags them; and only the script's own frames, not rk6's harness.
+    assert_eq!(
+        err.matches("executor=shared-iterations scenario=default source=stacktrace")
+            .count(),
+        6,
+        "{err}"
+    );
+    assert!(!err.contains("(rk6:"), "{err}");
     assert_eq!(err.matches("TypeError: async boom").count(), 2, "{err}");
     assert_eq!(err.matches("unhandled boom").count(), 2, "{err}");
     assert!(

@@ -358,8 +358,22 @@ impl Vu {
                 _ => {
                     let why = describe(&err);
                     let why = why.strip_prefix("Uncaught ").unwrap_or(&why);
-                    crate::log::error(why, &[("source", "stacktrace")]);
-                    test.record_iteration_error(why);
+                    // rk6's harness frames mean nothing to the script's author.
+                    let why: Vec<&str> = why.lines().filter(|l| !l.contains("(rk6:")).collect();
+                    let why = why.join("\n");
+                    let (scenario, executor) = self.with_state(|s| {
+                        let sc = s.scenario.as_ref().expect("in a scenario");
+                        (sc.name.clone(), sc.executor)
+                    });
+                    crate::log::error(
+                        &why,
+                        &[
+                            ("executor", executor),
+                            ("scenario", &scenario),
+                            ("source", "stacktrace"),
+                        ],
+                    );
+                    test.record_iteration_error(&why);
                     Outcome::Failed
                 }
             },
