@@ -35,6 +35,7 @@ pub mod vu;
 
 pub use deno_core;
 pub use error::{exit_code, RunError};
+pub use log::{Level, LogLine};
 pub use options::Overrides;
 pub use runner::{RunResult, Runner};
 pub use runtime::state::IterationError;

@@ -10,7 +10,7 @@ use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
 use icu_properties::CodePointMapData;
 use parking_lot::Mutex;
 use std::io::{IsTerminal, Write};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,7 +32,8 @@ impl Level {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// k6's name for the level (`level=` in its log lines).
+    pub fn name(self) -> &'static str {
         match self {
             Self::Debug => "debug",
             Self::Info => "info",
@@ -59,6 +60,24 @@ impl Level {
         }
     }
 }
+
+/// A line a run logs, as an embedder's sink gets it instead of stderr
+/// (`Runner::log_sink`): console output, iteration errors and the run's own messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// The run's label (`Runner::label`; default: the script's path).
+    pub run: Arc<str>,
+    /// The VU that logged it (0: the VU that runs setup and teardown); `None` for the
+    /// run's own messages.
+    pub vu: Option<u32>,
+    pub level: Level,
+    pub message: String,
+    /// The fields k6 adds: `source` (`console`, `stacktrace`), `scenario`, `executor`, ...
+    pub fields: Vec<(String, String)>,
+}
+
+/// Where a run's log lines go when not to stderr.
+pub type LogSink = Arc<dyn Fn(&LogLine) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

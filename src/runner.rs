@@ -2,6 +2,7 @@
 
 use crate::error::{exit_code, RunError};
 use crate::exec;
+use crate::log::{Level, LogLine, LogSink};
 use crate::options::{self, Overrides, Scenario};
 use crate::runtime::snapshot;
 use crate::runtime::state::{IterationError, TestState};
@@ -42,6 +43,17 @@ pub struct Runner {
     extensions: Option<Extensions>,
     /// Modules added by name, with their source.
     modules: Vec<(String, String)>,
+    log_sink: Option<Sink>,
+    label: Option<String>,
+}
+
+#[derive(Clone)]
+struct Sink(LogSink);
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogSink")
+    }
 }
 
 #[derive(Clone)]
@@ -194,7 +206,24 @@ impl Runner {
             options: None,
             extensions: None,
             modules: Vec::new(),
+            log_sink: None,
+            label: None,
         }
+    }
+
+    /// Sends the run's log lines — `console.*` output, iteration errors with their stacks,
+    /// the run's own errors — to `sink` instead of stderr (the default, as `rk6 run`
+    /// prints them). Each line says which run (see [`label`](Self::label)) and which VU.
+    /// The sink is called on VU threads as lines happen: keep it quick.
+    pub fn log_sink(mut self, sink: impl Fn(&LogLine) + Send + Sync + 'static) -> Self {
+        self.log_sink = Some(Sink(Arc::new(sink)));
+        self
+    }
+
+    /// What this run's log lines carry as [`LogLine::run`] (default: the script's path).
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
     }
 
     /// Adds deno_core extensions (ops, state) to every VU's runtime, next to rk6's own.
@@ -347,6 +376,11 @@ impl Runner {
             self.env
         };
         let mut test = TestState::new(env, dir);
+        test.log_sink = self.log_sink.map(|s| s.0);
+        test.label = self
+            .label
+            .unwrap_or_else(|| self.script.display().to_string())
+            .into();
         test.kv_memory = self.kv_memory.map(|store| store.0);
         let test = Arc::new(test);
         let mut spec = VuSpec::new(test.clone(), &url);
@@ -508,7 +542,9 @@ fn run_test(
             // exception is reported and the default summary printed.
             Err(RunError::Script(why)) if why.contains("SummaryError: ") => {
                 let why = why.rsplit("SummaryError: ").next().unwrap_or_default();
-                crate::log::error(
+                test.log(
+                    None,
+                    Level::Error,
                     "failed to handle the end-of-test summary",
                     &[("error", why.lines().next().unwrap_or_default())],
                 );
@@ -519,9 +555,14 @@ fn run_test(
                 let why = why.strip_prefix("Uncaught ").unwrap_or(why);
                 // rk6's harness frames mean nothing to the script's author.
                 let why: Vec<&str> = why.lines().filter(|l| !l.contains("(rk6:")).collect();
-                crate::log::error(&why.join("\n"), &[("hint", "script exception")]);
+                test.log(
+                    None,
+                    Level::Error,
+                    &why.join("\n"),
+                    &[("hint", "script exception")],
+                );
             }
-            Err(e) => crate::log::error(&e.to_string(), &[]),
+            Err(e) => test.log(None, Level::Error, &e.to_string(), &[]),
         }
     }
     drop(lifecycle_vu);

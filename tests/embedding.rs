@@ -371,3 +371,70 @@ mod added {
         }
     }
 }
+
+#[test]
+fn a_log_sink_gets_the_runs_lines_tagged_with_run_and_vu() {
+    use rk6::{Level, LogLine};
+    let lines: Arc<std::sync::Mutex<Vec<LogLine>>> = Default::default();
+    let collected = lines.clone();
+    let result = Runner::from_source(
+        "logging.js",
+        r#"
+        export const options = {
+            scenarios: { default: { executor: "per-vu-iterations", vus: 2, iterations: 1 } },
+        };
+        console.log("init");
+        export function setup() { console.warn("setting up"); }
+        export default function () {
+            console.info(`iteration of ${__VU}`);
+            throw new Error("failed on purpose");
+        }
+        "#,
+    )
+    .label("run-1")
+    .log_sink(move |line| collected.lock().unwrap().push(line.clone()))
+    .skip_summary(true)
+    .run()
+    .expect("the run");
+    assert_eq!(result.failed_iterations, 2);
+    let lines = lines.lock().unwrap();
+    assert!(lines.iter().all(|l| &*l.run == "run-1"), "{lines:?}");
+    let mut seen: Vec<(Option<u32>, Level, String, Vec<(String, String)>)> = lines
+        .iter()
+        .map(|l| {
+            let first = l.message.lines().next().unwrap_or("").to_owned();
+            (l.vu, l.level, first, l.fields.clone())
+        })
+        .collect();
+    seen.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    let console = || vec![("source".to_owned(), "console".to_owned())];
+    let stack = || {
+        vec![
+            ("executor".to_owned(), "per-vu-iterations".to_owned()),
+            ("scenario".to_owned(), "default".to_owned()),
+            ("source".to_owned(), "stacktrace".to_owned()),
+        ]
+    };
+    let mut expected = vec![
+        (Some(0), Level::Info, "init".to_owned(), console()),
+        (Some(0), Level::Warn, "setting up".to_owned(), console()),
+        (Some(1), Level::Info, "init".to_owned(), console()),
+        (Some(2), Level::Info, "init".to_owned(), console()),
+        (Some(1), Level::Info, "iteration of 1".to_owned(), console()),
+        (Some(2), Level::Info, "iteration of 2".to_owned(), console()),
+        (
+            Some(1),
+            Level::Error,
+            "Error: failed on purpose".to_owned(),
+            stack(),
+        ),
+        (
+            Some(2),
+            Level::Error,
+            "Error: failed on purpose".to_owned(),
+            stack(),
+        ),
+    ];
+    expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    assert_eq!(seen, expected);
+}

@@ -22,8 +22,10 @@ fn vu_mut(state: &mut OpState) -> &mut VuState {
 }
 
 #[op2(fast)]
-pub fn op_rk6_log(#[smi] level: u32, #[string] message: &str) {
-    crate::log::console(crate::log::Level::from_code(level), message);
+pub fn op_rk6_log(state: &mut OpState, #[smi] level: u32, #[string] message: &str) {
+    let vu = vu(state);
+    vu.test
+        .console(vu.id, crate::log::Level::from_code(level), message);
 }
 
 #[op2]

@@ -1,6 +1,7 @@
 //! State shared between the runner and the ops: one `TestState` per run (shared by
 //! every VU thread) and one `VuState` per JS runtime (kept in its `OpState`).
 
+use crate::log::{Level, LogLine, LogSink};
 use crate::modules::data::ops::SharedArrays;
 use crate::signal::StopSignal;
 use crate::stats::{MetricKind, Stats};
@@ -53,6 +54,10 @@ pub struct TestState {
     pub kv_memory: Option<Arc<dyn rk6_kv::Store>>,
     /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations.
     pub iteration_errors: Mutex<Vec<IterationError>>,
+    /// Where this run's log lines go instead of the process's log (stderr).
+    pub log_sink: Option<LogSink>,
+    /// What the run's log lines carry as `run` in a sink.
+    pub label: Arc<str>,
 }
 
 /// How many distinct iteration errors a run keeps; later ones are only counted in
@@ -89,6 +94,8 @@ impl TestState {
             fs_files: Default::default(),
             kv_memory: None,
             iteration_errors: Mutex::new(Vec::new()),
+            log_sink: None,
+            label: "".into(),
         }
     }
 
@@ -115,6 +122,41 @@ impl TestState {
     pub fn abort_on_thresholds(&self, reason: String) {
         self.thresholds_aborted.store(true, Ordering::SeqCst);
         self.abort(reason);
+    }
+
+    /// A `console.*` line of VU `vu`: to the run's sink, else as the process logs them.
+    pub fn console(&self, vu: u32, level: Level, message: &str) {
+        match &self.log_sink {
+            Some(sink) => sink(&self.log_line(Some(vu), level, message, &[("source", "console")])),
+            None => crate::log::console(level, message),
+        }
+    }
+
+    /// Any other line the run logs (`vu`: `None` for the run's own).
+    pub fn log(&self, vu: Option<u32>, level: Level, message: &str, fields: &[(&str, &str)]) {
+        match &self.log_sink {
+            Some(sink) => sink(&self.log_line(vu, level, message, fields)),
+            None => crate::log::emit(level, message, fields),
+        }
+    }
+
+    fn log_line(
+        &self,
+        vu: Option<u32>,
+        level: Level,
+        message: &str,
+        fields: &[(&str, &str)],
+    ) -> LogLine {
+        LogLine {
+            run: self.label.clone(),
+            vu,
+            level,
+            message: message.to_owned(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
     }
 
     /// Counts an error that failed an iteration, keeping its text if it is one of the

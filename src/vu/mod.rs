@@ -365,7 +365,9 @@ impl Vu {
                         let sc = s.scenario.as_ref().expect("in a scenario");
                         (sc.name.clone(), sc.executor)
                     });
-                    crate::log::error(
+                    test.log(
+                        Some(self.id),
+                        crate::log::Level::Error,
                         &why,
                         &[
                             ("executor", executor),
