@@ -399,7 +399,8 @@ fn a_log_sink_gets_the_runs_lines_tagged_with_run_and_vu() {
     assert_eq!(result.failed_iterations, 2);
     let lines = lines.lock().unwrap();
     assert!(lines.iter().all(|l| &*l.run == "run-1"), "{lines:?}");
-    let mut seen: Vec<(Option<u32>, Level, String, Vec<(String, String)>)> = lines
+    type Seen = (Option<u32>, Level, String, Vec<(String, String)>);
+    let mut seen: Vec<Seen> = lines
         .iter()
         .map(|l| {
             let first = l.message.lines().next().unwrap_or("").to_owned();
