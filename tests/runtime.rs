@@ -525,7 +525,7 @@ fn internal_functions_print_as_native_code_and_user_functions_keep_their_source(
         );
         lines[0].clone()
     };
-    assert_eq!(info(&one), [expected.clone()]);
+    assert_eq!(info(&one), std::slice::from_ref(&expected));
     let mut lines = info(&many);
     lines.dedup();
     assert_eq!(lines, [expected]);
