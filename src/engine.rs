@@ -26,3 +26,20 @@ pub const ENGINE: &str = "QuickJS-ng";
 pub const VU_STACK_SIZE: usize = 8 * 1024 * 1024;
 #[cfg(feature = "quickjs")]
 pub const VU_STACK_SIZE: usize = 4 * 1024 * 1024;
+
+/// Readies the engine for rk6's runtimes: call before creating one (more calls do nothing).
+///
+/// On QuickJS, rk6's own modules (`rk6:` specifiers) join deno_core's (`ext:`) in being
+/// cached and snapshotted without their functions' source text, which QuickJS would
+/// otherwise copy into every runtime (patched/v8x, change 13); V8 shares it already.
+pub fn prepare() {
+    #[cfg(feature = "quickjs")]
+    {
+        static PREPARED: std::sync::Once = std::sync::Once::new();
+        unsafe extern "C" {
+            fn v82jsc_add_sourceless_prefix(prefix: *const std::ffi::c_char);
+        }
+        // SAFETY: the facade copies the NUL-terminated prefix; `Once` keeps it to one call.
+        PREPARED.call_once(|| unsafe { v82jsc_add_sourceless_prefix(c"rk6:".as_ptr()) });
+    }
+}

@@ -530,6 +530,36 @@ fn temporal_is_complete_whichever_global_a_vu_reads_first() {
 }
 
 #[test]
+fn internal_functions_print_as_native_code_and_user_functions_keep_their_source() {
+    // QuickJS keeps no source text for rk6's and deno_core's own code (it would cost
+    // every VU ~100 KB; patched/v8x change 13), whether a VU starts fresh (1 VU) or from
+    // the startup snapshot (100 VUs); V8 shares source text and prints it.
+    let one = run("function_source.js", &["-u", "1", "-i", "1"]);
+    let many = run("function_source.js", &["-u", "100", "-i", "100"]);
+    for o in [&one, &many] {
+        assert_eq!(code(o), 0, "{}", stderr(o));
+    }
+    let mine = "function mine(a) { return a + 1; }";
+    let expected = if rk6::engine::ENGINE == "QuickJS-ng" {
+        format!(
+            "{mine} | function check() {{\n    [native code]\n}} | \
+             function setTimeout() {{\n    [native code]\n}}"
+        )
+    } else {
+        let lines = info(&one);
+        assert!(
+            lines[0].starts_with(&format!("{mine} | function check(")),
+            "{lines:?}"
+        );
+        lines[0].clone()
+    };
+    assert_eq!(info(&one), std::slice::from_ref(&expected));
+    let mut lines = info(&many);
+    lines.dedup();
+    assert_eq!(lines, [expected]);
+}
+
+#[test]
 fn a_script_that_replaces_temporal_before_reading_it_keeps_its_value() {
     let o = run("temporal_replaced.js", &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));

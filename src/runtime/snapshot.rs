@@ -24,6 +24,7 @@ pub fn startup_snapshot() -> Result<&'static [u8], RunError> {
         return Ok(snapshot);
     }
     // The VU state only exists to satisfy the extension; op state is not part of a snapshot.
+    crate::engine::prepare();
     let test = Arc::new(TestState::new(Default::default(), Default::default()));
     let runtime = JsRuntimeForSnapshot::try_new(RuntimeOptions {
         extensions: vec![super::extension(VuState::new(test, 0))],

@@ -197,6 +197,7 @@ impl Vu {
             .build()
             .map_err(|e| RunError::Internal(format!("cannot start VU {id}'s event loop: {e}")))?;
         let loader = Rk6ModuleLoader::new(spec.sources.clone(), spec.main_code.clone());
+        crate::engine::prepare();
         let mut rt = {
             let _guard = tokio.enter();
             JsRuntime::try_new(RuntimeOptions {

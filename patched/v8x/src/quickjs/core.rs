@@ -2266,8 +2266,9 @@ thread_local! {
   // V8's `new`-keyword column for `new X()` frames: quickjs records the
   // construct CALL position (the `(`), V8 records the `new` token, and the only
   // way to bridge that gap shim-side is to re-read the source line.
+  // rk6 patch (change 16): entries point into `SHARED_SCRIPT_SOURCES`.
   static SCRIPT_SOURCES: RefCell<
-    std::collections::HashMap<std::string::String, ScriptSource>,
+    std::collections::HashMap<std::string::String, Arc<ScriptSource>>,
   > = RefCell::new(std::collections::HashMap::new());
 
   static CURRENT_SCRIPT_NAMES: RefCell<Vec<std::string::String>> =
@@ -2564,13 +2565,58 @@ pub(crate) fn register_script_source(filename: &str, source: &str) {
 }
 
 pub(crate) fn replace_script_source(filename: &str, source: &str) {
+  let shared = shared_script_source(source);
   SCRIPT_SOURCES.with(|m| {
     let mut map = m.borrow_mut();
     if map.len() > 256 && !map.contains_key(filename) {
       map.clear();
     }
-    map.insert(filename.to_string(), ScriptSource::new(source));
+    map.insert(filename.to_string(), shared);
   });
+}
+
+/// rk6 patch (change 16): one copy of each distinct source text (and its line
+/// index) per process. Every thread that runs a runtime registered its own copy
+/// of every script it compiled -- deno_core's and the embedder's internal
+/// modules included -- ~220 KB per runtime, identical across runtimes. Entries
+/// are weak, so a text nobody registers any more is freed with its last user.
+fn shared_script_source(text: &str) -> Arc<ScriptSource> {
+  use std::hash::{BuildHasher, BuildHasherDefault};
+  use std::sync::Weak;
+  type Table = HashMap<u64, Vec<Weak<ScriptSource>>>;
+  static SHARED_SCRIPT_SOURCES: Mutex<(Option<Table>, usize)> =
+    Mutex::new((None, 0));
+
+  let hash =
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+      .hash_one(text);
+  let mut guard = SHARED_SCRIPT_SOURCES
+    .lock()
+    .unwrap_or_else(|poisoned| poisoned.into_inner());
+  let (table, prune_at) = &mut *guard;
+  let table = table.get_or_insert_with(HashMap::new);
+  let bucket = table.entry(hash).or_default();
+  bucket.retain(|weak| weak.strong_count() > 0);
+  if let Some(found) = bucket
+    .iter()
+    .filter_map(Weak::upgrade)
+    .find(|source| source.text == text)
+  {
+    return found;
+  }
+  let source = Arc::new(ScriptSource::new(text));
+  bucket.push(Arc::downgrade(&source));
+  // Texts registered once (inspector evaluations, generated code) must not
+  // pile up as dead buckets: sweep when the table has doubled since the last
+  // sweep.
+  if table.len() > (*prune_at).max(64) {
+    table.retain(|_, bucket| {
+      bucket.retain(|weak| weak.strong_count() > 0);
+      !bucket.is_empty()
+    });
+    *prune_at = table.len() * 2;
+  }
+  source
 }
 
 pub(crate) fn script_source(filename: &str) -> Option<std::string::String> {

@@ -711,6 +711,13 @@ fn register_shared_dispatch(
       .flat_map(|f| [f.address_ as usize, f.type_info_ as usize])
       .collect::<Vec<_>>(),
   );
+  // rk6 patch (change 19): process-wide first; this thread's table only if
+  // that is full.
+  if let Some(index) =
+    register_process_shared_dispatch(callback, &fast_overloads, &key)
+  {
+    return index;
+  }
   DISPATCH.with(|t| {
     let mut t = t.borrow_mut();
     if let Some(&index) = t.shared.get(&key) {
@@ -734,6 +741,59 @@ fn register_shared_dispatch(
   })
 }
 
+/// rk6 patch (change 19): what the shared dispatch entries of change 1 hold is
+/// the same on every thread (a callback and its fast overloads, all static
+/// code), yet each thread that ran a runtime built its own copy of all of them,
+/// ~50 KB for deno_core's ops. They live here instead, once per process, in
+/// slots that are written once and then read without a lock. Functions name a
+/// slot by a negative index (`-1 - slot`); non-negative indices still name
+/// entries of the thread's table.
+struct ProcessSharedDispatch {
+  callback: FunctionCallback,
+  fast_overloads: Vec<RawCFunction>,
+}
+
+// SAFETY: the raw pointers are the addresses of static fast-call functions and
+// their static type descriptions, valid on every thread.
+unsafe impl Send for ProcessSharedDispatch {}
+unsafe impl Sync for ProcessSharedDispatch {}
+
+const PROCESS_SHARED_DISPATCH_SLOTS: usize = 4096;
+
+static PROCESS_SHARED_DISPATCH: [std::sync::OnceLock<ProcessSharedDispatch>;
+  PROCESS_SHARED_DISPATCH_SLOTS] =
+  [const { std::sync::OnceLock::new() }; PROCESS_SHARED_DISPATCH_SLOTS];
+
+fn register_process_shared_dispatch(
+  callback: FunctionCallback,
+  fast_overloads: &[RawCFunction],
+  key: &(usize, Vec<usize>),
+) -> Option<c_int> {
+  static INDEX: std::sync::Mutex<
+    Option<std::collections::HashMap<(usize, Vec<usize>), usize>>,
+  > = std::sync::Mutex::new(None);
+  let mut index = INDEX
+    .lock()
+    .unwrap_or_else(|poisoned| poisoned.into_inner());
+  let index = index.get_or_insert_with(std::collections::HashMap::new);
+  let slot = match index.get(key) {
+    Some(&slot) => slot,
+    None => {
+      let slot = index.len();
+      if slot >= PROCESS_SHARED_DISPATCH_SLOTS {
+        return None;
+      }
+      let _ = PROCESS_SHARED_DISPATCH[slot].set(ProcessSharedDispatch {
+        callback,
+        fast_overloads: fast_overloads.to_vec(),
+      });
+      index.insert(key.clone(), slot);
+      slot
+    }
+  };
+  Some(-1 - slot as c_int)
+}
+
 /// rk6 patch (change 1): the dispatch entry of a function made by
 /// `make_function_with_own_data`, with the function's own data (owned +1).
 unsafe fn lookup_own_data_dispatch(
@@ -750,8 +810,22 @@ unsafe fn lookup_own_data_dispatch(
   if !jsv_is_int(&index) {
     return None;
   }
+  let index = unsafe { index.u.int32 };
+  // rk6 patch (change 19).
+  if index < 0 {
+    let entry = PROCESS_SHARED_DISPATCH
+      .get(usize::try_from(-1 - i64::from(index)).ok()?)?
+      .get()?;
+    return Some((
+      entry.callback,
+      unsafe { JS_DupValue(ctx, data) },
+      ptr::null(),
+      ptr::null(),
+      entry.fast_overloads.clone(),
+    ));
+  }
   let (callback, _undefined, instance, signature, fast_overloads) =
-    lookup_dispatch(ctx, unsafe { index.u.int32 })?;
+    lookup_dispatch(ctx, index)?;
   Some((
     callback,
     unsafe { JS_DupValue(ctx, data) },
@@ -4551,7 +4625,12 @@ pub(crate) fn snapshot_function_template_info(
     return None;
   }
   let template = unsafe { &*(template as *const FnTemplate) };
-  let instance = unsafe { (&*template.instance).state() };
+  // rk6 patch (change 17): no instance template yet means no internal fields.
+  let internal_field_count = if template.instance.is_null() {
+    0
+  } else {
+    unsafe { (&*template.instance).state() }.internal_field_count
+  };
   Some(SnapshotFunctionTemplateInfo {
     callback: template.callback,
     data_external: external_pointer_from_value(template.data),
@@ -4560,7 +4639,7 @@ pub(crate) fn snapshot_function_template_info(
     class_name: template.class_name.clone(),
     cached_proto: jsv_is_object(&template.cached_proto)
       .then_some(template.cached_proto),
-    instance_internal_field_count: instance.internal_field_count,
+    instance_internal_field_count: internal_field_count,
   })
 }
 
@@ -4580,9 +4659,12 @@ pub(crate) fn restore_function_template_from_snapshot(
   if let Some(cached_proto) = cached_proto {
     template_mut.cached_proto = cached_proto;
   }
-  unsafe {
-    (*template_mut.instance).state_mut().internal_field_count =
-      instance_internal_field_count;
+  if instance_internal_field_count != 0 || !template_mut.instance.is_null() {
+    unsafe {
+      (*template_instance(template_mut))
+        .state_mut()
+        .internal_field_count = instance_internal_field_count;
+    }
   }
   template
 }
@@ -4688,18 +4770,16 @@ pub extern "C" fn v8__FunctionTemplate__New(
       jsv_undefined()
     }
   };
-  let proto = Box::into_raw(Box::new(ObjTemplate::new(ptr::null())));
-  let instance = Box::into_raw(Box::new(ObjTemplate::new(ptr::null())));
-  register_template(proto as usize, TemplKind::Obj);
-  register_template(instance as usize, TemplKind::Obj);
+  // rk6 patch (change 17): the prototype and instance templates are made
+  // when first asked for (see `template_proto`, `template_instance`).
   let t = Box::into_raw(Box::new(FnTemplate {
     callback,
     data,
     constructable,
     length,
     class_name: None,
-    proto,
-    instance,
+    proto: ptr::null_mut(),
+    instance: ptr::null_mut(),
     parent: ptr::null(),
     signature,
     props: Vec::new(),
@@ -4707,9 +4787,37 @@ pub extern "C" fn v8__FunctionTemplate__New(
     cached_proto: jsv_undefined(),
     fast_overloads,
   }));
-  unsafe { (*instance).state_mut().parent_fn = t };
+  if constructable {
+    unsafe { template_instance(t) };
+  }
   register_template(t as usize, TemplKind::Func);
   t as *const FunctionTemplate
+}
+
+/// rk6 patch (change 17): a function template's prototype template, made on
+/// first use. deno_core makes a template for each of its ~220 ops and asks
+/// neither for the prototype nor (ops are not constructors) the instance
+/// template; making both eagerly cost ~500 bytes per op, per runtime.
+unsafe fn template_proto(t: *mut FnTemplate) -> *mut ObjTemplate {
+  let t = unsafe { &mut *t };
+  if t.proto.is_null() {
+    t.proto = Box::into_raw(Box::new(ObjTemplate::new(ptr::null())));
+    register_template(t.proto as usize, TemplKind::Obj);
+  }
+  t.proto
+}
+
+/// rk6 patch (change 17): a function template's instance template, made on
+/// first use, and always for a constructor (its calls build `this` from it).
+/// A plain function template without one is a function with External data,
+/// which then takes change 1's path (no per-runtime dispatch entry).
+unsafe fn template_instance(t: *mut FnTemplate) -> *mut ObjTemplate {
+  let template = unsafe { &mut *t };
+  if template.instance.is_null() {
+    template.instance = Box::into_raw(Box::new(ObjTemplate::new(t)));
+    register_template(template.instance as usize, TemplKind::Obj);
+  }
+  template.instance
 }
 
 /// Tape replay: reconstruct a FunctionTemplate (same struct the C-ABI ctor
@@ -4727,18 +4835,15 @@ pub(crate) fn tape_make_template(
     }
     _ => jsv_undefined(),
   };
-  let proto = Box::into_raw(Box::new(ObjTemplate::default_for_tape()));
-  let instance = Box::into_raw(Box::new(ObjTemplate::default_for_tape()));
-  register_template(proto as usize, TemplKind::Obj);
-  register_template(instance as usize, TemplKind::Obj);
+  // rk6 patch (change 17): as in `v8__FunctionTemplate__New`.
   let t = Box::into_raw(Box::new(FnTemplate {
     callback,
     data,
     constructable,
     length,
     class_name: None,
-    proto,
-    instance,
+    proto: ptr::null_mut(),
+    instance: ptr::null_mut(),
     parent: ptr::null(),
     signature: ptr::null(),
     props: Vec::new(),
@@ -4746,7 +4851,9 @@ pub(crate) fn tape_make_template(
     cached_proto: jsv_undefined(),
     fast_overloads: Vec::new(),
   }));
-  unsafe { (*instance).state_mut().parent_fn = t };
+  if constructable {
+    unsafe { template_instance(t) };
+  }
   register_template(t as usize, TemplKind::Func);
   t as *const FunctionTemplate
 }
@@ -4798,18 +4905,23 @@ pub extern "C" fn v8__FunctionTemplate__GetFunction(
   apply_props(ctx, f, &t.props);
   apply_accessors(ctx, f, &t.accessors);
 
-  let proto_obj =
-    unsafe { build_prototype_object(ctx, this as *const FnTemplate) };
-  let proto_dup = unsafe { JS_DupValue(ctx, proto_obj) };
-  unsafe {
-    JS_SetPropertyStr(ctx, f, c"prototype".as_ptr(), proto_dup);
-    JS_DefinePropertyValueStr(
-      ctx,
-      proto_obj,
-      c"constructor".as_ptr(),
-      JS_DupValue(ctx, f),
-      JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE,
-    );
+  // rk6 patch (change 20): as in V8, a function whose template throws on
+  // `new` has no `prototype`; making one (and its `constructor`) for each of
+  // deno_core's ~220 ops cost ~30 KB per runtime.
+  if t.constructable {
+    let proto_obj =
+      unsafe { build_prototype_object(ctx, this as *const FnTemplate) };
+    let proto_dup = unsafe { JS_DupValue(ctx, proto_obj) };
+    unsafe {
+      JS_SetPropertyStr(ctx, f, c"prototype".as_ptr(), proto_dup);
+      JS_DefinePropertyValueStr(
+        ctx,
+        proto_obj,
+        c"constructor".as_ptr(),
+        JS_DupValue(ctx, f),
+        JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE,
+      );
+    }
   }
 
   timing::add(&timing::GETFN_N, &timing::GETFN_T, _tm);
@@ -4830,19 +4942,22 @@ unsafe fn build_prototype_object(
   }
   let _tm = timing::now();
   let proto_obj = unsafe { JS_NewObject(ctx) };
-  let proto = unsafe { (&*t.proto).state() };
-  if std::env::var_os("QJS_DEBUG_TMPL").is_some() {
-    eprintln!(
-      "[QJS build_proto] class={:?} n_props={} n_accessors={}",
-      t.class_name,
-      proto.props.len(),
-      proto.accessors.len()
-    );
+  // rk6 patch (change 17): no prototype template yet means an empty one.
+  if !t.proto.is_null() {
+    let proto = unsafe { (&*t.proto).state() };
+    if std::env::var_os("QJS_DEBUG_TMPL").is_some() {
+      eprintln!(
+        "[QJS build_proto] class={:?} n_props={} n_accessors={}",
+        t.class_name,
+        proto.props.len(),
+        proto.accessors.len()
+      );
+    }
+    if !proto.props.is_empty() {
+      apply_props(ctx, proto_obj, &proto.props);
+    }
+    apply_accessors(ctx, proto_obj, &proto.accessors);
   }
-  if !proto.props.is_empty() {
-    apply_props(ctx, proto_obj, &proto.props);
-  }
-  apply_accessors(ctx, proto_obj, &proto.accessors);
   if !t.parent.is_null() {
     let parent_proto = unsafe { build_prototype_object(ctx, t.parent) };
     let dup = unsafe { JS_DupValue(ctx, parent_proto) };
@@ -5099,8 +5214,7 @@ pub extern "C" fn v8__FunctionTemplate__PrototypeTemplate(
   if this.is_null() {
     return ptr::null();
   }
-  let t = unsafe { &*(this as *const FnTemplate) };
-  t.proto as *const ObjectTemplate
+  unsafe { template_proto(this as *mut FnTemplate) as *const ObjectTemplate }
 }
 
 #[unsafe(no_mangle)]
@@ -5110,8 +5224,7 @@ pub extern "C" fn v8__FunctionTemplate__InstanceTemplate(
   if this.is_null() {
     return ptr::null();
   }
-  let t = unsafe { &*(this as *const FnTemplate) };
-  t.instance as *const ObjectTemplate
+  unsafe { template_instance(this as *mut FnTemplate) as *const ObjectTemplate }
 }
 
 #[unsafe(no_mangle)]

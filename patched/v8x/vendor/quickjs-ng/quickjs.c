@@ -40877,13 +40877,60 @@ void v82jsc_snapshot_capture_intrinsics(JSContext *ctx, JSValue registry)
     js_object_list_end(ctx, &s.registered);
 }
 
+/* rk6 patch (change 18): function source text is not written for code whose
+   file name starts with one of these prefixes -- an embedder's internal code
+   (deno_core's "ext:" modules and scripts by default). QuickJS keeps a copy of
+   each function's source for Function.prototype.toString, nested functions
+   included, and every runtime that read such code from the bytecode cache or
+   a snapshot paid for it: ~100 KB per deno_core runtime. Without the text,
+   toString of those functions answers "[native code]", as V8 does for its
+   built-ins. Prefixes are only added (before runtimes start), never removed. */
+#define V82JSC_SOURCELESS_PREFIX_MAX 8
+static const char *v82jsc_sourceless_prefixes[V82JSC_SOURCELESS_PREFIX_MAX] = {
+    "ext:",
+};
+static int v82jsc_sourceless_prefix_count = 1;
+
+void v82jsc_add_sourceless_prefix(const char *prefix)
+{
+    int n = __atomic_load_n(&v82jsc_sourceless_prefix_count, __ATOMIC_ACQUIRE);
+    char *copy;
+
+    if (!prefix || !*prefix || n >= V82JSC_SOURCELESS_PREFIX_MAX)
+        return;
+    copy = strdup(prefix);
+    if (!copy)
+        return;
+    v82jsc_sourceless_prefixes[n] = copy;
+    __atomic_store_n(&v82jsc_sourceless_prefix_count, n + 1, __ATOMIC_RELEASE);
+}
+
+static bool v82jsc_is_sourceless(JSContext *ctx, JSAtom filename)
+{
+    char buf[ATOM_GET_STR_BUF_SIZE];
+    const char *name;
+    int i, n;
+
+    if (filename == JS_ATOM_NULL)
+        return false;
+    name = JS_AtomGetStr(ctx, buf, sizeof(buf), filename);
+    n = __atomic_load_n(&v82jsc_sourceless_prefix_count, __ATOMIC_ACQUIRE);
+    for (i = 0; i < n; i++) {
+        const char *prefix = v82jsc_sourceless_prefixes[i];
+        if (!strncmp(name, prefix, strlen(prefix)))
+            return true;
+    }
+    return false;
+}
+
 static int JS_WriteFunctionSource(BCWriterState *s,
                                   const JSFunctionBytecode *b)
 {
     uint32_t hash;
     int i;
 
-    if (!s->allow_source || !b->source || b->source_len <= 0) {
+    if (!s->allow_source || !b->source || b->source_len <= 0 ||
+        v82jsc_is_sourceless(s->ctx, b->filename)) {
         bc_put_leb128(s, 0);
         return 0;
     }
