@@ -96,12 +96,7 @@ fn run_rk6(vus: u64, timed: &std::path::Path) -> Result<Figures, String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(me);
     cmd.arg(CHILD_FLAG).arg(vus.to_string()).arg(timed);
-    let (peak_kib, wall, out, ok) =
-        peak_rss::run_sampled_output(cmd).ok_or("could not start the child")?;
-    if !ok {
-        let tail: Vec<&str> = out.lines().rev().take(3).collect();
-        return Err(format!("failed: {}", tail.join(" | ")));
-    }
+    let (peak_kib, wall, out) = measured(cmd, "the child")?;
     Ok(Figures {
         wall,
         peak_kib,
@@ -116,17 +111,23 @@ fn run_k6(vus: u64, empty: &std::path::Path) -> Result<Figures, String> {
         .arg("-i")
         .arg(vus.to_string())
         .arg(empty);
-    let (peak_kib, wall, out, ok) =
-        peak_rss::run_sampled_output(cmd).ok_or("could not start k6")?;
-    if !ok {
-        let tail: Vec<&str> = out.lines().rev().take(3).collect();
-        return Err(format!("failed: {}", tail.join(" | ")));
-    }
+    let (peak_kib, wall, _) = measured(cmd, "k6")?;
     Ok(Figures {
         wall,
         peak_kib,
         init_teardown: None,
     })
+}
+
+/// Runs `cmd` for its peak RSS (KiB), wall time and output; a failure names its last lines.
+fn measured(cmd: Command, what: &str) -> Result<(u64, Duration, String), String> {
+    let (peak_kib, wall, out, ok) =
+        peak_rss::run_sampled_output(cmd).ok_or(format!("could not start {what}"))?;
+    if !ok {
+        let tail: Vec<&str> = out.lines().rev().take(3).collect();
+        return Err(format!("failed: {}", tail.join(" | ")));
+    }
+    Ok((peak_kib, wall, out))
 }
 
 fn k6_on_path() -> bool {
