@@ -394,6 +394,9 @@ pub(crate) struct IsoState {
   // Snapshot support (see snapshot.rs). `snap` records on SnapshotCreator
   // isolates; `restored` holds a parsed blob to replay into new contexts.
   pub is_snapshot_creator: bool,
+  /// rk6 patch (change 21): the function and object templates this isolate
+  /// made, released with it.
+  pub templates: Vec<usize>,
   /// Per-context AddData slot counters (SnapshotCreator::AddData returns the
   /// data index; the tape replays slots in call order).
   pub ctx_data_counts: HashMap<usize, usize>,
@@ -949,6 +952,7 @@ pub extern "C" fn v8__Isolate__New(params: *const c_void) -> *mut RealIsolate {
     main_ctx_claimed: false,
     extra_contexts: Vec::new(),
     is_snapshot_creator: false,
+    templates: Vec::new(),
     ctx_data_counts: HashMap::new(),
     iso_data_count: 0,
     iso_added_contexts: 0,
@@ -1131,6 +1135,11 @@ pub extern "C" fn v8__Isolate__Dispose(this: *mut RealIsolate) {
         st.rt,
         st.is_snapshot_creator,
       );
+    }
+    // rk6 patch (change 21): a snapshot creator's templates stay, as its
+    // dispatch entries do: restored snapshots may still name them.
+    if !st.is_snapshot_creator {
+      super::function::release_templates(std::mem::take(&mut st.templates));
     }
     for c in st.extra_contexts.drain(..) {
       JS_FreeContext(c);
