@@ -10,7 +10,7 @@ use crate::signal::StopSignal;
 use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
 use crate::thresholds::{self, RuleResult};
 use crate::vu::pool::{spawn_vus, stop_all, VuPool};
-use crate::vu::{ExtensionFactory, VuSpec};
+use crate::vu::{for_the_author, ExtensionFactory, VuSpec};
 use deno_core::ModuleSpecifier;
 use rk6_kv::Store;
 use serde::Serialize;
@@ -33,45 +33,29 @@ pub struct Runner {
     /// Whether `handleSummary` runs (k6's `--no-summary` skips it).
     skip_summary: bool,
     no_color: bool,
-    kv_memory: Option<RunStore>,
+    /// The store a run's scripts open as `backend: "memory"`.
+    kv_memory: Option<Opaque<Arc<dyn Store>>>,
     /// Whether `__ENV` starts from the process environment (the CLI's default, as k6's).
     include_host_env: bool,
     /// The script's text, when it was given as text rather than read from `script`.
     source: Option<Arc<str>>,
     /// Options laid over the script's `export const options`, key by key.
     options: Option<serde_json::Value>,
-    extensions: Option<Extensions>,
+    extensions: Option<Opaque<ExtensionFactory>>,
     /// Modules added by name, with their source.
     modules: Vec<(String, String)>,
-    log_sink: Option<Sink>,
+    log_sink: Option<Opaque<LogSink>>,
     label: Option<String>,
 }
 
+/// Something a `Runner` holds that has no `Debug` of its own (a closure, a store), so
+/// that `Runner` can still derive it.
 #[derive(Clone)]
-struct Sink(LogSink);
+struct Opaque<T>(T);
 
-impl std::fmt::Debug for Sink {
+impl<T> std::fmt::Debug for Opaque<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LogSink")
-    }
-}
-
-#[derive(Clone)]
-struct Extensions(ExtensionFactory);
-
-impl std::fmt::Debug for Extensions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Extensions")
-    }
-}
-
-/// The store a run's scripts open as `backend: "memory"`.
-#[derive(Clone)]
-struct RunStore(Arc<dyn Store>);
-
-impl std::fmt::Debug for RunStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RunStore")
+        f.write_str("..")
     }
 }
 
@@ -104,8 +88,9 @@ pub struct RunResult {
     /// What `setup()` returned, if anything.
     pub setup_data: Option<serde_json::Value>,
     pub exit_code: i32,
-    /// The first 20 distinct errors that failed iterations, in the order they first
-    /// happened, each with how many iterations it failed.
+    /// The first [`KEPT_ITERATION_ERRORS`](crate::runtime::state::KEPT_ITERATION_ERRORS)
+    /// (20) distinct errors that failed iterations, in the order they first happened, each
+    /// with how many iterations it failed.
     pub iteration_errors: Vec<IterationError>,
     /// What the script's `handleSummary` returned, by destination (`stdout`, `stderr` or a
     /// file path), to be written instead of the default summary; `None` when it has none,
@@ -216,7 +201,7 @@ impl Runner {
     /// prints them). Each line says which run (see [`label`](Self::label)) and which VU.
     /// The sink is called on VU threads as lines happen: keep it quick.
     pub fn log_sink(mut self, sink: impl Fn(&LogLine) + Send + Sync + 'static) -> Self {
-        self.log_sink = Some(Sink(Arc::new(sink)));
+        self.log_sink = Some(Opaque(Arc::new(sink)));
         self
     }
 
@@ -230,12 +215,13 @@ impl Runner {
     /// `make` is called once per VU, since each runtime needs extensions of its own. Their
     /// ops are reachable from modules added with [`module`](Self::module) as
     /// `Deno.core.ops.op_name`. Runtimes then start without rk6's startup snapshot (which
-    /// holds rk6's extension only), so runs of 64 VUs or more start a little slower.
+    /// holds rk6's extension only), so runs large enough to use it (see
+    /// [`snapshot::SNAPSHOT_MIN_VUS`]) start a little slower.
     pub fn extensions(
         mut self,
         make: impl Fn() -> Vec<deno_core::Extension> + Send + Sync + 'static,
     ) -> Self {
-        self.extensions = Some(Extensions(Arc::new(make)));
+        self.extensions = Some(Opaque(Arc::new(make)));
         self
     }
 
@@ -285,7 +271,7 @@ impl Runner {
     /// `serialization` option does. Any [`Store`] works, e.g. a fresh
     /// [`MemoryStore`](crate::kv::MemoryStore) (`Arc::new(MemoryStore::new())`).
     pub fn kv_memory_store(mut self, store: Arc<dyn Store>) -> Self {
-        self.kv_memory = Some(RunStore(store));
+        self.kv_memory = Some(Opaque(store));
         self
     }
 
@@ -352,6 +338,15 @@ impl Runner {
     /// teardown on another. Do not call it from inside an async task; use
     /// [`run_async`](Self::run_async) there.
     pub fn run(self) -> Result<RunResult, RunError> {
+        let given = match &self.options {
+            None => None,
+            Some(serde_json::Value::Object(options)) => Some(options),
+            Some(other) => {
+                return Err(RunError::InvalidOptions(format!(
+                    "the options given to the runner must be an object like {{ \"vus\": 2 }}, got {other}"
+                )))
+            }
+        };
         let script = match &self.source {
             Some(_) => std::path::absolute(&self.script).map_err(|e| {
                 RunError::Io(format!(
@@ -410,13 +405,7 @@ impl Runner {
             })
         });
         let summary = (!self.skip_summary).then_some(self.no_color);
-        let outcome = run_test(
-            &test,
-            &mut spec,
-            self.options.as_ref(),
-            &self.overrides,
-            summary,
-        );
+        let outcome = run_test(&test, &mut spec, given, &self.overrides, summary);
         finished.trigger();
         if let Some(w) = watcher {
             let _ = w.join();
@@ -429,7 +418,7 @@ impl Runner {
 fn run_test(
     test: &Arc<TestState>,
     spec: &mut VuSpec,
-    given: Option<&serde_json::Value>,
+    given: Option<&serde_json::Map<String, serde_json::Value>>,
     overrides: &Overrides,
     summary: Option<bool>,
 ) -> Result<RunResult, RunError> {
@@ -445,11 +434,6 @@ fn run_test(
     let options_json = match given {
         None => options_json,
         Some(given) => {
-            let given = given.as_object().ok_or_else(|| {
-                RunError::InvalidOptions(format!(
-                    "the options given to the runner must be an object like {{ \"vus\": 2 }}, got {given}"
-                ))
-            })?;
             let merged = script_options
                 .as_object_mut()
                 .ok_or_else(|| RunError::InvalidOptions("options must be an object".into()))?;
@@ -552,13 +536,10 @@ fn run_test(
             }
             Err(RunError::Script(why)) => {
                 let why = why.strip_prefix("handleSummary() failed: ").unwrap_or(&why);
-                let why = why.strip_prefix("Uncaught ").unwrap_or(why);
-                // rk6's harness frames mean nothing to the script's author.
-                let why: Vec<&str> = why.lines().filter(|l| !l.contains("(rk6:")).collect();
                 test.log(
                     None,
                     Level::Error,
-                    &why.join("\n"),
+                    &for_the_author(why),
                     &[("hint", "script exception")],
                 );
             }

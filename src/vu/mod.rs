@@ -133,6 +133,14 @@ fn describe(err: &CoreError) -> String {
     err.to_string()
 }
 
+/// An uncaught exception's text as the script's author should read it: without the
+/// engine's "Uncaught " and without rk6's harness frames, which mean nothing to them.
+pub(crate) fn for_the_author(text: &str) -> String {
+    let text = text.strip_prefix("Uncaught ").unwrap_or(text);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.contains("(rk6:")).collect();
+    lines.join("\n")
+}
+
 /// What `handleSummary` returned: contents by destination.
 pub type SummaryOutputs = Vec<(String, Vec<u8>)>;
 
@@ -357,11 +365,7 @@ impl Vu {
                 Some(INTERRUPTED_ERROR) => Outcome::Interrupted,
                 _ if test.hard_stop.is_set() && test.aborted().is_some() => Outcome::Aborted,
                 _ => {
-                    let why = describe(&err);
-                    let why = why.strip_prefix("Uncaught ").unwrap_or(&why);
-                    // rk6's harness frames mean nothing to the script's author.
-                    let why: Vec<&str> = why.lines().filter(|l| !l.contains("(rk6:")).collect();
-                    let why = why.join("\n");
+                    let why = for_the_author(&describe(&err));
                     let (scenario, executor) = self.with_state(|s| {
                         let sc = s.scenario.as_ref().expect("in a scenario");
                         (sc.name.clone(), sc.executor)
