@@ -146,6 +146,7 @@ fn add(txn: &mut dyn Txn, key: &str, delta: f64) -> Result<f64, StoreError> {
 /// A condition of a multi-key [`commit`](AtomicOps::commit).
 #[derive(Debug, Clone)]
 pub struct Check {
+    /// The key whose state is checked.
     pub key: String,
     /// The versionstamp the key must have; `None`: the key must be absent.
     pub versionstamp: Option<u64>,
@@ -154,17 +155,25 @@ pub struct Check {
 /// A write of a multi-key [`commit`](AtomicOps::commit).
 #[derive(Debug, Clone)]
 pub enum Mutation {
+    /// Stores `value` under `key`, as [`Store::put`] does.
     Set {
+        /// The key to write.
         key: String,
+        /// The bytes to store.
         value: Value,
+        /// When the entry expires (ms since the Unix epoch); `None`: never.
         expires_at: Option<u64>,
     },
+    /// Removes `key` (a missing key is not an error).
     Delete {
+        /// The key to remove.
         key: String,
     },
     /// Adds to a number, as [`increment_by`](AtomicOps::increment_by) does.
     Sum {
+        /// The key holding the number (missing: 0).
         key: String,
+        /// What to add.
         delta: f64,
     },
 }

@@ -16,6 +16,7 @@ pub fn now_ms() -> u64 {
 /// A stored entry as reads see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The stored bytes.
     pub value: Value,
     /// Identifies the write that stored the value: every write gets a larger one than all
     /// before it in the same store. `0` for values written before versionstamps existed.
@@ -36,11 +37,14 @@ pub struct Claim {
     pub id: String,
     /// What the holder proves itself with when releasing or completing the claim.
     pub token: String,
+    /// Who took the claim, as the claimer named itself (free text, for people).
     pub owner: String,
+    /// When the claim runs out (ms since the Unix epoch).
     pub expires_at: u64,
 }
 
 impl Claim {
+    /// Whether the claim still holds its key at `now` (ms since the Unix epoch).
     pub fn live(&self, now: u64) -> bool {
         self.expires_at > now
     }

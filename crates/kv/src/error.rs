@@ -8,32 +8,56 @@ use std::time::Duration;
 /// JavaScript error name.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
+    /// The key is empty (`KeyRequiredError`).
     #[error("A key is required: pass a non-empty string as the key.")]
     KeyRequired,
 
+    /// The key is longer than [`MAX_KEY_BYTES`](crate::MAX_KEY_BYTES) (`KeyTooLargeError`).
     #[error(
         "The key is {len} bytes long but keys are limited to {max} bytes of UTF-8; \
          use a shorter key (for example a hash of the long one).",
         max = crate::MAX_KEY_BYTES
     )]
-    KeyTooLarge { len: usize },
+    KeyTooLarge {
+        /// The key's length in UTF-8 bytes.
+        len: usize,
+    },
 
+    /// An operation that needs an existing key found none (`KeyNotFoundError`).
     #[error("Key {key:?} was not found; set it first or check the key's spelling.")]
-    NotFound { key: String },
+    NotFound {
+        /// The missing key.
+        key: String,
+    },
 
+    /// The store file could not be opened or created (`StoreOpenError`).
     #[error("Cannot open the key-value store at {}: {reason}.", path.display())]
-    Open { path: PathBuf, reason: String },
+    Open {
+        /// The store file.
+        path: PathBuf,
+        /// Why, as a clause that completes the sentence.
+        reason: String,
+    },
 
     /// The path cannot name a store file at all (a directory, or a path ending in a
     /// separator); nothing was created. JavaScript sees this as a bad `openKv()` option.
     #[error("The store path {} {reason}; give the path of a store file, such as ./data/store.kv.", path.display())]
-    InvalidPath { path: PathBuf, reason: String },
+    InvalidPath {
+        /// The path as given.
+        path: PathBuf,
+        /// What is wrong with it, as a clause that completes the sentence.
+        reason: String,
+    },
 
+    /// The backend failed (an LMDB or I/O error, a full disk) (`BackendError`); the text
+    /// is the underlying error's.
     #[error(
         "The key-value store failed: {0}. Check the disk (free space, permissions) and retry."
     )]
     Backend(String),
 
+    /// A write reached a store that is closed, or whose writer has stopped
+    /// (`StoreClosedError`).
     #[error("The key-value store is closed and accepts no more writes; open the store again.")]
     Closed,
 
@@ -45,12 +69,20 @@ pub enum StoreError {
          (is a process using the store stopped or hung?). The write was withdrawn and not stored.",
         humanize(*waited)
     )]
-    WriteTimeout { waited: Duration },
+    WriteTimeout {
+        /// How long the write waited before it was withdrawn.
+        waited: Duration,
+    },
 
     /// An atomic operation declined to change anything, for a reason of its own (a counter
     /// that holds something other than a number, say); `name` is its JavaScript name.
     #[error("{message}")]
-    Rejected { name: &'static str, message: String },
+    Rejected {
+        /// The JavaScript error name, such as `"NotANumberError"`.
+        name: &'static str,
+        /// The whole message, a sentence for the script's author.
+        message: String,
+    },
 }
 
 /// `1.5s`, `30s`, `250ms`: as a user would type the duration.

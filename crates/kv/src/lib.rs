@@ -15,6 +15,8 @@
 //! This crate has no JavaScript dependency; the ops layer maps [`StoreError::name`] and its
 //! message onto JavaScript errors.
 
+#![warn(missing_docs)]
+
 mod atomic;
 mod disk;
 mod entry;

@@ -66,6 +66,7 @@ impl Slot {
 }
 
 impl MemoryStore {
+    /// An empty store of its own, not the process's shared one ([`open_memory_shared`]).
     pub fn new() -> Self {
         Self::default()
     }

@@ -1,9 +1,10 @@
 //! Snapshots and JSON-lines export/import of a [`Store`], backend-neutral: a snapshot taken
 //! from one backend restores into the other.
 //!
-//! A snapshot is JSON lines: a [`Header`] line, then one [`Line`] per entry holding the
-//! stored text exactly, so a restore gives back the very bytes that were stored (which the
-//! atomic operations compare). An export is the same kind of line without the header, with
+//! A snapshot is JSON lines: a header line (`format`, `version`, `backend`, `entries`), then
+//! one line per entry (`key`, `value`, optional `expiresAt`) holding the stored text
+//! exactly, so a restore gives back the very bytes that were stored (which the atomic
+//! operations compare). An export is the same kind of line without the header, with
 //! the value as JSON where the stored text is JSON, for people and other tools.
 //!
 //! Everything a file is checked for is checked before the store is touched: a bad file is
@@ -24,11 +25,18 @@ pub const SNAPSHOT_FORMAT: &str = "rk6-kv-snapshot";
 /// The snapshot version this build writes and reads.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
-/// Error names (the JavaScript `name` of the errors) for snapshot files.
+// Error names (the JavaScript `name` of the errors) for snapshot files, carried by
+// [`StoreError::Rejected`].
+
+/// A file that is damaged or not an rk6 snapshot (or export); nothing was restored.
 pub const SNAPSHOT_ERROR: &str = "SnapshotError";
+/// The snapshot file does not exist.
 pub const SNAPSHOT_NOT_FOUND: &str = "SnapshotNotFoundError";
+/// The snapshot file may not be read or written.
 pub const SNAPSHOT_PERMISSION: &str = "SnapshotPermissionError";
+/// Reading or writing the snapshot file failed otherwise.
 pub const SNAPSHOT_IO: &str = "SnapshotIOError";
+/// The snapshot holds more than a restore's limit allows; nothing was restored.
 pub const SNAPSHOT_BUDGET: &str = "SnapshotBudgetExceededError";
 
 /// Entries per atomic step when writing a restore or an import: large enough that a disk

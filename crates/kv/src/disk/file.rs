@@ -55,7 +55,9 @@ const WALK_ATTEMPTS: u32 = 4;
 /// What a walk of the file found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
+    /// The file checked.
     pub path: PathBuf,
+    /// The file's size in bytes.
     pub file_bytes: u64,
     /// 0 when the header could not be read.
     pub page_size: u64,
@@ -79,6 +81,7 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// Whether the walk found no problem.
     pub fn is_healthy(&self) -> bool {
         self.problem_count == 0
     }

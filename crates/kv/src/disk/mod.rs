@@ -81,8 +81,11 @@ static CLOSE_FAILURES: Mutex<Vec<CloseFailure>> = Mutex::new(Vec::new());
 /// they were not stored and never will be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloseFailure {
+    /// The store's file.
     pub path: PathBuf,
+    /// How many writes were withdrawn.
     pub withdrawn: usize,
+    /// How long the close waited for the writer before giving up.
     pub waited: Duration,
 }
 
