@@ -1,19 +1,67 @@
-//! Storage for rk6's key-value store, shared by all virtual users (VUs) of a run.
+//! Storage for rk6's key-value store (`k6/x/kv`), shared by all virtual users (VUs) of a
+//! run. rk6 runs k6 load-test scripts; this crate is its
+//! storage layer on its own, with no JavaScript dependency, usable from any Rust program.
 //!
-//! Two backends implement [`Store`]:
+//! # The `Store` trait
 //!
-//! * [`MemoryStore`]: an order-statistic B-tree behind a read-write lock; one per process via
-//!   [`open_memory_shared`]. Fast, gone when the process exits.
+//! [`Store`] is what every backend offers: reads (`get`, `list`, `query`, `scan`, `count`,
+//! ...) answer at once; writes (`set`, `put`, `delete`, `clear`, `atomic`) return a
+//! [`WriteHandle`] that resolves once the write is committed: [`wait`](WriteHandle::wait)
+//! for it from synchronous code, or `.await` it. [`AtomicOps`], implemented for every
+//! `Store`, adds the atomic operations built on [`Store::atomic`]: counters, compare-and-swap,
+//! multi-key commits with versionstamp checks, random picks and claims for work queues.
+//! [`snapshot`] backs a store up to JSON lines and restores it, into either backend.
+//!
+//! # Backends
+//!
+//! * [`MemoryStore`]: an order-statistic B-tree behind a read-write lock: one of its own
+//!   with [`MemoryStore::new`], or the process's shared one via [`open_memory_shared`].
+//!   Fast, gone when the process exits; its writes are committed when they return.
 //! * [`DiskStore`]: an LMDB file. Several processes may share it. Writes are durable when
 //!   their [`WriteHandle`] resolves; a writer thread per store commits concurrent writes
 //!   together ("group commit"), so throughput grows with the number of writers instead of
 //!   being capped by one `fsync` per write.
 //!
-//! Keys are non-empty strings of at most [`MAX_KEY_BYTES`] UTF-8 bytes, ordered by their
-//! bytes. Values are opaque bytes; the caller chooses the serialization.
+//! Both behave the same apart from durability: the same keys are refused with the same
+//! [`StoreError`]s, and entries come back in the same order.
 //!
-//! This crate has no JavaScript dependency; the ops layer maps [`StoreError::name`] and its
-//! message onto JavaScript errors.
+//! Keys are non-empty strings of at most [`MAX_KEY_BYTES`] UTF-8 bytes, ordered by their
+//! bytes. Values are opaque bytes; the caller chooses the serialization ([`value`] has the
+//! JSON and string encodings rk6's scripts use). [`StoreError::name`] gives each error the
+//! name a JavaScript caller sees, and its message is a sentence for the script's author.
+//!
+//! # Example
+//!
+//! ```
+//! use rk6_kv::{AtomicOps, DiskStore, MemoryStore, Store, StoreError};
+//!
+//! // Written once against the trait, run on both backends.
+//! fn visit(store: &dyn Store) -> Result<(), StoreError> {
+//!     store.set("user:1", b"ada".to_vec()).wait()?;
+//!     store.set("user:2", b"grace".to_vec()).wait()?;
+//!     assert_eq!(store.get("user:1")?, Some(b"ada".to_vec()));
+//!     assert_eq!(store.count("user:")?, 2);
+//!
+//!     // Atomic: no other write, from any thread or process, comes in between.
+//!     assert_eq!(store.increment_by("visits", 1.0).wait()?, 1.0);
+//!     assert_eq!(store.increment_by("visits", 2.0).wait()?, 3.0);
+//!
+//!     let keys: Vec<String> = store.list("", 0)?.into_iter().map(|(k, _)| k).collect();
+//!     assert_eq!(keys, ["user:1", "user:2", "visits"]);
+//!
+//!     // Bad input is a named error, and changes nothing.
+//!     let err = store.set("", b"x".to_vec()).wait().unwrap_err();
+//!     assert_eq!(err.name(), "KeyRequiredError");
+//!     Ok(())
+//! }
+//!
+//! visit(&MemoryStore::new())?;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let disk = DiskStore::open(&dir.path().join("data.kv"))?;
+//! visit(&*disk)?;
+//! # Ok::<(), StoreError>(())
+//! ```
 
 #![warn(missing_docs)]
 
