@@ -90,6 +90,11 @@ pub use query::Query;
 pub use txn::{AtomicStep, Txn};
 pub use write::WriteHandle;
 
+// The README's example runs with the doc tests, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// A stored value: opaque bytes (for rk6, JSON text or a plain string).
 pub type Value = Vec<u8>;
 
