@@ -397,6 +397,9 @@ pub(crate) struct IsoState {
   /// rk6 patch (change 21): the function and object templates this isolate
   /// made, released with it.
   pub templates: Vec<usize>,
+  /// rk6 patch (change 22): the module handles this isolate made, each owning
+  /// a reference to its handle object, released with it.
+  pub module_handles: Vec<usize>,
   /// Per-context AddData slot counters (SnapshotCreator::AddData returns the
   /// data index; the tape replays slots in call order).
   pub ctx_data_counts: HashMap<usize, usize>,
@@ -953,6 +956,7 @@ pub extern "C" fn v8__Isolate__New(params: *const c_void) -> *mut RealIsolate {
     extra_contexts: Vec::new(),
     is_snapshot_creator: false,
     templates: Vec::new(),
+    module_handles: Vec::new(),
     ctx_data_counts: HashMap::new(),
     iso_data_count: 0,
     iso_added_contexts: 0,
@@ -1139,8 +1143,12 @@ pub extern "C" fn v8__Isolate__Dispose(this: *mut RealIsolate) {
     // rk6 patch (change 21): a snapshot creator's templates stay, as its
     // dispatch entries do: restored snapshots may still name them.
     if !st.is_snapshot_creator {
-      super::function::release_templates(std::mem::take(&mut st.templates));
+      super::function::release_templates(
+        st.rt,
+        std::mem::take(&mut st.templates),
+      );
     }
+    super::module::release_module_values(this, st.rt);
     for c in st.extra_contexts.drain(..) {
       JS_FreeContext(c);
     }

@@ -4730,9 +4730,9 @@ pub extern "C" fn v8__Template__Set(
 /// when no context is available.
 #[inline]
 fn own_template_value(ctx: *mut JSContext, v: JSValue) -> JSValue {
-  if ctx.is_null() {
-    return v;
-  }
+  // rk6 patch (change 22): always a reference of the template's own (the
+  // engine's dup ignores the context), so that freeing the template can
+  // release it.
   unsafe { JS_DupValue(ctx, v) }
 }
 
@@ -4804,22 +4804,56 @@ fn owned_by(isolate: *mut RealIsolate, t: usize) {
   }
 }
 
-/// rk6 patch (change 21): frees templates of a disposed isolate: the Rust side
-/// only (their JS values went with the runtime), with the prototype and
-/// instance templates a function template made for itself.
-pub(crate) fn release_templates(templates: Vec<usize>) {
+/// rk6 patch (change 21): frees templates of a disposed isolate, with the
+/// prototype and instance templates a function template made for itself.
+/// rk6 patch (change 22): and the JS values they own (a function template's
+/// External data, its properties, accessors and cached prototype). Those
+/// references kept their objects, and through them the whole context, alive
+/// past `JS_FreeRuntime`, which then leaked every block too large for its
+/// arenas (~100 KB per runtime). Runs before the context and runtime go.
+pub(crate) fn release_templates(rt: *mut JSRuntime, templates: Vec<usize>) {
   let forget = |p: usize| TEMPLATES.with(|t| t.borrow_mut().remove(&p));
+  let free = |v: JSValue| {
+    if !rt.is_null() {
+      unsafe { JS_FreeValueRT(rt, v) };
+    }
+  };
+  let free_parts = |props: &[(JSValue, JSValue, u32)], accessors: &[TemplAccessor]| {
+    for (key, value, _) in props {
+      free(*key);
+      free(*value);
+    }
+    for accessor in accessors {
+      free(accessor.key);
+      free(accessor.data);
+    }
+  };
+  let free_obj = |o: Box<ObjTemplate>| {
+    let state = o.state.into_inner();
+    free_parts(&state.props, &state.accessors);
+    if let Some(h) = state.named_handler {
+      free(h.data);
+    }
+    if let Some(h) = state.indexed_handler {
+      free(h.data);
+    }
+  };
   for p in templates {
     match forget(p) {
       Some(TemplKind::Func) => {
         let t = unsafe { Box::from_raw(p as *mut FnTemplate) };
         for owned in [t.proto, t.instance] {
           if !owned.is_null() && forget(owned as usize).is_some() {
-            drop(unsafe { Box::from_raw(owned) });
+            free_obj(unsafe { Box::from_raw(owned) });
           }
         }
+        free(t.data);
+        free(t.cached_proto);
+        free_parts(&t.props, &t.accessors);
       }
-      Some(TemplKind::Obj) => drop(unsafe { Box::from_raw(p as *mut ObjTemplate) }),
+      Some(TemplKind::Obj) => {
+        free_obj(unsafe { Box::from_raw(p as *mut ObjTemplate) })
+      }
       _ => {}
     }
   }

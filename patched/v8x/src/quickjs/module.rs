@@ -922,6 +922,41 @@ pub(crate) fn switch_module_caches(isolate: *mut RealIsolate) {
   });
 }
 
+/// rk6 patch (change 22): releases the JS values an isolate's module caches own
+/// (synthetic modules' exports and handles, compiled modules never evaluated),
+/// while its runtime can still free them. `discard_module_caches` runs after
+/// `JS_FreeRuntime` and could only forget them: deno_core's `ext:core/ops`
+/// module exports every op, each export held a function, the functions held
+/// their realm, and so each disposed runtime kept its whole context (~100 KB
+/// of blocks too large for QuickJS's arenas) for the life of the process.
+pub(crate) fn release_module_values(isolate: *mut RealIsolate, rt: *mut JSRuntime) {
+  if rt.is_null() {
+    return;
+  }
+  switch_module_caches(isolate);
+  let mut values: Vec<JSValue> = Vec::new();
+  for table in [&SYNTHETIC_NS_EXPORTS, &SYNTHETIC_EXPORTS] {
+    table.with(|t| {
+      for (_, exports) in t.borrow_mut().drain() {
+        values.extend(exports.into_iter().map(|(_, v)| v));
+      }
+    });
+  }
+  SYNTHETIC_EVAL_STEPS.with(|t| {
+    values.extend(t.borrow_mut().drain().map(|(_, (_, handle))| handle));
+  });
+  MODULE_STATE.with(|t| {
+    values.extend(t.borrow_mut().values_mut().filter_map(|m| m.bytecode.take()));
+  });
+  for handle in std::mem::take(&mut super::core::iso_state(isolate).module_handles) {
+    values.push(*unsafe { Box::from_raw(handle as *mut JSValue) });
+  }
+  // Outside the borrows: freeing a value can run finalizers.
+  for value in values {
+    unsafe { JS_FreeValueRT(rt, value) };
+  }
+}
+
 pub(crate) fn discard_module_caches(isolate: *mut RealIsolate) {
   let key = isolate as usize;
   ACTIVE_MODULE_ISOLATE.with(|active| {
@@ -2818,7 +2853,14 @@ pub(crate) fn lookup_module_source(name: &str) -> Option<std::string::String> {
 /// so they must never be recycled by handle-scope pops the way arena slots
 /// are. Owns the +1 JSValue; reclaimed only at registry teardown.
 fn intern_module(v: JSValue) -> *const Module {
-  Box::into_raw(Box::new(v)) as *const Module
+  let handle = Box::into_raw(Box::new(v));
+  // rk6 patch (change 22): the handle owns `v` (a reference to the module's
+  // handle object) until its isolate is disposed; see `release_module_values`.
+  let iso = current_iso();
+  if !iso.is_null() {
+    super::core::iso_state(iso).module_handles.push(handle as usize);
+  }
+  handle as *const Module
 }
 
 /// Tape replay: after the deferred ModuleEval entries ran, resolve each
