@@ -76,7 +76,9 @@ impl<C: OpMappingContext + 'static> Drop for FuturesUnorderedDriver<C> {
 impl<C: OpMappingContext> Default for FuturesUnorderedDriver<C> {
   fn default() -> Self {
     let (queue, results) = new_submission_queue();
-    let completed_ops = Rc::new(RefCell::new(VecDeque::with_capacity(128)));
+    // rk6 patch (change 4): grown on demand; 128 slots up front were 12 KB per
+    // runtime.
+    let completed_ops = Rc::new(RefCell::new(VecDeque::new()));
     let completed_waker = Rc::new(UnsyncWaker::default());
     let task = MaybeTask::Task(Box::pin(poll_task(
       results,
