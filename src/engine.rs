@@ -27,6 +27,17 @@ pub const VU_STACK_SIZE: usize = 8 * 1024 * 1024;
 #[cfg(feature = "quickjs")]
 pub const VU_STACK_SIZE: usize = 4 * 1024 * 1024;
 
+/// Whether runs with many VUs start them from rk6's startup snapshot
+/// ([`crate::runtime::snapshot`]). V8 restores a snapshot as a heap image, which is what
+/// it is made for. QuickJS replays it object by object: since the facade stopped
+/// compiling deno_core's bootstrap twice, a VU restored from it was ~5% quicker to make
+/// but held ~0.27 MiB more (1000 empty VUs: 3.6 s and 1.59 MiB per VU with it, 3.8 s and
+/// 1.32 MiB without), and memory is what limits how many VUs fit.
+#[cfg(feature = "v8")]
+pub const STARTUP_SNAPSHOT_PAYS: bool = true;
+#[cfg(feature = "quickjs")]
+pub const STARTUP_SNAPSHOT_PAYS: bool = false;
+
 /// Readies the engine for rk6's runtimes: call before creating one (more calls do nothing).
 ///
 /// On QuickJS, rk6's own modules (`rk6:` specifiers) join deno_core's (`ext:`) in being

@@ -215,8 +215,9 @@ impl Runner {
     /// `make` is called once per VU, since each runtime needs extensions of its own. Their
     /// ops are reachable from modules added with [`module`](Self::module) as
     /// `Deno.core.ops.op_name`. Runtimes then start without rk6's startup snapshot (which
-    /// holds rk6's extension only), so runs large enough to use it (see
-    /// [`snapshot::SNAPSHOT_MIN_VUS`]) start a little slower.
+    /// holds rk6's extension only), so runs that would use it (see
+    /// [`snapshot::SNAPSHOT_MIN_VUS`] and [`crate::engine::STARTUP_SNAPSHOT_PAYS`]) start a
+    /// little slower.
     pub fn extensions(
         mut self,
         make: impl Fn() -> Vec<deno_core::Extension> + Send + Sync + 'static,
@@ -462,7 +463,10 @@ fn run_test(
         .watch(thresholds::selections(&thresholds, &kinds));
 
     let vus_max = options::vus_needed(&scenarios);
-    if vus_max >= snapshot::SNAPSHOT_MIN_VUS && spec.extensions.is_none() {
+    if crate::engine::STARTUP_SNAPSHOT_PAYS
+        && vus_max >= snapshot::SNAPSHOT_MIN_VUS
+        && spec.extensions.is_none()
+    {
         spec.snapshot = Some(snapshot::startup_snapshot()?);
     }
     let vus = spawn_vus(1..=vus_max as u32, spec)?;

@@ -336,8 +336,8 @@ mod added {
 
     #[test]
     fn added_modules_and_extensions_reach_every_vu_even_in_large_runs() {
-        // 200 VUs, where runs start from rk6's snapshot (runtime::snapshot::SNAPSHOT_MIN_VUS):
-        // skipped here, since it does not hold these ops.
+        // 200 VUs, where runs on V8 start from rk6's snapshot (runtime::snapshot::SNAPSHOT_MIN_VUS,
+        // engine::STARTUP_SNAPSHOT_PAYS): skipped here, since it does not hold these ops.
         let result = Runner::from_source(
             "ext.js",
             r#"

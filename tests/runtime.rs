@@ -483,8 +483,9 @@ fn first_ctrl_c_stops_gracefully_runs_teardown_and_exits_105() {
 
 #[test]
 fn vus_started_from_the_snapshot_behave_like_fresh_ones() {
-    // 200 VUs start from the startup snapshot (SNAPSHOT_MIN_VUS), 1 VU does not: every VU
-    // must print the same facts either way.
+    // On V8, 200 VUs start from the startup snapshot (SNAPSHOT_MIN_VUS), 1 VU does not; on
+    // QuickJS both start fresh (engine::STARTUP_SNAPSHOT_PAYS; tests/density.rs restores
+    // it there): every VU must print the same facts either way.
     let many = run("snapshot_features.js", &["-u", "200", "-i", "200"]);
     let one = run("snapshot_features.js", &["-u", "1", "-i", "1"]);
     for o in [&many, &one] {
@@ -501,8 +502,8 @@ fn vus_started_from_the_snapshot_behave_like_fresh_ones() {
 
 #[test]
 fn temporal_is_complete_whichever_global_a_vu_reads_first() {
-    // 1 VU starts from scratch, 200 from the startup snapshot; Temporal is evaluated
-    // lazily, on the first read of any global it provides.
+    // 1 VU starts from scratch, 200 (on V8) from the startup snapshot; Temporal is
+    // evaluated lazily, on the first read of any global it provides.
     let one = run("temporal_lazy.js", &["-u", "1", "-i", "1"]);
     let many = run("temporal_lazy.js", &["-u", "200", "-i", "200"]);
     for o in [&one, &many] {
@@ -532,8 +533,8 @@ fn temporal_is_complete_whichever_global_a_vu_reads_first() {
 #[test]
 fn internal_functions_print_as_native_code_and_user_functions_keep_their_source() {
     // QuickJS keeps no source text for rk6's and deno_core's own code (it would cost
-    // every VU ~100 KB; patched/v8x change 13), whether a VU starts fresh (1 VU) or from
-    // the startup snapshot (100 VUs); V8 shares source text and prints it.
+    // every VU ~100 KB; patched/v8x change 13), in one VU or in many; V8 shares source
+    // text and prints it.
     let one = run("function_source.js", &["-u", "1", "-i", "1"]);
     let many = run("function_source.js", &["-u", "100", "-i", "100"]);
     for o in [&one, &many] {
