@@ -19,18 +19,14 @@
 pub mod engine;
 pub mod error;
 mod exec;
-pub mod export;
 pub mod kv;
 pub mod log;
+pub mod metrics;
 pub mod modules;
 pub mod options;
 pub mod runner;
 pub mod runtime;
 pub mod signal;
-pub mod stats;
-pub mod summary;
-pub mod thresholds;
-pub mod trend;
 pub mod vu;
 
 pub use deno_core;

@@ -3,12 +3,12 @@
 use crate::error::{exit_code, RunError};
 use crate::exec;
 use crate::log::{Level, LogLine, LogSink};
+use crate::metrics::thresholds::{self, RuleResult};
+use crate::metrics::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
 use crate::options::{self, Overrides, Scenario};
 use crate::runtime::snapshot;
 use crate::runtime::state::{IterationError, TestState};
 use crate::signal::StopSignal;
-use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
-use crate::thresholds::{self, RuleResult};
 use crate::vu::pool::{spawn_vus, stop_all, VuPool};
 use crate::vu::{for_the_author, ExtensionFactory, VuSpec};
 use deno_core::ModuleSpecifier;
@@ -510,7 +510,7 @@ fn run_test(
     let mut result = result(test, &scenarios, vus_max, run_time, &thresholds);
     if let (Some(no_color), true) = (summary, functions.iter().any(|f| f == "handleSummary")) {
         let time_metrics = test.time_metrics.lock().clone();
-        let data = crate::export::handle_summary_data(
+        let data = crate::metrics::export::handle_summary_data(
             &result,
             &time_metrics,
             no_color,

@@ -4,8 +4,8 @@
 
 use super::rate::integral;
 use super::ScenarioRun;
+use crate::metrics::Stats;
 use crate::options::ExecutorConfig;
-use crate::stats::Stats;
 use crate::vu::pool::VuHandle;
 use crate::vu::Outcome;
 use parking_lot::{Condvar, Mutex};

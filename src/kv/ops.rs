@@ -1,9 +1,9 @@
 //! Ops behind `k6/x/kv`. They know only the `Store` trait; which backend a handle
 //! points at is decided once, in `op_kv_open`.
 
+use crate::metrics::MetricKind;
 use crate::runtime::state::VuState;
 use crate::runtime::strings;
-use crate::stats::MetricKind;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use rk6_kv::{AtomicOps, DiskStore, Pending, Query, Store, StoreError, WriteHandle};

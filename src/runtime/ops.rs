@@ -2,7 +2,7 @@
 //! script-controlled input gets it as plain strings/numbers validated in JS first.
 
 use super::state::{Harness, VuState};
-use crate::stats::MetricKind;
+use crate::metrics::MetricKind;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use serde::Serialize;

@@ -2,9 +2,9 @@
 //! every VU thread) and one `VuState` per JS runtime (kept in its `OpState`).
 
 use crate::log::{Level, LogLine, LogSink};
+use crate::metrics::{MetricKind, Stats};
 use crate::modules::data::ops::SharedArrays;
 use crate::signal::StopSignal;
-use crate::stats::{MetricKind, Stats};
 use deno_core::v8;
 use parking_lot::Mutex;
 use std::collections::BTreeMap;

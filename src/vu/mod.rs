@@ -4,12 +4,12 @@
 pub mod pool;
 
 use crate::error::RunError;
+use crate::metrics::Stats;
 use crate::runtime::loader::{main_module_code, Rk6ModuleLoader, SourceCache, MAIN_SPECIFIER};
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::{ScenarioState, Stage, TestState, VuState};
 use crate::runtime::{self};
 use crate::signal::{StopSignal, Watcher};
-use crate::stats::Stats;
 use deno_core::error::{CoreError, CoreErrorKind};
 use deno_core::{v8, JsRuntime, ModuleSpecifier, PollEventLoopOptions, RuntimeOptions};
 use parking_lot::Mutex;

@@ -11,9 +11,10 @@
 //! rule compares one aggregate of the selection with a number. Any failing rule makes the run
 //! exit with code 99.
 
+use super::metric::{Metric, MetricKind};
+pub use super::selector::Selector;
 use crate::error::RunError;
 use crate::options::parse_duration;
-use crate::stats::{Metric, MetricKind};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -38,35 +39,6 @@ pub const BUILTIN_METRICS: [(&str, MetricKind); 15] = [
     ("data_sent", MetricKind::Counter),
     ("data_received", MetricKind::Counter),
 ];
-
-/// Which samples a threshold looks at: one metric's, narrowed by tags.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Selector {
-    pub metric: String,
-    /// Tags a sample must carry, with these exact values.
-    pub tags: Vec<(String, String)>,
-}
-
-impl Selector {
-    pub fn matches(&self, metric: &str, tags: &dyn Fn(&str) -> Option<String>) -> bool {
-        self.metric == metric
-            && self
-                .tags
-                .iter()
-                .all(|(k, v)| tags(k).is_some_and(|t| t == *v))
-    }
-}
-
-impl std::fmt::Display for Selector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.metric)?;
-        if !self.tags.is_empty() {
-            let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-            write!(f, "{{{}}}", tags.join(","))?;
-        }
-        Ok(())
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Aggregate {
@@ -398,7 +370,7 @@ impl Rule {
 }
 
 /// What a threshold's selection collected, among the `watched` selections
-/// ([`crate::stats::Stats::watched`]); `None` before it has any samples.
+/// ([`super::aggregator::Stats::watched`]); `None` before it has any samples.
 fn selected<'a>(watched: &'a [(Selector, Metric)], t: &Threshold) -> Option<&'a Metric> {
     watched
         .iter()
@@ -465,7 +437,7 @@ pub fn known_metrics(custom: &BTreeMap<String, MetricKind>) -> BTreeMap<String, 
     kinds
 }
 
-/// Each threshold's selection with its metric's kind, for [`Stats::watch`].
+/// Each threshold's selection with its metric's kind, for [`super::aggregator::Stats::watch`].
 pub fn selections(
     thresholds: &[Threshold],
     kinds: &BTreeMap<String, MetricKind>,
