@@ -18,6 +18,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod events;
 mod exec;
 pub mod kv;
 pub mod log;
@@ -31,7 +32,8 @@ pub mod vu;
 
 pub use deno_core;
 pub use error::{exit_code, RunError};
+pub use events::Event;
 pub use log::{Level, LogLine};
 pub use options::Overrides;
-pub use runner::{RunResult, Runner};
+pub use runner::{RunHandle, RunResult, Runner, Snapshot};
 pub use runtime::state::IterationError;

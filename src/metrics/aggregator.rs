@@ -1,12 +1,15 @@
-//! Counters and check results shared by every VU of a run.
+//! The run's aggregate of every sample: counts, trends, check tallies and what each
+//! threshold's selection collected. It is a consumer of the run's event stream (fed by
+//! the dispatcher in [`crate::events`], one batch at a time), and what the summary,
+//! thresholds, [`RunResult`](crate::RunResult), `handleSummary`'s data and an embedder's
+//! snapshots read.
 
 use super::metric::{Metric, MetricKind, TrendSummary};
+use super::sample::{Sample, Tags};
 use super::selector::Selector;
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 
 /// Pass/fail tally of one named check inside one group path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,42 +21,168 @@ pub struct CheckStat {
     pub fails: u64,
 }
 
+/// How an iteration ended, as far as the aggregate counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IterationOutcome {
+    /// Ran to its end (or called `exec.test.abort()`, which k6 also counts).
+    Completed,
+    /// Threw: counted as an iteration and in `iterations_failed`.
+    Failed,
+    /// Cut short by the end of its scenario or a stop: counted apart, not as an iteration.
+    Interrupted,
+}
+
+/// The aggregate of a run so far. One lock guards it all: only the dispatcher writes, a
+/// batch at a time, and readers (snapshots, the `abortOnFail` watcher) are rare.
 #[derive(Default)]
-pub struct Stats {
-    pub iterations: AtomicU64,
-    pub failed_iterations: AtomicU64,
-    pub interrupted_iterations: AtomicU64,
-    pub dropped_iterations: AtomicU64,
-    checks: Mutex<Vec<CheckStat>>,
-    metrics: Mutex<BTreeMap<String, Metric>>,
+pub struct Aggregator {
+    inner: Mutex<Tally>,
+}
+
+/// The aggregate itself, behind [`Aggregator`]'s lock.
+#[derive(Default)]
+pub(crate) struct Tally {
+    iterations: u64,
+    failed_iterations: u64,
+    interrupted_iterations: u64,
+    dropped_iterations: u64,
+    checks: Vec<CheckStat>,
+    metrics: BTreeMap<String, Metric>,
     /// Iteration durations in milliseconds, the `iteration_duration` Trend.
-    iteration_durations: Mutex<Option<Metric>>,
+    iteration_durations: Option<Metric>,
     /// The selections thresholds look at, each with the samples it matched.
-    sinks: OnceLock<Vec<Sink>>,
+    sinks: Vec<(Selector, Metric)>,
 }
 
-struct Sink {
-    selector: Selector,
-    metric: Mutex<Metric>,
+/// Counts of the aggregate, read together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub iterations: u64,
+    pub failed_iterations: u64,
+    pub interrupted_iterations: u64,
+    pub dropped_iterations: u64,
 }
 
-impl Stats {
-    pub fn record_check(&self, group: &str, name: &str, passed: bool) {
-        let mut checks = self.checks.lock();
+/// Samples whose tags something reads: those of metrics a threshold filters by tag, or
+/// all of them when a subscriber asked for samples.
+#[derive(Debug, Clone, Default)]
+pub struct TagNeeds {
+    pub all: bool,
+    pub metrics: Vec<String>,
+}
+
+impl TagNeeds {
+    /// Whether samples of `metric` need their tags filled in.
+    pub fn wants(&self, metric: &str) -> bool {
+        self.all || self.metrics.iter().any(|m| m == metric)
+    }
+}
+
+impl Aggregator {
+    /// Starts collecting samples for these selections (before the test starts); returns
+    /// which metrics' samples must then carry tags.
+    pub fn watch(&self, selections: impl IntoIterator<Item = (Selector, MetricKind)>) -> TagNeeds {
+        let mut inner = self.inner.lock();
+        let mut needs = TagNeeds::default();
+        for (selector, kind) in selections {
+            if !selector.tags.is_empty() && !needs.metrics.contains(&selector.metric) {
+                needs.metrics.push(selector.metric.clone());
+            }
+            inner.sinks.push((selector, Metric::new(kind)));
+        }
+        needs
+    }
+
+    /// The aggregate, locked, for the dispatcher to add one batch of events to.
+    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, Tally> {
+        self.inner.lock()
+    }
+
+    /// Every watched selection with what it collected so far.
+    pub fn watched(&self) -> Vec<(Selector, Metric)> {
+        let watched = self.inner.lock().sinks.clone();
+        watched
+            .into_iter()
+            .map(|(selector, mut metric)| {
+                // Sorted outside the lock; the caller may ask for several percentiles.
+                metric.sort();
+                (selector, metric)
+            })
+            .collect()
+    }
+
+    /// Every metric by name (the built-in ones the summary lists apart excluded:
+    /// iterations, their durations, checks, dropped iterations).
+    pub fn metrics(&self) -> BTreeMap<String, Metric> {
+        self.inner.lock().metrics.clone()
+    }
+
+    /// Iteration durations in milliseconds.
+    pub fn iteration_durations(&self) -> Option<TrendSummary> {
+        self.inner.lock().iteration_durations.as_ref()?.trend()
+    }
+
+    /// Checks in the order they were first seen.
+    pub fn checks(&self) -> Vec<CheckStat> {
+        self.inner.lock().checks.clone()
+    }
+
+    pub fn counts(&self) -> Counts {
+        let inner = self.inner.lock();
+        Counts {
+            iterations: inner.iterations,
+            failed_iterations: inner.failed_iterations,
+            interrupted_iterations: inner.interrupted_iterations,
+            dropped_iterations: inner.dropped_iterations,
+        }
+    }
+}
+
+impl Tally {
+    fn offer(&mut self, metric: &str, value: f64, tags: &Tags) {
+        for (selector, sink) in &mut self.sinks {
+            if selector.matches(metric, tags) {
+                sink.add(value);
+            }
+        }
+    }
+
+    pub(crate) fn sample(&mut self, s: &Sample) {
+        let name: &str = &s.metric;
+        if name == "dropped_iterations" {
+            self.dropped_iterations += 1;
+        } else {
+            match self.metrics.get_mut(name) {
+                Some(m) => m.add(s.value),
+                None => {
+                    let mut m = Metric::new(s.kind);
+                    m.add(s.value);
+                    self.metrics.insert(name.to_owned(), m);
+                }
+            }
+        }
+        if !self.sinks.is_empty() {
+            self.offer(name, s.value, &s.tags);
+        }
+    }
+
+    pub(crate) fn check(&mut self, group: &str, name: &str, passed: bool, tags: &Tags) {
         // Check sets are small (a handful of names), so a scan beats hashing two strings.
-        let stat = match checks
+        let stat = match self
+            .checks
             .iter_mut()
             .position(|c| c.name == name && c.group == group)
         {
-            Some(i) => &mut checks[i],
+            Some(i) => &mut self.checks[i],
             None => {
-                checks.push(CheckStat {
+                self.checks.push(CheckStat {
                     group: group.to_owned(),
                     name: name.to_owned(),
                     passes: 0,
                     fails: 0,
                 });
-                checks.last_mut().expect("just pushed")
+                self.checks.last_mut().expect("just pushed")
             }
         };
         if passed {
@@ -61,101 +190,26 @@ impl Stats {
         } else {
             stat.fails += 1;
         }
-    }
-
-    pub fn record_metric(&self, name: &str, kind: u32, value: f64) {
-        let mut metrics = self.metrics.lock();
-        let kind = MetricKind::from_code(kind);
-        metrics
-            .entry(name.to_owned())
-            .or_insert_with(|| Metric::new(kind))
-            .add(value);
-    }
-
-    /// Several samples under one lock: an HTTP request alone emits a dozen.
-    pub fn record_metrics(&self, samples: &[(&str, MetricKind, f64)]) {
-        let mut metrics = self.metrics.lock();
-        for &(name, kind, value) in samples {
-            match metrics.get_mut(name) {
-                Some(m) => m.add(value),
-                None => {
-                    let mut m = Metric::new(kind);
-                    m.add(value);
-                    metrics.insert(name.to_owned(), m);
-                }
-            }
+        if !self.sinks.is_empty() {
+            self.offer("checks", if passed { 1.0 } else { 0.0 }, tags);
         }
     }
 
-    /// Starts collecting samples for these selections (once, before the test starts).
-    pub fn watch(&self, selections: impl IntoIterator<Item = (Selector, MetricKind)>) {
-        let sinks = selections
-            .into_iter()
-            .map(|(selector, kind)| Sink {
-                selector,
-                metric: Mutex::new(Metric::new(kind)),
-            })
-            .collect();
-        let _ = self.sinks.set(sinks);
-    }
-
-    /// Whether any selection is watched; callers skip gathering tags when none is.
-    pub fn watching(&self) -> bool {
-        self.sinks.get().is_some_and(|s| !s.is_empty())
-    }
-
-    /// Offers one sample of `metric`, tagged as `tags` says, to the watched selections.
-    pub fn sample(&self, metric: &str, value: f64, tags: &dyn Fn(&str) -> Option<String>) {
-        for sink in self.sinks.get().into_iter().flatten() {
-            if sink.selector.matches(metric, tags) {
-                sink.metric.lock().add(value);
-            }
+    pub(crate) fn iteration(&mut self, outcome: IterationOutcome, ms: f64, tags: &Tags) {
+        if outcome == IterationOutcome::Interrupted {
+            self.interrupted_iterations += 1;
+            return;
         }
-    }
-
-    /// Every watched selection with what it collected so far.
-    pub fn watched(&self) -> Vec<(Selector, Metric)> {
-        self.sinks
-            .get()
-            .into_iter()
-            .flatten()
-            .map(|s| {
-                let mut metric = s.metric.lock().clone();
-                // Sorted outside the lock; the caller may ask for several percentiles.
-                metric.sort();
-                (s.selector.clone(), metric)
-            })
-            .collect()
-    }
-
-    pub fn metrics(&self) -> BTreeMap<String, Metric> {
-        self.metrics.lock().clone()
-    }
-
-    /// Records one iteration's duration, in milliseconds as k6 does, the same value the
-    /// `iteration_duration` thresholds see.
-    pub fn record_iteration_duration(&self, ms: f64) {
+        self.iterations += 1;
+        if outcome == IterationOutcome::Failed {
+            self.failed_iterations += 1;
+        }
         self.iteration_durations
-            .lock()
             .get_or_insert_with(|| Metric::new(MetricKind::Trend))
             .add(ms);
-    }
-
-    /// Iteration durations in milliseconds.
-    pub fn iteration_durations(&self) -> Option<TrendSummary> {
-        self.iteration_durations.lock().as_ref()?.trend()
-    }
-
-    /// Checks in the order they were first seen.
-    pub fn checks(&self) -> Vec<CheckStat> {
-        self.checks.lock().clone()
-    }
-
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
-    }
-
-    pub fn bump(counter: &AtomicU64) -> u64 {
-        counter.fetch_add(1, Ordering::Relaxed)
+        if !self.sinks.is_empty() {
+            self.offer("iterations", 1.0, tags);
+            self.offer("iteration_duration", ms, tags);
+        }
     }
 }

@@ -52,11 +52,7 @@ impl Tags {
 
     /// Every tag by name.
     pub fn to_map(&self) -> BTreeMap<String, String> {
-        let mut map = self
-            .common
-            .as_deref()
-            .cloned()
-            .unwrap_or_default();
+        let mut map = self.common.as_deref().cloned().unwrap_or_default();
         map.extend(self.own.iter().cloned());
         map
     }

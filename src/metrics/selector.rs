@@ -2,6 +2,8 @@
 //! so that aggregation can match samples against it without depending on how thresholds
 //! are parsed or evaluated.
 
+use super::sample::Tags;
+
 /// Which samples a threshold looks at: one metric's, narrowed by tags.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Selector {
@@ -11,12 +13,13 @@ pub struct Selector {
 }
 
 impl Selector {
-    pub fn matches(&self, metric: &str, tags: &dyn Fn(&str) -> Option<String>) -> bool {
+    /// Whether a sample of `metric` tagged `tags` belongs to the selection.
+    pub fn matches(&self, metric: &str, tags: &Tags) -> bool {
         self.metric == metric
             && self
                 .tags
                 .iter()
-                .all(|(k, v)| tags(k).is_some_and(|t| t == *v))
+                .all(|(k, v)| tags.get(k) == Some(v.as_str()))
     }
 }
 

@@ -107,7 +107,12 @@ pub fn render(r: &RunResult) -> String {
         );
     }
     let subs = sub_metrics(r);
-    for (name, m) in r.metrics.iter().filter(|(n, _)| !n.contains('{')) {
+    // vus_max has its own row below, also when the test was too short to sample it.
+    for (name, m) in r
+        .metrics
+        .iter()
+        .filter(|(n, _)| !n.contains('{') && *n != "vus_max")
+    {
         row(&mut out, name, &values(name, m));
         // Sub-metrics go right under their metric, indented, as in k6 v1.1.
         for (tags, sub) in subs.get(name.as_str()).into_iter().flatten() {

@@ -21,11 +21,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Metrics rk6 emits itself, with their kinds; custom ones come from `k6/metrics`.
-pub const BUILTIN_METRICS: [(&str, MetricKind); 15] = [
+pub const BUILTIN_METRICS: [(&str, MetricKind); 17] = [
     ("iterations", MetricKind::Counter),
     ("iteration_duration", MetricKind::Trend),
     ("checks", MetricKind::Rate),
     ("dropped_iterations", MetricKind::Counter),
+    // Sampled about once a second while scenarios run (src/events/bus.rs), as in k6.
+    ("vus", MetricKind::Gauge),
+    ("vus_max", MetricKind::Gauge),
     // k6/http's (src/modules/http/ops.rs): durations in milliseconds, data in bytes.
     ("http_reqs", MetricKind::Counter),
     ("http_req_duration", MetricKind::Trend),
@@ -370,7 +373,7 @@ impl Rule {
 }
 
 /// What a threshold's selection collected, among the `watched` selections
-/// ([`super::aggregator::Stats::watched`]); `None` before it has any samples.
+/// ([`super::aggregator::Aggregator::watched`]); `None` before it has any samples.
 fn selected<'a>(watched: &'a [(Selector, Metric)], t: &Threshold) -> Option<&'a Metric> {
     watched
         .iter()
@@ -437,7 +440,7 @@ pub fn known_metrics(custom: &BTreeMap<String, MetricKind>) -> BTreeMap<String, 
     kinds
 }
 
-/// Each threshold's selection with its metric's kind, for [`super::aggregator::Stats::watch`].
+/// Each threshold's selection with its metric's kind, for [`super::aggregator::Aggregator::watch`].
 pub fn selections(
     thresholds: &[Threshold],
     kinds: &BTreeMap<String, MetricKind>,
