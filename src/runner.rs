@@ -739,13 +739,19 @@ fn result(
 /// figures as [`RunResult`]'s, which is the last snapshot plus thresholds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
+    /// Completed and failed iterations.
     pub iterations: u64,
+    /// Iterations that threw.
     pub failed_iterations: u64,
+    /// Iterations cut short by a stop or a scenario's end (not in `iterations`).
     pub interrupted_iterations: u64,
+    /// Iterations arrival-rate scenarios could not start.
     pub dropped_iterations: u64,
     /// Iterations per second since scenarios started.
     pub iteration_rate: f64,
+    /// Iteration durations in milliseconds (`None` before the first iteration ends).
     pub iteration_duration_ms: Option<TrendSummary>,
+    /// Check tallies in the order checks were first seen.
     pub checks: Vec<CheckStat>,
     /// Every other metric by name, as in [`RunResult::metrics`].
     pub metrics: BTreeMap<String, MetricSummary>,
@@ -779,10 +785,12 @@ impl Snapshot {
         }
     }
 
+    /// Checks passed so far, over every check.
     pub fn checks_passed(&self) -> u64 {
         self.checks.iter().map(|c| c.passes).sum()
     }
 
+    /// Checks failed so far, over every check.
     pub fn checks_failed(&self) -> u64 {
         self.checks.iter().map(|c| c.fails).sum()
     }

@@ -52,7 +52,9 @@ pub enum Event {
 pub struct Iteration {
     /// The VU that ran it (1..N).
     pub vu: u32,
+    /// The scenario it belongs to.
     pub scenario: Arc<str>,
+    /// From its start to its end, as its `iteration_duration` sample measures it.
     pub duration: Duration,
     pub outcome: IterationOutcome,
     /// The error that failed it, as the log shows it (with the stack), when it failed.
@@ -66,11 +68,14 @@ pub struct Iteration {
 /// One `check()` result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
+    /// The VU that ran it (0: setup or teardown).
     pub vu: u32,
     /// Group path, nested names joined with `::`; empty at the top level.
     pub group: Arc<str>,
+    /// The check's name (the key in `check(value, { name: fn })`).
     pub name: Arc<str>,
     pub passed: bool,
+    /// When it was checked.
     pub time: SystemTime,
     /// The tags of its `checks` sample (`check`, `group`, the scenario's...), when
     /// something reads tags.

@@ -58,9 +58,13 @@ pub(crate) struct Tally {
 /// Counts of the aggregate, read together.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Completed and failed iterations (k6's `iterations`).
     pub iterations: u64,
+    /// Iterations that threw (rk6's `iterations_failed`).
     pub failed_iterations: u64,
+    /// Iterations a stop or a scenario's end cut short (not in `iterations`).
     pub interrupted_iterations: u64,
+    /// Iterations an arrival-rate scenario could not start for want of a VU.
     pub dropped_iterations: u64,
 }
 
@@ -68,7 +72,9 @@ pub struct Counts {
 /// all of them when a subscriber asked for samples.
 #[derive(Debug, Clone, Default)]
 pub struct TagNeeds {
+    /// Every sample needs its tags.
     pub all: bool,
+    /// Samples of these metrics need their tags.
     pub metrics: Vec<String>,
 }
 
@@ -128,6 +134,7 @@ impl Aggregator {
         self.inner.lock().checks.clone()
     }
 
+    /// The iteration counts so far.
     pub fn counts(&self) -> Counts {
         let inner = self.inner.lock();
         Counts {

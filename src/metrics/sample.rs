@@ -66,10 +66,13 @@ impl Tags {
 /// `iteration_duration` samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
+    /// The metric's name (`http_req_duration`, a custom metric's...).
     pub metric: Arc<str>,
+    /// The metric's kind, which decides how the aggregate sums its samples up.
     pub kind: MetricKind,
     /// Milliseconds for time Trends, bytes for data Counters, as k6 records them.
     pub value: f64,
+    /// When it was taken.
     pub time: SystemTime,
     pub tags: Tags,
 }
