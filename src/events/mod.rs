@@ -1,12 +1,13 @@
 //! The run's one live event stream: what VUs do (iterations, checks, metric samples, log
 //! lines), VU counts, and the run's phases, in the order each VU produced them.
 //!
-//! VUs do not lock or send per sample: each buffers its events in an [`outbox`] and hands
-//! them over in batches (when an iteration ends and a batch is due, when it sleeps, when
-//! its buffer fills, when its job ends) to one dispatcher thread ([`bus`]). The dispatcher
-//! feeds every consumer in turn: the [`Aggregator`](crate::metrics::aggregator::Aggregator)
-//! first (which the summary, thresholds, `RunResult` and snapshots read), then the log
-//! output (an embedder's log sink, else stderr), then subscribers
+//! VUs do not lock or send per sample: each buffers its events in an outbox (`outbox.rs`)
+//! and hands them over in batches (when an iteration ends and a batch is due, when it
+//! sleeps, when its buffer fills, when its job ends) to one dispatcher thread (`bus.rs`).
+//! The dispatcher feeds every consumer in turn: the
+//! [`Aggregator`](crate::metrics::aggregator::Aggregator) first (which the summary,
+//! thresholds, `RunResult` and snapshots read), then the log output (an embedder's log
+//! sink, else stderr), then subscribers
 //! ([`RunHandle::events`](crate::runner::RunHandle::events)). Future consumers (progress
 //! display, file outputs) plug in at the same place.
 
