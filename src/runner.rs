@@ -99,7 +99,7 @@ pub struct RunResult {
     /// What `setup()` returned, if anything.
     pub setup_data: Option<serde_json::Value>,
     pub exit_code: i32,
-    /// The first [`KEPT_ITERATION_ERRORS`](crate::runtime::state::KEPT_ITERATION_ERRORS)
+    /// The first [`KEPT_ITERATION_ERRORS`](crate::metrics::aggregator::KEPT_ITERATION_ERRORS)
     /// (20) distinct errors that failed iterations, in the order they first happened, each
     /// with how many iterations it failed.
     pub iteration_errors: Vec<IterationError>,
@@ -730,7 +730,7 @@ fn result(
             .cloned()
             .flatten()
             .and_then(|json| serde_json::from_str(&json).ok()),
-        iteration_errors: test.iteration_errors.lock().clone(),
+        iteration_errors: aggregator.iteration_errors(),
         summary_outputs: None,
     }
 }

@@ -247,7 +247,8 @@ impl Dispatcher {
                     Event::Sample(s) => tally.sample(s),
                     Event::Check(c) => tally.check(&c.group, &c.name, c.passed, &c.tags),
                     Event::Iteration(i) => {
-                        tally.iteration(i.outcome, i.duration.as_secs_f64() * 1000.0, &i.tags)
+                        let ms = i.duration.as_secs_f64() * 1000.0;
+                        tally.iteration(i.outcome, ms, i.error.as_deref(), &i.tags)
                     }
                     _ => {}
                 }

@@ -5,7 +5,7 @@ use super::bus::Bus;
 use super::Event;
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// A full buffer is sent at once, so memory stays bounded in long iterations.
 const MAX_BATCH: usize = 1024;
@@ -25,6 +25,9 @@ pub(crate) struct Outbox {
     /// Metric, check and group names as shared strings: a sample then clones a pointer.
     /// Each VU has its own so that VU threads do not contend on one reference count.
     names: HashSet<Arc<str>>,
+    /// One reading of both clocks, so that an `Instant` the VU already took converts to
+    /// wall-clock time without reading the clock again.
+    anchor: (Instant, SystemTime),
 }
 
 impl Outbox {
@@ -34,7 +37,13 @@ impl Outbox {
             buffer: Vec::new(),
             since: Instant::now(),
             names: HashSet::new(),
+            anchor: (Instant::now(), SystemTime::now()),
         }
+    }
+
+    /// The wall-clock time of `at`.
+    pub fn time_of(&self, at: Instant) -> SystemTime {
+        self.anchor.1 + at.saturating_duration_since(self.anchor.0)
     }
 
     /// `name` as a shared string.

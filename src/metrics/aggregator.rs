@@ -21,6 +21,17 @@ pub struct CheckStat {
     pub fails: u64,
 }
 
+/// How many distinct iteration errors a run keeps; later ones are only counted in
+/// `failed_iterations`.
+pub const KEPT_ITERATION_ERRORS: usize = 20;
+
+/// An error that failed iterations (its text as printed, with the stack), and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IterationError {
+    pub message: String,
+    pub count: u64,
+}
+
 /// How an iteration ended, as far as the aggregate counts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,6 +59,8 @@ pub(crate) struct Tally {
     interrupted_iterations: u64,
     dropped_iterations: u64,
     checks: Vec<CheckStat>,
+    /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations.
+    iteration_errors: Vec<IterationError>,
     metrics: BTreeMap<String, Metric>,
     /// Iteration durations in milliseconds, the `iteration_duration` Trend.
     iteration_durations: Option<Metric>,
@@ -134,6 +147,12 @@ impl Aggregator {
         self.inner.lock().checks.clone()
     }
 
+    /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations, in the
+    /// order they first happened, with how many iterations each failed.
+    pub fn iteration_errors(&self) -> Vec<IterationError> {
+        self.inner.lock().iteration_errors.clone()
+    }
+
     /// The iteration counts so far.
     pub fn counts(&self) -> Counts {
         let inner = self.inner.lock();
@@ -202,7 +221,13 @@ impl Tally {
         }
     }
 
-    pub(crate) fn iteration(&mut self, outcome: IterationOutcome, ms: f64, tags: &Tags) {
+    pub(crate) fn iteration(
+        &mut self,
+        outcome: IterationOutcome,
+        ms: f64,
+        error: Option<&str>,
+        tags: &Tags,
+    ) {
         if outcome == IterationOutcome::Interrupted {
             self.interrupted_iterations += 1;
             return;
@@ -210,6 +235,17 @@ impl Tally {
         self.iterations += 1;
         if outcome == IterationOutcome::Failed {
             self.failed_iterations += 1;
+        }
+        if let Some(message) = error {
+            let errors = &mut self.iteration_errors;
+            if let Some(known) = errors.iter_mut().find(|e| e.message == message) {
+                known.count += 1;
+            } else if errors.len() < KEPT_ITERATION_ERRORS {
+                errors.push(IterationError {
+                    message: message.to_owned(),
+                    count: 1,
+                });
+            }
         }
         self.iteration_durations
             .get_or_insert_with(|| Metric::new(MetricKind::Trend))

@@ -62,22 +62,12 @@ pub struct TestState {
     /// What `openKv({ backend: "memory" })` opens in this run; `None`: the process's one
     /// memory store, shared with every other run of the process that has none of its own.
     pub kv_memory: Option<Arc<dyn rk6_kv::Store>>,
-    /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations.
-    pub iteration_errors: Mutex<Vec<IterationError>>,
     /// What the run's log lines carry as `run` in a sink.
     pub label: Arc<str>,
 }
 
-/// How many distinct iteration errors a run keeps; later ones are only counted in
-/// `failed_iterations`.
-pub const KEPT_ITERATION_ERRORS: usize = 20;
-
-/// An error that failed iterations (its text as printed, with the stack), and how many.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct IterationError {
-    pub message: String,
-    pub count: u64,
-}
+// Kept where they were first defined, for embedders that name them from here.
+pub use crate::metrics::aggregator::{IterationError, KEPT_ITERATION_ERRORS};
 
 impl TestState {
     /// A run's state whose events only feed its aggregate and the process's log.
@@ -113,7 +103,6 @@ impl TestState {
             shared_arrays: Default::default(),
             fs_files: Default::default(),
             kv_memory: None,
-            iteration_errors: Mutex::new(Vec::new()),
             label: "".into(),
         }
     }
@@ -166,20 +155,6 @@ impl TestState {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-        }
-    }
-
-    /// Counts an error that failed an iteration, keeping its text if it is one of the
-    /// first [`KEPT_ITERATION_ERRORS`] distinct ones.
-    pub fn record_iteration_error(&self, message: &str) {
-        let mut errors = self.iteration_errors.lock();
-        if let Some(known) = errors.iter_mut().find(|e| e.message == message) {
-            known.count += 1;
-        } else if errors.len() < KEPT_ITERATION_ERRORS {
-            errors.push(IterationError {
-                message: message.to_owned(),
-                count: 1,
-            });
         }
     }
 

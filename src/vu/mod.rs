@@ -385,7 +385,6 @@ impl Vu {
                             ],
                         )
                     });
-                    test.record_iteration_error(&why);
                     error = Some(why);
                     Outcome::Failed
                 }
@@ -416,16 +415,16 @@ impl Vu {
                 true => Tags::new(s.tags.clone()),
                 false => Tags::default(),
             };
+            let mut outbox = s.outbox.borrow_mut();
             let event = Event::Iteration(Iteration {
                 vu: id,
                 scenario: s.scenario_name.clone(),
                 duration: ended - started,
                 outcome: outcome_seen,
                 error,
-                time: std::time::SystemTime::now(),
+                time: outbox.time_of(ended),
                 tags,
             });
-            let mut outbox = s.outbox.borrow_mut();
             outbox.push(event);
             outbox.maybe_flush(ended);
         });
