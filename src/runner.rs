@@ -261,7 +261,7 @@ impl Runner {
     /// The sink is a consumer of the run's event stream: it is called on the stream's
     /// dispatcher thread, in order with the run's other events, as VUs hand lines over
     /// (at once: a log line does not wait for its iteration to end). Keep it quick: the
-    /// stream's other consumers wait for it.
+    /// stream's other consumers wait for it, and VUs do once the stream's queue is full.
     pub fn log_sink(mut self, sink: impl Fn(&LogLine) + Send + Sync + 'static) -> Self {
         self.log_sink = Some(Opaque(Arc::new(sink)));
         self

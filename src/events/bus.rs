@@ -7,10 +7,16 @@ use crate::metrics::aggregator::{Aggregator, TagNeeds};
 use crate::metrics::sample::{Sample, Tags};
 use crate::metrics::MetricKind;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
+
+/// Batches queued for the dispatcher before senders wait. The run's own consumers (the
+/// aggregate, the log output) hold VUs back when they fall behind, as synchronous logging
+/// did, so that memory does not grow with a run's length; subscribers have queues of their
+/// own and never do.
+const QUEUE_BATCHES: usize = 256;
 
 /// How often the `vus` and `vus_max` gauges are sampled, as k6 does.
 const VUS_INTERVAL: Duration = Duration::from_secs(1);
@@ -58,7 +64,7 @@ impl Subscription {
 /// The run's end of the stream: what VUs and the runner send events to, and the
 /// aggregate the dispatcher keeps.
 pub struct Bus {
-    tx: Sender<Message>,
+    tx: SyncSender<Message>,
     pub(crate) aggregator: Arc<Aggregator>,
     tag_needs: OnceLock<TagNeeds>,
     samples_subscribed: bool,
@@ -75,7 +81,7 @@ impl Bus {
     /// Starts the dispatcher, feeding the aggregate, then the log output (`log_sink`,
     /// else stderr), then `subscribers`.
     pub fn start(log_sink: Option<LogSink>, subscribers: Vec<Subscription>) -> Arc<Self> {
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(QUEUE_BATCHES);
         let aggregator = Arc::new(Aggregator::default());
         let vus_active = Arc::new(AtomicU64::new(0));
         let vus_max = Arc::new(AtomicU64::new(0));
