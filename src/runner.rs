@@ -251,7 +251,7 @@ impl Runner {
             dropped,
             bus,
             stop,
-            thread,
+            thread: parking_lot::Mutex::new(Some(thread)),
         })
     }
 
@@ -807,7 +807,8 @@ pub struct RunHandle {
     dropped: Arc<AtomicU64>,
     bus: Arc<Bus>,
     stop: Arc<StopSignal>,
-    thread: std::thread::JoinHandle<Result<RunResult, RunError>>,
+    /// Taken by the first [`wait`](RunHandle::wait).
+    thread: parking_lot::Mutex<Option<std::thread::JoinHandle<Result<RunResult, RunError>>>>,
 }
 
 impl std::fmt::Debug for RunHandle {
@@ -849,8 +850,14 @@ impl RunHandle {
     }
 
     /// Waits for the run's end and returns its result, as [`Runner::run`] would have.
-    pub fn wait(self) -> Result<RunResult, RunError> {
-        self.thread
+    /// The stream keeps what was not read yet, to read afterwards. Only the first call
+    /// gets the result; later ones get an internal error.
+    pub fn wait(&self) -> Result<RunResult, RunError> {
+        let thread =
+            self.thread.lock().take().ok_or_else(|| {
+                RunError::Internal("wait() was already called for this run".into())
+            })?;
+        thread
             .join()
             .map_err(|_| RunError::Internal("the run's thread panicked".into()))?
     }

@@ -83,6 +83,7 @@ fn iteration_events_match_the_result_and_carry_failures() {
         "#,
     )
     .skip_summary(true)
+    .log_sink(|_| {})
     .start()
     .expect("started");
     let (events, result) = drain(handle);
@@ -280,4 +281,29 @@ fn thresholds_on_vus_and_vus_max_see_the_sampled_gauges() {
     assert_eq!((vus.last, vus.min, vus.max), (3.0, 3.0, 3.0));
     let vus_max = &result.metrics["vus_max"];
     assert_eq!((vus_max.last, vus_max.min, vus_max.max), (3.0, 3.0, 3.0));
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_loses_events_but_never_stalls_the_run() {
+    let handle = Runner::from_source(
+        "unread.js",
+        r#"
+        export const options = { iterations: 50 };
+        export default function () {}
+        "#,
+    )
+    .skip_summary(true)
+    .event_capacity(2)
+    .start()
+    .expect("started");
+    // Nothing reads the stream while the run goes on, yet it ends.
+    let result = handle.wait().expect("the run");
+    assert_eq!(result.iterations, 50);
+    let kept: Vec<Event> = handle.events().try_iter().collect();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0], Event::Started);
+    assert!(matches!(kept[1], Event::Iteration(_)), "{kept:?}");
+    // 49 more iterations, the scenarios' end and the run's end at least.
+    assert!(handle.dropped_events() >= 51, "{}", handle.dropped_events());
+    assert!(handle.wait().is_err());
 }
