@@ -1,4 +1,4 @@
-//! Memory and time per sample of a Trend (`rk6::trend::Samples`) over 10 million samples.
+//! Memory and time per sample of a Trend (`rk6::metrics::trend::Samples`) over 10 million samples.
 //!
 //!     cargo bench --no-default-features --features quickjs --bench trend
 //!
@@ -7,7 +7,7 @@
 //! before it was created). The k6 row keeps every sample in a `Vec<f64>`, as k6 does. "worst
 //! err" is the largest relative difference of rk6's med, p(90) and p(95) from k6's.
 
-use rk6::trend::Samples;
+use rk6::metrics::trend::Samples;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};

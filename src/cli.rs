@@ -327,11 +327,12 @@ fn run(args: RunArgs) -> i32 {
         Ok(result) => {
             match &result.summary_outputs {
                 Some(outputs) => write_summary_outputs(outputs),
-                None if !args.no_summary => print!("{}", rk6::summary::render(&result)),
+                None if !args.no_summary => print!("{}", rk6::metrics::summary::render(&result)),
                 None => {}
             }
             if let Some(path) = args.summary_export {
-                let json = rk6::export::to_text(&rk6::export::summary_export(&result));
+                let json =
+                    rk6::metrics::export::to_text(&rk6::metrics::export::summary_export(&result));
                 if let Err(e) = std::fs::write(&path, json) {
                     rk6::log::error(
                         &format!("cannot write summary to {}: {e}", path.display()),

@@ -18,24 +18,22 @@
 
 pub mod engine;
 pub mod error;
+pub mod events;
 mod exec;
-pub mod export;
 pub mod kv;
 pub mod log;
+pub mod metrics;
 pub mod modules;
 pub mod options;
 pub mod runner;
 pub mod runtime;
 pub mod signal;
-pub mod stats;
-pub mod summary;
-pub mod thresholds;
-pub mod trend;
 pub mod vu;
 
 pub use deno_core;
 pub use error::{exit_code, RunError};
+pub use events::Event;
 pub use log::{Level, LogLine};
 pub use options::Overrides;
-pub use runner::{RunResult, Runner};
+pub use runner::{RunHandle, RunResult, Runner, Snapshot};
 pub use runtime::state::IterationError;

@@ -1,14 +1,17 @@
 //! Runs a whole test: init → options → VUs → setup → scenarios → teardown → result.
 
 use crate::error::{exit_code, RunError};
+use crate::events::bus::{Bus, Subscription};
+use crate::events::Event;
 use crate::exec;
 use crate::log::{Level, LogLine, LogSink};
+use crate::metrics::aggregator::Aggregator;
+use crate::metrics::thresholds::{self, RuleResult};
+use crate::metrics::{CheckStat, Metric, MetricKind, TrendSummary};
 use crate::options::{self, Overrides, Scenario};
 use crate::runtime::snapshot;
 use crate::runtime::state::{IterationError, TestState};
 use crate::signal::StopSignal;
-use crate::stats::{CheckStat, Metric, MetricKind, Stats, TrendSummary};
-use crate::thresholds::{self, RuleResult};
 use crate::vu::pool::{spawn_vus, stop_all, VuPool};
 use crate::vu::{for_the_author, ExtensionFactory, VuSpec};
 use deno_core::ModuleSpecifier;
@@ -16,7 +19,8 @@ use rk6_kv::Store;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,7 +50,14 @@ pub struct Runner {
     modules: Vec<(String, String)>,
     log_sink: Option<Opaque<LogSink>>,
     label: Option<String>,
+    /// Whether [`start`](Self::start)'s subscriber gets checks and metric samples.
+    event_samples: bool,
+    /// How many undelivered events [`start`](Self::start)'s subscriber may have queued.
+    event_capacity: usize,
 }
+
+/// Events a subscriber may leave unread before newer ones are dropped, by default.
+pub const DEFAULT_EVENT_CAPACITY: usize = 1 << 16;
 
 /// Something a `Runner` holds that has no `Debug` of its own (a closure, a store), so
 /// that `Runner` can still derive it.
@@ -88,7 +99,7 @@ pub struct RunResult {
     /// What `setup()` returned, if anything.
     pub setup_data: Option<serde_json::Value>,
     pub exit_code: i32,
-    /// The first [`KEPT_ITERATION_ERRORS`](crate::runtime::state::KEPT_ITERATION_ERRORS)
+    /// The first [`KEPT_ITERATION_ERRORS`](crate::metrics::aggregator::KEPT_ITERATION_ERRORS)
     /// (20) distinct errors that failed iterations, in the order they first happened, each
     /// with how many iterations it failed.
     pub iteration_errors: Vec<IterationError>,
@@ -193,13 +204,64 @@ impl Runner {
             modules: Vec::new(),
             log_sink: None,
             label: None,
+            event_samples: false,
+            event_capacity: DEFAULT_EVENT_CAPACITY,
         }
+    }
+
+    /// Whether the stream [`start`](Self::start) returns also carries every check result
+    /// ([`Event::Check`]) and metric sample ([`Event::Sample`]) with their tags (default:
+    /// no; they are most of the stream, and tagging them costs the VUs some time).
+    pub fn event_samples(mut self, samples: bool) -> Self {
+        self.event_samples = samples;
+        self
+    }
+
+    /// How many events the stream [`start`](Self::start) returns holds unread (default
+    /// [`DEFAULT_EVENT_CAPACITY`]); past that, new events are dropped and counted
+    /// ([`RunHandle::dropped_events`]) rather than slow the run down.
+    pub fn event_capacity(mut self, capacity: usize) -> Self {
+        self.event_capacity = capacity.max(1);
+        self
+    }
+
+    /// Starts the test on a thread of its own and returns at once with a handle to it:
+    /// its live events, snapshots of its metrics, a way to stop it, and its result.
+    ///
+    /// The handle's stream is subscribed before anything runs, so it misses nothing
+    /// (unless it falls [`event_capacity`](Self::event_capacity) events behind).
+    pub fn start(mut self) -> Result<RunHandle, RunError> {
+        let stop = self
+            .stop
+            .get_or_insert_with(|| Arc::new(StopSignal::new()))
+            .clone();
+        let capacity = match self.event_capacity {
+            0 => DEFAULT_EVENT_CAPACITY,
+            n => n,
+        };
+        let (subscription, events, dropped) = Subscription::new(capacity, self.event_samples);
+        let bus = Bus::start(self.log_sink.clone().map(|s| s.0), vec![subscription]);
+        let run_bus = bus.clone();
+        let thread = std::thread::Builder::new()
+            .name("rk6-run".into())
+            .spawn(move || self.execute(run_bus))
+            .map_err(|e| RunError::Internal(format!("cannot start the run's thread: {e}")))?;
+        Ok(RunHandle {
+            events,
+            dropped,
+            bus,
+            stop,
+            thread: parking_lot::Mutex::new(Some(thread)),
+        })
     }
 
     /// Sends the run's log lines — `console.*` output, iteration errors with their stacks,
     /// the run's own errors — to `sink` instead of stderr (the default, as `rk6 run`
     /// prints them). Each line says which run (see [`label`](Self::label)) and which VU.
-    /// The sink is called on VU threads as lines happen: keep it quick.
+    /// The sink is a consumer of the run's event stream: it is called on the stream's
+    /// dispatcher thread, in order with the run's other events, as VUs hand lines over
+    /// (at once: a log line does not wait for its iteration to end). Keep it quick: the
+    /// stream's other consumers wait for it, and VUs do once the stream's queue is full.
     pub fn log_sink(mut self, sink: impl Fn(&LogLine) + Send + Sync + 'static) -> Self {
         self.log_sink = Some(Opaque(Arc::new(sink)));
         self
@@ -339,6 +401,21 @@ impl Runner {
     /// teardown on another. Do not call it from inside an async task; use
     /// [`run_async`](Self::run_async) there.
     pub fn run(self) -> Result<RunResult, RunError> {
+        let bus = Bus::start(self.log_sink.clone().map(|s| s.0), Vec::new());
+        self.execute(bus)
+    }
+
+    /// Runs the test with `bus` as its event stream, which it closes at the end.
+    fn execute(self, bus: Arc<Bus>) -> Result<RunResult, RunError> {
+        let outcome = self.execute_on(bus.clone());
+        bus.close(match &outcome {
+            Ok(result) => result.exit_code,
+            Err(e) => e.exit_code(),
+        });
+        outcome
+    }
+
+    fn execute_on(self, bus: Arc<Bus>) -> Result<RunResult, RunError> {
         let given = match &self.options {
             None => None,
             Some(serde_json::Value::Object(options)) => Some(options),
@@ -371,8 +448,7 @@ impl Runner {
         } else {
             self.env
         };
-        let mut test = TestState::new(env, dir);
-        test.log_sink = self.log_sink.map(|s| s.0);
+        let mut test = TestState::with_events(env, dir, bus);
         test.label = self
             .label
             .unwrap_or_else(|| self.script.display().to_string())
@@ -459,8 +535,11 @@ fn run_test(
     // VU 0 has run the init code, so every custom metric the script declares is known.
     let kinds = thresholds::known_metrics(&test.metric_kinds.lock());
     let thresholds = thresholds::parse(&script_options, &kinds)?;
-    test.stats
+    let tag_needs = test
+        .events
+        .aggregator
         .watch(thresholds::selections(&thresholds, &kinds));
+    test.events.set_tag_needs(tag_needs);
 
     let vus_max = options::vus_needed(&scenarios);
     if crate::engine::STARTUP_SNAPSHOT_PAYS
@@ -471,6 +550,7 @@ fn run_test(
     }
     let vus = spawn_vus(1..=vus_max as u32, spec)?;
     let pool = VuPool::new(vus);
+    test.events.vus_max.store(vus_max, Ordering::Relaxed);
 
     let setup_data = lifecycle_vu
         .call(move |vu| vu.run_setup(timeouts.setup))
@@ -479,6 +559,7 @@ fn run_test(
 
     let started = Instant::now();
     let _ = test.started.set(started);
+    test.events.started(started);
     let finished = Arc::new(StopSignal::new());
     let threshold_watcher = thresholds
         .iter()
@@ -490,7 +571,7 @@ fn run_test(
                     if test.hard_stop.is_set() {
                         return;
                     }
-                    let watched = test.stats.watched();
+                    let watched = test.events.aggregator.watched();
                     let elapsed = started.elapsed();
                     if let Some(why) = thresholds::abort_reason(&thresholds, &watched, elapsed) {
                         test.abort_on_thresholds(why);
@@ -501,6 +582,7 @@ fn run_test(
         });
     exec::run_all(&scenarios, &pool, test);
     let run_time = started.elapsed();
+    test.events.scenarios_ended();
     finished.trigger();
     if let Some(w) = threshold_watcher {
         let _ = w.join();
@@ -510,11 +592,14 @@ fn run_test(
         .call(move |vu| vu.run_teardown(timeouts.teardown))
         .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
     stop_all(pool.into_inner());
+    // Every VU handed its last events over as its job ended: once the dispatcher has
+    // caught up, the aggregate is complete.
+    test.events.sync();
 
     let mut result = result(test, &scenarios, vus_max, run_time, &thresholds);
     if let (Some(no_color), true) = (summary, functions.iter().any(|f| f == "handleSummary")) {
         let time_metrics = test.time_metrics.lock().clone();
-        let data = crate::export::handle_summary_data(
+        let data = crate::metrics::export::handle_summary_data(
             &result,
             &time_metrics,
             no_color,
@@ -599,32 +684,32 @@ fn result(
     run_time: Duration,
     threshold_set: &[thresholds::Threshold],
 ) -> RunResult {
-    let watched = test.stats.watched();
+    let aggregator = &test.events.aggregator;
+    let watched = aggregator.watched();
     let thresholds = thresholds::evaluate(threshold_set, &watched, run_time);
     let selections = thresholds::collected(threshold_set, &watched)
         .map(|(key, m)| (key.to_owned(), MetricSummary::of(m, run_time)))
         .collect();
-    let stats = &test.stats;
-    let iterations = Stats::get(&stats.iterations);
-    let secs = run_time.as_secs_f64();
     let aborted = test.aborted();
-    let metrics = stats
-        .metrics()
-        .iter()
-        .map(|(name, m)| (name.clone(), MetricSummary::of(m, run_time)))
-        .collect();
+    let Snapshot {
+        iterations,
+        failed_iterations,
+        interrupted_iterations,
+        dropped_iterations,
+        iteration_rate,
+        iteration_duration_ms,
+        checks,
+        metrics,
+        ..
+    } = Snapshot::of(aggregator, run_time);
     RunResult {
         iterations,
-        failed_iterations: Stats::get(&stats.failed_iterations),
-        interrupted_iterations: Stats::get(&stats.interrupted_iterations),
-        dropped_iterations: Stats::get(&stats.dropped_iterations),
-        iteration_rate: if secs > 0.0 {
-            iterations as f64 / secs
-        } else {
-            0.0
-        },
-        iteration_duration_ms: stats.iteration_durations(),
-        checks: stats.checks(),
+        failed_iterations,
+        interrupted_iterations,
+        dropped_iterations,
+        iteration_rate,
+        iteration_duration_ms,
+        checks,
         metrics,
         vus_max,
         scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
@@ -649,7 +734,135 @@ fn result(
             .cloned()
             .flatten()
             .and_then(|json| serde_json::from_str(&json).ok()),
-        iteration_errors: test.iteration_errors.lock().clone(),
+        iteration_errors: aggregator.iteration_errors(),
         summary_outputs: None,
+    }
+}
+
+/// The aggregated metrics of a run so far (see [`RunHandle::snapshot`]); the same
+/// figures as [`RunResult`]'s, which is the last snapshot plus thresholds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    /// Completed and failed iterations.
+    pub iterations: u64,
+    /// Iterations that threw.
+    pub failed_iterations: u64,
+    /// Iterations cut short by a stop or a scenario's end (not in `iterations`).
+    pub interrupted_iterations: u64,
+    /// Iterations arrival-rate scenarios could not start.
+    pub dropped_iterations: u64,
+    /// Iterations per second since scenarios started.
+    pub iteration_rate: f64,
+    /// Iteration durations in milliseconds (`None` before the first iteration ends).
+    pub iteration_duration_ms: Option<TrendSummary>,
+    /// Check tallies in the order checks were first seen.
+    pub checks: Vec<CheckStat>,
+    /// Every other metric by name, as in [`RunResult::metrics`].
+    pub metrics: BTreeMap<String, MetricSummary>,
+    /// Time since scenarios started (zero before).
+    #[serde(serialize_with = "as_secs")]
+    pub elapsed: Duration,
+}
+
+impl Snapshot {
+    fn of(aggregator: &Aggregator, elapsed: Duration) -> Self {
+        let counts = aggregator.counts();
+        let secs = elapsed.as_secs_f64();
+        Self {
+            iterations: counts.iterations,
+            failed_iterations: counts.failed_iterations,
+            interrupted_iterations: counts.interrupted_iterations,
+            dropped_iterations: counts.dropped_iterations,
+            iteration_rate: if secs > 0.0 {
+                counts.iterations as f64 / secs
+            } else {
+                0.0
+            },
+            iteration_duration_ms: aggregator.iteration_durations(),
+            checks: aggregator.checks(),
+            metrics: aggregator
+                .metrics()
+                .iter()
+                .map(|(name, m)| (name.clone(), MetricSummary::of(m, elapsed)))
+                .collect(),
+            elapsed,
+        }
+    }
+
+    /// Checks passed so far, over every check.
+    pub fn checks_passed(&self) -> u64 {
+        self.checks.iter().map(|c| c.passes).sum()
+    }
+
+    /// Checks failed so far, over every check.
+    pub fn checks_failed(&self) -> u64 {
+        self.checks.iter().map(|c| c.fails).sum()
+    }
+}
+
+/// A run started with [`Runner::start`].
+///
+/// Threading: the run works on threads of its own (one per VU, one for setup and
+/// teardown, one that drives it); one more thread, the dispatcher, delivers the events,
+/// in the order each VU produced them. Nothing here blocks but [`wait`](Self::wait) and
+/// reading the stream.
+pub struct RunHandle {
+    events: Receiver<Event>,
+    dropped: Arc<AtomicU64>,
+    bus: Arc<Bus>,
+    stop: Arc<StopSignal>,
+    /// Taken by the first [`wait`](RunHandle::wait).
+    thread: parking_lot::Mutex<Option<std::thread::JoinHandle<Result<RunResult, RunError>>>>,
+}
+
+impl std::fmt::Debug for RunHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunHandle").finish_non_exhaustive()
+    }
+}
+
+impl RunHandle {
+    /// The run's live events. VUs hand theirs over in batches, when an iteration ends
+    /// (at least every 50 ms), when they sleep, or every 1024 events, so an event shows
+    /// up that long after it happened at most. The stream ends (`recv` fails) after
+    /// [`Event::Ended`]. A subscriber that falls behind loses the newest events rather
+    /// than slowing the run (see [`dropped_events`](Self::dropped_events)).
+    pub fn events(&self) -> &Receiver<Event> {
+        &self.events
+    }
+
+    /// Events dropped so far because the stream was full.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The aggregated metrics now: what the dispatcher has taken in so far (VUs' latest
+    /// events arrive with their next batch).
+    pub fn snapshot(&self) -> Snapshot {
+        let elapsed = self
+            .bus
+            .started_at()
+            .map(|t| t.elapsed())
+            .unwrap_or_default();
+        Snapshot::of(&self.bus.aggregator, elapsed)
+    }
+
+    /// Stops the test as Ctrl-C does: no new iterations, running ones are interrupted,
+    /// teardown runs, and the result's exit code is 105.
+    pub fn stop(&self) {
+        self.stop.trigger();
+    }
+
+    /// Waits for the run's end and returns its result, as [`Runner::run`] would have.
+    /// The stream keeps what was not read yet, to read afterwards. Only the first call
+    /// gets the result; later ones get an internal error.
+    pub fn wait(&self) -> Result<RunResult, RunError> {
+        let thread =
+            self.thread.lock().take().ok_or_else(|| {
+                RunError::Internal("wait() was already called for this run".into())
+            })?;
+        thread
+            .join()
+            .map_err(|_| RunError::Internal("the run's thread panicked".into()))?
     }
 }

@@ -136,6 +136,50 @@ fn the_kv_seed_example_seeds_runs_and_reads_back() {
 }
 
 #[test]
+fn the_live_events_example_prints_progress_from_the_stream_while_the_test_runs() {
+    let stdout = run_example("live_events");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let progress: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("progress "))
+        .collect();
+    // A line per second of a 3 s test, printed while it runs.
+    assert!(progress.len() >= 2, "{stdout}");
+    assert!(progress
+        .iter()
+        .all(|l| l.contains(" VUs, ") && l.contains(" checks passed")));
+    let (result, events) = match lines[progress.len()..] {
+        [result, events] => (result, events),
+        _ => panic!("the result and the event count come last: {stdout}"),
+    };
+    let iterations: u64 = result
+        .strip_prefix("result: ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect(result);
+    assert!(iterations > 0, "{stdout}");
+    // One check per iteration, all passing; the stream delivered every iteration.
+    assert_eq!(
+        result,
+        format!(
+            "result: {iterations} iterations, {iterations} checks passed, 0 failed, exit code 0"
+        )
+    );
+    assert_eq!(events, format!("iteration events: {iterations}"));
+    // Progress counts only grow, and never pass the final count.
+    let counts: Vec<u64> = progress
+        .iter()
+        .map(|l| {
+            let n = l.split(" VUs, ").nth(1).and_then(|r| r.split(' ').next());
+            n.and_then(|n| n.parse().ok()).expect(l)
+        })
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{stdout}");
+    assert!(counts.iter().all(|&c| c <= iterations), "{stdout}");
+}
+
+#[test]
 fn the_custom_module_example_calls_its_rust_ops_from_a_script() {
     assert_eq!(
         run_example("custom_module"),

@@ -4,8 +4,9 @@
 
 use super::rate::integral;
 use super::ScenarioRun;
+use crate::events::{Event, Sample};
+use crate::metrics::{MetricKind, Tags};
 use crate::options::ExecutorConfig;
-use crate::stats::Stats;
 use crate::vu::pool::VuHandle;
 use crate::vu::Outcome;
 use parking_lot::{Condvar, Mutex};
@@ -111,6 +112,7 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
                 }
             }
             test.vus_active.fetch_sub(1, Ordering::Relaxed);
+            vu.flush_events();
             let _ = done.send(());
         }));
     };
@@ -138,12 +140,17 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
                 activated += 1;
             } else {
                 drop(q);
-                Stats::bump(&test.stats.dropped_iterations);
-                if test.stats.watching() {
-                    let tags = &run.state.tags;
-                    test.stats
-                        .sample("dropped_iterations", 1.0, &|k| tags.get(k).cloned());
-                }
+                let tags = match test.events.wants_tags("dropped_iterations") {
+                    true => Tags::new(Arc::new(run.state.tags.clone())),
+                    false => Tags::default(),
+                };
+                test.events.emit(Event::Sample(Sample {
+                    metric: "dropped_iterations".into(),
+                    kind: MetricKind::Counter,
+                    value: 1.0,
+                    time: std::time::SystemTime::now(),
+                    tags,
+                }));
             }
         }
         activated

@@ -167,6 +167,7 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
             if active {
                 test.vus_active.fetch_sub(1, Ordering::Relaxed);
             }
+            vu.flush_events();
             let _ = done.send(());
         }));
     }

@@ -1,9 +1,10 @@
 //! Ops behind `k6/x/kv`. They know only the `Store` trait; which backend a handle
 //! points at is decided once, in `op_kv_open`.
 
+use crate::events::{Event, Sample};
+use crate::metrics::MetricKind;
 use crate::runtime::state::VuState;
 use crate::runtime::strings;
-use crate::stats::MetricKind;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use rk6_kv::{AtomicOps, DiskStore, Pending, Query, Store, StoreError, WriteHandle};
@@ -614,7 +615,7 @@ pub fn op_kv_count(
 
 // Operation metrics (`openKv({ metrics: { operations: true } })`), under the names the
 // oshokin/xk6-kv fork documents so its thresholds and dashboards work unchanged. They go
-// through the same `Stats` as k6/metrics samples: the summary, `--summary-export` and
+// through the same event stream and aggregate as k6/metrics samples: the summary, `--summary-export` and
 // thresholds see them like any custom metric.
 
 /// Counter: one per operation, tagged `op`, `backend`, `status` (`ok` or `error`).
@@ -676,36 +677,51 @@ pub fn op_kv_record(
     let ms = (CLOCK_START.elapsed().as_secs_f64() * 1000.0 - started).max(0.0);
     let failed = !error.is_empty();
     let vu = state.borrow::<VuState>();
-    let stats = &vu.test.stats;
     let fail_rate = if failed { 1.0 } else { 0.0 };
-    let samples = [
-        (METRIC_OPERATIONS, MetricKind::Counter, 1.0),
-        (METRIC_DURATION, MetricKind::Trend, ms),
-        (METRIC_FAILED, MetricKind::Rate, fail_rate),
-        (METRIC_ERRORS, MetricKind::Counter, 1.0),
-    ];
-    stats.record_metrics(&samples[..if failed { 4 } else { 3 }]);
-    if !stats.watching() {
-        return;
-    }
     let status = if failed { "error" } else { "ok" };
-    let tag = |name: &str, extra: Option<(&str, &str)>| -> Option<String> {
-        match name {
-            "op" => Some(op.to_owned()),
-            "backend" => Some(backend.to_owned()),
-            _ => match extra {
-                Some((k, v)) if k == name => Some(v.to_owned()),
-                _ => vu.tags.get(name).cloned(),
-            },
-        }
-    };
-    let with_status = |name: &str| tag(name, Some(("status", status)));
-    stats.sample(METRIC_OPERATIONS, 1.0, &with_status);
-    stats.sample(METRIC_DURATION, ms, &with_status);
-    stats.sample(METRIC_FAILED, fail_rate, &|name| tag(name, None));
-    if failed {
-        stats.sample(METRIC_ERRORS, 1.0, &|name| {
-            tag(name, Some(("error_type", error)))
-        });
+    // Each metric's own tags: op and backend, plus the status or the error's name.
+    let samples = [
+        (
+            METRIC_OPERATIONS,
+            MetricKind::Counter,
+            1.0,
+            Some(("status", status)),
+        ),
+        (
+            METRIC_DURATION,
+            MetricKind::Trend,
+            ms,
+            Some(("status", status)),
+        ),
+        (METRIC_FAILED, MetricKind::Rate, fail_rate, None),
+        (
+            METRIC_ERRORS,
+            MetricKind::Counter,
+            1.0,
+            Some(("error_type", error)),
+        ),
+    ];
+    let time = std::time::SystemTime::now();
+    let mut outbox = vu.outbox.borrow_mut();
+    for (metric, kind, value, extra) in &samples[..if failed { 4 } else { 3 }] {
+        let tags = match vu.sample_tags(metric) {
+            Some(mut tags) => {
+                tags.set("op", op);
+                tags.set("backend", backend);
+                if let Some((k, v)) = extra {
+                    tags.set(*k, *v);
+                }
+                tags
+            }
+            None => Default::default(),
+        };
+        let sample = Sample {
+            metric: outbox.name(metric),
+            kind: *kind,
+            value: *value,
+            time,
+            tags,
+        };
+        outbox.push(Event::Sample(sample));
     }
 }

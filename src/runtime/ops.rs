@@ -2,13 +2,15 @@
 //! script-controlled input gets it as plain strings/numbers validated in JS first.
 
 use super::state::{Harness, VuState};
-use crate::stats::MetricKind;
+use crate::events::{Check, Event, Sample};
+use crate::metrics::MetricKind;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 /// Name of the error thrown into a VU whose iteration was interrupted by a stop.
 pub const INTERRUPTED_ERROR: &str = "IterationInterruptedError";
@@ -23,9 +25,11 @@ fn vu_mut(state: &mut OpState) -> &mut VuState {
 
 #[op2(fast)]
 pub fn op_rk6_log(state: &mut OpState, #[smi] level: u32, #[string] message: &str) {
-    let vu = vu(state);
-    vu.test
-        .console(vu.id, crate::log::Level::from_code(level), message);
+    vu(state).log(
+        crate::log::Level::from_code(level),
+        message,
+        &[("source", "console")],
+    );
 }
 
 #[op2]
@@ -91,7 +95,10 @@ pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> Result<(), JsErrorBox>
     }
     // Cap absurd values instead of overflowing Duration; a stop still wakes the sleeper.
     let duration = Duration::from_secs_f64(seconds.min(1e9));
-    let interrupt = vu(state).interrupt.clone();
+    let vu = vu(state);
+    // A sleeping VU is not busy: a good time to hand its events over.
+    vu.outbox.borrow_mut().flush();
+    let interrupt = vu.interrupt.clone();
     if interrupt.sleep(duration) {
         return Err(JsErrorBox::new(
             INTERRUPTED_ERROR,
@@ -110,23 +117,35 @@ pub fn op_rk6_check(
     #[string] tags_json: &str,
 ) -> Result<(), JsErrorBox> {
     let vu = vu(state);
-    let stats = &vu.test.stats;
-    stats.record_check(group, name, passed);
-    if stats.watching() {
-        // k6 tags check samples with the check's name and its group path ("::a::b").
-        let group_tag = if group.is_empty() {
-            String::new()
-        } else {
-            format!("::{group}")
-        };
-        let extra = parse_tags(tags_json)?;
-        let lookup = |k: &str| match k {
-            "check" => Some(name.to_owned()),
-            "group" => Some(group_tag.clone()),
-            _ => tag_of(&extra, vu, k),
-        };
-        stats.sample("checks", if passed { 1.0 } else { 0.0 }, &lookup);
-    }
+    let tags = match vu.sample_tags("checks") {
+        Some(mut tags) => {
+            for (k, v) in parse_tags(tags_json)? {
+                tags.set(k, v);
+            }
+            // k6 tags check samples with the check's name and its group path ("::a::b").
+            tags.set("check", name);
+            tags.set(
+                "group",
+                if group.is_empty() {
+                    String::new()
+                } else {
+                    format!("::{group}")
+                },
+            );
+            tags
+        }
+        None => Default::default(),
+    };
+    let mut outbox = vu.outbox.borrow_mut();
+    let check = Check {
+        vu: vu.id,
+        group: outbox.name(group),
+        name: outbox.name(name),
+        passed,
+        time: SystemTime::now(),
+        tags,
+    };
+    outbox.push(Event::Check(check));
     Ok(())
 }
 
@@ -236,7 +255,6 @@ pub struct ExecState {
 pub fn op_rk6_exec_state(state: &mut OpState) -> ExecState {
     let vu = vu(state);
     let test = &vu.test;
-    let stats = &test.stats;
     let scenario = match &vu.scenario {
         Some(s) => ScenarioInfo {
             name: s.name.clone(),
@@ -256,7 +274,7 @@ pub fn op_rk6_exec_state(state: &mut OpState) -> ExecState {
             iteration_in_test: 0,
         },
     };
-    let completed = stats.iterations.load(Ordering::Relaxed);
+    let completed = test.iterations_completed.load(Ordering::Relaxed);
     ExecState {
         vu: VuInfo {
             id_in_instance: vu.id,
@@ -269,7 +287,7 @@ pub fn op_rk6_exec_state(state: &mut OpState) -> ExecState {
             vus_active: test.vus_active.load(Ordering::Relaxed),
             vus_initialized: test.vus_initialized.load(Ordering::Relaxed),
             iterations_completed: completed,
-            iterations_interrupted: stats.interrupted_iterations.load(Ordering::Relaxed),
+            iterations_interrupted: test.iterations_interrupted.load(Ordering::Relaxed),
             current_test_run_duration: test.elapsed().as_secs_f64() * 1000.0,
         },
     }
@@ -328,12 +346,24 @@ pub fn op_rk6_metric_add(
     #[string] tags_json: &str,
 ) -> Result<(), JsErrorBox> {
     let vu = vu(state);
-    let stats = &vu.test.stats;
-    stats.record_metric(name, kind, value);
-    if stats.watching() {
-        let extra = parse_tags(tags_json)?;
-        stats.sample(name, value, &|k| tag_of(&extra, vu, k));
-    }
+    let tags = match vu.sample_tags(name) {
+        Some(mut tags) => {
+            for (k, v) in parse_tags(tags_json)? {
+                tags.set(k, v);
+            }
+            tags
+        }
+        None => Default::default(),
+    };
+    let mut outbox = vu.outbox.borrow_mut();
+    let sample = Sample {
+        metric: outbox.name(name),
+        kind: MetricKind::from_code(kind),
+        value,
+        time: SystemTime::now(),
+        tags,
+    };
+    outbox.push(Event::Sample(sample));
     Ok(())
 }
 
@@ -341,7 +371,7 @@ pub fn op_rk6_metric_add(
 #[op2]
 #[string]
 pub fn op_rk6_vu_tags(state: &mut OpState) -> String {
-    serde_json::to_string(&vu(state).tags).expect("string map serializes")
+    serde_json::to_string(&*vu(state).tags).expect("string map serializes")
 }
 
 /// Sets (or with `None`, removes) one of this VU's tags.
@@ -351,7 +381,7 @@ pub fn op_rk6_vu_tag_set(
     #[string] name: String,
     #[string] value: Option<String>,
 ) {
-    let tags = &mut vu_mut(state).tags;
+    let tags = Arc::make_mut(&mut vu_mut(state).tags);
     match value {
         Some(v) => tags.insert(name, v),
         None => tags.remove(&name),
@@ -364,11 +394,6 @@ fn parse_tags(json: &str) -> Result<BTreeMap<String, String>, JsErrorBox> {
         return Ok(BTreeMap::new());
     }
     serde_json::from_str(json).map_err(|e| JsErrorBox::type_error(format!("bad tags: {e}")))
-}
-
-/// A sample's tag: the call's own tags win over the VU's.
-fn tag_of(extra: &BTreeMap<String, String>, vu: &VuState, name: &str) -> Option<String> {
-    extra.get(name).or_else(|| vu.tags.get(name)).cloned()
 }
 
 /// The data object `handleSummary(data)` receives, as JSON.

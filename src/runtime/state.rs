@@ -1,12 +1,16 @@
 //! State shared between the runner and the ops: one `TestState` per run (shared by
 //! every VU thread) and one `VuState` per JS runtime (kept in its `OpState`).
 
-use crate::log::{Level, LogLine, LogSink};
+use crate::events::bus::Bus;
+use crate::events::outbox::Outbox;
+use crate::events::Event;
+use crate::log::{Level, LogLine};
+use crate::metrics::MetricKind;
 use crate::modules::data::ops::SharedArrays;
 use crate::signal::StopSignal;
-use crate::stats::{MetricKind, Stats};
 use deno_core::v8;
 use parking_lot::Mutex;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +19,12 @@ use std::time::{Duration, Instant};
 
 /// What the whole run shares.
 pub struct TestState {
-    pub stats: Stats,
+    /// The run's event stream, and the aggregate of its metrics.
+    pub events: Arc<Bus>,
+    /// Iterations completed and interrupted so far, for `k6/execution` (the metrics'
+    /// counts are the aggregate's, which lags these by a batch).
+    pub iterations_completed: AtomicU64,
+    pub iterations_interrupted: AtomicU64,
     /// Environment seen as `__ENV`: the process environment plus `-e` overrides.
     pub env: BTreeMap<String, String>,
     /// Directory `open()` resolves relative paths against.
@@ -34,7 +43,8 @@ pub struct TestState {
     /// that it also stops a `teardown()` that started after an abort.
     pub external_stop: Arc<StopSignal>,
     pub abort_reason: Mutex<Option<String>>,
-    pub vus_active: AtomicU64,
+    /// VUs running iterations now (shared with the stream, which samples it as `vus`).
+    pub vus_active: Arc<AtomicU64>,
     pub vus_initialized: AtomicU64,
     /// `options.tags`: on every sample of the run.
     pub tags: OnceLock<BTreeMap<String, String>>,
@@ -52,29 +62,30 @@ pub struct TestState {
     /// What `openKv({ backend: "memory" })` opens in this run; `None`: the process's one
     /// memory store, shared with every other run of the process that has none of its own.
     pub kv_memory: Option<Arc<dyn rk6_kv::Store>>,
-    /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations.
-    pub iteration_errors: Mutex<Vec<IterationError>>,
-    /// Where this run's log lines go instead of the process's log (stderr).
-    pub log_sink: Option<LogSink>,
     /// What the run's log lines carry as `run` in a sink.
     pub label: Arc<str>,
 }
 
-/// How many distinct iteration errors a run keeps; later ones are only counted in
-/// `failed_iterations`.
-pub const KEPT_ITERATION_ERRORS: usize = 20;
-
-/// An error that failed iterations (its text as printed, with the stack), and how many.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct IterationError {
-    pub message: String,
-    pub count: u64,
-}
+// Kept where they were first defined, for embedders that name them from here.
+pub use crate::metrics::aggregator::{IterationError, KEPT_ITERATION_ERRORS};
 
 impl TestState {
+    /// A run's state whose events only feed its aggregate and the process's log.
     pub fn new(env: BTreeMap<String, String>, script_dir: PathBuf) -> Self {
+        Self::with_events(env, script_dir, Bus::start(None, Vec::new()))
+    }
+
+    /// A run's state sending its events to `events`.
+    pub fn with_events(
+        env: BTreeMap<String, String>,
+        script_dir: PathBuf,
+        events: Arc<Bus>,
+    ) -> Self {
         Self {
-            stats: Stats::default(),
+            vus_active: events.vus_active.clone(),
+            events,
+            iterations_completed: AtomicU64::new(0),
+            iterations_interrupted: AtomicU64::new(0),
             env,
             script_dir,
             exec_names: OnceLock::new(),
@@ -84,7 +95,6 @@ impl TestState {
             hard_stop: Arc::new(StopSignal::new()),
             external_stop: Arc::new(StopSignal::new()),
             abort_reason: Mutex::new(None),
-            vus_active: AtomicU64::new(0),
             vus_initialized: AtomicU64::new(0),
             tags: OnceLock::new(),
             metric_kinds: Mutex::new(BTreeMap::new()),
@@ -93,8 +103,6 @@ impl TestState {
             shared_arrays: Default::default(),
             fs_files: Default::default(),
             kv_memory: None,
-            iteration_errors: Mutex::new(Vec::new()),
-            log_sink: None,
             label: "".into(),
         }
     }
@@ -124,23 +132,14 @@ impl TestState {
         self.abort(reason);
     }
 
-    /// A `console.*` line of VU `vu`: to the run's sink, else as the process logs them.
-    pub fn console(&self, vu: u32, level: Level, message: &str) {
-        match &self.log_sink {
-            Some(sink) => sink(&self.log_line(Some(vu), level, message, &[("source", "console")])),
-            None => crate::log::console(level, message),
-        }
-    }
-
-    /// Any other line the run logs (`vu`: `None` for the run's own).
+    /// A line the run logs itself (`vu`: `None` for the run's own), sent now; VUs log
+    /// through their outbox instead ([`VuState::log`]), to keep their events in order.
     pub fn log(&self, vu: Option<u32>, level: Level, message: &str, fields: &[(&str, &str)]) {
-        match &self.log_sink {
-            Some(sink) => sink(&self.log_line(vu, level, message, fields)),
-            None => crate::log::emit(level, message, fields),
-        }
+        self.events
+            .emit(Event::Log(self.log_line(vu, level, message, fields)));
     }
 
-    fn log_line(
+    pub fn log_line(
         &self,
         vu: Option<u32>,
         level: Level,
@@ -156,20 +155,6 @@ impl TestState {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-        }
-    }
-
-    /// Counts an error that failed an iteration, keeping its text if it is one of the
-    /// first [`KEPT_ITERATION_ERRORS`] distinct ones.
-    pub fn record_iteration_error(&self, message: &str) {
-        let mut errors = self.iteration_errors.lock();
-        if let Some(known) = errors.iter_mut().find(|e| e.message == message) {
-            known.count += 1;
-        } else if errors.len() < KEPT_ITERATION_ERRORS {
-            errors.push(IterationError {
-                message: message.to_owned(),
-                count: 1,
-            });
         }
     }
 
@@ -256,6 +241,8 @@ pub struct VuState {
     pub stage: Stage,
     pub setup_result: Option<Option<String>>,
     pub scenario: Option<Arc<ScenarioState>>,
+    /// The scenario's name, this VU's own copy (iteration events share it).
+    pub scenario_name: Arc<str>,
     /// Set when the scenario changed since the script last read `__ENV`.
     pub env_stale: bool,
     pub iteration_in_scenario: u64,
@@ -264,7 +251,10 @@ pub struct VuState {
     /// What interrupts this VU's blocking waits right now (its scenario's, else the test's).
     pub interrupt: Arc<StopSignal>,
     /// Tags of this VU's samples (`exec.vu.tags`): its scenario's plus any the script set.
-    pub tags: BTreeMap<String, String>,
+    /// Shared with the samples that carry them until the script changes one.
+    pub tags: Arc<BTreeMap<String, String>>,
+    /// Events recorded and not yet handed to the stream.
+    pub(crate) outbox: RefCell<Outbox>,
     /// JSON of the data `handleSummary(data)` gets.
     pub summary_data: Option<String>,
     /// What `handleSummary` returned, by destination; `None` when it returned nothing.
@@ -278,7 +268,9 @@ pub struct VuState {
 impl VuState {
     pub fn new(test: Arc<TestState>, id: u32) -> Self {
         let interrupt = test.hard_stop.clone();
+        let outbox = RefCell::new(Outbox::new(test.events.clone()));
         Self {
+            outbox,
             test,
             id,
             in_init: true,
@@ -286,16 +278,34 @@ impl VuState {
             stage: Stage::Setup,
             setup_result: None,
             scenario: None,
+            scenario_name: "".into(),
             env_stale: false,
             iteration_in_scenario: 0,
             iteration_in_instance: 0,
             iteration_in_test: 0,
             interrupt,
-            tags: BTreeMap::new(),
+            tags: Default::default(),
             called_abort: false,
             summary_data: None,
             summary_outputs: None,
         }
+    }
+
+    /// Logs a line of this VU's, in order with its other events (the batch goes now, so
+    /// the line shows without waiting for the iteration to end).
+    pub fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]) {
+        let line = self.test.log_line(Some(self.id), level, message, fields);
+        let mut outbox = self.outbox.borrow_mut();
+        outbox.push(Event::Log(line));
+        outbox.flush();
+    }
+
+    /// Tags for a sample of `metric`: this VU's, if anything reads them.
+    pub fn sample_tags(&self, metric: &str) -> Option<crate::metrics::Tags> {
+        self.test
+            .events
+            .wants_tags(metric)
+            .then(|| crate::metrics::Tags::new(self.tags.clone()))
     }
 
     pub fn env(&self) -> BTreeMap<String, String> {

@@ -4,16 +4,18 @@
 pub mod pool;
 
 use crate::error::RunError;
+use crate::events::{Event, Iteration};
+use crate::metrics::{IterationOutcome, Tags};
 use crate::runtime::loader::{main_module_code, Rk6ModuleLoader, SourceCache, MAIN_SPECIFIER};
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::{ScenarioState, Stage, TestState, VuState};
 use crate::runtime::{self};
 use crate::signal::{StopSignal, Watcher};
-use crate::stats::Stats;
 use deno_core::error::{CoreError, CoreErrorKind};
 use deno_core::{v8, JsRuntime, ModuleSpecifier, PollEventLoopOptions, RuntimeOptions};
 use parking_lot::Mutex;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -323,7 +325,8 @@ impl Vu {
                 s.iteration_in_scenario = 0;
             }
             s.interrupt = scenario.interrupt.clone();
-            s.tags = scenario.tags.clone();
+            s.tags = Arc::new(scenario.tags.clone());
+            s.scenario_name = Arc::from(scenario.name.as_str());
             s.scenario = Some(scenario.clone());
         });
     }
@@ -349,6 +352,7 @@ impl Vu {
         // The iteration that calls `exec.test.abort()` counts as an iteration, as in k6;
         // others the abort cuts short are interrupted.
         let mut counted = false;
+        let mut error = None;
         let called_abort = self.with_state(|s| std::mem::take(&mut s.called_abort));
         let outcome = match result {
             _ if called_abort => {
@@ -370,47 +374,68 @@ impl Vu {
                         let sc = s.scenario.as_ref().expect("in a scenario");
                         (sc.name.clone(), sc.executor)
                     });
-                    test.log(
-                        Some(self.id),
-                        crate::log::Level::Error,
-                        &why,
-                        &[
-                            ("executor", executor),
-                            ("scenario", &scenario),
-                            ("source", "stacktrace"),
-                        ],
-                    );
-                    test.record_iteration_error(&why);
+                    self.with_state(|s| {
+                        s.log(
+                            crate::log::Level::Error,
+                            &why,
+                            &[
+                                ("executor", executor),
+                                ("scenario", &scenario),
+                                ("source", "stacktrace"),
+                            ],
+                        )
+                    });
+                    error = Some(why);
                     Outcome::Failed
                 }
             },
         };
-        let stats = &test.stats;
         if matches!(outcome, Outcome::Completed | Outcome::Failed) {
             counted = true;
         }
-        if counted {
-            let took = started.elapsed().as_secs_f64() * 1000.0;
-            Stats::bump(&stats.iterations);
-            stats.record_iteration_duration(took);
-            if stats.watching() {
-                let tags = self.with_state(|s| s.tags.clone());
-                let tags = |k: &str| tags.get(k).cloned();
-                stats.sample("iterations", 1.0, &tags);
-                stats.sample("iteration_duration", took, &tags);
-            }
-            if outcome == Outcome::Failed {
-                Stats::bump(&stats.failed_iterations);
-            }
+        let ended = Instant::now();
+        let outcome_seen = if !counted {
+            test.iterations_interrupted.fetch_add(1, Ordering::Relaxed);
+            IterationOutcome::Interrupted
         } else {
-            Stats::bump(&stats.interrupted_iterations);
-        }
+            test.iterations_completed.fetch_add(1, Ordering::Relaxed);
+            if outcome == Outcome::Failed {
+                IterationOutcome::Failed
+            } else {
+                IterationOutcome::Completed
+            }
+        };
+        let id = self.id;
         self.with_state(|s| {
             s.iteration_in_scenario += 1;
             s.iteration_in_instance += 1;
+            let tags = match s.test.events.wants_tags("iterations")
+                || s.test.events.wants_tags("iteration_duration")
+            {
+                true => Tags::new(s.tags.clone()),
+                false => Tags::default(),
+            };
+            let mut outbox = s.outbox.borrow_mut();
+            let event = Event::Iteration(Iteration {
+                vu: id,
+                scenario: s.scenario_name.clone(),
+                duration: ended - started,
+                outcome: outcome_seen,
+                error,
+                time: outbox.time_of(ended),
+                tags,
+            });
+            outbox.push(event);
+            outbox.maybe_flush(ended);
         });
         crate::modules::http::ops::end_iteration(&mut self.rt.op_state().borrow_mut());
         outcome
+    }
+
+    /// Hands this VU's buffered events to the stream (when its scenario job ends, so that
+    /// the run's result counts everything).
+    pub fn flush_events(&mut self) {
+        self.with_state(|s| s.outbox.borrow_mut().flush());
     }
 
     /// Runs `setup()` (if exported) for at most `timeout` and returns its result as JSON.
@@ -461,10 +486,11 @@ impl Vu {
         self.with_state(|s| {
             s.stage = stage;
             s.interrupt = interrupt;
-            s.tags = s.test.test_tags();
+            s.tags = Arc::new(s.test.test_tags());
         });
         let outcome = self.drive(true);
         let timed_out = deadline.finish();
+        self.flush_events();
         match outcome {
             Some(Ok(())) => Ok(()),
             None if timed_out => Err(match stage {

@@ -8,9 +8,10 @@ use super::config::HttpConfig;
 use super::cookies::{self, Cookie, Jar};
 use super::local::{self, Local};
 use super::transport::{io_runtime, Shared, Transport};
+use crate::events::{Event, Sample};
+use crate::metrics::{MetricKind, Tags};
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::VuState;
-use crate::stats::MetricKind;
 use bytes::Bytes;
 use deno_core::url::Url;
 use deno_core::{op2, JsBuffer, OpState};
@@ -496,7 +497,8 @@ fn finish(
 
 /// The samples k6 emits for each round trip, tagged as k6 tags them.
 fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
-    let stats = &vu.test.stats;
+    let time = std::time::SystemTime::now();
+    let mut outbox = vu.outbox.borrow_mut();
     for (i, hop) in outcome.hops.iter().enumerate() {
         let expected = spec.expected.as_ref().map(|ranges| {
             if hop.digest_challenge {
@@ -536,10 +538,36 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
         let implicit =
             (expected == Some(true)).then_some((EXPECTED_DURATION, MetricKind::Trend, t.duration));
         samples.extend(implicit);
-        stats.record_metrics(&samples);
-        if !stats.watching() {
-            continue;
+        let tagged = samples.iter().any(|(m, _, _)| vu.test.events.wants_tags(m));
+        let tags = if tagged {
+            hop_tags(vu, spec, outcome, i, expected)
+        } else {
+            Tags::default()
+        };
+        for (metric, kind, value) in samples {
+            let sample = Sample {
+                metric: outbox.name(metric),
+                kind,
+                value,
+                time,
+                tags: tags.clone(),
+            };
+            outbox.push(Event::Sample(sample));
         }
+    }
+}
+
+/// The tags k6 gives the samples of one round trip (hop `i` of `outcome`).
+fn hop_tags(
+    vu: &VuState,
+    spec: &Spec,
+    outcome: &Outcome,
+    i: usize,
+    expected: Option<bool>,
+) -> Tags {
+    let hop = &outcome.hops[i];
+    let mut tags = Tags::new(vu.tags.clone());
+    {
         // The first hop carries the params' name (http.url templates set it), and so
         // does the answer to a digest challenge, the same request again; redirects are
         // named after their own URL, as in k6.
@@ -549,31 +577,30 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
         } else {
             None
         };
-        let status = hop.status.to_string();
-        let error_code = hop.error_code.to_string();
-        let lookup = |k: &str| -> Option<String> {
-            if k != "name" {
-                if let Some(v) = spec.tags.get(k) {
-                    return Some(v.clone());
-                }
-            }
-            match k {
-                "method" => Some(hop.method.clone()),
-                "url" => Some(hop.url.clone()),
-                "name" => Some(name.cloned().unwrap_or_else(|| hop.url.clone())),
-                "status" => Some(status.clone()),
-                "group" => Some(spec.group.clone()),
-                "proto" if !hop.proto.is_empty() => Some(hop.proto.to_owned()),
-                "tls_version" if !hop.tls_version.is_empty() => Some(hop.tls_version.to_owned()),
-                "error_code" if hop.error_code != 0 => Some(error_code.clone()),
-                "expected_response" => expected.map(|e| e.to_string()),
-                _ => vu.tags.get(k).cloned(),
-            }
-        };
-        for (metric, _, value) in &samples[..samples.len() - implicit.iter().len()] {
-            stats.sample(metric, *value, &lookup);
+        tags.set("method", hop.method.clone());
+        tags.set("url", hop.url.clone());
+        tags.set("status", hop.status.to_string());
+        tags.set("group", spec.group.clone());
+        if !hop.proto.is_empty() {
+            tags.set("proto", hop.proto.to_owned());
         }
+        if !hop.tls_version.is_empty() {
+            tags.set("tls_version", hop.tls_version.to_owned());
+        }
+        if hop.error_code != 0 {
+            tags.set("error_code", hop.error_code.to_string());
+        }
+        if let Some(e) = expected {
+            tags.set("expected_response", e.to_string());
+        }
+        // The request's own tags beat the computed ones, except `name`.
+        for (k, v) in spec.tags.iter().filter(|(k, _)| *k != "name") {
+            tags.set(k.clone(), v.clone());
+        }
+        tags.set("name", name.cloned().unwrap_or_else(|| hop.url.clone()));
     }
+    // Merged once: the hop's dozen samples then share one map.
+    Tags::new(Arc::new(tags.to_map()))
 }
 
 fn interrupted() -> JsErrorBox {

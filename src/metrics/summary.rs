@@ -1,7 +1,7 @@
 //! The end-of-test summary printed by `rk6 run`.
 
+use super::metric::TrendSummary;
 use crate::runner::{MetricSummary, RunResult};
-use crate::stats::TrendSummary;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -31,8 +31,8 @@ fn values(name: &str, m: &MetricSummary) -> String {
         // k6/http's timings are milliseconds; custom trends have no unit.
         (Some(t), _) if name.starts_with("http_req_") => trend(t, "ms"),
         (Some(t), _) => trend(t, ""),
-        (None, crate::stats::MetricKind::Counter) => format!("{} {:.2}/s", m.sum, m.rate),
-        (None, crate::stats::MetricKind::Gauge) => format!("{}", m.last),
+        (None, super::metric::MetricKind::Counter) => format!("{} {:.2}/s", m.sum, m.rate),
+        (None, super::metric::MetricKind::Gauge) => format!("{}", m.last),
         (None, _) => format!(
             "{:.2}% ✓ {} ✗ {}",
             m.rate * 100.0,
@@ -107,7 +107,12 @@ pub fn render(r: &RunResult) -> String {
         );
     }
     let subs = sub_metrics(r);
-    for (name, m) in r.metrics.iter().filter(|(n, _)| !n.contains('{')) {
+    // vus_max has its own row below, also when the test was too short to sample it.
+    for (name, m) in r
+        .metrics
+        .iter()
+        .filter(|(n, _)| !n.contains('{') && *n != "vus_max")
+    {
         row(&mut out, name, &values(name, m));
         // Sub-metrics go right under their metric, indented, as in k6 v1.1.
         for (tags, sub) in subs.get(name.as_str()).into_iter().flatten() {

@@ -11,20 +11,24 @@
 //! rule compares one aggregate of the selection with a number. Any failing rule makes the run
 //! exit with code 99.
 
+use super::metric::{Metric, MetricKind};
+pub use super::selector::Selector;
 use crate::error::RunError;
 use crate::options::parse_duration;
-use crate::stats::{Metric, MetricKind};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Metrics rk6 emits itself, with their kinds; custom ones come from `k6/metrics`.
-pub const BUILTIN_METRICS: [(&str, MetricKind); 15] = [
+pub const BUILTIN_METRICS: [(&str, MetricKind); 17] = [
     ("iterations", MetricKind::Counter),
     ("iteration_duration", MetricKind::Trend),
     ("checks", MetricKind::Rate),
     ("dropped_iterations", MetricKind::Counter),
+    // Sampled about once a second while scenarios run (src/events/bus.rs), as in k6.
+    ("vus", MetricKind::Gauge),
+    ("vus_max", MetricKind::Gauge),
     // k6/http's (src/modules/http/ops.rs): durations in milliseconds, data in bytes.
     ("http_reqs", MetricKind::Counter),
     ("http_req_duration", MetricKind::Trend),
@@ -38,35 +42,6 @@ pub const BUILTIN_METRICS: [(&str, MetricKind); 15] = [
     ("data_sent", MetricKind::Counter),
     ("data_received", MetricKind::Counter),
 ];
-
-/// Which samples a threshold looks at: one metric's, narrowed by tags.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Selector {
-    pub metric: String,
-    /// Tags a sample must carry, with these exact values.
-    pub tags: Vec<(String, String)>,
-}
-
-impl Selector {
-    pub fn matches(&self, metric: &str, tags: &dyn Fn(&str) -> Option<String>) -> bool {
-        self.metric == metric
-            && self
-                .tags
-                .iter()
-                .all(|(k, v)| tags(k).is_some_and(|t| t == *v))
-    }
-}
-
-impl std::fmt::Display for Selector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.metric)?;
-        if !self.tags.is_empty() {
-            let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-            write!(f, "{{{}}}", tags.join(","))?;
-        }
-        Ok(())
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Aggregate {
@@ -398,7 +373,7 @@ impl Rule {
 }
 
 /// What a threshold's selection collected, among the `watched` selections
-/// ([`crate::stats::Stats::watched`]); `None` before it has any samples.
+/// ([`super::aggregator::Aggregator::watched`]); `None` before it has any samples.
 fn selected<'a>(watched: &'a [(Selector, Metric)], t: &Threshold) -> Option<&'a Metric> {
     watched
         .iter()
@@ -465,7 +440,7 @@ pub fn known_metrics(custom: &BTreeMap<String, MetricKind>) -> BTreeMap<String, 
     kinds
 }
 
-/// Each threshold's selection with its metric's kind, for [`Stats::watch`].
+/// Each threshold's selection with its metric's kind, for [`super::aggregator::Aggregator::watch`].
 pub fn selections(
     thresholds: &[Threshold],
     kinds: &BTreeMap<String, MetricKind>,

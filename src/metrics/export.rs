@@ -9,8 +9,8 @@
 //! `passes`/`fails`/`value`, trend `avg`/`min`/`med`/`max`/`p(90)`/`p(95)`, plus
 //! `thresholds` mapping each rule to whether it FAILED (k6 keeps that inverted meaning).
 
+use super::metric::{MetricKind, TrendSummary};
 use crate::runner::{MetricSummary, RunResult};
-use crate::stats::{MetricKind, TrendSummary};
 use md5::{Digest, Md5};
 use serde_json::{json, Map, Value};
 

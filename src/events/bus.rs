@@ -1,0 +1,309 @@
+//! The dispatcher: one thread that takes the VUs' batches in the order they arrive and
+//! hands each event to every consumer in turn.
+
+use super::{Event, VuCount};
+use crate::log::{LogLine, LogSink};
+use crate::metrics::aggregator::{Aggregator, TagNeeds};
+use crate::metrics::sample::{Sample, Tags};
+use crate::metrics::MetricKind;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Batches queued for the dispatcher before senders wait. The run's own consumers (the
+/// aggregate, the log output) hold VUs back when they fall behind, as synchronous logging
+/// did, so that memory does not grow with a run's length; subscribers have queues of their
+/// own and never do.
+const QUEUE_BATCHES: usize = 256;
+
+/// How often the `vus` and `vus_max` gauges are sampled, as k6 does.
+const VUS_INTERVAL: Duration = Duration::from_secs(1);
+
+pub(crate) enum Message {
+    Batch(Vec<Event>),
+    /// Scenarios started: sample the VU gauges from now on.
+    Started(Instant),
+    ScenariosEnded,
+    /// Answered once every message sent before it is handled.
+    Sync(mpsc::Sender<()>),
+    Close,
+}
+
+/// Someone outside the run who receives its events.
+pub struct Subscription {
+    pub(crate) tx: SyncSender<Event>,
+    /// Whether checks and metric samples are delivered too (they are most of the stream).
+    pub(crate) samples: bool,
+    pub(crate) dropped: Arc<AtomicU64>,
+}
+
+impl Subscription {
+    /// A subscription holding up to `capacity` undelivered events, and its receiving end.
+    pub fn new(capacity: usize, samples: bool) -> (Self, Receiver<Event>, Arc<AtomicU64>) {
+        let (tx, rx) = mpsc::sync_channel(capacity);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let sub = Self {
+            tx,
+            samples,
+            dropped: dropped.clone(),
+        };
+        (sub, rx, dropped)
+    }
+
+    fn offer(&self, event: Event) {
+        // A full queue loses the event rather than stall the run; the embedder can read
+        // how many were lost.
+        if let Err(TrySendError::Full(_)) = self.tx.try_send(event) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The run's end of the stream: what VUs and the runner send events to, and the
+/// aggregate the dispatcher keeps.
+pub struct Bus {
+    tx: SyncSender<Message>,
+    pub(crate) aggregator: Arc<Aggregator>,
+    tag_needs: OnceLock<TagNeeds>,
+    samples_subscribed: bool,
+    /// VUs running iterations now; executors count them.
+    pub(crate) vus_active: Arc<AtomicU64>,
+    /// VUs created for the run; the runner sets it once they are.
+    pub(crate) vus_max: Arc<AtomicU64>,
+    /// When scenarios started.
+    started: OnceLock<Instant>,
+    dispatcher: parking_lot::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Bus {
+    /// Starts the dispatcher, feeding the aggregate, then the log output (`log_sink`,
+    /// else stderr), then `subscribers`.
+    pub fn start(log_sink: Option<LogSink>, subscribers: Vec<Subscription>) -> Arc<Self> {
+        let (tx, rx) = mpsc::sync_channel(QUEUE_BATCHES);
+        let aggregator = Arc::new(Aggregator::default());
+        let vus_active = Arc::new(AtomicU64::new(0));
+        let vus_max = Arc::new(AtomicU64::new(0));
+        let samples_subscribed = subscribers.iter().any(|s| s.samples);
+        let dispatcher = Dispatcher {
+            aggregator: aggregator.clone(),
+            log_sink,
+            subscribers,
+            vus_active: vus_active.clone(),
+            vus_max: vus_max.clone(),
+        };
+        let handle = std::thread::Builder::new()
+            .name("rk6-events".into())
+            .spawn(move || dispatcher.run(rx))
+            .expect("cannot start the event dispatcher thread");
+        Arc::new(Self {
+            tx,
+            aggregator,
+            tag_needs: OnceLock::new(),
+            samples_subscribed,
+            vus_active,
+            vus_max,
+            started: OnceLock::new(),
+            dispatcher: parking_lot::Mutex::new(Some(handle)),
+        })
+    }
+
+    pub(crate) fn set_tag_needs(&self, mut needs: TagNeeds) {
+        needs.all |= self.samples_subscribed;
+        let _ = self.tag_needs.set(needs);
+    }
+
+    /// Whether samples of `metric` must carry their tags.
+    pub(crate) fn wants_tags(&self, metric: &str) -> bool {
+        match self.tag_needs.get() {
+            Some(needs) => needs.wants(metric),
+            None => self.samples_subscribed,
+        }
+    }
+
+    pub(crate) fn send_batch(&self, batch: Vec<Event>) {
+        // Fails only once the dispatcher is gone, after the run: nothing reads it then.
+        let _ = self.tx.send(Message::Batch(batch));
+    }
+
+    /// Sends one event now, outside any VU's batch (the run's own, the executors').
+    pub fn emit(&self, event: Event) {
+        self.send_batch(vec![event]);
+    }
+
+    pub(crate) fn started(&self, at: Instant) {
+        let _ = self.started.set(at);
+        let _ = self.tx.send(Message::Started(at));
+    }
+
+    /// When scenarios started, once they did.
+    pub fn started_at(&self) -> Option<Instant> {
+        self.started.get().copied()
+    }
+
+    pub(crate) fn scenarios_ended(&self) {
+        let _ = self.tx.send(Message::ScenariosEnded);
+    }
+
+    /// Waits until the dispatcher has handled everything sent before this call.
+    pub fn sync(&self) {
+        let (ack, done) = mpsc::channel();
+        if self.tx.send(Message::Sync(ack)).is_ok() {
+            let _ = done.recv();
+        }
+    }
+
+    /// Ends the stream: the dispatcher handles what is queued, sends `Ended`, then ends,
+    /// which disconnects the subscribers. Later events are dropped.
+    pub(crate) fn close(&self, exit_code: i32) {
+        self.emit(Event::Ended { exit_code });
+        // The VUs' outboxes hold senders too, so the channel alone would not end it.
+        let _ = self.tx.send(Message::Close);
+        let handle = self.dispatcher.lock().take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+}
+
+struct Dispatcher {
+    aggregator: Arc<Aggregator>,
+    log_sink: Option<LogSink>,
+    subscribers: Vec<Subscription>,
+    vus_active: Arc<AtomicU64>,
+    vus_max: Arc<AtomicU64>,
+}
+
+impl Dispatcher {
+    fn run(mut self, rx: Receiver<Message>) {
+        let mut started: Option<Instant> = None;
+        let mut next_tick: Option<Instant> = None;
+        loop {
+            let message = match next_tick {
+                Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                    Ok(m) => Some(m),
+                    Err(mpsc::RecvTimeoutError::Timeout) => None,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                },
+                None => match rx.recv() {
+                    Ok(m) => Some(m),
+                    Err(_) => return,
+                },
+            };
+            match message {
+                Some(Message::Close) => return,
+                Some(Message::Batch(batch)) => self.dispatch(batch),
+                Some(Message::Started(at)) => {
+                    started = Some(at);
+                    next_tick = Some(at + VUS_INTERVAL);
+                    self.dispatch(vec![Event::Started]);
+                }
+                Some(Message::ScenariosEnded) => {
+                    next_tick = None;
+                    self.dispatch(vec![Event::ScenariosEnded]);
+                }
+                Some(Message::Sync(ack)) => {
+                    let _ = ack.send(());
+                }
+                None => {}
+            }
+            // A busy stream never times out: the gauges are due whenever their time passed.
+            if let (Some(at), Some(t0)) = (next_tick, started) {
+                let now = Instant::now();
+                if now >= at {
+                    self.sample_vus(now - t0);
+                    next_tick = Some(
+                        at + VUS_INTERVAL
+                            * (1 + ((now - at).as_nanos() / VUS_INTERVAL.as_nanos()) as u32),
+                    );
+                }
+            }
+        }
+    }
+
+    fn sample_vus(&mut self, elapsed: Duration) {
+        let count = VuCount {
+            active: self.vus_active.load(Ordering::Relaxed),
+            max: self.vus_max.load(Ordering::Relaxed),
+            elapsed,
+        };
+        let time = SystemTime::now();
+        let gauge = |name: &str, value: u64| {
+            Event::Sample(Sample {
+                metric: name.into(),
+                kind: MetricKind::Gauge,
+                value: value as f64,
+                time,
+                tags: Tags::default(),
+            })
+        };
+        self.dispatch(vec![
+            Event::Vus(count),
+            gauge("vus", count.active),
+            gauge("vus_max", count.max),
+        ]);
+    }
+
+    fn dispatch(&mut self, batch: Vec<Event>) {
+        {
+            let mut tally = self.aggregator.lock();
+            for event in &batch {
+                match event {
+                    Event::Sample(s) => tally.sample(s),
+                    Event::Check(c) => tally.check(&c.group, &c.name, c.passed, &c.tags),
+                    Event::Iteration(i) => {
+                        let ms = i.duration.as_secs_f64() * 1000.0;
+                        tally.iteration(i.outcome, ms, i.error.as_deref(), &i.tags)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for event in &batch {
+            if let Event::Log(line) = event {
+                self.log(line);
+            }
+        }
+        if self.subscribers.is_empty() {
+            return;
+        }
+        for event in batch {
+            let sample = matches!(event, Event::Sample(_) | Event::Check(_));
+            let wanted = |s: &&Subscription| !sample || s.samples;
+            let mut subs = self.subscribers.iter().filter(wanted).peekable();
+            while let Some(sub) = subs.next() {
+                if subs.peek().is_some() {
+                    sub.offer(event.clone());
+                } else {
+                    sub.offer(event);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The log output consumer: the embedder's sink, else the process's log (stderr).
+    fn log(&self, line: &LogLine) {
+        match &self.log_sink {
+            Some(sink) => sink(line),
+            None => {
+                let console = line
+                    .fields
+                    .iter()
+                    .any(|(k, v)| k == "source" && v == "console")
+                    && line.vu.is_some();
+                if console {
+                    crate::log::console(line.level, &line.message);
+                } else {
+                    let fields: Vec<(&str, &str)> = line
+                        .fields
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    crate::log::emit(line.level, &line.message, &fields);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The run's aggregate of every sample: counts, trends, check tallies and what each
+//! threshold's selection collected. It is a consumer of the run's event stream (fed by
+//! the dispatcher in [`crate::events`], one batch at a time), and what the summary,
+//! thresholds, [`RunResult`](crate::RunResult), `handleSummary`'s data and an embedder's
+//! snapshots read.
+
+use super::metric::{Metric, MetricKind, TrendSummary};
+use super::sample::{Sample, Tags};
+use super::selector::Selector;
+use parking_lot::Mutex;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Pass/fail tally of one named check inside one group path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckStat {
+    /// Group path, nested names joined with `::`; empty at the top level.
+    pub group: String,
+    pub name: String,
+    pub passes: u64,
+    pub fails: u64,
+}
+
+/// How many distinct iteration errors a run keeps; later ones are only counted in
+/// `failed_iterations`.
+pub const KEPT_ITERATION_ERRORS: usize = 20;
+
+/// An error that failed iterations (its text as printed, with the stack), and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IterationError {
+    pub message: String,
+    pub count: u64,
+}
+
+/// How an iteration ended, as far as the aggregate counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IterationOutcome {
+    /// Ran to its end (or called `exec.test.abort()`, which k6 also counts).
+    Completed,
+    /// Threw: counted as an iteration and in `iterations_failed`.
+    Failed,
+    /// Cut short by the end of its scenario or a stop: counted apart, not as an iteration.
+    Interrupted,
+}
+
+/// The aggregate of a run so far. One lock guards it all: only the dispatcher writes, a
+/// batch at a time, and readers (snapshots, the `abortOnFail` watcher) are rare.
+#[derive(Default)]
+pub struct Aggregator {
+    inner: Mutex<Tally>,
+}
+
+/// The aggregate itself, behind [`Aggregator`]'s lock.
+#[derive(Default)]
+pub(crate) struct Tally {
+    iterations: u64,
+    failed_iterations: u64,
+    interrupted_iterations: u64,
+    dropped_iterations: u64,
+    checks: Vec<CheckStat>,
+    /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations.
+    iteration_errors: Vec<IterationError>,
+    metrics: BTreeMap<String, Metric>,
+    /// Iteration durations in milliseconds, the `iteration_duration` Trend.
+    iteration_durations: Option<Metric>,
+    /// The selections thresholds look at, each with the samples it matched.
+    sinks: Vec<(Selector, Metric)>,
+}
+
+/// Counts of the aggregate, read together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Completed and failed iterations (k6's `iterations`).
+    pub iterations: u64,
+    /// Iterations that threw (rk6's `iterations_failed`).
+    pub failed_iterations: u64,
+    /// Iterations a stop or a scenario's end cut short (not in `iterations`).
+    pub interrupted_iterations: u64,
+    /// Iterations an arrival-rate scenario could not start for want of a VU.
+    pub dropped_iterations: u64,
+}
+
+/// Samples whose tags something reads: those of metrics a threshold filters by tag, or
+/// all of them when a subscriber asked for samples.
+#[derive(Debug, Clone, Default)]
+pub struct TagNeeds {
+    /// Every sample needs its tags.
+    pub all: bool,
+    /// Samples of these metrics need their tags.
+    pub metrics: Vec<String>,
+}
+
+impl TagNeeds {
+    /// Whether samples of `metric` need their tags filled in.
+    pub fn wants(&self, metric: &str) -> bool {
+        self.all || self.metrics.iter().any(|m| m == metric)
+    }
+}
+
+impl Aggregator {
+    /// Starts collecting samples for these selections (before the test starts); returns
+    /// which metrics' samples must then carry tags.
+    pub fn watch(&self, selections: impl IntoIterator<Item = (Selector, MetricKind)>) -> TagNeeds {
+        let mut inner = self.inner.lock();
+        let mut needs = TagNeeds::default();
+        for (selector, kind) in selections {
+            if !selector.tags.is_empty() && !needs.metrics.contains(&selector.metric) {
+                needs.metrics.push(selector.metric.clone());
+            }
+            inner.sinks.push((selector, Metric::new(kind)));
+        }
+        needs
+    }
+
+    /// The aggregate, locked, for the dispatcher to add one batch of events to.
+    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, Tally> {
+        self.inner.lock()
+    }
+
+    /// Every watched selection with what it collected so far.
+    pub fn watched(&self) -> Vec<(Selector, Metric)> {
+        let watched = self.inner.lock().sinks.clone();
+        watched
+            .into_iter()
+            .map(|(selector, mut metric)| {
+                // Sorted outside the lock; the caller may ask for several percentiles.
+                metric.sort();
+                (selector, metric)
+            })
+            .collect()
+    }
+
+    /// Every metric by name (the built-in ones the summary lists apart excluded:
+    /// iterations, their durations, checks, dropped iterations).
+    pub fn metrics(&self) -> BTreeMap<String, Metric> {
+        self.inner.lock().metrics.clone()
+    }
+
+    /// Iteration durations in milliseconds.
+    pub fn iteration_durations(&self) -> Option<TrendSummary> {
+        self.inner.lock().iteration_durations.as_ref()?.trend()
+    }
+
+    /// Checks in the order they were first seen.
+    pub fn checks(&self) -> Vec<CheckStat> {
+        self.inner.lock().checks.clone()
+    }
+
+    /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations, in the
+    /// order they first happened, with how many iterations each failed.
+    pub fn iteration_errors(&self) -> Vec<IterationError> {
+        self.inner.lock().iteration_errors.clone()
+    }
+
+    /// The iteration counts so far.
+    pub fn counts(&self) -> Counts {
+        let inner = self.inner.lock();
+        Counts {
+            iterations: inner.iterations,
+            failed_iterations: inner.failed_iterations,
+            interrupted_iterations: inner.interrupted_iterations,
+            dropped_iterations: inner.dropped_iterations,
+        }
+    }
+}
+
+impl Tally {
+    fn offer(&mut self, metric: &str, value: f64, tags: &Tags) {
+        for (selector, sink) in &mut self.sinks {
+            if selector.matches(metric, tags) {
+                sink.add(value);
+            }
+        }
+    }
+
+    pub(crate) fn sample(&mut self, s: &Sample) {
+        let name: &str = &s.metric;
+        if name == "dropped_iterations" {
+            self.dropped_iterations += 1;
+        } else {
+            match self.metrics.get_mut(name) {
+                Some(m) => m.add(s.value),
+                None => {
+                    let mut m = Metric::new(s.kind);
+                    m.add(s.value);
+                    self.metrics.insert(name.to_owned(), m);
+                }
+            }
+        }
+        if !self.sinks.is_empty() {
+            self.offer(name, s.value, &s.tags);
+        }
+    }
+
+    pub(crate) fn check(&mut self, group: &str, name: &str, passed: bool, tags: &Tags) {
+        // Check sets are small (a handful of names), so a scan beats hashing two strings.
+        let stat = match self
+            .checks
+            .iter_mut()
+            .position(|c| c.name == name && c.group == group)
+        {
+            Some(i) => &mut self.checks[i],
+            None => {
+                self.checks.push(CheckStat {
+                    group: group.to_owned(),
+                    name: name.to_owned(),
+                    passes: 0,
+                    fails: 0,
+                });
+                self.checks.last_mut().expect("just pushed")
+            }
+        };
+        if passed {
+            stat.passes += 1;
+        } else {
+            stat.fails += 1;
+        }
+        if !self.sinks.is_empty() {
+            self.offer("checks", if passed { 1.0 } else { 0.0 }, tags);
+        }
+    }
+
+    pub(crate) fn iteration(
+        &mut self,
+        outcome: IterationOutcome,
+        ms: f64,
+        error: Option<&str>,
+        tags: &Tags,
+    ) {
+        if outcome == IterationOutcome::Interrupted {
+            self.interrupted_iterations += 1;
+            return;
+        }
+        self.iterations += 1;
+        if outcome == IterationOutcome::Failed {
+            self.failed_iterations += 1;
+        }
+        if let Some(message) = error {
+            let errors = &mut self.iteration_errors;
+            if let Some(known) = errors.iter_mut().find(|e| e.message == message) {
+                known.count += 1;
+            } else if errors.len() < KEPT_ITERATION_ERRORS {
+                errors.push(IterationError {
+                    message: message.to_owned(),
+                    count: 1,
+                });
+            }
+        }
+        self.iteration_durations
+            .get_or_insert_with(|| Metric::new(MetricKind::Trend))
+            .add(ms);
+        if !self.sinks.is_empty() {
+            self.offer("iterations", 1.0, tags);
+            self.offer("iteration_duration", ms, tags);
+        }
+    }
+}

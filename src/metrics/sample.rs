@@ -1,0 +1,78 @@
+//! One measurement (a metric sample) and the tags it carries.
+
+use super::metric::MetricKind;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// The tags of one sample: those its VU carries for every sample (the test's, the
+/// scenario's, `exec.vu.tags`), shared rather than copied, under the sample's own (the
+/// call's tags, a check's `check`/`group`, a request's `method`/`url`/`status`/...).
+///
+/// VUs only fill them in when something reads them (a threshold with a tag filter on the
+/// metric, or a subscriber that asked for samples); otherwise a sample's tags are empty.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tags {
+    common: Option<Arc<BTreeMap<String, String>>>,
+    own: Vec<(String, String)>,
+}
+
+impl Tags {
+    /// Tags that start as `common` (shared with the VU's other samples).
+    pub fn new(common: Arc<BTreeMap<String, String>>) -> Self {
+        Self {
+            common: Some(common),
+            own: Vec::new(),
+        }
+    }
+
+    /// Adds (or overrides) one tag of this sample alone.
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let name = name.into();
+        let value = value.into();
+        match self.own.iter_mut().find(|(k, _)| *k == name) {
+            Some(entry) => entry.1 = value,
+            None => self.own.push((name, value)),
+        }
+    }
+
+    /// The value of tag `name`, the sample's own before its VU's.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.own
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| self.common.as_ref()?.get(name).map(String::as_str))
+    }
+
+    /// Whether the sample carries no tag at all (also when tags were not filled in).
+    pub fn is_empty(&self) -> bool {
+        self.own.is_empty() && self.common.as_ref().is_none_or(|c| c.is_empty())
+    }
+
+    /// Every tag by name.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        let mut map = self.common.as_deref().cloned().unwrap_or_default();
+        map.extend(self.own.iter().cloned());
+        map
+    }
+}
+
+/// One sample of a metric, as k6 emits them: `http_req_duration` of one request, one
+/// `add()` to a custom metric, `dropped_iterations`, the `vus` gauge...
+///
+/// Checks and iterations have events of their own ([`crate::events::Check`],
+/// [`crate::events::Iteration`]) that stand for their `checks`, `iterations` and
+/// `iteration_duration` samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The metric's name (`http_req_duration`, a custom metric's...).
+    pub metric: Arc<str>,
+    /// The metric's kind, which decides how the aggregate sums its samples up.
+    pub kind: MetricKind,
+    /// Milliseconds for time Trends, bytes for data Counters, as k6 records them.
+    pub value: f64,
+    /// When it was taken.
+    pub time: SystemTime,
+    pub tags: Tags,
+}
