@@ -15,6 +15,7 @@ compile_error!("enable exactly one engine feature: `v8` (default) or `quickjs`")
 /// Human-readable name of the engine this binary runs scripts on.
 #[cfg(feature = "v8")]
 pub const ENGINE: &str = "V8";
+/// Human-readable name of the engine this binary runs scripts on.
 #[cfg(feature = "quickjs")]
 pub const ENGINE: &str = "QuickJS-ng";
 
@@ -24,6 +25,7 @@ pub const ENGINE: &str = "QuickJS-ng";
 /// V8 also needs room for its own frames during compilation.
 #[cfg(feature = "v8")]
 pub const VU_STACK_SIZE: usize = 8 * 1024 * 1024;
+/// Stack size for each VU thread (QuickJS: see the V8 definition).
 #[cfg(feature = "quickjs")]
 pub const VU_STACK_SIZE: usize = 4 * 1024 * 1024;
 
@@ -35,6 +37,8 @@ pub const VU_STACK_SIZE: usize = 4 * 1024 * 1024;
 /// 1.32 MiB without), and memory is what limits how many VUs fit.
 #[cfg(feature = "v8")]
 pub const STARTUP_SNAPSHOT_PAYS: bool = true;
+/// Whether runs with many VUs start them from rk6's startup snapshot (QuickJS: see the V8
+/// definition).
 #[cfg(feature = "quickjs")]
 pub const STARTUP_SNAPSHOT_PAYS: bool = false;
 

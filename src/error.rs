@@ -4,18 +4,27 @@ use thiserror::Error;
 
 /// k6's exit codes, so CI pipelines written for k6 read rk6 the same way.
 pub mod exit_code {
+    /// The test ran and every threshold passed.
     pub const OK: i32 = 0;
+    /// A threshold failed (k6's `ThresholdsHaveFailed`).
     pub const THRESHOLDS_FAILED: i32 = 99;
+    /// Bad options, flags or configuration (k6's `InvalidConfig`).
     pub const INVALID_CONFIG: i32 = 104;
+    /// `setup()` ran longer than `setupTimeout`.
     pub const SETUP_TIMEOUT: i32 = 100;
+    /// `teardown()` ran longer than `teardownTimeout`.
     pub const TEARDOWN_TIMEOUT: i32 = 101;
+    /// Stopped from outside: Ctrl-C, `RunHandle::stop`, a `StopSignal`.
     pub const EXTERNAL_ABORT: i32 = 105;
+    /// The script threw outside an iteration (init, setup, teardown), or failed to load.
     pub const SCRIPT_EXCEPTION: i32 = 107;
+    /// The script called `exec.test.abort()` (an `abortOnFail` threshold exits 99).
     pub const SCRIPT_ABORTED: i32 = 108;
     /// Anything else: I/O errors, a missing script, an engine failure.
     pub const GENERIC: i32 = 255;
 }
 
+/// Why a run could not finish normally; [`RunError::exit_code`] maps it to k6's codes.
 #[derive(Debug, Error)]
 pub enum RunError {
     /// Bad flags or `options`; the message names the option.
@@ -43,6 +52,7 @@ pub enum RunError {
 }
 
 impl RunError {
+    /// The process exit code k6 uses for this error (see [`exit_code`](mod@exit_code)).
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::InvalidOptions(_) => exit_code::INVALID_CONFIG,

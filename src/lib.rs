@@ -16,6 +16,8 @@
 //! [`runtime::loader::Rk6ModuleLoader`]; the storage alone (no JavaScript) is in
 //! [`kv`] (the `rk6-kv` crate).
 
+#![warn(missing_docs)]
+
 pub mod engine;
 pub mod error;
 pub mod events;
@@ -23,12 +25,12 @@ mod exec;
 pub mod kv;
 pub mod log;
 pub mod metrics;
-pub mod modules;
+mod modules;
 pub mod options;
 pub mod runner;
 pub mod runtime;
 pub mod signal;
-pub mod vu;
+mod vu;
 
 pub use deno_core;
 pub use error::{exit_code, RunError};

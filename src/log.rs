@@ -13,11 +13,16 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
+/// A log line's severity, as k6 names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// `console.debug`; shown with `--verbose` only.
     Debug,
+    /// `console.log` and `console.info`.
     Info,
+    /// `console.warn` and rk6's own warnings.
     Warn,
+    /// `console.error`, failed iterations, rk6's own errors.
     Error,
 }
 
@@ -70,7 +75,9 @@ pub struct LogLine {
     /// The VU that logged it (0: the VU that runs setup and teardown); `None` for the
     /// run's own messages.
     pub vu: Option<u32>,
+    /// Its severity.
     pub level: Level,
+    /// The text (for console lines, the arguments joined as k6 formats them).
     pub message: String,
     /// The fields k6 adds: `source` (`console`, `stacktrace`), `scenario`, `executor`, ...
     pub fields: Vec<(String, String)>,
@@ -79,18 +86,23 @@ pub struct LogLine {
 /// Where a run's log lines go when not to stderr.
 pub type LogSink = Arc<dyn Fn(&LogLine) + Send + Sync>;
 
+/// How log lines are written (k6's `--log-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Colored `INFO[0003]` lines on a terminal, logfmt otherwise.
     Text {
+        /// No ANSI colors even on a terminal (`--no-color`).
         no_color: bool,
     },
+    /// One JSON object per line (`--log-format json`).
     Json,
 }
 
 /// How the process logs; the CLI sets it once from its flags.
 pub struct Config {
+    /// Text or JSON lines.
     pub format: Format,
+    /// Whether debug lines are shown (`--verbose`).
     pub verbose: bool,
     /// `--console-output`: where `console.*` lines go instead of stderr.
     pub console_file: Option<std::fs::File>,
@@ -265,10 +277,12 @@ pub fn emit(level: Level, message: &str, fields: &[(&str, &str)]) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
+/// Logs an error line of rk6's own (not the script's), with k6-style fields.
 pub fn error(message: &str, fields: &[(&str, &str)]) {
     emit(Level::Error, message, fields);
 }
 
+/// Logs a warning of rk6's own (not the script's), with k6-style fields.
 pub fn warn(message: &str, fields: &[(&str, &str)]) {
     emit(Level::Warn, message, fields);
 }

@@ -9,12 +9,14 @@ use std::time::Duration;
 /// One ramp step: reach `target` (VUs or iterations per time unit) over `duration`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
+    /// How long the ramp to `target` takes.
     pub duration: Duration,
+    /// The VU count reached at the end of the stage.
     pub target: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ExecutorConfig {
+pub(crate) enum ExecutorConfig {
     SharedIterations {
         vus: u64,
         iterations: u64,
@@ -93,7 +95,7 @@ impl ExecutorConfig {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     pub name: String,
     pub executor: ExecutorConfig,
     pub start_time: Duration,
@@ -119,14 +121,18 @@ impl Scenario {
 /// Values given on the command line; each one that is set beats the script's options.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
+    /// `-u/--vus`.
     pub vus: Option<u64>,
+    /// `-i/--iterations`.
     pub iterations: Option<u64>,
+    /// `-d/--duration`.
     pub duration: Option<Duration>,
+    /// `-s/--stage`, in order.
     pub stages: Option<Vec<Stage>>,
 }
 
 /// Parses a k6 duration: `"1m30s"`, `"500ms"`, `"2h"`, `"0"`, or a number of milliseconds.
-pub fn parse_duration(value: &Value, what: &str) -> Result<Duration, RunError> {
+pub(crate) fn parse_duration(value: &Value, what: &str) -> Result<Duration, RunError> {
     match value {
         Value::Number(n) => n
             .as_f64()
@@ -141,6 +147,8 @@ pub fn parse_duration(value: &Value, what: &str) -> Result<Duration, RunError> {
     }
 }
 
+/// A duration as k6 writes them (`1m30s`, `250ms`, `2h`, or a bare number of milliseconds);
+/// the error says what is wrong.
 pub fn parse_duration_str(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     if let Ok(ms) = t.parse::<f64>() {
@@ -179,7 +187,7 @@ fn count(value: &Value, what: &str) -> Result<u64, RunError> {
     }
 }
 
-pub fn parse_stages(value: &Value, what: &str) -> Result<Vec<Stage>, RunError> {
+pub(crate) fn parse_stages(value: &Value, what: &str) -> Result<Vec<Stage>, RunError> {
     let Value::Array(items) = value else {
         return Err(invalid(
             what,
@@ -224,7 +232,7 @@ pub fn parse_stage_flag(s: &str) -> Result<Stage, String> {
 
 const DEFAULT_GRACEFUL_STOP: Duration = Duration::from_secs(30);
 const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(600);
-pub const DEFAULT_SCENARIO: &str = "default";
+pub(crate) const DEFAULT_SCENARIO: &str = "default";
 
 struct Fields<'a> {
     obj: &'a Map<String, Value>,
@@ -277,14 +285,14 @@ fn string_map(value: Option<&Value>, what: &str) -> Result<BTreeMap<String, Stri
 /// How long `setup()` and `teardown()` may run: k6's `setupTimeout` and `teardownTimeout`
 /// (60 s each by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LifecycleTimeouts {
+pub(crate) struct LifecycleTimeouts {
     pub setup: Duration,
     pub teardown: Duration,
 }
 
-pub const DEFAULT_LIFECYCLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_LIFECYCLE_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub fn lifecycle_timeouts(script: &Value) -> Result<LifecycleTimeouts, RunError> {
+pub(crate) fn lifecycle_timeouts(script: &Value) -> Result<LifecycleTimeouts, RunError> {
     let read = |name: &str| match script.get(name) {
         None | Some(Value::Null) => Ok(DEFAULT_LIFECYCLE_TIMEOUT),
         Some(v) => parse_duration(v, name),
@@ -296,7 +304,7 @@ pub fn lifecycle_timeouts(script: &Value) -> Result<LifecycleTimeouts, RunError>
 }
 
 /// The test-wide `options.tags`, added to every sample of the run.
-pub fn test_tags(script: &Value) -> Result<BTreeMap<String, String>, RunError> {
+pub(crate) fn test_tags(script: &Value) -> Result<BTreeMap<String, String>, RunError> {
     string_map(script.get("tags"), "tags")
 }
 
@@ -469,7 +477,7 @@ fn validate_executor(f: &Fields, executor: &ExecutorConfig) -> Result<(), RunErr
 
 /// Consolidates the script's options with CLI overrides into the scenarios to run,
 /// with k6's precedence: flags > script options > defaults (1 VU, 1 iteration).
-pub fn scenarios(script: &Value, overrides: &Overrides) -> Result<Vec<Scenario>, RunError> {
+pub(crate) fn scenarios(script: &Value, overrides: &Overrides) -> Result<Vec<Scenario>, RunError> {
     let empty = Map::new();
     let opts = match script {
         Value::Object(m) => m,
@@ -559,7 +567,7 @@ pub fn scenarios(script: &Value, overrides: &Overrides) -> Result<Vec<Scenario>,
 
 /// How many VUs must exist at once so that every scenario gets its VUs when it starts:
 /// the largest sum of `max_vus` over scenarios whose run windows overlap.
-pub fn vus_needed(scenarios: &[Scenario]) -> u64 {
+pub(crate) fn vus_needed(scenarios: &[Scenario]) -> u64 {
     scenarios
         .iter()
         .map(|s| {

@@ -76,16 +76,25 @@ const HANDLE_SUMMARY_TIMEOUT: Duration = Duration::from_secs(120);
 /// What a finished run reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunResult {
+    /// Iterations that ran to their end (completed or failed).
     pub iterations: u64,
+    /// Iterations whose function threw (k6 counts them in `iterations` too).
     pub failed_iterations: u64,
+    /// Iterations cut short by the end of their scenario or a stop.
     pub interrupted_iterations: u64,
+    /// Iterations an arrival-rate executor could not start for lack of a free VU.
     pub dropped_iterations: u64,
     /// Iterations per second over the test's run time.
     pub iteration_rate: f64,
+    /// The `iteration_duration` Trend, in milliseconds.
     pub iteration_duration_ms: Option<TrendSummary>,
+    /// Every check, by group and name, with its passes and fails.
     pub checks: Vec<CheckStat>,
+    /// Every metric with samples, by name (built-in and custom).
     pub metrics: BTreeMap<String, MetricSummary>,
+    /// The most VUs the run had at once.
     pub vus_max: u64,
+    /// The scenarios that ran, by name.
     pub scenarios: Vec<String>,
     /// Time from the first iteration's start to the last scenario's end (setup and teardown excluded).
     #[serde(serialize_with = "as_secs")]
@@ -98,6 +107,7 @@ pub struct RunResult {
     pub selections: BTreeMap<String, MetricSummary>,
     /// What `setup()` returned, if anything.
     pub setup_data: Option<serde_json::Value>,
+    /// The code `rk6 run` exits with (see [`crate::exit_code`]).
     pub exit_code: i32,
     /// The first [`KEPT_ITERATION_ERRORS`](crate::metrics::aggregator::KEPT_ITERATION_ERRORS)
     /// (20) distinct errors that failed iterations, in the order they first happened, each
@@ -113,16 +123,23 @@ pub struct RunResult {
 /// A custom metric (or a threshold's selection) as the summary shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricSummary {
+    /// Counter, Gauge, Rate or Trend.
     pub kind: MetricKind,
+    /// How many samples.
     pub count: u64,
+    /// Their sum.
     pub sum: f64,
     /// Counter: sum per second of run time. Rate: share of non-zero samples.
     pub rate: f64,
+    /// The latest sample.
     pub last: f64,
+    /// The smallest sample.
     pub min: f64,
+    /// The largest sample.
     pub max: f64,
     /// Samples that were non-zero (a Rate's passes).
     pub nonzero: u64,
+    /// Percentiles and mean, for Trends.
     pub trend: Option<TrendSummary>,
 }
 
@@ -179,15 +196,18 @@ fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 impl RunResult {
+    /// How many check results passed, over every check.
     pub fn checks_passed(&self) -> u64 {
         self.checks.iter().map(|c| c.passes).sum()
     }
+    /// How many check results failed, over every check.
     pub fn checks_failed(&self) -> u64 {
         self.checks.iter().map(|c| c.fails).sum()
     }
 }
 
 impl Runner {
+    /// A run of the script at `script` (resolved against the working directory).
     pub fn new(script: impl Into<PathBuf>) -> Self {
         Self {
             script: script.into(),

@@ -7,6 +7,8 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
+/// A one-way stop flag that threads can wait on (blocking or async), for cancelling a run
+/// from outside ([`crate::Runner::stop_on`]).
 #[derive(Default)]
 pub struct StopSignal {
     set: AtomicBool,
@@ -36,10 +38,12 @@ impl std::fmt::Debug for StopSignal {
 }
 
 impl StopSignal {
+    /// A signal that is not set.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Sets the signal and wakes everything waiting on it (and on linked signals).
     pub fn trigger(&self) {
         if self.set.swap(true, Ordering::SeqCst) {
             return;
@@ -87,6 +91,7 @@ impl StopSignal {
         }
     }
 
+    /// Whether it was set.
     pub fn is_set(&self) -> bool {
         self.set.load(Ordering::Acquire)
     }

@@ -57,6 +57,7 @@ pub struct Iteration {
     pub scenario: Arc<str>,
     /// From its start to its end, as its `iteration_duration` sample measures it.
     pub duration: Duration,
+    /// Completed, failed (the script threw) or interrupted (the run stopped it).
     pub outcome: IterationOutcome,
     /// The error that failed it, as the log shows it (with the stack), when it failed.
     pub error: Option<String>,
@@ -75,6 +76,7 @@ pub struct Check {
     pub group: Arc<str>,
     /// The check's name (the key in `check(value, { name: fn })`).
     pub name: Arc<str>,
+    /// Whether every function of the check returned a truthy value.
     pub passed: bool,
     /// When it was checked.
     pub time: SystemTime,

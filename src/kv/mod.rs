@@ -2,9 +2,9 @@
 //! the ops here, and the storage (the `Store` trait and its backends) in the
 //! `rk6-kv` crate, which embedders can use without any JavaScript.
 
-pub mod entry_ops;
-pub mod ops;
-pub mod queue_ops;
-pub mod snapshot_ops;
+pub(crate) mod entry_ops;
+pub(crate) mod ops;
+pub(crate) mod queue_ops;
+pub(crate) mod snapshot_ops;
 
 pub use rk6_kv::*;

@@ -16,8 +16,11 @@ use std::collections::BTreeMap;
 pub struct CheckStat {
     /// Group path, nested names joined with `::`; empty at the top level.
     pub group: String,
+    /// The check's name.
     pub name: String,
+    /// How many times it passed.
     pub passes: u64,
+    /// How many times it failed.
     pub fails: u64,
 }
 
@@ -28,7 +31,9 @@ pub const KEPT_ITERATION_ERRORS: usize = 20;
 /// An error that failed iterations (its text as printed, with the stack), and how many.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IterationError {
+    /// The error's text, with its stack, as the log shows it.
     pub message: String,
+    /// How many iterations it failed.
     pub count: u64,
 }
 

@@ -8,13 +8,18 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MetricKind {
+    /// A sum (`Counter`): requests, bytes, custom counts.
     Counter,
+    /// The last value, with its min and max (`Gauge`).
     Gauge,
+    /// The share of non-zero samples (`Rate`): checks, failures.
     Rate,
+    /// A distribution with percentiles (`Trend`): durations.
     Trend,
 }
 
 impl MetricKind {
+    /// The kind runtime-js/metrics.js numbers `code` (0 Counter, 1 Gauge, 2 Rate, else Trend).
     pub fn from_code(code: u32) -> Self {
         match code {
             0 => Self::Counter,
@@ -28,11 +33,17 @@ impl MetricKind {
 /// Aggregate of one custom metric over the whole run.
 #[derive(Debug, Clone)]
 pub struct Metric {
+    /// Counter, Gauge, Rate or Trend.
     pub kind: MetricKind,
+    /// How many samples were added.
     pub count: u64,
+    /// Their sum.
     pub sum: f64,
+    /// The smallest sample.
     pub min: f64,
+    /// The largest sample.
     pub max: f64,
+    /// The latest sample.
     pub last: f64,
     /// Samples that were non-zero (what a Rate reports as its rate).
     pub nonzero: u64,
@@ -43,17 +54,24 @@ pub struct Metric {
 /// Summary statistics of a distribution, as k6 prints for trends.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrendSummary {
+    /// Mean.
     pub avg: f64,
+    /// Smallest value.
     pub min: f64,
+    /// Median.
     pub med: f64,
+    /// Largest value.
     pub max: f64,
+    /// 90th percentile.
     pub p90: f64,
+    /// 95th percentile.
     pub p95: f64,
     /// Not in k6's default summary; embedders and rk6's own benchmarks read it.
     pub p99: f64,
 }
 
 impl Metric {
+    /// An empty aggregate of this kind (Trends also keep their samples, for percentiles).
     pub fn new(kind: MetricKind) -> Self {
         Self {
             kind,
@@ -67,6 +85,7 @@ impl Metric {
         }
     }
 
+    /// Adds one sample.
     pub fn add(&mut self, value: f64) {
         self.count += 1;
         self.sum += value;

@@ -74,5 +74,6 @@ pub struct Sample {
     pub value: f64,
     /// When it was taken.
     pub time: SystemTime,
+    /// Its tags, when something reads them (see [`Tags`]).
     pub tags: Tags,
 }

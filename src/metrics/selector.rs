@@ -7,6 +7,7 @@ use super::sample::Tags;
 /// Which samples a threshold looks at: one metric's, narrowed by tags.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Selector {
+    /// The metric's name.
     pub metric: String,
     /// Tags a sample must carry, with these exact values.
     pub tags: Vec<(String, String)>,

@@ -44,7 +44,7 @@ pub const BUILTIN_METRICS: [(&str, MetricKind); 17] = [
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Aggregate {
+pub(crate) enum Aggregate {
     Count,
     Rate,
     Value,
@@ -80,7 +80,7 @@ impl Aggregate {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
+pub(crate) enum Comparison {
     Lt,
     Le,
     Gt,
@@ -103,7 +103,7 @@ impl Comparison {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rule {
+pub(crate) struct Rule {
     /// The expression as written, e.g. `p(95)<500`.
     pub source: String,
     pub aggregate: Aggregate,
@@ -115,7 +115,7 @@ pub struct Rule {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Threshold {
+pub(crate) struct Threshold {
     /// The key as the script wrote it (k6's summary export names sub-metrics by it).
     pub key: String,
     pub selector: Selector,
@@ -127,9 +127,11 @@ pub struct Threshold {
 pub struct RuleResult {
     /// The threshold's key as written, e.g. `iterations{scenario:a}`.
     pub metric: String,
+    /// The rule as written, e.g. `p(95)<200`.
     pub threshold: String,
     /// The aggregate the rule compared (0 when the selection has no samples).
     pub value: f64,
+    /// Whether the rule held.
     pub passed: bool,
 }
 
@@ -139,7 +141,7 @@ fn bad(key: &str, why: impl std::fmt::Display) -> RunError {
 
 /// Parses `options.thresholds`, checking every metric and aggregate against `kinds` (the
 /// built-in metrics plus the custom ones the script declared in its init code).
-pub fn parse(
+pub(crate) fn parse(
     options: &Value,
     kinds: &BTreeMap<String, MetricKind>,
 ) -> Result<Vec<Threshold>, RunError> {
@@ -367,6 +369,7 @@ impl Rule {
         }
     }
 
+    /// Whether `observed` satisfies the rule's comparison.
     pub fn passes(&self, observed: f64) -> bool {
         self.comparison.holds(observed, self.bound)
     }
@@ -382,7 +385,7 @@ fn selected<'a>(watched: &'a [(Selector, Metric)], t: &Threshold) -> Option<&'a 
 }
 
 /// Evaluates every rule against the `watched` selections over `run_time`.
-pub fn evaluate(
+pub(crate) fn evaluate(
     thresholds: &[Threshold],
     watched: &[(Selector, Metric)],
     run_time: Duration,
@@ -405,7 +408,7 @@ pub fn evaluate(
 
 /// The first `abortOnFail` rule failing `elapsed` into the test (past its
 /// `delayAbortEval`), described for the summary.
-pub fn abort_reason(
+pub(crate) fn abort_reason(
     thresholds: &[Threshold],
     watched: &[(Selector, Metric)],
     elapsed: Duration,
@@ -421,7 +424,7 @@ pub fn abort_reason(
 }
 
 /// What each threshold's selection collected, by the threshold's key.
-pub fn collected<'a>(
+pub(crate) fn collected<'a>(
     thresholds: &'a [Threshold],
     watched: &'a [(Selector, Metric)],
 ) -> impl Iterator<Item = (&'a str, &'a Metric)> {
@@ -431,7 +434,7 @@ pub fn collected<'a>(
 }
 
 /// The metrics thresholds may name: rk6's own plus the script's custom ones.
-pub fn known_metrics(custom: &BTreeMap<String, MetricKind>) -> BTreeMap<String, MetricKind> {
+pub(crate) fn known_metrics(custom: &BTreeMap<String, MetricKind>) -> BTreeMap<String, MetricKind> {
     let mut kinds: BTreeMap<String, MetricKind> = BUILTIN_METRICS
         .iter()
         .map(|(n, k)| (n.to_string(), *k))
@@ -441,7 +444,7 @@ pub fn known_metrics(custom: &BTreeMap<String, MetricKind>) -> BTreeMap<String, 
 }
 
 /// Each threshold's selection with its metric's kind, for [`super::aggregator::Aggregator::watch`].
-pub fn selections(
+pub(crate) fn selections(
     thresholds: &[Threshold],
     kinds: &BTreeMap<String, MetricKind>,
 ) -> Vec<(Selector, MetricKind)> {

@@ -26,6 +26,7 @@ pub const MAX_BINS: u32 = 32_768;
 /// Magnitudes at or below this count as zero in the sketch (not in the exact samples).
 const SKETCH_MIN_VALUE: f64 = 1e-9;
 
+/// A Trend's samples: exact while they are few, a relative-error sketch beyond that.
 #[derive(Debug, Clone, Default)]
 pub struct Samples {
     repr: Repr,
@@ -70,10 +71,12 @@ fn finite(v: f64) -> f64 {
 }
 
 impl Samples {
+    /// No samples.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds one sample.
     pub fn add(&mut self, v: f64) {
         match &mut self.repr {
             Repr::Exact { values, sorted } => {
@@ -97,6 +100,7 @@ impl Samples {
         }
     }
 
+    /// How many samples were added.
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Exact { values, .. } => values.len(),
@@ -104,6 +108,7 @@ impl Samples {
         }
     }
 
+    /// Whether none was added.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

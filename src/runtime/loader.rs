@@ -99,6 +99,7 @@ pub struct SourceCache {
 const ADDED_SCHEME: &str = "rk6-module";
 
 impl SourceCache {
+    /// The source text of `specifier`, read (or fetched) once and kept for every VU.
     pub fn get(&self, specifier: &ModuleSpecifier) -> Result<Arc<str>, JsErrorBox> {
         if is_remote(specifier) {
             return self.get_remote(specifier);
@@ -180,7 +181,7 @@ impl SourceCache {
         Ok(out.code.into())
     }
 
-    /// The source map of a TypeScript module that needed one (see [`super::typescript`]).
+    /// The source map of a TypeScript module that needed one (see `runtime/typescript.rs`).
     pub fn source_map(&self, specifier: &str) -> Option<Arc<[u8]>> {
         self.source_maps.lock().get(specifier).cloned()
     }
@@ -244,6 +245,8 @@ fn fetch(url: &ModuleSpecifier) -> Fetched {
         .map_err(|_| "the module is not UTF-8 text".to_owned())
 }
 
+/// deno_core's module loader for rk6: resolves `k6/...` built-ins, added modules, files
+/// and remote URLs, and wraps CommonJS modules for `import`.
 pub struct Rk6ModuleLoader {
     cache: Arc<SourceCache>,
     main_code: Arc<str>,
@@ -255,6 +258,7 @@ pub struct Rk6ModuleLoader {
 }
 
 impl Rk6ModuleLoader {
+    /// A loader over `cache`, whose main module's text is `main_code`.
     pub fn new(cache: Arc<SourceCache>, main_code: Arc<str>) -> Self {
         Self {
             cache,

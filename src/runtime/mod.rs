@@ -7,11 +7,11 @@
 
 pub(crate) mod cjs;
 pub mod loader;
-pub mod ops;
+pub(crate) mod ops;
 pub mod snapshot;
 pub mod state;
 pub(crate) mod strings;
-pub mod typescript;
+pub(crate) mod typescript;
 
 use crate::kv::entry_ops as kv_entry_ops;
 use crate::kv::ops as kv_ops;

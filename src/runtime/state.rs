@@ -24,6 +24,7 @@ pub struct TestState {
     /// Iterations completed and interrupted so far, for `k6/execution` (the metrics'
     /// counts are the aggregate's, which lags these by a batch).
     pub iterations_completed: AtomicU64,
+    /// Iterations interrupted so far (see `iterations_completed`).
     pub iterations_interrupted: AtomicU64,
     /// Environment seen as `__ENV`: the process environment plus `-e` overrides.
     pub env: BTreeMap<String, String>,
@@ -42,9 +43,11 @@ pub struct TestState {
     /// Fires with the external stop (Ctrl-C, or an embedder's stop signal) only, so
     /// that it also stops a `teardown()` that started after an abort.
     pub external_stop: Arc<StopSignal>,
+    /// The reason given to `exec.test.abort()` (or by an aborting threshold), once aborted.
     pub abort_reason: Mutex<Option<String>>,
     /// VUs running iterations now (shared with the stream, which samples it as `vus`).
     pub vus_active: Arc<AtomicU64>,
+    /// VUs whose init context has run, for `exec.instance.vusInitialized`.
     pub vus_initialized: AtomicU64,
     /// `options.tags`: on every sample of the run.
     pub tags: OnceLock<BTreeMap<String, String>>,
@@ -139,6 +142,7 @@ impl TestState {
             .emit(Event::Log(self.log_line(vu, level, message, fields)));
     }
 
+    /// A log line of this run (labelled with the run's label), not yet emitted.
     pub fn log_line(
         &self,
         vu: Option<u32>,
@@ -158,14 +162,17 @@ impl TestState {
         }
     }
 
+    /// `options.tags` (empty before the options are read).
     pub fn test_tags(&self) -> BTreeMap<String, String> {
         self.tags.get().cloned().unwrap_or_default()
     }
 
+    /// The abort's reason, if the test was aborted.
     pub fn aborted(&self) -> Option<String> {
         self.abort_reason.lock().clone()
     }
 
+    /// Time since the test started (after setup); zero before.
     pub fn elapsed(&self) -> Duration {
         self.started.get().map(|t| t.elapsed()).unwrap_or_default()
     }
@@ -173,8 +180,11 @@ impl TestState {
 
 /// What one scenario's VUs share while it runs.
 pub struct ScenarioState {
+    /// The scenario's name (its key in `options.scenarios`, or `default`).
     pub name: String,
+    /// Its executor's name, as k6 writes it (`shared-iterations`, …).
     pub executor: &'static str,
+    /// When it started.
     pub started: Instant,
     /// `__ENV` for this scenario's iterations: the test env overlaid with the scenario's `env`.
     pub env: BTreeMap<String, String>,
@@ -186,20 +196,25 @@ pub struct ScenarioState {
     pub iterations_started: AtomicU64,
     /// Fires when iterations still running must be interrupted (end of gracefulStop).
     pub interrupt: Arc<StopSignal>,
+    /// What its progress is measured against.
     pub progress: Progress,
 }
 
 /// How a scenario measures its progress from 0 to 1.
 pub enum Progress {
+    /// Time elapsed of this total (duration-based executors).
     Time(Duration),
+    /// Iterations started of this total (iteration-based executors).
     Iterations(u64),
 }
 
 impl ScenarioState {
+    /// Claims the next iteration number of the scenario (k6's `iterationInTest`).
     pub fn next_iteration(&self) -> u64 {
         self.iterations_started.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// How far the scenario is, from 0 to 1 (`exec.scenario.progress`).
     pub fn progress(&self) -> f64 {
         let p = match self.progress {
             Progress::Time(total) if !total.is_zero() => {
@@ -216,7 +231,9 @@ impl ScenarioState {
 
 /// The harness functions a VU's script registered (see runtime-js/harness.js).
 pub struct Harness {
+    /// Runs one iteration of the exec function it is given.
     pub iterate: v8::Global<v8::Function>,
+    /// Runs `setup`, `teardown` or `handleSummary` (see [`Stage`]).
     pub lifecycle: v8::Global<v8::Function>,
     /// Names of the script's exported functions.
     pub functions: Vec<String>,
@@ -224,29 +241,43 @@ pub struct Harness {
     pub options_json: String,
 }
 
+/// The lifecycle function a VU runs outside iterations (numbered as runtime-js/harness.js
+/// numbers them).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Stage {
+    /// `setup()`.
     Setup = 0,
+    /// `teardown(data)`.
     Teardown = 1,
+    /// `handleSummary(data)`.
     Summary = 2,
 }
 
 /// Per-runtime state, stored in the runtime's `OpState`.
 pub struct VuState {
+    /// What the whole run shares.
     pub test: Arc<TestState>,
     /// 1..N for VUs, 0 for the runtime that runs setup and teardown.
     pub id: u32,
+    /// Whether the script's init context is being evaluated (init-only APIs check it).
     pub in_init: bool,
+    /// The harness functions, once the script registered them.
     pub harness: Option<Harness>,
+    /// The lifecycle function being run, when not iterating.
     pub stage: Stage,
+    /// JSON of what `setup()` returned, set by the VU that ran it (`Some(None)`: nothing).
     pub setup_result: Option<Option<String>>,
+    /// The scenario this VU runs iterations for now.
     pub scenario: Option<Arc<ScenarioState>>,
     /// The scenario's name, this VU's own copy (iteration events share it).
     pub scenario_name: Arc<str>,
     /// Set when the scenario changed since the script last read `__ENV`.
     pub env_stale: bool,
+    /// `exec.vu.iterationInScenario`.
     pub iteration_in_scenario: u64,
+    /// `exec.vu.iterationInInstance`.
     pub iteration_in_instance: u64,
+    /// `exec.scenario.iterationInTest` of the iteration running now.
     pub iteration_in_test: u64,
     /// What interrupts this VU's blocking waits right now (its scenario's, else the test's).
     pub interrupt: Arc<StopSignal>,
@@ -266,6 +297,7 @@ pub struct VuState {
 }
 
 impl VuState {
+    /// The state of VU `id` (0 for the runtime that runs setup and teardown) of `test`.
     pub fn new(test: Arc<TestState>, id: u32) -> Self {
         let interrupt = test.hard_stop.clone();
         let outbox = RefCell::new(Outbox::new(test.events.clone()));
@@ -308,6 +340,7 @@ impl VuState {
             .then(|| crate::metrics::Tags::new(self.tags.clone()))
     }
 
+    /// `__ENV` as this VU sees it now (its scenario's `env` over the test's).
     pub fn env(&self) -> BTreeMap<String, String> {
         match &self.scenario {
             Some(s) => s.env.clone(),

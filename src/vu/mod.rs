@@ -255,10 +255,6 @@ impl Vu {
         })
     }
 
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
     fn with_state<T>(&self, f: impl FnOnce(&mut VuState) -> T) -> T {
         let op_state = self.rt.op_state();
         let mut op_state = op_state.borrow_mut();

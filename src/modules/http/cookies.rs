@@ -103,10 +103,10 @@ pub fn parse_date(s: &str) -> Option<SystemTime> {
     Some(SystemTime::UNIX_EPOCH + Duration::from_secs(days * 86400 + t))
 }
 
+#[cfg(test)]
 impl Jar {
-    /// Stores what a `Set-Cookie` header sent in answer to `url` says; deletes the cookie
-    /// when it has already expired.
-    pub fn store(&mut self, url: &Url, header: &str) {
+    /// Stores what a `Set-Cookie` header sent in answer to `url` says, as a response does.
+    fn store(&mut self, url: &Url, header: &str) {
         if let Some(cookie) = parse(url, header) {
             self.put(cookie);
         }
