@@ -2,6 +2,7 @@
 // VUs and shown in the end-of-test summary. As in k6 they are created in the init context.
 const { op_rk6_metric_add, op_rk6_metric_define } = Deno.core.ops;
 import { tagsJson } from "rk6:tags.js";
+import { currentGroup } from "rk6:k6.js";
 
 // Kind numbers are shared with src/stats.rs (MetricKind).
 const KINDS = { Counter: 0, Gauge: 1, Rate: 2, Trend: 3 };
@@ -28,7 +29,13 @@ class Metric {
     if (Number.isNaN(v)) {
       throw new TypeError(`${this.name}.add() needs a number, got ${String(value)}`);
     }
-    op_rk6_metric_add(this.name, this.#kind, v, tagsJson(tags, `${this.name}.add()`));
+    op_rk6_metric_add(
+      this.name,
+      this.#kind,
+      v,
+      tagsJson(tags, `${this.name}.add()`),
+      currentGroup(),
+    );
     return true;
   }
 }

@@ -84,6 +84,21 @@ fn tags_select_samples_for_thresholds() {
 }
 
 #[test]
+fn custom_metric_samples_carry_the_group_tag() {
+    let (out, summary) = run("group_tag.js");
+    assert_code(&out, 0);
+    let v = verdicts(&summary);
+    for (rule, count) in [
+        ("hits{group:::g1}: count==1", 1.0),
+        ("hits{group:::g1::g2}: count==2", 2.0),
+        ("hits{group:custom}: count==1", 1.0),
+        ("hits: count==5", 5.0),
+    ] {
+        assert_eq!(v.get(rule), Some(&(count, true)), "{rule}: {v:?}");
+    }
+}
+
+#[test]
 fn a_failed_threshold_exits_99_after_the_whole_test() {
     let (out, summary) = run("failing.js");
     assert_code(&out, 99);

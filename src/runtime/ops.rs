@@ -344,10 +344,19 @@ pub fn op_rk6_metric_add(
     #[smi] kind: u32,
     value: f64,
     #[string] tags_json: &str,
+    #[string] group: &str,
 ) -> Result<(), JsErrorBox> {
     let vu = vu(state);
     let tags = match vu.sample_tags(name) {
         Some(mut tags) => {
+            // k6's `group` system tag: "" at the top level, "::outer::inner" inside
+            // groups; a tag the script passes to add() wins.
+            let group = if group.is_empty() {
+                String::new()
+            } else {
+                format!("::{group}")
+            };
+            tags.set("group", group);
             for (k, v) in parse_tags(tags_json)? {
                 tags.set(k, v);
             }
