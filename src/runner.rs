@@ -46,6 +46,7 @@ pub struct Runner {
     modules: Vec<(String, String)>,
     log_sink: Option<Opaque<LogSink>>,
     label: Option<String>,
+    trend_stats: Option<Vec<String>>,
 }
 
 /// Something a `Runner` holds that has no `Debug` of its own (a closure, a store), so
@@ -72,6 +73,9 @@ pub struct RunResult {
     /// Iterations per second over the test's run time.
     pub iteration_rate: f64,
     pub iteration_duration_ms: Option<TrendSummary>,
+    /// `iteration_duration` with the summary's trend stats.
+    #[serde(skip)]
+    pub iteration_duration: Option<MetricSummary>,
     pub checks: Vec<CheckStat>,
     pub metrics: BTreeMap<String, MetricSummary>,
     pub vus_max: u64,
@@ -113,6 +117,13 @@ pub struct MetricSummary {
     /// Samples that were non-zero (a Rate's passes).
     pub nonzero: u64,
     pub trend: Option<TrendSummary>,
+    /// A Trend's `--summary-trend-stats` (`avg`, `p(99.9)`, `count`, ...) by name, for the
+    /// end-of-test summary.
+    #[serde(skip)]
+    pub stats: BTreeMap<String, f64>,
+    /// Whether the values are durations in milliseconds (the summary picks units for them).
+    #[serde(skip)]
+    pub time: bool,
 }
 
 impl MetricSummary {
@@ -132,7 +143,34 @@ impl MetricSummary {
             max: seen(m.max),
             nonzero: m.nonzero,
             trend: m.trend(),
+            stats: BTreeMap::new(),
+            time: false,
         }
+    }
+
+    /// Also computes a Trend's `stats` (names `crate::summary::parse_trend_stats` accepted)
+    /// and notes whether it holds durations.
+    fn with_stats(mut m: Metric, run_time: Duration, stats: &[String], time: bool) -> Self {
+        m.sort();
+        let mut summary = Self::of(&m, run_time);
+        summary.time = time;
+        if m.kind == MetricKind::Trend && m.count > 0 {
+            for stat in stats {
+                let value = match stat.as_str() {
+                    "avg" => m.sum / m.count as f64,
+                    "min" => m.min,
+                    "max" => m.max,
+                    "med" => m.percentile(50.0),
+                    "count" => m.count as f64,
+                    p => match crate::summary::percentile_of(p) {
+                        Some(p) => m.percentile(p),
+                        None => continue,
+                    },
+                };
+                summary.stats.insert(stat.clone(), value);
+            }
+        }
+        summary
     }
 }
 
@@ -193,6 +231,7 @@ impl Runner {
             modules: Vec::new(),
             log_sink: None,
             label: None,
+            trend_stats: None,
         }
     }
 
@@ -272,6 +311,14 @@ impl Runner {
     /// [`MemoryStore`](crate::kv::MemoryStore) (`Arc::new(MemoryStore::new())`).
     pub fn kv_memory_store(mut self, store: Arc<dyn Store>) -> Self {
         self.kv_memory = Some(Opaque(store));
+        self
+    }
+
+    /// The statistics each Trend reports in [`MetricSummary::stats`] (`--summary-trend-stats`,
+    /// checked with [`crate::summary::parse_trend_stats`]; default k6's `avg`, `min`, `med`,
+    /// `max`, `p(90)`, `p(95)`).
+    pub fn summary_trend_stats(mut self, stats: Vec<String>) -> Self {
+        self.trend_stats = Some(stats);
         self
     }
 
@@ -405,7 +452,17 @@ impl Runner {
             })
         });
         let summary = (!self.skip_summary).then_some(self.no_color);
-        let outcome = run_test(&test, &mut spec, given, &self.overrides, summary);
+        let trend_stats = self
+            .trend_stats
+            .unwrap_or_else(crate::summary::default_trend_stats);
+        let outcome = run_test(
+            &test,
+            &mut spec,
+            given,
+            &self.overrides,
+            summary,
+            &trend_stats,
+        );
         finished.trigger();
         if let Some(w) = watcher {
             let _ = w.join();
@@ -421,6 +478,7 @@ fn run_test(
     given: Option<&serde_json::Map<String, serde_json::Value>>,
     overrides: &Overrides,
     summary: Option<bool>,
+    trend_stats: &[String],
 ) -> Result<RunResult, RunError> {
     let test_started = Instant::now();
     // VU 0 evaluates the script first: its options decide how many VUs to create,
@@ -507,7 +565,14 @@ fn run_test(
         .ok_or_else(|| RunError::Internal("VU 0 stopped".into()))??;
     stop_all(pool.into_inner());
 
-    let mut result = result(test, &scenarios, vus_max, run_time, &thresholds);
+    let mut result = result(
+        test,
+        &scenarios,
+        vus_max,
+        run_time,
+        &thresholds,
+        trend_stats,
+    );
     if let (Some(no_color), true) = (summary, functions.iter().any(|f| f == "handleSummary")) {
         let time_metrics = test.time_metrics.lock().clone();
         let data = crate::export::handle_summary_data(
@@ -594,11 +659,20 @@ fn result(
     vus_max: u64,
     run_time: Duration,
     threshold_set: &[thresholds::Threshold],
+    trend_stats: &[String],
 ) -> RunResult {
     let watched = test.stats.watched();
     let thresholds = thresholds::evaluate(threshold_set, &watched, run_time);
+    let time_metrics = test.time_metrics.lock().clone();
+    let is_time = |key: &str| {
+        let base = key.split('{').next().unwrap_or(key).trim();
+        time_metrics.contains(base) || base.starts_with("http_req_") || base == "group_duration"
+    };
+    let summarize = |key: &str, m: &Metric| {
+        MetricSummary::with_stats(m.clone(), run_time, trend_stats, is_time(key))
+    };
     let selections = thresholds::collected(threshold_set, &watched)
-        .map(|(key, m)| (key.to_owned(), MetricSummary::of(m, run_time)))
+        .map(|(key, m)| (key.to_owned(), summarize(key, m)))
         .collect();
     let stats = &test.stats;
     let iterations = Stats::get(&stats.iterations);
@@ -607,7 +681,7 @@ fn result(
     let metrics = stats
         .metrics()
         .iter()
-        .map(|(name, m)| (name.clone(), MetricSummary::of(m, run_time)))
+        .map(|(name, m)| (name.clone(), summarize(name, m)))
         .collect();
     RunResult {
         iterations,
@@ -620,6 +694,9 @@ fn result(
             0.0
         },
         iteration_duration_ms: stats.iteration_durations(),
+        iteration_duration: stats
+            .iteration_duration_metric()
+            .map(|m| MetricSummary::with_stats(m, run_time, trend_stats, true)),
         checks: stats.checks(),
         metrics,
         vus_max,

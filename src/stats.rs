@@ -262,6 +262,12 @@ impl Stats {
             .add(ms);
     }
 
+    /// The `iteration_duration` Trend itself (milliseconds), for statistics beyond
+    /// [`iteration_durations`](Self::iteration_durations)'.
+    pub fn iteration_duration_metric(&self) -> Option<Metric> {
+        self.iteration_durations.lock().clone()
+    }
+
     /// Iteration durations in milliseconds.
     pub fn iteration_durations(&self) -> Option<TrendSummary> {
         self.iteration_durations.lock().as_ref()?.trend()
