@@ -401,10 +401,10 @@ export default function () {
     for (row, start) in rows.iter().zip(starts) {
         assert!(row.starts_with(start), "{rows:?}");
     }
-    let column = |row: &str| row.chars().position(|c| c == ':');
+    let column = |row: &str| row.find(".: ").map(|at| row[..at].chars().count());
     assert!(
         rows.iter()
-            .all(|r| column(r) == column(&rows[0]) && r.contains(": avg=")),
+            .all(|r| column(r) == column(&rows[0]) && r.contains(".: avg=")),
         "{rows:?}"
     );
     let reqs = summary_rows(&out, "http_reqs");
@@ -412,7 +412,7 @@ export default function () {
     assert!(reqs[1].starts_with("      { status : 404 }."), "{reqs:?}");
     assert_eq!(
         reqs[1]
-            .split_once(": ")
+            .split_once(".: ")
             .map(|(_, v)| v.split_whitespace().next()),
         Some(Some("1")),
         "{reqs:?}"
