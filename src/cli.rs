@@ -343,6 +343,10 @@ fn run(args: RunArgs) -> i32 {
     }
     match outcome {
         Ok(result) => {
+            // k6 1.x logs the reason rather than printing it in the summary.
+            if let Some(reason) = &result.aborted {
+                rk6::log::error(&format!("test aborted: {reason}"), &[]);
+            }
             match &result.summary_outputs {
                 Some(outputs) => write_summary_outputs(outputs),
                 None if !args.no_summary => {
