@@ -76,6 +76,9 @@ pub struct RunResult {
     /// `iteration_duration` with the summary's trend stats.
     #[serde(skip)]
     pub iteration_duration: Option<MetricSummary>,
+    /// The trend stats each Trend's [`MetricSummary::stats`] holds, in the order asked.
+    #[serde(skip)]
+    pub trend_stats: Vec<String>,
     pub checks: Vec<CheckStat>,
     pub metrics: BTreeMap<String, MetricSummary>,
     pub vus_max: u64,
@@ -697,6 +700,7 @@ fn result(
         iteration_duration: stats
             .iteration_duration_metric()
             .map(|m| MetricSummary::with_stats(m, run_time, trend_stats, true)),
+        trend_stats: trend_stats.to_vec(),
         checks: stats.checks(),
         metrics,
         vus_max,

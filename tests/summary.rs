@@ -220,3 +220,40 @@ fn bad_summary_flags_exit_104_naming_the_value() {
         assert_eq!(stdout(&out), "", "{flags:?}");
     }
 }
+
+#[test]
+fn summary_trend_stats_also_shape_the_export_and_handle_summary_data() {
+    let dir = common::tempdir();
+    let script = scripts().join("metrics.js");
+    let script = script.to_str().expect("UTF-8 path");
+    let flags = ["--summary-trend-stats", "avg,p(99.9),count"];
+    let (out, export) = common::run_with_export(dir.path(), script, &flags);
+    assert_code(&out, 99);
+    assert_eq!(
+        export["metrics"]["plain"],
+        // k6 v1.1 exports the same p(99.9), to the last digit.
+        serde_json::json!({ "avg": 6.75, "p(99.9)": 13.486500000000003, "count": 10 })
+    );
+    let iteration = export["metrics"]["iteration_duration"]
+        .as_object()
+        .expect("iteration_duration");
+    let keys: Vec<&str> = iteration.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["avg", "count", "p(99.9)"]);
+
+    common::write(
+        dir.path(),
+        "hs.js",
+        "import { Trend } from \"k6/metrics\";\n\
+         const plain = new Trend(\"plain\");\n\
+         export default function () { plain.add(3); }\n\
+         export function handleSummary(d) {\n\
+           return { stdout: JSON.stringify([d.options.summaryTrendStats, d.metrics.plain.values]) };\n\
+         }\n",
+    );
+    let out = common::rk6(dir.path(), &["run", "-q", flags[0], flags[1], "hs.js"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        r#"[["avg","p(99.9)","count"],{"avg":3,"count":1,"p(99.9)":3}]"#
+    );
+}
