@@ -80,6 +80,10 @@ pub struct RunResult {
     #[serde(skip)]
     pub trend_stats: Vec<String>,
     pub checks: Vec<CheckStat>,
+    /// The checks again, by the scenario they ran in (those of setup and teardown, which
+    /// run in none, left out).
+    #[serde(skip)]
+    pub scenario_checks: Vec<(String, CheckStat)>,
     pub metrics: BTreeMap<String, MetricSummary>,
     pub vus_max: u64,
     pub scenarios: Vec<String>,
@@ -702,6 +706,7 @@ fn result(
             .map(|m| MetricSummary::with_stats(m, run_time, trend_stats, true)),
         trend_stats: trend_stats.to_vec(),
         checks: stats.checks(),
+        scenario_checks: stats.scenario_checks(),
         metrics,
         vus_max,
         scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),

@@ -26,6 +26,8 @@ pub struct Stats {
     pub interrupted_iterations: AtomicU64,
     pub dropped_iterations: AtomicU64,
     checks: Mutex<Vec<CheckStat>>,
+    /// The same tallies by the scenario they ran in, for the summary's per-scenario blocks.
+    scenario_checks: Mutex<Vec<(String, CheckStat)>>,
     metrics: Mutex<BTreeMap<String, Metric>>,
     /// Iteration durations in milliseconds, the `iteration_duration` Trend.
     iteration_durations: Mutex<Option<Metric>>,
@@ -182,6 +184,38 @@ impl Stats {
         } else {
             stat.fails += 1;
         }
+    }
+
+    /// Tallies a check under its scenario too (see [`scenario_checks`](Self::scenario_checks)).
+    pub fn record_scenario_check(&self, scenario: &str, group: &str, name: &str, passed: bool) {
+        let mut checks = self.scenario_checks.lock();
+        let i = match checks
+            .iter()
+            .position(|(s, c)| c.name == name && c.group == group && s == scenario)
+        {
+            Some(i) => i,
+            None => {
+                let stat = CheckStat {
+                    group: group.to_owned(),
+                    name: name.to_owned(),
+                    passes: 0,
+                    fails: 0,
+                };
+                checks.push((scenario.to_owned(), stat));
+                checks.len() - 1
+            }
+        };
+        let stat = &mut checks[i].1;
+        if passed {
+            stat.passes += 1;
+        } else {
+            stat.fails += 1;
+        }
+    }
+
+    /// Checks with the scenario they ran in, in the order first seen.
+    pub fn scenario_checks(&self) -> Vec<(String, CheckStat)> {
+        self.scenario_checks.lock().clone()
     }
 
     pub fn record_metric(&self, name: &str, kind: u32, value: f64) {

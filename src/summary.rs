@@ -107,12 +107,32 @@ pub fn render_with(r: &RunResult, config: &SummaryConfig) -> String {
     total.extend(metric_sections(&all_rows(r, config.mode), 0, stats));
     sections.push(("TOTAL RESULTS".into(), total));
     if config.mode == SummaryMode::Full {
-        let tree = group_tree(&r.checks);
+        // As k6: groups of the `default` scenario get blocks of their own; those of named
+        // scenarios show inside their scenario's block.
+        let mut scenarios: BTreeMap<&str, Vec<CheckStat>> = BTreeMap::new();
+        for (scenario, check) in &r.scenario_checks {
+            scenarios
+                .entry(scenario.as_str())
+                .or_default()
+                .push(check.clone());
+        }
+        let default = scenarios.remove("default");
+        let unscoped: &[CheckStat] = if r.scenario_checks.is_empty() {
+            &r.checks
+        } else {
+            &[]
+        };
+        let tree = group_tree(default.as_deref().unwrap_or(unscoped));
         for (name, group) in &tree.children {
             sections.push((
                 format!("GROUP: {name}"),
                 group_content(group, 0, secs, stats),
             ));
+        }
+        for (name, checks) in &scenarios {
+            let mut content = checks_block(&merged_checks(checks), 0, secs, stats);
+            content.extend(subgroups(&group_tree(checks), 0, secs, stats));
+            sections.push((format!("SCENARIO: {name}"), content));
         }
     }
     let mut body = String::new();
@@ -728,6 +748,12 @@ fn group_tree(checks: &[CheckStat]) -> Group {
 
 fn group_content(group: &Group, base: usize, secs: f64, stats: &[String]) -> Vec<String> {
     let mut out = checks_block(&group.checks, base, secs, stats);
+    out.extend(subgroups(group, base, secs, stats));
+    out
+}
+
+fn subgroups(group: &Group, base: usize, secs: f64, stats: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
     let inner = base + 1;
     for (name, child) in &group.children {
         out.push(indent(inner, 1, &format!("↳ GROUP: {name} \n")));

@@ -257,3 +257,70 @@ fn summary_trend_stats_also_shape_the_export_and_handle_summary_data() {
         r#"[["avg","p(99.9)","count"],{"avg":3,"count":1,"p(99.9)":3}]"#
     );
 }
+
+/// The lines of a summary block from its title to the next block's, with per-second rates
+/// (timing) cut off.
+fn block(text: &str, title: &str) -> Vec<String> {
+    let start = text
+        .find(&format!("█ {title} \n"))
+        .unwrap_or_else(|| panic!("no {title} block:\n{text}"));
+    let rest = &text[start..];
+    let skip = "█".len();
+    let end = rest[skip..].find("█ ").map_or(rest.len(), |i| i + skip);
+    rest[..end]
+        .lines()
+        .map(|l| match l.find(".: ") {
+            Some(at) if l.ends_with("/s") => {
+                let count = l[at + 3..].split_whitespace().next().unwrap_or_default();
+                format!("{}{count} N/s", &l[..at + 3])
+            }
+            _ => l.to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn full_mode_shows_named_scenarios_with_their_groups() {
+    let out = run("scenarios.js", &["--summary-mode", "full"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert_eq!(
+        block(&text, "SCENARIO: a"),
+        [
+            "█ SCENARIO: a ",
+            "",
+            "    checks_total.......................: 4 N/s",
+            "    checks_succeeded...................: 50.00% 2 out of 4",
+            "    checks_failed......................: 50.00% 2 out of 4",
+            "",
+            "    ✓ logged in",
+            "    ✗ page ok",
+            "      ↳  0% — ✓ 0 / ✗ 2",
+            "",
+            "    ↳ GROUP: login ",
+            "",
+            "      checks_total.......................: 2 N/s",
+            "      checks_succeeded...................: 100.00% 2 out of 2",
+            "      checks_failed......................: 0.00%   0 out of 2",
+            "",
+            "      ✓ logged in",
+            "",
+            "    ↳ GROUP: browse ",
+            "",
+            "      ↳ GROUP: page ",
+            "",
+            "        checks_total.......................: 2 N/s",
+            "        checks_succeeded...................: 0.00%   0 out of 2",
+            "        checks_failed......................: 100.00% 2 out of 2",
+            "",
+            "        ✗ page ok",
+            "              ↳  0% — ✓ 0 / ✗ 2",
+            "",
+            "",
+            "  ",
+        ]
+    );
+    assert!(text.contains("█ SCENARIO: b \n"), "{text}");
+    // Groups of named scenarios have no blocks of their own.
+    assert!(!text.contains("█ GROUP:"), "{text}");
+}

@@ -112,6 +112,9 @@ pub fn op_rk6_check(
     let vu = vu(state);
     let stats = &vu.test.stats;
     stats.record_check(group, name, passed);
+    if let Some(scenario) = vu.tags.get("scenario") {
+        stats.record_scenario_check(scenario, group, name, passed);
+    }
     if stats.watching() {
         // k6 tags check samples with the check's name and its group path ("::a::b").
         let group_tag = if group.is_empty() {
