@@ -673,7 +673,10 @@ fn result(
     let time_metrics = test.time_metrics.lock().clone();
     let is_time = |key: &str| {
         let base = key.split('{').next().unwrap_or(key).trim();
-        time_metrics.contains(base) || base.starts_with("http_req_") || base == "group_duration"
+        time_metrics.contains(base)
+            || base.starts_with("http_req_")
+            || base == "group_duration"
+            || base == "iteration_duration"
     };
     let summarize = |key: &str, m: &Metric| {
         MetricSummary::with_stats(m.clone(), run_time, trend_stats, is_time(key))

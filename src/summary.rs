@@ -190,7 +190,7 @@ struct Row {
 
 fn contains_of(name: &str, m: &MetricSummary) -> Contains {
     let base = name.split('{').next().unwrap_or(name);
-    if m.time || base.starts_with("http_req_") {
+    if m.time || base.starts_with("http_req_") || base == "iteration_duration" {
         Contains::Time
     } else if base == "data_sent" || base == "data_received" {
         Contains::Data
@@ -327,6 +327,15 @@ fn all_rows(r: &RunResult, mode: SummaryMode) -> Vec<Row> {
                 max: n,
             },
         });
+    }
+    // Sub-metrics of rk6's own metrics (`iterations{scenario:a}`, ...), which are not in
+    // `r.metrics`; the sections sort each under its metric.
+    for (name, list) in &subs {
+        if !r.metrics.contains_key(*name) {
+            for (tags, sub) in list {
+                rows.push(row_of(&format!("{name}{{{tags}}}"), sub));
+            }
+        }
     }
     rows.retain(|row| !skipped(&row.name, mode));
     rows

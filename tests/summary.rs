@@ -324,3 +324,33 @@ fn full_mode_shows_named_scenarios_with_their_groups() {
     // Groups of named scenarios have no blocks of their own.
     assert!(!text.contains("█ GROUP:"), "{text}");
 }
+
+#[test]
+fn selections_of_builtin_metrics_show_under_their_metric() {
+    let out = run("builtin_subs.js", &[]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    let execution = block(&text, "TOTAL RESULTS");
+    let heads: Vec<String> = execution
+        .iter()
+        .filter_map(|l| l.split_once(".: ").map(|(head, v)| (head, v)))
+        .map(|(head, v)| {
+            let name = head.trim_end_matches('.');
+            let first = v.split_whitespace().next().unwrap_or_default();
+            // A Trend's first column's name, else the count.
+            format!("{name} {}", first.split('=').next().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "    iteration_duration avg",
+            "      { scenario:b } avg",
+            "    iterations 5",
+            "      { scenario:a } 3",
+            "    iterations_failed 0",
+            "    vus_max 2",
+        ],
+        "{text}"
+    );
+}
