@@ -333,7 +333,7 @@ fn selections_of_builtin_metrics_show_under_their_metric() {
     let execution = block(&text, "TOTAL RESULTS");
     let heads: Vec<String> = execution
         .iter()
-        .filter_map(|l| l.split_once(".: ").map(|(head, v)| (head, v)))
+        .filter_map(|l| l.split_once(".: "))
         .map(|(head, v)| {
             let name = head.trim_end_matches('.');
             let first = v.split_whitespace().next().unwrap_or_default();
