@@ -678,11 +678,10 @@ fn result(
             || base == "group_duration"
             || base == "iteration_duration"
     };
-    let summarize = |key: &str, m: &Metric| {
-        MetricSummary::with_stats(m.clone(), run_time, trend_stats, is_time(key))
-    };
+    let summarize =
+        |key: &str, m: Metric| MetricSummary::with_stats(m, run_time, trend_stats, is_time(key));
     let selections = thresholds::collected(threshold_set, &watched)
-        .map(|(key, m)| (key.to_owned(), summarize(key, m)))
+        .map(|(key, m)| (key.to_owned(), summarize(key, m.clone())))
         .collect();
     let stats = &test.stats;
     let iterations = Stats::get(&stats.iterations);
@@ -690,8 +689,11 @@ fn result(
     let aborted = test.aborted();
     let metrics = stats
         .metrics()
-        .iter()
-        .map(|(name, m)| (name.clone(), summarize(name, m)))
+        .into_iter()
+        .map(|(name, m)| {
+            let summary = summarize(&name, m);
+            (name, summary)
+        })
         .collect();
     RunResult {
         iterations,
