@@ -56,6 +56,13 @@ struct RunArgs {
     #[arg(long, action = clap::ArgAction::Set, num_args = 0..=1, default_value_t = true,
           default_missing_value = "true", require_equals = true)]
     include_system_env_vars: bool,
+    /// Trend statistics the summary shows, e.g. "avg,min,med,max,p(90),p(95),p(99.9),count".
+    #[arg(long, value_parser = rk6::metrics::summary::parse_trend_stats)]
+    summary_trend_stats: Option<TrendStats>,
+    /// Summary layout: `compact` (default), `full` (adds HTTP timing details and a block
+    /// per group) or `legacy` (rk6's earlier flat list).
+    #[arg(long, default_value = "compact", value_parser = clap::value_parser!(rk6::metrics::summary::SummaryMode))]
+    summary_mode: rk6::metrics::summary::SummaryMode,
     /// Do not print the end-of-test summary.
     #[arg(long)]
     no_summary: bool,
@@ -165,6 +172,9 @@ enum KvAction {
     /// file cannot be read.
     Check,
 }
+
+/// Parsed `--summary-trend-stats` (a named type, so that clap takes the list as one value).
+type TrendStats = Vec<String>;
 
 /// Exit code of `rk6 kv check` for a damaged store.
 const DAMAGED: i32 = 1;
@@ -298,6 +308,14 @@ fn run(args: RunArgs) -> i32 {
         .skip_summary(args.no_summary)
         .no_color(args.no_color)
         .include_host_env(args.include_system_env_vars);
+    let summary_config = rk6::metrics::summary::SummaryConfig {
+        mode: args.summary_mode,
+        trend_stats: args
+            .summary_trend_stats
+            .clone()
+            .unwrap_or_else(rk6::metrics::summary::default_trend_stats),
+    };
+    runner = runner.summary_trend_stats(summary_config.trend_stats.clone());
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }
@@ -325,9 +343,18 @@ fn run(args: RunArgs) -> i32 {
     }
     match outcome {
         Ok(result) => {
+            // k6 1.x logs the reason rather than printing it in the summary.
+            if let Some(reason) = &result.aborted {
+                rk6::log::error(&format!("test aborted: {reason}"), &[]);
+            }
             match &result.summary_outputs {
                 Some(outputs) => write_summary_outputs(outputs),
-                None if !args.no_summary => print!("{}", rk6::metrics::summary::render(&result)),
+                None if !args.no_summary => {
+                    print!(
+                        "{}",
+                        rk6::metrics::summary::render_with(&result, &summary_config)
+                    )
+                }
                 None => {}
             }
             if let Some(path) = args.summary_export {

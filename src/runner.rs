@@ -54,6 +54,9 @@ pub struct Runner {
     event_samples: bool,
     /// How many undelivered events [`start`](Self::start)'s subscriber may have queued.
     event_capacity: usize,
+    /// `--summary-trend-stats`: the Trend statistics the summary shows (k6's default when
+    /// `None`).
+    trend_stats: Option<Vec<String>>,
 }
 
 /// Events a subscriber may leave unread before newer ones are dropped, by default.
@@ -88,8 +91,18 @@ pub struct RunResult {
     pub iteration_rate: f64,
     /// The `iteration_duration` Trend, in milliseconds.
     pub iteration_duration_ms: Option<TrendSummary>,
+    /// `iteration_duration` with the summary's trend stats.
+    #[serde(skip)]
+    pub iteration_duration: Option<MetricSummary>,
+    /// The trend stats each Trend's [`MetricSummary::stats`] holds, in the order asked.
+    #[serde(skip)]
+    pub trend_stats: Vec<String>,
     /// Every check, by group and name, with its passes and fails.
     pub checks: Vec<CheckStat>,
+    /// The checks again, by the scenario they ran in (those of setup and teardown, which
+    /// run in none, left out).
+    #[serde(skip)]
+    pub scenario_checks: Vec<(String, CheckStat)>,
     /// Every metric with samples, by name (built-in and custom).
     pub metrics: BTreeMap<String, MetricSummary>,
     /// The most VUs the run had at once.
@@ -141,6 +154,13 @@ pub struct MetricSummary {
     pub nonzero: u64,
     /// Percentiles and mean, for Trends.
     pub trend: Option<TrendSummary>,
+    /// A Trend's `--summary-trend-stats` (`avg`, `p(99.9)`, `count`, ...) by name, for the
+    /// end-of-test summary.
+    #[serde(skip)]
+    pub stats: BTreeMap<String, f64>,
+    /// Whether the values are durations in milliseconds (the summary picks units for them).
+    #[serde(skip)]
+    pub time: bool,
 }
 
 impl MetricSummary {
@@ -160,7 +180,34 @@ impl MetricSummary {
             max: seen(m.max),
             nonzero: m.nonzero,
             trend: m.trend(),
+            stats: BTreeMap::new(),
+            time: false,
         }
+    }
+
+    /// Also computes a Trend's `stats` (names `crate::metrics::summary::parse_trend_stats` accepted)
+    /// and notes whether it holds durations.
+    fn with_stats(mut m: Metric, run_time: Duration, stats: &[String], time: bool) -> Self {
+        m.sort();
+        let mut summary = Self::of(&m, run_time);
+        summary.time = time;
+        if m.kind == MetricKind::Trend && m.count > 0 {
+            for stat in stats {
+                let value = match stat.as_str() {
+                    "avg" => m.sum / m.count as f64,
+                    "min" => m.min,
+                    "max" => m.max,
+                    "med" => m.percentile(50.0),
+                    "count" => m.count as f64,
+                    p => match crate::metrics::summary::percentile_of(p) {
+                        Some(p) => m.percentile(p),
+                        None => continue,
+                    },
+                };
+                summary.stats.insert(stat.clone(), value);
+            }
+        }
+        summary
     }
 }
 
@@ -226,6 +273,7 @@ impl Runner {
             label: None,
             event_samples: false,
             event_capacity: DEFAULT_EVENT_CAPACITY,
+            trend_stats: None,
         }
     }
 
@@ -355,6 +403,14 @@ impl Runner {
     /// [`MemoryStore`](crate::kv::MemoryStore) (`Arc::new(MemoryStore::new())`).
     pub fn kv_memory_store(mut self, store: Arc<dyn Store>) -> Self {
         self.kv_memory = Some(Opaque(store));
+        self
+    }
+
+    /// The statistics each Trend reports in [`MetricSummary::stats`] (`--summary-trend-stats`,
+    /// checked with [`crate::metrics::summary::parse_trend_stats`]; default k6's `avg`, `min`, `med`,
+    /// `max`, `p(90)`, `p(95)`).
+    pub fn summary_trend_stats(mut self, stats: Vec<String>) -> Self {
+        self.trend_stats = Some(stats);
         self
     }
 
@@ -502,7 +558,17 @@ impl Runner {
             })
         });
         let summary = (!self.skip_summary).then_some(self.no_color);
-        let outcome = run_test(&test, &mut spec, given, &self.overrides, summary);
+        let trend_stats = self
+            .trend_stats
+            .unwrap_or_else(crate::metrics::summary::default_trend_stats);
+        let outcome = run_test(
+            &test,
+            &mut spec,
+            given,
+            &self.overrides,
+            summary,
+            &trend_stats,
+        );
         finished.trigger();
         if let Some(w) = watcher {
             let _ = w.join();
@@ -518,6 +584,7 @@ fn run_test(
     given: Option<&serde_json::Map<String, serde_json::Value>>,
     overrides: &Overrides,
     summary: Option<bool>,
+    trend_stats: &[String],
 ) -> Result<RunResult, RunError> {
     let test_started = Instant::now();
     // VU 0 evaluates the script first: its options decide how many VUs to create,
@@ -616,7 +683,14 @@ fn run_test(
     // caught up, the aggregate is complete.
     test.events.sync();
 
-    let mut result = result(test, &scenarios, vus_max, run_time, &thresholds);
+    let mut result = result(
+        test,
+        &scenarios,
+        vus_max,
+        run_time,
+        &thresholds,
+        trend_stats,
+    );
     if let (Some(no_color), true) = (summary, functions.iter().any(|f| f == "handleSummary")) {
         let time_metrics = test.time_metrics.lock().clone();
         let data = crate::metrics::export::handle_summary_data(
@@ -703,12 +777,23 @@ fn result(
     vus_max: u64,
     run_time: Duration,
     threshold_set: &[thresholds::Threshold],
+    trend_stats: &[String],
 ) -> RunResult {
     let aggregator = &test.events.aggregator;
     let watched = aggregator.watched();
     let thresholds = thresholds::evaluate(threshold_set, &watched, run_time);
+    let time_metrics = test.time_metrics.lock().clone();
+    let is_time = |key: &str| {
+        let base = key.split('{').next().unwrap_or(key).trim();
+        time_metrics.contains(base)
+            || base.starts_with("http_req_")
+            || base == "group_duration"
+            || base == "iteration_duration"
+    };
+    let summarize =
+        |key: &str, m: Metric| MetricSummary::with_stats(m, run_time, trend_stats, is_time(key));
     let selections = thresholds::collected(threshold_set, &watched)
-        .map(|(key, m)| (key.to_owned(), MetricSummary::of(m, run_time)))
+        .map(|(key, m)| (key.to_owned(), summarize(key, m.clone())))
         .collect();
     let aborted = test.aborted();
     let Snapshot {
@@ -719,9 +804,16 @@ fn result(
         iteration_rate,
         iteration_duration_ms,
         checks,
-        metrics,
         ..
     } = Snapshot::of(aggregator, run_time);
+    let metrics = aggregator
+        .metrics()
+        .into_iter()
+        .map(|(name, m)| {
+            let summary = summarize(&name, m);
+            (name, summary)
+        })
+        .collect();
     RunResult {
         iterations,
         failed_iterations,
@@ -729,7 +821,12 @@ fn result(
         dropped_iterations,
         iteration_rate,
         iteration_duration_ms,
+        iteration_duration: aggregator
+            .iteration_duration_metric()
+            .map(|m| MetricSummary::with_stats(m, run_time, trend_stats, true)),
+        trend_stats: trend_stats.to_vec(),
         checks,
+        scenario_checks: aggregator.scenario_checks(),
         metrics,
         vus_max,
         scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),

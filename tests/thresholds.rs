@@ -75,9 +75,9 @@ fn tags_select_samples_for_thresholds() {
     assert!(lines.iter().any(|l| l == first), "{lines:?}");
     assert!(lines.iter().any(|l| l == later), "{lines:?}");
     assert!(lines.iter().all(|l| l == first || l == later), "{lines:?}");
-    // The summary lists each rule with a mark.
+    // The summary lists each rule with a mark, sub-metrics under their metric as k6 does.
     assert!(
-        stdout(&out).contains("✓ iterations{scenario:blue}: count==6"),
+        stdout(&out).contains("\n      {scenario:blue}\n      ✓ 'count==6' count=6\n"),
         "{}",
         describe(&out)
     );
@@ -107,8 +107,12 @@ fn a_failed_threshold_exits_99_after_the_whole_test() {
     assert_eq!(v["iterations: count==4"], (4.0, true));
     assert_eq!(summary["iterations"], 4);
     assert!(info_lines(&stderr(&out)).contains(&"teardown ran".to_owned()));
+    // k6 1.x's block, first: each metric with its rules, marks and the values judged.
     assert!(
-        stdout(&out).contains("✗ errors: count<2 (observed 4)"),
+        stdout(&out).starts_with(
+            "\n\n  █ THRESHOLDS \n\n    errors\n    ✗ 'count<2' count=4\n\n    \
+             iterations\n    ✓ 'count==4' count=4\n\n\n  █ TOTAL RESULTS \n"
+        ),
         "{}",
         describe(&out)
     );

@@ -251,7 +251,7 @@ impl Dispatcher {
             for event in &batch {
                 match event {
                     Event::Sample(s) => tally.sample(s),
-                    Event::Check(c) => tally.check(&c.group, &c.name, c.passed, &c.tags),
+                    Event::Check(c) => tally.check(c),
                     Event::Iteration(i) => {
                         let ms = i.duration.as_secs_f64() * 1000.0;
                         tally.iteration(i.outcome, ms, i.error.as_deref(), &i.tags)

@@ -76,6 +76,8 @@ pub struct Check {
     pub group: Arc<str>,
     /// The check's name (the key in `check(value, { name: fn })`).
     pub name: Arc<str>,
+    /// The scenario it ran in (empty in setup and teardown).
+    pub scenario: Arc<str>,
     /// Whether every function of the check returned a truthy value.
     pub passed: bool,
     /// When it was checked.

@@ -64,6 +64,7 @@ pub(crate) struct Tally {
     interrupted_iterations: u64,
     dropped_iterations: u64,
     checks: Vec<CheckStat>,
+    scenario_checks: Vec<(String, CheckStat)>,
     /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations.
     iteration_errors: Vec<IterationError>,
     metrics: BTreeMap<String, Metric>,
@@ -152,6 +153,18 @@ impl Aggregator {
         self.inner.lock().checks.clone()
     }
 
+    /// The same tallies by the scenario they ran in (setup's and teardown's left out), in
+    /// the order first seen, for the summary's per-scenario blocks.
+    pub fn scenario_checks(&self) -> Vec<(String, CheckStat)> {
+        self.inner.lock().scenario_checks.clone()
+    }
+
+    /// The `iteration_duration` Trend itself (milliseconds), for statistics beyond
+    /// [`iteration_durations`](Self::iteration_durations)'.
+    pub fn iteration_duration_metric(&self) -> Option<Metric> {
+        self.inner.lock().iteration_durations.clone()
+    }
+
     /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations, in the
     /// order they first happened, with how many iterations each failed.
     pub fn iteration_errors(&self) -> Vec<IterationError> {
@@ -198,7 +211,11 @@ impl Tally {
         }
     }
 
-    pub(crate) fn check(&mut self, group: &str, name: &str, passed: bool, tags: &Tags) {
+    pub(crate) fn check(&mut self, c: &crate::events::Check) {
+        let (group, name, passed, tags) = (&*c.group, &*c.name, c.passed, &c.tags);
+        if !c.scenario.is_empty() {
+            self.scenario_check(&c.scenario, group, name, passed);
+        }
         // Check sets are small (a handful of names), so a scan beats hashing two strings.
         let stat = match self
             .checks
@@ -223,6 +240,32 @@ impl Tally {
         }
         if !self.sinks.is_empty() {
             self.offer("checks", if passed { 1.0 } else { 0.0 }, tags);
+        }
+    }
+
+    fn scenario_check(&mut self, scenario: &str, group: &str, name: &str, passed: bool) {
+        let checks = &mut self.scenario_checks;
+        let i = match checks
+            .iter()
+            .position(|(s, c)| c.name == name && c.group == group && s == scenario)
+        {
+            Some(i) => i,
+            None => {
+                let stat = CheckStat {
+                    group: group.to_owned(),
+                    name: name.to_owned(),
+                    passes: 0,
+                    fails: 0,
+                };
+                checks.push((scenario.to_owned(), stat));
+                checks.len() - 1
+            }
+        };
+        let stat = &mut checks[i].1;
+        if passed {
+            stat.passes += 1;
+        } else {
+            stat.fails += 1;
         }
     }
 

@@ -119,11 +119,17 @@ fn rate(passes: u64, fails: u64) -> Value {
     json!({ "passes": passes, "fails": fails, "value": num(value) })
 }
 
+fn stats(m: &MetricSummary) -> Value {
+    Value::Object(m.stats.iter().map(|(k, v)| (k.clone(), num(*v))).collect())
+}
+
 fn summary_values(m: &MetricSummary) -> Value {
     match m.kind {
         MetricKind::Counter => counter(m.sum, m.rate),
         MetricKind::Gauge => json!({ "value": num(m.last), "min": num(m.min), "max": num(m.max) }),
         MetricKind::Rate => rate(m.nonzero, m.count - m.nonzero),
+        // The `--summary-trend-stats` the run computed, as k6 exports them.
+        MetricKind::Trend if !m.stats.is_empty() => stats(m),
         MetricKind::Trend => m.trend.as_ref().map_or_else(
             || json!({ "avg": 0, "min": 0, "med": 0, "max": 0, "p(90)": 0, "p(95)": 0 }),
             trend,
@@ -139,8 +145,14 @@ fn metrics(result: &RunResult) -> Map<String, Value> {
         "iterations".into(),
         counter(result.iterations as f64, result.iteration_rate),
     );
-    if let Some(t) = &result.iteration_duration_ms {
-        metrics.insert("iteration_duration".into(), trend(t));
+    match (&result.iteration_duration, &result.iteration_duration_ms) {
+        (Some(m), _) if !m.stats.is_empty() => {
+            metrics.insert("iteration_duration".into(), stats(m));
+        }
+        (_, Some(t)) => {
+            metrics.insert("iteration_duration".into(), trend(t));
+        }
+        _ => {}
     }
     if !result.checks.is_empty() {
         metrics.insert(
@@ -250,7 +262,11 @@ pub fn handle_summary_data(
     doc.insert(
         "options".into(),
         json!({
-            "summaryTrendStats": ["avg", "min", "med", "max", "p(90)", "p(95)"],
+            "summaryTrendStats": if result.trend_stats.is_empty() {
+                crate::metrics::summary::default_trend_stats()
+            } else {
+                result.trend_stats.clone()
+            },
             "summaryTimeUnit": "",
             "noColor": no_color,
         }),

@@ -141,6 +141,7 @@ pub fn op_rk6_check(
         vu: vu.id,
         group: outbox.name(group),
         name: outbox.name(name),
+        scenario: vu.scenario_name.clone(),
         passed,
         time: SystemTime::now(),
         tags,
