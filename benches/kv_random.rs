@@ -171,8 +171,22 @@ fn main() {
     let disk_process = DiskStore::open_with_durability(&process_path, Durability::Process)
         .expect("open the disk store with process durability");
     for (label, backend, store, durability, path, target) in [
-        ("memory", "memory", &*memory as &dyn Store, Durability::Full, &disk_path, TARGET_MEMORY),
-        ("disk", "disk", &*disk as &dyn Store, Durability::Full, &disk_path, TARGET_DISK),
+        (
+            "memory",
+            "memory",
+            &*memory as &dyn Store,
+            Durability::Full,
+            &disk_path,
+            TARGET_MEMORY,
+        ),
+        (
+            "disk",
+            "disk",
+            &*disk as &dyn Store,
+            Durability::Full,
+            &disk_path,
+            TARGET_DISK,
+        ),
         (
             "disk-process",
             "disk",

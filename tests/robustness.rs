@@ -468,7 +468,7 @@ fn acknowledged_writes_survive_kill_9(open_options: &str) {
         dir.path(),
         "writer.js",
         &format!(
-        "import {{ openKv }} from \"k6/x/kv\";\n\
+            "import {{ openKv }} from \"k6/x/kv\";\n\
          const kv = openKv({open_options});\n\
          export const options = {{ vus: 4, duration: \"1h\" }};\n\
          export default async function () {{\n\

@@ -59,7 +59,10 @@ pub fn open_store(
 ) -> Result<Arc<dyn Store>, StoreError> {
     match backend {
         "memory" => Ok(run_memory.unwrap_or_else(|| rk6_kv::open_memory_shared())),
-        _ => Ok(DiskStore::open_with_durability(Path::new(path), durability)?),
+        _ => Ok(DiskStore::open_with_durability(
+            Path::new(path),
+            durability,
+        )?),
     }
 }
 
@@ -75,7 +78,9 @@ pub fn op_kv_open(
     let durability = Durability::from_name(durability).ok_or_else(|| {
         JsErrorBox::new(
             "InvalidOptionsError",
-            format!("openKv() option durability must be \"full\" or \"process\", got {durability:?}"),
+            format!(
+                "openKv() option durability must be \"full\" or \"process\", got {durability:?}"
+            ),
         )
     })?;
     let run_memory = state

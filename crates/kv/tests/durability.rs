@@ -118,7 +118,11 @@ fn child_acknowledging_writer() {
     let store = open(Path::new(&path), Durability::Process);
     let mut out = std::io::stdout().lock();
     for i in 0u64.. {
-        set(&*store, &format!("child:{i:06}"), format!("v{i}").as_bytes());
+        set(
+            &*store,
+            &format!("child:{i:06}"),
+            format!("v{i}").as_bytes(),
+        );
         writeln!(out, "{i}").expect("report");
         out.flush().expect("report");
     }
@@ -205,8 +209,5 @@ fn full_and_process_processes_share_a_file() {
     assert_eq!(store.list("parent:", 0).expect("list").len(), 501);
     set(&*store, "parent:after", b"p");
     drop(store);
-    assert_eq!(
-        open(&path, Durability::Process).size().expect("size"),
-        1002
-    );
+    assert_eq!(open(&path, Durability::Process).size().expect("size"), 1002);
 }
