@@ -211,3 +211,62 @@ fn full_and_process_processes_share_a_file() {
     drop(store);
     assert_eq!(open(&path, Durability::Process).size().expect("size"), 1002);
 }
+
+/// Writes 20 values of 1 MiB in process durability from a 1 MiB map; does nothing in a
+/// normal test run.
+#[test]
+fn child_growing_writer() {
+    let Some(path) = std::env::var_os(CHILD_VAR) else {
+        return;
+    };
+    let store =
+        DiskStore::open_with(Path::new(&path), 1 << 20, Durability::Process).expect("child open");
+    for i in 0..20 {
+        set(&*store, &format!("child:big:{i:02}"), &vec![b'c'; 1 << 20]);
+    }
+}
+
+#[test]
+fn process_mode_maps_grow_in_two_processes() {
+    let dir = temp_dir();
+    let path = dir.path().join("grow.kv");
+    let store = DiskStore::open_with(&path, 1 << 20, Durability::Process).expect("open");
+    assert_eq!(store.map_size(), 1 << 20);
+    let exe = std::env::current_exe().expect("test binary path");
+    let child = Command::new(exe)
+        .args(["--exact", "child_growing_writer", "--test-threads=1"])
+        .env(CHILD_VAR, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the child");
+    // Both writable maps grow (and so resize the file) while the other process commits.
+    for i in 0..20 {
+        set(&*store, &format!("parent:big:{i:02}"), &vec![b'p'; 1 << 20]);
+    }
+    let output = child.wait_with_output().expect("child exit");
+    assert!(
+        output.status.success(),
+        "child failed: {}\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for i in 0..20 {
+        assert_eq!(
+            store.get(&format!("child:big:{i:02}")).expect("get"),
+            Some(vec![b'c'; 1 << 20])
+        );
+        assert_eq!(
+            store.get(&format!("parent:big:{i:02}")).expect("get"),
+            Some(vec![b'p'; 1 << 20])
+        );
+    }
+    drop(store);
+    let again = open(&path, Durability::Full);
+    assert_eq!(again.size().expect("size"), 40);
+    assert_eq!(
+        again.get("child:big:19").expect("get"),
+        Some(vec![b'c'; 1 << 20])
+    );
+}

@@ -716,9 +716,16 @@ impl Shared {
     fn grow_map(&self) -> Result<(), StoreError> {
         let _exclusive = self.gate.write();
         let current = self.env.info().map_size;
-        let grown = current
+        let mut grown = current
             .checked_mul(2)
             .ok_or_else(|| StoreError::Backend("the store cannot grow any larger".into()))?;
+        if self.durability == Durability::Process {
+            // Resizing a writable map truncates the file to the new size: never below what
+            // another process's map may have grown it to (see `open_env`).
+            if let Ok(meta) = fs::metadata(&self.path) {
+                grown = grown.max(usize::try_from(meta.len()).unwrap_or(usize::MAX));
+            }
+        }
         // SAFETY: the write guard means no transaction of this process is open.
         unsafe { self.env.resize(round_up_map_size(grown)) }.map_err(backend_error)
     }
