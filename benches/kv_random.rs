@@ -10,12 +10,16 @@
 //! with 50 VUs shows group commit sharing it, and `RK6_KV_BENCH_DIR=/dev/shm` (tmpfs, where
 //! `fsync` is free) shows what the picks themselves cost. `RK6_KV_BENCH_DIR` picks the disk store's
 //! directory (default: the system temp dir). `BENCH_KEYS` changes the store size.
+//!
+//! The `disk-process` rows are the disk store opened with `durability: "process"` (no fsync,
+//! writes through a writable map). `BENCH_BACKENDS=disk-process` (a comma-separated list of
+//! `memory`, `disk`, `disk-process`; default all) runs only the rows named.
 
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rk6::kv::{open_memory_shared, AtomicOps, DiskStore, Store};
+use rk6::kv::{open_memory_shared, AtomicOps, DiskStore, Durability, Store};
 #[path = "support/kv_ops_rate.rs"]
 mod kv_ops_rate;
 
@@ -28,7 +32,9 @@ const SCRIPT: &str = r#"
 import { openKv } from "k6/x/kv";
 import { Counter } from "k6/metrics";
 
-const kv = openKv(__ENV.BENCH_BACKEND === "disk" ? { backend: "disk", path: __ENV.BENCH_PATH } : { backend: "memory" });
+const kv = openKv(__ENV.BENCH_BACKEND === "disk"
+    ? { backend: "disk", path: __ENV.BENCH_PATH, durability: __ENV.BENCH_DURABILITY }
+    : { backend: "memory" });
 const OP = __ENV.BENCH_OP;
 const RUN_MS = Number(__ENV.BENCH_RUN_MS);
 const ops = new Counter("kv_bench_ops");
@@ -85,9 +91,25 @@ fn fill(store: &dyn Store) {
     store.random_key("key:").expect("warm-up pick");
 }
 
-fn js_ops_per_sec(script: &Path, backend: &str, store_path: &Path, op: &str, vus: u64) -> f64 {
+fn backends() -> Vec<String> {
+    std::env::var("BENCH_BACKENDS")
+        .unwrap_or_else(|_| "memory,disk,disk-process".into())
+        .split(',')
+        .map(|b| b.trim().to_owned())
+        .collect()
+}
+
+fn js_ops_per_sec(
+    script: &Path,
+    backend: &str,
+    durability: Durability,
+    store_path: &Path,
+    op: &str,
+    vus: u64,
+) -> f64 {
     let env = [
         ("BENCH_BACKEND", backend.to_owned()),
+        ("BENCH_DURABILITY", durability.name().to_owned()),
         ("BENCH_OP", op.to_owned()),
         ("BENCH_RUN_MS", run_ms().to_string()),
         (
@@ -95,7 +117,7 @@ fn js_ops_per_sec(script: &Path, backend: &str, store_path: &Path, op: &str, vus
             store_path.to_str().expect("UTF-8 path").to_owned(),
         ),
     ];
-    kv_ops_per_sec(script, vus, &env, &format!("{backend} {op}"))
+    kv_ops_per_sec(script, vus, &env, &format!("{backend} ({durability}) {op}"))
 }
 
 fn raw_ops_per_sec(store: &dyn Store, op: &str) -> f64 {
@@ -139,15 +161,44 @@ fn main() {
         disk_path.display()
     );
     println!(
-        "{:<8} {:<12} {:>5} {:>12} {:>12} {:>8}  target",
+        "{:<12} {:<12} {:>5} {:>12} {:>12} {:>8}  target",
         "backend", "op", "VUs", "JS ops/s", "raw ops/s", "JS/raw"
     );
+    let wanted = backends();
     let memory = open_memory_shared();
+    let process_path = dir.path().join("random-process.kv");
     let disk = DiskStore::open(&disk_path).expect("open the disk store");
-    for (backend, store, target) in [
-        ("memory", &*memory as &dyn Store, TARGET_MEMORY),
-        ("disk", &*disk as &dyn Store, TARGET_DISK),
+    let disk_process = DiskStore::open_with_durability(&process_path, Durability::Process)
+        .expect("open the disk store with process durability");
+    for (label, backend, store, durability, path, target) in [
+        (
+            "memory",
+            "memory",
+            &*memory as &dyn Store,
+            Durability::Full,
+            &disk_path,
+            TARGET_MEMORY,
+        ),
+        (
+            "disk",
+            "disk",
+            &*disk as &dyn Store,
+            Durability::Full,
+            &disk_path,
+            TARGET_DISK,
+        ),
+        (
+            "disk-process",
+            "disk",
+            &*disk_process as &dyn Store,
+            Durability::Process,
+            &process_path,
+            TARGET_DISK,
+        ),
     ] {
+        if !wanted.iter().any(|w| w == label) {
+            continue;
+        }
         for op in ["randomKey", "popRandom", "claimRandom"] {
             for vus in [1u64, 50] {
                 if vus > 1 && (backend == "memory" || op == "randomKey") {
@@ -156,7 +207,7 @@ fn main() {
                 let filled = Instant::now();
                 fill(store);
                 let fill_time = filled.elapsed();
-                let js = js_ops_per_sec(&script, backend, &disk_path, op, vus);
+                let js = js_ops_per_sec(&script, backend, durability, path, op, vus);
                 let raw = if vus == 1 {
                     fill(store);
                     raw_ops_per_sec(store, op)
@@ -171,7 +222,7 @@ fn main() {
                     format!(">= {target:.0}: MISSED")
                 };
                 println!(
-                    "{backend:<8} {op:<12} {vus:>5} {js:>12.0} {raw:>12.0} {:>8.2}  {verdict}  (fill {:.1}s)",
+                    "{label:<12} {op:<12} {vus:>5} {js:>12.0} {raw:>12.0} {:>8.2}  {verdict}  (fill {:.1}s)",
                     js / raw,
                     fill_time.as_secs_f64()
                 );

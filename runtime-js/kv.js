@@ -108,7 +108,8 @@ for (
 
 const BACKENDS = ["disk", "memory"];
 const SERIALIZATIONS = ["json", "string"];
-const OPTION_NAMES = ["backend", "path", "serialization", "metrics"];
+const DURABILITIES = ["full", "process"];
+const OPTION_NAMES = ["backend", "path", "serialization", "durability", "metrics"];
 const METRICS_OPTION_NAMES = ["operations"];
 const DEFAULT_PATH = ".k6.kv";
 
@@ -314,8 +315,16 @@ function checkOptions(options) {
       );
     }
   }
+  const durability = pick("durability", DURABILITIES, "full");
+  // A memory store is gone with the process whatever the option says; accepting it would
+  // suggest otherwise.
+  if (backend !== "disk" && readOption(options, "durability", "openKv()") !== undefined) {
+    throw new InvalidOptionsError(
+      'openKv() option durability only applies to backend: "disk"; remove it or use the disk backend',
+    );
+  }
   const metrics = checkMetricsOption(readOption(options, "metrics", "openKv()"));
-  return { backend, serialization, path: path ?? DEFAULT_PATH, metrics };
+  return { backend, serialization, path: path ?? DEFAULT_PATH, durability, metrics };
 }
 
 // `metrics: { operations: true }` turns on the per-operation metrics; anything else that
@@ -1105,9 +1114,9 @@ export function openKv(options) {
         "open the store there and use it from setup(), the default function or teardown()",
     );
   }
-  const { backend, serialization, path, metrics } = checkOptions(options);
+  const { backend, serialization, path, durability, metrics } = checkOptions(options);
   if (metrics) op_kv_metrics_define();
-  const kv = new KV(op_kv_open(backend, path), serialization, backend, metrics);
+  const kv = new KV(op_kv_open(backend, path, durability), serialization, backend, metrics);
   if (metrics) {
     meter(kv, pick(KV.prototype, METERED), backend);
   }

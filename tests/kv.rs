@@ -1103,6 +1103,15 @@ fn bad_open_kv_options_end_the_run_with_107() {
             r#"{ backend: "memory", serialization: "xml" }"#,
             &["serialization", "xml", r#""json""#, r#""string""#],
         ),
+        (
+            r#"{ durability: "fast" }"#,
+            &["durability", r#""fast""#, r#""full""#, r#""process""#],
+        ),
+        (r#"{ durability: 1 }"#, &["durability", "1", r#""full""#]),
+        (
+            r#"{ backend: "memory", durability: "process" }"#,
+            &["durability", r#"backend: "disk""#],
+        ),
         (r#"{ path: 42 }"#, &["path", "42"]),
         (r#"{ path: "" }"#, &["path", "non-empty"]),
         (r#"{ backend: "memory", path: "x.kv" }"#, &["path", "disk"]),
@@ -1149,6 +1158,59 @@ fn bad_open_kv_options_end_the_run_with_107() {
         }
     }
     assert!(!dir.path().join(".k6.kv").exists());
+}
+
+#[test]
+fn one_path_opened_with_two_durabilities_is_an_invalid_option() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "open.js",
+        "import { openKv } from \"k6/x/kv\";\n\
+         const full = openKv({ path: \"s.kv\" });\n\
+         const fast = openKv({ path: \"s.kv\", durability: \"process\" });\n\
+         export default function () {}\n",
+    );
+    let output = rk6(dir.path(), &["run", "-q", "--no-summary", "open.js"]);
+    assert_code(&output, 107);
+    assert_no_panic(&output);
+    let err = stderr(&output);
+    let first = erro_lines(&err).into_iter().next().unwrap_or_default();
+    let canonical = dir.path().join("s.kv").canonicalize().expect("s.kv");
+    for needle in [
+        "InvalidOptionsError: The store at ",
+        &canonical.display().to_string(),
+        "is already open in this process with durability",
+        "full",
+        "cannot also be opened with durability",
+        "process",
+        "give every openKv() of one path the same durability option.",
+    ] {
+        assert!(first.contains(needle), "{needle}; {}", describe(&output));
+    }
+}
+
+#[test]
+fn process_durability_writes_are_in_the_file_after_the_run() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "write.js",
+        "import { openKv } from \"k6/x/kv\";\n\
+         const kv = openKv({ path: \"s.kv\", durability: \"process\" });\n\
+         const again = openKv({ path: \"s.kv\", durability: \"process\" });\n\
+         export const options = { vus: 2, iterations: 10 };\n\
+         export default async function () {\n\
+           await kv.incrementBy(\"count\", 1);\n\
+           await again.set(`k${__VU}-${__ITER}`, __ITER);\n\
+         }\n",
+    );
+    let output = rk6(dir.path(), &["run", "-q", "--no-summary", "write.js"]);
+    assert_code(&output, 0);
+    // A later process with full durability reads what the run committed.
+    let count = rk6(dir.path(), &["kv", "--path", "s.kv", "get", "count"]);
+    assert_code(&count, 0);
+    assert_eq!(stdout(&count).trim(), "10");
 }
 
 #[test]

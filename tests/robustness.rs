@@ -452,19 +452,32 @@ fn setup_data_survives_when_setup_is_fast() {
 
 #[test]
 fn acknowledged_disk_writes_survive_kill_9() {
+    acknowledged_writes_survive_kill_9("{ backend: \"disk\" }");
+}
+
+#[test]
+fn acknowledged_process_durability_writes_survive_kill_9() {
+    // The writes only reach the OS page cache (no fsync, a writable map), which a killed
+    // process leaves behind.
+    acknowledged_writes_survive_kill_9("{ backend: \"disk\", durability: \"process\" }");
+}
+
+fn acknowledged_writes_survive_kill_9(open_options: &str) {
     let dir = tempdir();
     write(
         dir.path(),
         "writer.js",
-        "import { openKv } from \"k6/x/kv\";\n\
-         const kv = openKv({ backend: \"disk\" });\n\
-         export const options = { vus: 4, duration: \"1h\" };\n\
-         export default async function () {\n\
-           const key = `vu${__VU}-${__ITER}`;\n\
-           await kv.set(key, { iter: __ITER });\n\
+        &format!(
+            "import {{ openKv }} from \"k6/x/kv\";\n\
+         const kv = openKv({open_options});\n\
+         export const options = {{ vus: 4, duration: \"1h\" }};\n\
+         export default async function () {{\n\
+           const key = `vu${{__VU}}-${{__ITER}}`;\n\
+           await kv.set(key, {{ iter: __ITER }});\n\
            const n = await kv.incrementBy(\"count\", 1);\n\
-           console.log(`ack ${key} ${n}`);\n\
-         }\n",
+           console.log(`ack ${{key}} ${{n}}`);\n\
+         }}\n"
+        ),
     );
     let mut run = Watched::start(dir.path(), &["run", "-q", "writer.js"]);
     run.wait_for_count("msg=\"ack ", 300);

@@ -7,7 +7,7 @@ use crate::runtime::state::VuState;
 use crate::runtime::strings;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
-use rk6_kv::{AtomicOps, DiskStore, Pending, Query, Store, StoreError, WriteHandle};
+use rk6_kv::{AtomicOps, DiskStore, Durability, Pending, Query, Store, StoreError, WriteHandle};
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
@@ -50,15 +50,20 @@ fn closed() -> JsErrorBox {
 }
 
 /// Opens (or joins) the store for `backend`: the run's own memory store when its runner
-/// was given one, else the process-wide one; a disk store is one per file per process.
+/// was given one, else the process-wide one; a disk store is one per file per process,
+/// opened with `durability` (which the memory store has no use for).
 pub fn open_store(
     backend: &str,
     path: &str,
+    durability: Durability,
     run_memory: Option<Arc<dyn Store>>,
 ) -> Result<Arc<dyn Store>, StoreError> {
     match backend {
         "memory" => Ok(run_memory.unwrap_or_else(|| rk6_kv::open_memory_shared())),
-        _ => Ok(DiskStore::open(Path::new(path))?),
+        _ => Ok(DiskStore::open_with_durability(
+            Path::new(path),
+            durability,
+        )?),
     }
 }
 
@@ -68,11 +73,21 @@ pub fn op_kv_open(
     state: &mut OpState,
     #[string] backend: &str,
     #[string] path: &str,
+    #[string] durability: &str,
 ) -> Result<u32, JsErrorBox> {
+    // runtime-js/kv.js has already refused any other name.
+    let durability = Durability::from_name(durability).ok_or_else(|| {
+        JsErrorBox::new(
+            "InvalidOptionsError",
+            format!(
+                "openKv() option durability must be \"full\" or \"process\", got {durability:?}"
+            ),
+        )
+    })?;
     let run_memory = state
         .try_borrow::<VuState>()
         .and_then(|vu| vu.test.kv_memory.clone());
-    let store = open_store(backend, path, run_memory).map_err(to_js)?;
+    let store = open_store(backend, path, durability, run_memory).map_err(to_js)?;
     if state.try_borrow::<KvHandles>().is_none() {
         state.put(KvHandles::default());
     }

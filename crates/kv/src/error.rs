@@ -49,6 +49,23 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// The store file is already open in this process with another durability
+    /// (`InvalidOptionsError`); LMDB fixes it for as long as the file stays open.
+    #[error(
+        "The store at {} is already open in this process with durability {open:?}, so it cannot \
+         also be opened with durability {requested:?}; give every openKv() of one path the same \
+         durability option.",
+        path.display()
+    )]
+    DurabilityConflict {
+        /// The store file.
+        path: PathBuf,
+        /// The durability it is open with (`"full"` or `"process"`).
+        open: &'static str,
+        /// The durability asked for.
+        requested: &'static str,
+    },
+
     /// The backend failed (an LMDB or I/O error, a full disk) (`BackendError`); the text
     /// is the underlying error's.
     #[error(
@@ -106,7 +123,9 @@ impl StoreError {
             StoreError::Open { .. } => "StoreOpenError",
             StoreError::Backend(_) => "BackendError",
             StoreError::Closed => "StoreClosedError",
-            StoreError::InvalidPath { .. } => "InvalidOptionsError",
+            StoreError::InvalidPath { .. } | StoreError::DurabilityConflict { .. } => {
+                "InvalidOptionsError"
+            }
             StoreError::WriteTimeout { .. } => "WriteTimeoutError",
             StoreError::Rejected { name, .. } => name,
         }
@@ -136,6 +155,14 @@ mod tests {
                 StoreError::InvalidPath {
                     path: "d/".into(),
                     reason: "r".into(),
+                },
+                "InvalidOptionsError",
+            ),
+            (
+                StoreError::DurabilityConflict {
+                    path: "/x".into(),
+                    open: "full",
+                    requested: "process",
                 },
                 "InvalidOptionsError",
             ),

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use rk6_kv::{
-    now_ms, AtomicOps, Check, ClaimCounts, DiskStore, MemoryStore, Mutation, Query, Store,
-    StoreError, NOT_A_NUMBER,
+    now_ms, AtomicOps, Check, ClaimCounts, DiskStore, Durability, MemoryStore, Mutation, Query,
+    Store, StoreError, NOT_A_NUMBER,
 };
 use tempfile::TempDir;
 
@@ -36,6 +36,18 @@ fn disk() -> Fixture {
     }
 }
 
+/// The disk store in `Durability::Process`: only what survives a crash differs.
+fn disk_process() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        DiskStore::open_with_durability(&dir.path().join("contract.kv"), Durability::Process)
+            .expect("open disk store");
+    Fixture {
+        store,
+        _dir: Some(dir),
+    }
+}
+
 /// Generates one `#[test]` per contract case for a backend.
 macro_rules! contract_suite {
     ($backend:ident: $($case:ident),* $(,)?) => {
@@ -55,6 +67,7 @@ macro_rules! both_backends {
     ($($case:ident),* $(,)?) => {
         contract_suite!(memory: $($case),*);
         contract_suite!(disk: $($case),*);
+        contract_suite!(disk_process: $($case),*);
     };
 }
 

@@ -11,6 +11,13 @@ declare module "k6/x/kv" {
   /** How values are stored: JSON text (any JSON data), or `String(value)`. */
   export type Serialization = "json" | "string";
 
+  /**
+   * What an acknowledged disk write survives. `"full"`: power loss and OS crashes (each
+   * commit waits for the disk). `"process"`: the rk6 process being killed, even with
+   * `kill -9`, but not an OS crash or power loss; much faster writes.
+   */
+  export type Durability = "full" | "process";
+
   export interface OpenKvOptions {
     /** Default `"disk"`. */
     backend?: Backend;
@@ -18,6 +25,11 @@ declare module "k6/x/kv" {
     path?: string;
     /** Default `"json"`. */
     serialization?: Serialization;
+    /**
+     * Default `"full"`. Disk only. Every openKv() of one path in a process must give the
+     * same one (else InvalidOptionsError).
+     */
+    durability?: Durability;
     /** Per-operation metrics (counter, duration trend, failure rate; tags `op`, `backend`). */
     metrics?: { operations?: boolean };
   }

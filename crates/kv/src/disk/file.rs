@@ -152,7 +152,14 @@ fn inspect_once(path: &Path, walk_limit: u64) -> io::Result<Attempt> {
     };
     // A file that ends early is walked whatever its size: mapping it is safe only if no
     // reachable page lies past its end.
-    if len > walk_limit && !meta.short {
+    // The size the trees can use, not the file's length: a store opened with a writable map
+    // (`Durability::Process`) is as long as its map, mostly holes.
+    let used = meta
+        .last_page
+        .saturating_add(1)
+        .saturating_mul(meta.page_size)
+        .min(len);
+    if used > walk_limit && !meta.short {
         return Ok(Attempt::Settled(Verdict::Healthy));
     }
     walk(&file, &meta, &mut report)?;

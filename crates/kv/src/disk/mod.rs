@@ -103,6 +103,46 @@ pub fn take_close_failures() -> Vec<CloseFailure> {
     std::mem::take(&mut *CLOSE_FAILURES.lock())
 }
 
+/// How far a write a disk store has acknowledged is guaranteed to survive. One file has one
+/// durability per process: every open of it in the process must ask for the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Durability {
+    /// An acknowledged write survives the process being killed, an OS crash and power loss:
+    /// each commit waits until LMDB has flushed its pages and then its header to the disk.
+    #[default]
+    Full,
+    /// An acknowledged write survives the process being killed (even with `kill -9`), not an
+    /// OS crash or power loss, which can lose recent writes or damage the file. Commits write
+    /// into the OS page cache through a writable map and never wait for the disk; the store
+    /// flushes everything when it closes.
+    Process,
+}
+
+impl Durability {
+    /// The name scripts use (`"full"`, `"process"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Durability::Full => "full",
+            Durability::Process => "process",
+        }
+    }
+
+    /// The durability named `name`, as [`Durability::name`] spells it.
+    pub fn from_name(name: &str) -> Option<Durability> {
+        match name {
+            "full" => Some(Durability::Full),
+            "process" => Some(Durability::Process),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A durable store in a single LMDB file (plus `PATH-lock`), shareable between processes.
 ///
 /// Reads run on the caller's thread in a short read transaction. Writes go to a writer thread
@@ -126,6 +166,7 @@ pub(crate) struct Shared {
     /// write guard, because LMDB forbids `mdb_env_set_mapsize` while any transaction is open.
     gate: RwLock<()>,
     path: PathBuf,
+    durability: Durability,
     commits: AtomicU64,
     /// The keys for random picks, as of some committed transaction (see [`KeyIndex`]).
     index: Mutex<Option<KeyIndex>>,
@@ -138,20 +179,49 @@ impl DiskStore {
     ///
     /// Opening a path that this process already has open returns the same store.
     pub fn open(path: &Path) -> Result<Arc<DiskStore>, StoreError> {
-        Self::open_with_map_size(path, DEFAULT_MAP_SIZE)
+        Self::open_with_durability(path, Durability::Full)
+    }
+
+    /// Like [`DiskStore::open`] with the given durability. Opening a path that this process
+    /// already has open with another durability fails with
+    /// [`StoreError::DurabilityConflict`]; the open store is unaffected.
+    pub fn open_with_durability(
+        path: &Path,
+        durability: Durability,
+    ) -> Result<Arc<DiskStore>, StoreError> {
+        Self::open_with(path, DEFAULT_MAP_SIZE, durability)
     }
 
     /// Like [`DiskStore::open`] with an initial LMDB map size in bytes (rounded up to a page
     /// multiple). The map still grows as needed; this exists so tests can exercise growth.
     /// Ignored when the store is already open in this process.
     pub fn open_with_map_size(path: &Path, map_size: usize) -> Result<Arc<DiskStore>, StoreError> {
+        Self::open_with(path, map_size, Durability::Full)
+    }
+
+    /// [`DiskStore::open_with_durability`] with an initial map size, as
+    /// [`DiskStore::open_with_map_size`] takes it.
+    pub fn open_with(
+        path: &Path,
+        map_size: usize,
+        durability: Durability,
+    ) -> Result<Arc<DiskStore>, StoreError> {
         let canonical = canonical_path(path)?;
         let mut registry = REGISTRY.lock();
         registry.retain(|_, store| store.strong_count() > 0);
         if let Some(store) = registry.get(&canonical).and_then(Weak::upgrade) {
+            // One LMDB environment per file per process, and its flags are fixed when it
+            // opens: quietly handing back the other durability would break a promise.
+            if store.shared.durability != durability {
+                return Err(StoreError::DurabilityConflict {
+                    path: canonical,
+                    open: store.shared.durability.name(),
+                    requested: durability.name(),
+                });
+            }
             return Ok(store);
         }
-        let store = Arc::new(DiskStore::open_new(&canonical, map_size)?);
+        let store = Arc::new(DiskStore::open_new(&canonical, map_size, durability)?);
         registry.insert(canonical, Arc::downgrade(&store));
         Ok(store)
     }
@@ -159,6 +229,11 @@ impl DiskStore {
     /// The canonical path of the store file.
     pub fn path(&self) -> &Path {
         &self.shared.path
+    }
+
+    /// The durability this store was opened with.
+    pub fn durability(&self) -> Durability {
+        self.shared.durability
     }
 
     /// How many write transactions this store has committed since it was opened. Group commit
@@ -186,7 +261,11 @@ impl DiskStore {
         Duration::from_millis(self.close_timeout_ms.load(Ordering::Relaxed))
     }
 
-    fn open_new(path: &Path, map_size: usize) -> Result<DiskStore, StoreError> {
+    fn open_new(
+        path: &Path,
+        map_size: usize,
+        durability: Durability,
+    ) -> Result<DiskStore, StoreError> {
         let open_error = |reason: String| StoreError::Open {
             path: path.to_path_buf(),
             reason,
@@ -198,17 +277,21 @@ impl DiskStore {
             Err(e) => return Err(open_error(format!("cannot read the file: {e}"))),
         }
         let created = Created::prepare(path)?;
-        let store = Self::open_prepared(path, map_size)?;
+        let store = Self::open_prepared(path, map_size, durability)?;
         created.keep();
         Ok(store)
     }
 
-    fn open_prepared(path: &Path, map_size: usize) -> Result<DiskStore, StoreError> {
+    fn open_prepared(
+        path: &Path,
+        map_size: usize,
+        durability: Durability,
+    ) -> Result<DiskStore, StoreError> {
         let open_error = |reason: String| StoreError::Open {
             path: path.to_path_buf(),
             reason,
         };
-        let env = open_env(path, map_size)?;
+        let env = open_env(path, map_size, durability)?;
         // Slots left by crashed processes would otherwise stay taken until the lock file is
         // recreated; failing to clear them is harmless.
         let _ = env.clear_stale_readers();
@@ -218,6 +301,7 @@ impl DiskStore {
             db,
             gate: RwLock::new(()),
             path: path.to_path_buf(),
+            durability,
             commits: AtomicU64::new(0),
             index: Mutex::new(None),
             expiring: AtomicBool::new(false),
@@ -296,6 +380,7 @@ impl Drop for DiskStore {
             match ended.recv_timeout(timeout) {
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => {
                     let _ = writer.join();
+                    self.flush();
                     return;
                 }
                 Err(RecvTimeoutError::Timeout) => {
@@ -318,9 +403,23 @@ impl Drop for DiskStore {
                     // committing nothing, if it ever gets it. Until then this process keeps
                     // the environment open.
                     drop(writer);
+                    self.flush();
                     return;
                 }
             }
+        }
+    }
+}
+
+impl DiskStore {
+    /// Puts what a `Durability::Process` store committed on the disk, so that a clean end
+    /// of the run leaves nothing to an OS crash. A failure loses nothing the mode promises
+    /// (the commits are in the page cache, which the OS writes back by itself), so it is
+    /// not reported.
+    fn flush(&self) {
+        if self.shared.durability == Durability::Process {
+            let _guard = self.shared.gate.read();
+            let _ = self.shared.env.force_sync();
         }
     }
 }
@@ -617,19 +716,46 @@ impl Shared {
     fn grow_map(&self) -> Result<(), StoreError> {
         let _exclusive = self.gate.write();
         let current = self.env.info().map_size;
-        let grown = current
+        let mut grown = current
             .checked_mul(2)
             .ok_or_else(|| StoreError::Backend("the store cannot grow any larger".into()))?;
+        if self.durability == Durability::Process {
+            // Resizing a writable map truncates the file to the new size: never below what
+            // another process's map may have grown it to (see `open_env`).
+            if let Ok(meta) = fs::metadata(&self.path) {
+                grown = grown.max(usize::try_from(meta.len()).unwrap_or(usize::MAX));
+            }
+        }
         // SAFETY: the write guard means no transaction of this process is open.
         unsafe { self.env.resize(round_up_map_size(grown)) }.map_err(backend_error)
     }
 }
 
-fn open_env(path: &Path, map_size: usize) -> Result<Env<WithoutTls>, StoreError> {
+fn open_env(
+    path: &Path,
+    map_size: usize,
+    durability: Durability,
+) -> Result<Env<WithoutTls>, StoreError> {
     let open_error = |reason: String| StoreError::Open {
         path: path.to_path_buf(),
         reason,
     };
+    let mut flags = EnvFlags::NO_SUB_DIR;
+    let mut map_size = map_size;
+    if durability == Durability::Process {
+        // NO_SYNC: a commit returns once its pages and header are in the OS page cache, which
+        // outlives the process, so only an OS crash or power loss can lose it. WRITE_MAP:
+        // commits write into the shared mapping instead of pwrite-ing each page. MAP_ASYNC
+        // would only make the flushes NO_SYNC already skips asynchronous; the forced sync at
+        // close is a synchronous msync regardless.
+        flags |= EnvFlags::NO_SYNC | EnvFlags::WRITE_MAP;
+        // With WRITE_MAP, LMDB truncates the file to the map size when it maps it: a smaller
+        // map than another process grew the file to would cut off pages that process may be
+        // writing into.
+        if let Ok(meta) = fs::metadata(path) {
+            map_size = map_size.max(usize::try_from(meta.len()).unwrap_or(usize::MAX));
+        }
+    }
     let mut options = EnvOpenOptions::new().read_txn_without_tls();
     options
         .map_size(round_up_map_size(map_size))
@@ -638,9 +764,13 @@ fn open_env(path: &Path, map_size: usize) -> Result<Env<WithoutTls>, StoreError>
     loop {
         // SAFETY: NO_SUB_DIR only changes the file layout (PATH and PATH-lock). The usual mmap
         // caveat (nobody may modify the file except through LMDB) is the documented contract of
-        // a store file.
+        // a store file. NO_SYNC gives up durability against OS crashes and power loss only,
+        // which `Durability::Process` documents. WRITE_MAP makes the mapping writable, so a
+        // stray write through a pointer into it would corrupt the file: this crate only reads
+        // through the slices LMDB returns, and only inside their transaction; it never uses
+        // nested transactions (which WRITE_MAP does not support) or MDB_RESERVE.
         let opened = unsafe {
-            options.flags(EnvFlags::NO_SUB_DIR);
+            options.flags(flags);
             options.open(path)
         };
         return match opened {
