@@ -51,10 +51,9 @@ pub fn prepare() {
     #[cfg(feature = "quickjs")]
     {
         static PREPARED: std::sync::Once = std::sync::Once::new();
-        unsafe extern "C" {
-            fn v82jsc_add_sourceless_prefix(prefix: *const std::ffi::c_char);
-        }
-        // SAFETY: the facade copies the NUL-terminated prefix; `Once` keeps it to one call.
-        PREPARED.call_once(|| unsafe { v82jsc_add_sourceless_prefix(c"rk6:".as_ptr()) });
+        // Through V8's flag API (patched/v8x change 23): a facade without the patch ignores
+        // the flag, so rk6 still builds and links against the published crate.
+        PREPARED
+            .call_once(|| deno_core::v8::V8::set_flags_from_string("--v8x-sourceless-prefix=rk6:"));
     }
 }

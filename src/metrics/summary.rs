@@ -205,21 +205,13 @@ fn contains_of(name: &str, m: &MetricSummary) -> Contains {
 /// A Trend's values: those the run computed, else what its fixed summary has.
 fn trend_values(m: &MetricSummary) -> BTreeMap<String, f64> {
     let mut values = m.stats.clone();
-    if let Some(t) = &m.trend {
-        let fixed = [
-            ("avg", t.avg),
-            ("min", t.min),
-            ("med", t.med),
-            ("max", t.max),
-            ("p(90)", t.p90),
-            ("p(95)", t.p95),
-            ("p(99)", t.p99),
-        ];
-        for (k, v) in fixed {
-            values.entry(k.into()).or_insert(v);
-        }
+    let fixed = match &m.trend {
+        Some(t) => fixed_trend(t, m.count),
+        None => BTreeMap::from([("count".to_owned(), m.count as f64)]),
+    };
+    for (k, v) in fixed {
+        values.entry(k).or_insert(v);
     }
-    values.entry("count".into()).or_insert(m.count as f64);
     values
 }
 

@@ -273,6 +273,20 @@ fn parse_v8_flag(flag: &str) -> Option<V8Flag> {
 }
 
 fn consume_v8_flag(flag: &str) -> bool {
+  // rk6 patch (change 23): `--v8x-sourceless-prefix=PREFIX` reaches change 18's
+  // registry through V8's own flag API, so that an embedder needs no symbol that
+  // only this patched facade defines (a build against the unpatched crate links,
+  // and the flag is then ignored).
+  if let Some(prefix) = flag.strip_prefix("--v8x-sourceless-prefix=") {
+    if let Ok(prefix) = std::ffi::CString::new(prefix) {
+      unsafe extern "C" {
+        fn v82jsc_add_sourceless_prefix(prefix: *const std::ffi::c_char);
+      }
+      // SAFETY: the registry copies the NUL-terminated prefix.
+      unsafe { v82jsc_add_sourceless_prefix(prefix.as_ptr()) };
+      return true;
+    }
+  }
   match parse_v8_flag(flag) {
     Some(V8Flag::ForceStrict(true)) => {
       crate::quickjs::core::FORCE_STRICT
