@@ -804,16 +804,9 @@ fn result(
         iteration_rate,
         iteration_duration_ms,
         checks,
+        metrics,
         ..
-    } = Snapshot::of(aggregator, run_time);
-    let metrics = aggregator
-        .metrics()
-        .into_iter()
-        .map(|(name, m)| {
-            let summary = summarize(&name, m);
-            (name, summary)
-        })
-        .collect();
+    } = Snapshot::summarized(aggregator, run_time, summarize);
     RunResult {
         iterations,
         failed_iterations,
@@ -883,6 +876,16 @@ pub struct Snapshot {
 
 impl Snapshot {
     fn of(aggregator: &Aggregator, elapsed: Duration) -> Self {
+        Self::summarized(aggregator, elapsed, |_, m| MetricSummary::of(&m, elapsed))
+    }
+
+    /// The snapshot with each metric summarized by `summarize` (the final result asks for
+    /// the summary's trend stats; summarizing a Trend sorts its samples, so once is enough).
+    fn summarized(
+        aggregator: &Aggregator,
+        elapsed: Duration,
+        summarize: impl Fn(&str, Metric) -> MetricSummary,
+    ) -> Self {
         let counts = aggregator.counts();
         let secs = elapsed.as_secs_f64();
         Self {
@@ -899,8 +902,11 @@ impl Snapshot {
             checks: aggregator.checks(),
             metrics: aggregator
                 .metrics()
-                .iter()
-                .map(|(name, m)| (name.clone(), MetricSummary::of(m, elapsed)))
+                .into_iter()
+                .map(|(name, m)| {
+                    let summary = summarize(&name, m);
+                    (name, summary)
+                })
                 .collect(),
             elapsed,
         }
