@@ -27,6 +27,7 @@ pub mod log;
 pub mod metrics;
 mod modules;
 pub mod options;
+pub mod outputs;
 pub mod runner;
 pub mod runtime;
 pub mod signal;

@@ -9,6 +9,7 @@ use crate::metrics::aggregator::Aggregator;
 use crate::metrics::thresholds::{self, RuleResult};
 use crate::metrics::{CheckStat, Metric, MetricKind, TrendSummary};
 use crate::options::{self, Overrides, Scenario};
+use crate::outputs::{Output, OutputMaker, RunInfo};
 use crate::runtime::snapshot;
 use crate::runtime::state::{IterationError, TestState};
 use crate::signal::StopSignal;
@@ -49,6 +50,8 @@ pub struct Runner {
     /// Modules added by name, with their source.
     modules: Vec<(String, String)>,
     log_sink: Option<Opaque<LogSink>>,
+    /// Outputs (`--out`), made when the run starts.
+    outputs: Vec<Opaque<OutputMaker>>,
     label: Option<String>,
     /// Whether [`start`](Self::start)'s subscriber gets checks and metric samples.
     event_samples: bool,
@@ -270,6 +273,7 @@ impl Runner {
             extensions: None,
             modules: Vec::new(),
             log_sink: None,
+            outputs: Vec::new(),
             label: None,
             event_samples: false,
             event_capacity: DEFAULT_EVENT_CAPACITY,
@@ -308,7 +312,12 @@ impl Runner {
             n => n,
         };
         let (subscription, events, dropped) = Subscription::new(capacity, self.event_samples);
-        let bus = Bus::start(self.log_sink.clone().map(|s| s.0), vec![subscription]);
+        let outputs = self.make_outputs()?;
+        let bus = Bus::start(
+            self.log_sink.clone().map(|s| s.0),
+            vec![subscription],
+            outputs,
+        );
         let run_bus = bus.clone();
         let thread = std::thread::Builder::new()
             .name("rk6-run".into())
@@ -321,6 +330,17 @@ impl Runner {
             stop,
             thread: parking_lot::Mutex::new(Some(thread)),
         })
+    }
+
+    /// Adds an output: a consumer of the run's event stream (see [`crate::outputs`]),
+    /// made by `make` when the run starts. If `make` fails the run ends before any VU
+    /// starts, with [`RunError::InvalidOptions`] naming the output.
+    pub fn output(
+        mut self,
+        make: impl Fn(&RunInfo) -> Result<Box<dyn Output>, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.outputs.push(Opaque(Arc::new(make)));
+        self
     }
 
     /// Sends the run's log lines — `console.*` output, iteration errors with their stacks,
@@ -477,8 +497,19 @@ impl Runner {
     /// teardown on another. Do not call it from inside an async task; use
     /// [`run_async`](Self::run_async) there.
     pub fn run(self) -> Result<RunResult, RunError> {
-        let bus = Bus::start(self.log_sink.clone().map(|s| s.0), Vec::new());
+        let outputs = self.make_outputs()?;
+        let bus = Bus::start(self.log_sink.clone().map(|s| s.0), Vec::new(), outputs);
         self.execute(bus)
+    }
+
+    fn make_outputs(&self) -> Result<Vec<Box<dyn Output>>, RunError> {
+        let info = RunInfo {
+            script: self.script.display().to_string(),
+        };
+        self.outputs
+            .iter()
+            .map(|make| (make.0)(&info).map_err(RunError::InvalidOptions))
+            .collect()
     }
 
     /// Runs the test with `bus` as its event stream, which it closes at the end.

@@ -6,6 +6,7 @@ use crate::log::{LogLine, LogSink};
 use crate::metrics::aggregator::{Aggregator, TagNeeds};
 use crate::metrics::sample::{Sample, Tags};
 use crate::metrics::MetricKind;
+use crate::outputs::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, OnceLock};
@@ -79,16 +80,22 @@ pub struct Bus {
 
 impl Bus {
     /// Starts the dispatcher, feeding the aggregate, then the log output (`log_sink`,
-    /// else stderr), then `subscribers`.
-    pub fn start(log_sink: Option<LogSink>, subscribers: Vec<Subscription>) -> Arc<Self> {
+    /// else stderr), then `outputs`, then `subscribers`.
+    pub fn start(
+        log_sink: Option<LogSink>,
+        subscribers: Vec<Subscription>,
+        outputs: Vec<Box<dyn Output>>,
+    ) -> Arc<Self> {
         let (tx, rx) = mpsc::sync_channel(QUEUE_BATCHES);
         let aggregator = Arc::new(Aggregator::default());
         let vus_active = Arc::new(AtomicU64::new(0));
         let vus_max = Arc::new(AtomicU64::new(0));
-        let samples_subscribed = subscribers.iter().any(|s| s.samples);
+        let samples_subscribed =
+            subscribers.iter().any(|s| s.samples) || outputs.iter().any(|o| o.wants_samples());
         let dispatcher = Dispatcher {
             aggregator: aggregator.clone(),
             log_sink,
+            outputs,
             subscribers,
             vus_active: vus_active.clone(),
             vus_max: vus_max.clone(),
@@ -167,9 +174,16 @@ impl Bus {
     }
 }
 
+/// The first time after `now` that is `at` plus a whole number of `every`s: a late tick
+/// is not repeated to catch up.
+fn next_after(at: Instant, now: Instant, every: Duration) -> Instant {
+    at + every * (1 + ((now - at).as_nanos() / every.as_nanos()) as u32)
+}
+
 struct Dispatcher {
     aggregator: Arc<Aggregator>,
     log_sink: Option<LogSink>,
+    outputs: Vec<Box<dyn Output>>,
     subscribers: Vec<Subscription>,
     vus_active: Arc<AtomicU64>,
     vus_max: Arc<AtomicU64>,
@@ -177,22 +191,35 @@ struct Dispatcher {
 
 impl Dispatcher {
     fn run(mut self, rx: Receiver<Message>) {
+        self.outputs.retain_mut(|output| match output.start() {
+            Ok(()) => true,
+            Err(e) => {
+                crate::log::error(&format!("the {} output: {e}", output.name()), &[]);
+                false
+            }
+        });
+        let tick_every = self.outputs.iter().filter_map(|o| o.tick_interval()).min();
+        let mut next_output_tick = tick_every.map(|every| Instant::now() + every);
         let mut started: Option<Instant> = None;
         let mut next_tick: Option<Instant> = None;
         loop {
-            let message = match next_tick {
+            let deadline = match (next_tick, next_output_tick) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let message = match deadline {
                 Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
                     Ok(m) => Some(m),
                     Err(mpsc::RecvTimeoutError::Timeout) => None,
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 },
                 None => match rx.recv() {
                     Ok(m) => Some(m),
-                    Err(_) => return,
+                    Err(_) => break,
                 },
             };
             match message {
-                Some(Message::Close) => return,
+                Some(Message::Close) => break,
                 Some(Message::Batch(batch)) => self.dispatch(batch),
                 Some(Message::Started(at)) => {
                     started = Some(at);
@@ -209,15 +236,25 @@ impl Dispatcher {
                 None => {}
             }
             // A busy stream never times out: the gauges are due whenever their time passed.
+            let now = Instant::now();
             if let (Some(at), Some(t0)) = (next_tick, started) {
-                let now = Instant::now();
                 if now >= at {
                     self.sample_vus(now - t0);
-                    next_tick = Some(
-                        at + VUS_INTERVAL
-                            * (1 + ((now - at).as_nanos() / VUS_INTERVAL.as_nanos()) as u32),
-                    );
+                    next_tick = Some(next_after(at, now, VUS_INTERVAL));
                 }
+            }
+            if let (Some(at), Some(every)) = (next_output_tick, tick_every) {
+                if now >= at {
+                    for output in &mut self.outputs {
+                        output.tick();
+                    }
+                    next_output_tick = Some(next_after(at, now, every));
+                }
+            }
+        }
+        for output in &mut self.outputs {
+            if let Err(e) = output.stop() {
+                crate::log::error(&format!("the {} output: {e}", output.name()), &[]);
             }
         }
     }
@@ -264,6 +301,9 @@ impl Dispatcher {
             if let Event::Log(line) = event {
                 self.log(line);
             }
+        }
+        for output in &mut self.outputs {
+            output.events(&batch);
         }
         if self.subscribers.is_empty() {
             return;

@@ -9,7 +9,7 @@
 //! thresholds, `RunResult` and snapshots read), then the log output (an embedder's log
 //! sink, else stderr), then subscribers
 //! ([`RunHandle::events`](crate::runner::RunHandle::events)). Future consumers (progress
-//! display, file outputs) plug in at the same place.
+//! display, file outputs) plug in at the same place: see [`crate::outputs`].
 
 pub(crate) mod bus;
 pub(crate) mod outbox;

@@ -75,7 +75,7 @@ pub use crate::metrics::aggregator::{IterationError, KEPT_ITERATION_ERRORS};
 impl TestState {
     /// A run's state whose events only feed its aggregate and the process's log.
     pub fn new(env: BTreeMap<String, String>, script_dir: PathBuf) -> Self {
-        Self::with_events(env, script_dir, Bus::start(None, Vec::new()))
+        Self::with_events(env, script_dir, Bus::start(None, Vec::new(), Vec::new()))
     }
 
     /// A run's state sending its events to `events`.
