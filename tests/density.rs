@@ -126,3 +126,39 @@ fn one_thread_creates_and_drops_ten_thousand_runtimes() {
         "resident memory grew by {grew:.0} MB over 9,500 dropped runtimes"
     );
 }
+
+/// deno_core's primordials are made on first use (patched/deno_core change 5): each must
+/// be what the eager copy makes, and a runtime created without a snapshot must use them.
+#[test]
+fn lazy_primordials_are_the_eager_ones() {
+    let primordials = include_str!("../patched/deno_core/00_primordials.js");
+    let compare = include_str!("scripts/density/compare_primordials.js");
+    let mut rt = JsRuntime::new(RuntimeOptions::default());
+    let lazy_in_use = rt
+        .execute_script(
+            "lazy.js",
+            "Object.getPrototypeOf(globalThis.__bootstrap.primordials) !== null ? 1 : 0",
+        )
+        .expect("the runtime's primordials are reachable");
+    {
+        deno_core::scope!(scope, &mut rt);
+        let lazy_in_use = v8::Local::new(scope, lazy_in_use);
+        assert_eq!(lazy_in_use.int32_value(scope), Some(1));
+    }
+    rt.execute_script("compare.js", compare).unwrap();
+    let source = serde_json::to_string(primordials).unwrap();
+    let report = rt
+        .execute_script(
+            "run.js",
+            format!("comparePrimordials({source}, {source}).join('\\n')"),
+        )
+        .expect("the comparison ran");
+    deno_core::scope!(scope, &mut rt);
+    let report = v8::Local::new(scope, report).to_rust_string_lossy(scope);
+    let checked: usize = report
+        .strip_prefix("checked ")
+        .unwrap_or_else(|| panic!("lazy primordials differ from eager ones:\n{report}"))
+        .parse()
+        .unwrap();
+    assert!(checked > 700, "only {checked} primordials were compared");
+}

@@ -166,6 +166,222 @@
     }
   }
 
+
+  // rk6 patch (change 5): lazy primordials. Copying every builtin above costs a fresh
+  // context ~20 M instructions on QuickJS (about half of what a runtime costs to create)
+  // and ~800 properties and ~400 bound functions, while deno_core's and rk6's modules
+  // use a few hundred of them. When deno_core asks for it (`__bootstrap.lazyPrimordials`,
+  // set when no snapshot is being taken), the copies are only recorded as sources; a
+  // proxy behind `primordials` (its prototype) makes a primordial the first time it is
+  // asked for, the way the eager copy would have, and keeps it, so each is made once and
+  // the same value is returned every time. deno_core's and rk6's modules destructure
+  // theirs when they load, before any script code runs, so they are read from pristine
+  // builtins just as eager copies are.
+  const RENAMED = 0;
+  const BOUND = 1;
+  const PROTOTYPE = 2;
+  const lazy = globalThis.__bootstrap?.lazyPrimordials === true;
+  if (lazy) {
+    delete globalThis.__bootstrap.lazyPrimordials;
+  }
+  const { setPrototypeOf: ReflectSetPrototypeOf } = Reflect;
+  // Prefix -> [[source, mode, order], ...], in the order the eager copy ran.
+  const lazySources = new Map();
+  let lazyOrder = 0;
+  function copyFrom(mode, src, prefix) {
+    if (!lazy) {
+      if (mode === RENAMED) copyPropsRenamed(src, primordials, prefix);
+      else if (mode === BOUND) copyPropsRenamedBound(src, primordials, prefix);
+      else copyPrototype(src, primordials, prefix);
+      return;
+    }
+    let list = lazySources.get(prefix);
+    if (list === undefined) {
+      list = [];
+      lazySources.set(prefix, list);
+    }
+    list.push([src, mode, lazyOrder++]);
+  }
+
+  function lazyPrimordials() {
+    // Captured now: a primordial made later must not depend on builtins a script changed.
+    const MapPrototypeGet = uncurryThis(Map.prototype.get);
+    const MapPrototypeSet = uncurryThis(Map.prototype.set);
+    const MapPrototypeHas = uncurryThis(Map.prototype.has);
+    const StringPrototypeSlice = uncurryThis(String.prototype.slice);
+    const StringPrototypeEndsWith = uncurryThis(String.prototype.endsWith);
+    const lowerCase = { __proto__: null };
+    for (let c = 65; c <= 90; c++) {
+      lowerCase[String.fromCharCode(c)] = String.fromCharCode(c + 32);
+    }
+    const ArrayPrototypeIncludes = uncurryThis(Array.prototype.includes);
+    const ArrayPrototypeIndexOf = uncurryThis(Array.prototype.indexOf);
+    const ArrayPrototypePush = uncurryThis(Array.prototype.push);
+    const FunctionPrototypeBind = uncurryThis(bind);
+    const ObjectHasOwn = Object.hasOwn;
+    const ProxyConstructor = Proxy;
+    const MISSING = Symbol("missing");
+
+    // The well-known symbols by the name the eager copy gives them (`SymbolIterator`).
+    const symbolNames = new Map();
+    for (const key of ReflectOwnKeys(Symbol)) {
+      const value = Symbol[key];
+      if (typeof value === "symbol" && value.description?.startsWith("Symbol.")) {
+        symbolNames.set(getNewKey(value), value);
+      }
+    }
+
+    // The own keys of `src` that the eager copy renames to `rest`.
+    function keysFor(src, rest) {
+      const found = [];
+      const symbol = MapPrototypeGet(symbolNames, rest);
+      if (symbol !== undefined) {
+        const desc = ReflectGetOwnPropertyDescriptor(src, symbol);
+        if (desc !== undefined) ArrayPrototypePush(found, [symbol, desc]);
+      }
+      const first = rest[0];
+      const lower = first >= "A" && first <= "Z"
+        ? lowerCase[first] + StringPrototypeSlice(rest, 1)
+        : rest;
+      let desc = ReflectGetOwnPropertyDescriptor(src, lower);
+      if (desc !== undefined) ArrayPrototypePush(found, [lower, desc]);
+      if (lower !== rest) {
+        desc = ReflectGetOwnPropertyDescriptor(src, rest);
+        if (desc !== undefined) ArrayPrototypePush(found, [rest, desc]);
+      }
+      return found;
+    }
+
+    const isAccessor = (desc) =>
+      ObjectHasOwn(desc, "get") || ObjectHasOwn(desc, "set");
+
+    // What the eager copy of `src` under `prefix` defines as `prefix + rest`, with the
+    // position of its key among `src`'s own keys (a later key overwrote an earlier one).
+    function resolveIn(src, mode, prefix, rest) {
+      const candidates = [];
+      let found = keysFor(src, rest);
+      for (let i = 0; i < found.length; i++) {
+        const { 0: key, 1: desc } = found[i];
+        if (isAccessor(desc)) continue;
+        let value = desc.value;
+        if (typeof value === "function") {
+          if (mode === BOUND) value = FunctionPrototypeBind(value, src);
+          else if (mode === PROTOTYPE) value = uncurryThis(value);
+        }
+        ArrayPrototypePush(candidates, [key, value]);
+      }
+      if (rest.length > 3 && rest[1] === "e" && rest[2] === "t") {
+        const getter = rest[0] === "G";
+        if (getter || rest[0] === "S") {
+          found = keysFor(src, StringPrototypeSlice(rest, 3));
+          for (let i = 0; i < found.length; i++) {
+            const { 0: key, 1: desc } = found[i];
+            if (!isAccessor(desc)) continue;
+            if (getter) ArrayPrototypePush(candidates, [key, uncurryThis(desc.get)]);
+            else if (desc.set !== undefined) {
+              ArrayPrototypePush(candidates, [key, uncurryThis(desc.set)]);
+            }
+          }
+        }
+      }
+      if (rest[rest.length - 1] === "y" && StringPrototypeEndsWith(rest, "Apply")) {
+        const base = StringPrototypeSlice(rest, 0, -5);
+        if (ArrayPrototypeIncludes(varargsMethods, prefix + base)) {
+          found = keysFor(src, base);
+          for (let i = 0; i < found.length; i++) {
+            const { 0: key, 1: desc } = found[i];
+            if (isAccessor(desc)) continue;
+            const fn = mode === PROTOTYPE
+              ? applyBind(desc.value)
+              : applyBind(desc.value, src);
+            ArrayPrototypePush(candidates, [key, fn]);
+          }
+        }
+      }
+      if (candidates.length === 0) return MISSING;
+      if (candidates.length === 1) return candidates[0][1];
+      // Rare (two keys renamed alike): the eager copy kept the later one.
+      const keys = ReflectOwnKeys(src);
+      let best = candidates[0];
+      for (let i = 1; i < candidates.length; i++) {
+        if (
+          ArrayPrototypeIndexOf(keys, candidates[i][0]) >
+            ArrayPrototypeIndexOf(keys, best[0])
+        ) best = candidates[i];
+      }
+      return best[1];
+    }
+
+    function resolve(name) {
+      let value = MISSING;
+      let order = -1;
+      // A prefix ends where the renamed key starts: at an upper-case letter, `_` or `$`.
+      // (Indexing a string primitive calls no builtin, unlike charCodeAt.)
+      for (let i = 1; i < name.length; i++) {
+        const c = name[i];
+        if (!((c >= "A" && c <= "Z") || c === "_" || c === "$")) continue;
+        const prefix = StringPrototypeSlice(name, 0, i);
+        const sources = MapPrototypeGet(lazySources, prefix);
+        if (sources === undefined) continue;
+        const rest = StringPrototypeSlice(name, i);
+        for (let j = 0; j < sources.length; j++) {
+          const source = sources[j];
+          if (source[2] < order) continue;
+          const found = resolveIn(source[0], source[1], prefix, rest);
+          if (found !== MISSING) {
+            value = found;
+            order = source[2];
+          }
+        }
+      }
+      return value;
+    }
+
+    const made = new Map();
+    function lookup(key) {
+      if (typeof key !== "string") return MISSING;
+      if (MapPrototypeHas(made, key)) return MapPrototypeGet(made, key);
+      const value = resolve(key);
+      MapPrototypeSet(made, key, value);
+      return value;
+    }
+
+    return new ProxyConstructor({ __proto__: null }, {
+      __proto__: null,
+      get(_target, key) {
+        const value = lookup(key);
+        return value === MISSING ? undefined : value;
+      },
+      has(_target, key) {
+        return lookup(key) !== MISSING;
+      },
+      // An assignment to `primordials` lands here when it has no such own property:
+      // define it there, as an ordinary object without this prototype would (which
+      // fails once `primordials` is frozen).
+      set(_target, key, value, receiver) {
+        return ReflectDefineProperty(receiver, key, {
+          __proto__: null,
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      },
+      defineProperty() {
+        return false;
+      },
+      deleteProperty() {
+        return false;
+      },
+      getPrototypeOf() {
+        return null;
+      },
+      setPrototypeOf() {
+        return false;
+      },
+    });
+  }
+
   // Create copies of configurable value properties of the global object
   [
     "Proxy",
@@ -194,7 +410,7 @@
     "Proxy",
     "Reflect",
   ].forEach((name) => {
-    copyPropsRenamed(globalThis[name], primordials, name);
+    copyFrom(RENAMED, globalThis[name], name);
   });
 
   // Create copies of intrinsic objects
@@ -239,8 +455,8 @@
   ].forEach((name) => {
     const original = globalThis[name];
     primordials[name] = original;
-    copyPropsRenamed(original, primordials, name);
-    copyPrototype(original.prototype, primordials, `${name}Prototype`);
+    copyFrom(RENAMED, original, name);
+    copyFrom(PROTOTYPE, original.prototype, `${name}Prototype`);
   });
 
   // Create copies of intrinsic objects that require a valid `this` to call
@@ -251,8 +467,8 @@
   ].forEach((name) => {
     const original = globalThis[name];
     primordials[name] = original;
-    copyPropsRenamedBound(original, primordials, name);
-    copyPrototype(original.prototype, primordials, `${name}Prototype`);
+    copyFrom(BOUND, original, name);
+    copyFrom(PROTOTYPE, original.prototype, `${name}Prototype`);
   });
 
   // Create copies of abstract intrinsic objects that are not directly exposed
@@ -293,9 +509,12 @@
     primordials[name] = original;
     // The static %TypedArray% methods require a valid `this`, but can't be bound,
     // as they need a subclass constructor as the receiver:
-    copyPrototype(original, primordials, name);
-    copyPrototype(original.prototype, primordials, `${name}Prototype`);
+    copyFrom(PROTOTYPE, original, name);
+    copyFrom(PROTOTYPE, original.prototype, `${name}Prototype`);
   });
+  if (lazy) {
+    ReflectSetPrototypeOf(primordials, lazyPrimordials());
+  }
 
   const {
     ArrayPrototypeForEach,
@@ -641,7 +860,9 @@
   // This is because the identifier `eval` is somewhat treated as a keyword
   primordials.indirectEval = eval;
 
-  ObjectSetPrototypeOf(primordials, null);
+  if (!lazy) {
+    ObjectSetPrototypeOf(primordials, null);
+  }
   ObjectFreeze(primordials);
 
   // Provide bootstrap namespace

@@ -388,7 +388,19 @@ pub(crate) fn initialize_deno_core_namespace<'s, 'i>(
 /// to function properly
 pub(crate) fn initialize_primordials_and_infra(
   scope: &mut v8::PinScope,
+  lazy_primordials: bool,
 ) -> Result<(), CoreError> {
+  // rk6 patch (change 5): 00_primordials.js reads (and deletes) this flag.
+  if lazy_primordials {
+    let context = scope.get_current_context();
+    let global = context.global(scope);
+    let bootstrap = v8::Object::new(scope);
+    let flag = v8::String::new(scope, "lazyPrimordials").unwrap();
+    let yes = v8::Boolean::new(scope, true);
+    bootstrap.set(scope, flag.into(), yes.into());
+    let key = v8::String::new(scope, "__bootstrap").unwrap();
+    global.set(scope, key.into(), bootstrap.into());
+  }
   for source_file in &CONTEXT_SETUP_SOURCES {
     let name = source_file.specifier.v8_string(scope).unwrap();
     let source = source_file.source.v8_string(scope).unwrap();

@@ -1096,7 +1096,9 @@ impl JsRuntime {
       let _phase = startup_phase_begin();
       if init_mode == InitMode::New {
         bindings::initialize_deno_core_namespace(scope, context, init_mode);
-        bindings::initialize_primordials_and_infra(scope)?;
+        // rk6 patch (change 5): primordials are made on first use unless they go
+        // into a snapshot (see 00_primordials.js).
+        bindings::initialize_primordials_and_infra(scope, !will_snapshot)?;
       }
       // If we're creating a new runtime or there are new ops to register
       // set up JavaScript bindings for them.

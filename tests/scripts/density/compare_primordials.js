@@ -1,0 +1,48 @@
+// Checks patched/deno_core's lazy primordials (patched/README.md, deno_core change 5)
+// against its eager ones: runs the primordials script both ways in one realm, then asks
+// the lazy object for every key the eager one has. A function made by binding is compared
+// by what it binds (recorded through a wrapped Function.prototype.bind), anything else by
+// identity. Returns the differences, then "checked N" (the number of eager keys).
+function compare(eagerSrc, lazySrc) {
+  const origBind = Function.prototype.bind;
+  const rec = new WeakMap();
+  Function.prototype.bind = function (...a) {
+    const r = Reflect.apply(origBind, this, a);
+    rec.set(r, [this, ...a]);
+    return r;
+  };
+  const run = (0, eval);
+  delete globalThis.__bootstrap;
+  run(eagerSrc);
+  const eager = globalThis.__bootstrap.primordials;
+  delete globalThis.__bootstrap;
+  globalThis.__bootstrap = { lazyPrimordials: true };
+  run(lazySrc);
+  const lazy = globalThis.__bootstrap.primordials;
+  const out = [];
+  const same = (a, b, depth) => {
+    if (Object.is(a, b)) return true;
+    if (typeof a !== "function" || typeof b !== "function" || depth > 3) return false;
+    const ra = rec.get(a), rb = rec.get(b);
+    if (!ra || !rb || ra.length !== rb.length) return false;
+    return ra.every((x, i) => same(x, rb[i], depth + 1));
+  };
+  let checked = 0;
+  for (const k of Reflect.ownKeys(eager)) {
+    if (typeof k !== "string") continue;
+    checked++;
+    if (Object.hasOwn(lazy, k)) {
+      if (typeof lazy[k] !== typeof eager[k]) out.push(`own ${k}: ${typeof lazy[k]} vs ${typeof eager[k]}`);
+      continue;
+    }
+    if (!(k in lazy)) { out.push(`missing ${k}`); continue; }
+    if (!same(eager[k], lazy[k], 0)) out.push(`differs ${k}`);
+    if (!Object.is(lazy[k], lazy[k])) out.push(`unstable ${k}`);
+  }
+  Function.prototype.bind = origBind;
+  if (!Object.isFrozen(lazy)) out.push("not frozen");
+  if (lazy.NoSuchThing !== undefined || "NoSuchThing" in lazy) out.push("NoSuchThing");
+  out.push(`checked ${checked}`);
+  return out;
+}
+globalThis.comparePrimordials = compare;
