@@ -185,6 +185,12 @@
     delete globalThis.__bootstrap.lazyPrimordials;
   }
   const { setPrototypeOf: ReflectSetPrototypeOf } = Reflect;
+  // Name -> a function making the entry (the Safe* classes), for entries made whole.
+  const lazyThunks = new Map();
+  function defineSafe(name, make) {
+    if (lazy) lazyThunks.set(name, make);
+    else primordials[name] = make();
+  }
   // Prefix -> [[source, mode, order], ...], in the order the eager copy ran.
   const lazySources = new Map();
   let lazyOrder = 0;
@@ -341,7 +347,8 @@
     function lookup(key) {
       if (typeof key !== "string") return MISSING;
       if (MapPrototypeHas(made, key)) return MapPrototypeGet(made, key);
-      const value = resolve(key);
+      const thunk = MapPrototypeGet(lazyThunks, key);
+      const value = thunk !== undefined ? thunk() : resolve(key);
       MapPrototypeSet(made, key, value);
       return value;
     }
@@ -655,91 +662,103 @@
   // methods later.
   // Defining the `constructor` is necessary here to avoid the default
   // constructor which uses the user-mutable `%ArrayIteratorPrototype%.next`.
-  primordials.SafeMap = makeSafe(
-    Map,
-    class SafeMap extends Map {
-      constructor(i) {
-        if (i == null) {
-          super();
-          return;
+  defineSafe("SafeMap", () =>
+    makeSafe(
+      Map,
+      class SafeMap extends Map {
+        constructor(i) {
+          if (i == null) {
+            super();
+            return;
+          }
+          super(new SafeArrayIterator(i));
         }
-        super(new SafeArrayIterator(i));
-      }
-    },
-  );
-  primordials.SafeWeakMap = makeSafe(
-    WeakMap,
-    class SafeWeakMap extends WeakMap {
-      constructor(i) {
-        if (i == null) {
-          super();
-          return;
+      },
+  ));
+  defineSafe("SafeWeakMap", () =>
+    makeSafe(
+      WeakMap,
+      class SafeWeakMap extends WeakMap {
+        constructor(i) {
+          if (i == null) {
+            super();
+            return;
+          }
+          super(new SafeArrayIterator(i));
         }
-        super(new SafeArrayIterator(i));
-      }
-    },
-  );
+      },
+  ));
 
-  primordials.SafeSet = makeSafe(
-    Set,
-    class SafeSet extends Set {
-      constructor(i) {
-        if (i == null) {
-          super();
-          return;
+  defineSafe("SafeSet", () =>
+    makeSafe(
+      Set,
+      class SafeSet extends Set {
+        constructor(i) {
+          if (i == null) {
+            super();
+            return;
+          }
+          super(new SafeArrayIterator(i));
         }
-        super(new SafeArrayIterator(i));
-      }
-    },
-  );
-  primordials.SafeWeakSet = makeSafe(
-    WeakSet,
-    class SafeWeakSet extends WeakSet {
-      constructor(i) {
-        if (i == null) {
-          super();
-          return;
+      },
+  ));
+  defineSafe("SafeWeakSet", () =>
+    makeSafe(
+      WeakSet,
+      class SafeWeakSet extends WeakSet {
+        constructor(i) {
+          if (i == null) {
+            super();
+            return;
+          }
+          super(new SafeArrayIterator(i));
         }
-        super(new SafeArrayIterator(i));
-      }
-    },
-  );
+      },
+  ));
 
-  primordials.SafeRegExp = makeSafe(
-    RegExp,
-    class SafeRegExp extends RegExp {
-      constructor(pattern, flags) {
-        super(pattern, flags);
-      }
-    },
-  );
+  defineSafe("SafeRegExp", () =>
+    makeSafe(
+      RegExp,
+      class SafeRegExp extends RegExp {
+        constructor(pattern, flags) {
+          super(pattern, flags);
+        }
+      },
+  ));
 
-  primordials.SafeFinalizationRegistry = makeSafe(
-    FinalizationRegistry,
-    class SafeFinalizationRegistry extends FinalizationRegistry {
-      constructor(cleanupCallback) {
-        super(cleanupCallback);
-      }
-    },
-  );
+  defineSafe("SafeFinalizationRegistry", () =>
+    makeSafe(
+      FinalizationRegistry,
+      class SafeFinalizationRegistry extends FinalizationRegistry {
+        constructor(cleanupCallback) {
+          super(cleanupCallback);
+        }
+      },
+  ));
 
-  primordials.SafeWeakRef = makeSafe(
-    WeakRef,
-    class SafeWeakRef extends WeakRef {
-      constructor(target) {
-        super(target);
-      }
-    },
-  );
+  defineSafe("SafeWeakRef", () =>
+    makeSafe(
+      WeakRef,
+      class SafeWeakRef extends WeakRef {
+        constructor(target) {
+          super(target);
+        }
+      },
+  ));
 
-  const SafePromise = makeSafe(
-    Promise,
-    class SafePromise extends Promise {
-      constructor(executor) {
-        super(executor);
-      }
-    },
-  );
+  // rk6 patch (change 5): made on first use too (only the SafePromise* functions below
+  // use it, when called).
+  let safePromise;
+  const getSafePromise = () =>
+    safePromise ??= makeSafe(
+      Promise,
+      class SafePromise extends Promise {
+        constructor(executor) {
+          super(executor);
+        }
+      },
+    );
+  if (!lazy) getSafePromise();
 
   primordials.ArrayPrototypeToString = (thisArray) =>
     ArrayPrototypeJoin(thisArray);
@@ -756,7 +775,7 @@
         array,
         (p) => {
           if (ObjectPrototypeIsPrototypeOf(PromisePrototype, p)) {
-            return new SafePromise((c, d) => PromisePrototypeThen(p, c, d));
+            return new (getSafePromise())((c, d) => PromisePrototypeThen(p, c, d));
           }
           return p;
         },
@@ -774,7 +793,7 @@
     // Wrapping on a new Promise is necessary to not expose the SafePromise
     // prototype to user-land.
     new Promise((a, b) =>
-      SafePromise.all(arrayToSafePromiseIterable(values)).then(a, b)
+      getSafePromise().all(arrayToSafePromiseIterable(values)).then(a, b)
     );
 
   // /**
@@ -788,7 +807,7 @@
     // Wrapping on a new Promise is necessary to not expose the SafePromise
     // prototype to user-land.
     new Promise((a, b) =>
-      SafePromise.allSettled(arrayToSafePromiseIterable(values)).then(a, b)
+      getSafePromise().allSettled(arrayToSafePromiseIterable(values)).then(a, b)
     );
 
   // /**
@@ -805,7 +824,7 @@
     // Wrapping on a new Promise is necessary to not expose the SafePromise
     // prototype to user-land.
     new Promise((a, b) =>
-      SafePromise.any(arrayToSafePromiseIterable(values)).then(a, b)
+      getSafePromise().any(arrayToSafePromiseIterable(values)).then(a, b)
     );
 
   // /**
@@ -819,7 +838,7 @@
     // Wrapping on a new Promise is necessary to not expose the SafePromise
     // prototype to user-land.
     new Promise((a, b) =>
-      SafePromise.race(arrayToSafePromiseIterable(values)).then(a, b)
+      getSafePromise().race(arrayToSafePromiseIterable(values)).then(a, b)
     );
 
   /**
@@ -835,7 +854,7 @@
     // Wrapping on a new Promise is necessary to not expose the SafePromise
     // prototype to user-land.
     new Promise((a, b) =>
-      new SafePromise((a, b) => PromisePrototypeThen(thisPromise, a, b))
+      new (getSafePromise())((a, b) => PromisePrototypeThen(thisPromise, a, b))
         .finally(onFinally)
         .then(a, b)
     );

@@ -36,10 +36,20 @@ function compare(eagerSrc, lazySrc) {
       continue;
     }
     if (!(k in lazy)) { out.push(`missing ${k}`); continue; }
-    if (!same(eager[k], lazy[k], 0)) out.push(`differs ${k}`);
+    if (k.startsWith("Safe") && typeof eager[k] === "function") {
+      // Made anew by each run of the script: compare their shape.
+      const shape = (c) =>
+        [c.name, ...Reflect.ownKeys(c), ...Reflect.ownKeys(c.prototype ?? {})].map(String).join();
+      if (shape(eager[k]) !== shape(lazy[k])) out.push(`differs ${k}`);
+    } else if (!same(eager[k], lazy[k], 0)) out.push(`differs ${k}`);
     if (!Object.is(lazy[k], lazy[k])) out.push(`unstable ${k}`);
   }
   Function.prototype.bind = origBind;
+  // The classes made on first use work.
+  if (new lazy.SafeMap([[1, 2]]).get(1) !== 2) out.push("SafeMap");
+  if (!new lazy.SafeSet([3]).has(3)) out.push("SafeSet");
+  if (!(lazy.SafePromiseAll([1, Promise.resolve(2)]) instanceof Promise)) out.push("SafePromiseAll");
+  if (!lazy.SafeRegExp.prototype.exec.call(new lazy.SafeRegExp("a+"), "caab")) out.push("SafeRegExp");
   if (!Object.isFrozen(lazy)) out.push("not frozen");
   if (lazy.NoSuchThing !== undefined || "NoSuchThing" in lazy) out.push("NoSuchThing");
   out.push(`checked ${checked}`);
