@@ -2587,6 +2587,25 @@ pub(crate) fn register_script_source(filename: &str, source: &str) {
   super::inspector::script_source_registered(filename, source);
 }
 
+/// rk6 patch (change 25): `register_script_source` for a text already shared, so that
+/// a module's source is hashed and looked up once per compile, not once per table.
+pub(crate) fn register_shared_script_source(filename: &str, source: &SharedText) {
+  let Some(shared) = &source.0 else {
+    return register_script_source(filename, "");
+  };
+  if filename.is_empty() {
+    return;
+  }
+  SCRIPT_SOURCES.with(|m| {
+    let mut map = m.borrow_mut();
+    if map.len() > 256 && !map.contains_key(filename) {
+      map.clear();
+    }
+    map.insert(filename.to_string(), shared.clone());
+  });
+  super::inspector::script_source_registered(filename, source);
+}
+
 pub(crate) fn replace_script_source(filename: &str, source: &str) {
   let shared = shared_script_source(source);
   SCRIPT_SOURCES.with(|m| {
@@ -2640,6 +2659,36 @@ fn shared_script_source(text: &str) -> Arc<ScriptSource> {
     *prune_at = table.len() * 2;
   }
   source
+}
+
+/// rk6 patch (change 25): a module's source text as the facade keeps it, one copy
+/// per process whatever the number of runtimes and threads that compiled it (see
+/// `shared_script_source`). Module state and the per-thread name table held a copy of
+/// every module's source per runtime, and cloned it at each instantiation.
+#[derive(Clone)]
+pub(crate) struct SharedText(Option<Arc<ScriptSource>>);
+
+impl SharedText {
+  pub(crate) fn of(text: &str) -> Self {
+    if text.is_empty() {
+      Self(None)
+    } else {
+      Self(Some(shared_script_source(text)))
+    }
+  }
+}
+
+impl Default for SharedText {
+  fn default() -> Self {
+    Self(None)
+  }
+}
+
+impl std::ops::Deref for SharedText {
+  type Target = str;
+  fn deref(&self) -> &str {
+    self.0.as_deref().map_or("", |source| source.text.as_str())
+  }
 }
 
 pub(crate) fn script_source(filename: &str) -> Option<std::string::String> {

@@ -527,7 +527,8 @@ struct ModuleState {
 
   is_async: bool,
 
-  source_text: std::string::String,
+  // rk6 patch (change 25): shared, not copied per runtime.
+  source_text: super::core::SharedText,
   source_name: std::string::String,
   module_name: std::string::String,
   script_id: int,
@@ -543,7 +544,7 @@ thread_local! {
     static MODULE_STATE: RefCell<HashMap<usize, ModuleState>> =
         RefCell::new(HashMap::new());
 
-    static MODULE_SOURCES_BY_NAME: RefCell<HashMap<std::string::String, std::string::String>> =
+    static MODULE_SOURCES_BY_NAME: RefCell<HashMap<std::string::String, super::core::SharedText>> =
         RefCell::new(HashMap::new());
 
     static MODULE_DEF_CACHE: RefCell<HashMap<std::string::String, usize>> =
@@ -777,7 +778,7 @@ thread_local! {
 #[derive(Default)]
 struct ModuleCacheState {
   module_state: HashMap<usize, ModuleState>,
-  module_sources_by_name: HashMap<std::string::String, std::string::String>,
+  module_sources_by_name: HashMap<std::string::String, super::core::SharedText>,
   module_def_cache: HashMap<std::string::String, usize>,
   resolved_module_targets:
     HashMap<(std::string::String, std::string::String), usize>,
@@ -1814,9 +1815,9 @@ pub(crate) fn module_snapshot_info_for_value(
   MODULE_STATE.with(|t| {
     t.borrow().get(&key).map(|m| {
       let source = if m.source_text.is_empty() {
-        lookup_module_source_by_name(&m.module_name)
+        lookup_module_source_by_name(&m.module_name).map(|text| text.to_string())
       } else {
-        Some(m.source_text.clone())
+        Some(m.source_text.to_string())
       };
       let evaluated = matches!(m.status, ModuleStatus::Evaluated)
         || (!m.module_def.is_null()
@@ -2803,16 +2804,20 @@ unsafe fn drain_jobs(rt: *mut JSRuntime) {
 }
 
 pub(crate) fn register_module_source(name: &str, source: &str) {
+  register_shared_module_source(name, &super::core::SharedText::of(source));
+}
+
+fn register_shared_module_source(name: &str, source: &super::core::SharedText) {
   if name.is_empty() {
     return;
   }
-  super::core::register_script_source(name, source);
+  super::core::register_shared_script_source(name, source);
   MODULE_SOURCES_BY_NAME.with(|t| {
-    t.borrow_mut().insert(name.to_string(), source.to_string());
+    t.borrow_mut().insert(name.to_string(), source.clone());
   });
 }
 
-fn lookup_module_source_by_name(name: &str) -> Option<std::string::String> {
+fn lookup_module_source_by_name(name: &str) -> Option<super::core::SharedText> {
   MODULE_SOURCES_BY_NAME.with(|t| t.borrow().get(name).cloned())
 }
 
@@ -2825,7 +2830,7 @@ fn module_name_for_source(
     return "<module>".to_string();
   }
   match lookup_module_source_by_name(source_name) {
-    Some(existing) if existing != source => {
+    Some(existing) if &*existing != source => {
       format!("{source_name}#v8x:{script_id}")
     }
     _ => source_name.to_string(),
@@ -2845,7 +2850,7 @@ fn source_name_for_module_name(name: &str) -> std::string::String {
 
 /// Snapshot replay: fetch a registered module source by exact name.
 pub(crate) fn lookup_module_source(name: &str) -> Option<std::string::String> {
-  lookup_module_source_by_name(name)
+  lookup_module_source_by_name(name).map(|text| text.to_string())
 }
 
 /// Intern a module WRAPPER handle into an immortal slot. Wrapper pointers ARE
@@ -2992,7 +2997,7 @@ pub(crate) fn tape_make_module_handle(
       synthetic: false,
       engine_synthetic: false,
       is_async: has_top_level_await(&source),
-      source_text: source.clone(),
+      source_text: super::core::SharedText::of(&source),
       source_name: name.to_string(),
       module_name: name.to_string(),
       script_id,
@@ -3119,7 +3124,7 @@ fn restore_module_from_snapshot_exports_for_wrapper(
       synthetic,
       engine_synthetic: true,
       is_async: false,
-      source_text: std::string::String::new(),
+      source_text: super::core::SharedText::default(),
       source_name: name.to_string(),
       module_name: name.to_string(),
       script_id: assign_module_script_id(name),
@@ -4087,7 +4092,8 @@ pub extern "C" fn v8__ScriptCompiler__CompileModule(
     is_async,
   } = scan_module_source(&text);
 
-  register_module_source(&module_name, &text);
+  let shared_text = super::core::SharedText::of(&text);
+  register_shared_module_source(&module_name, &shared_text);
   note_main_module(&fname);
   if std::env::var_os("QJS_DEBUG_MOD").is_some() {
     eprintln!(
@@ -4120,7 +4126,7 @@ pub extern "C" fn v8__ScriptCompiler__CompileModule(
       synthetic: false,
       engine_synthetic: false,
       is_async,
-      source_text: text,
+      source_text: shared_text,
       source_name: fname.clone(),
       module_name: module_name.clone(),
       script_id,
@@ -5593,7 +5599,7 @@ pub extern "C" fn v8__Module__Evaluate(
     })
     .unwrap_or((
       None,
-      std::string::String::new(),
+      super::core::SharedText::default(),
       std::string::String::new(),
       std::string::String::new(),
     ));
@@ -6052,7 +6058,7 @@ pub extern "C" fn v8__Module__CreateSyntheticModule(
       engine_synthetic: true,
       is_async: false,
       source_map_url: None,
-      source_text: std::string::String::new(),
+      source_text: super::core::SharedText::default(),
       source_name: std::string::String::new(),
       module_name: name.clone(),
       script_id: assign_module_script_id(""),
@@ -6232,7 +6238,7 @@ pub extern "C" fn v8__Module__GetStalledTopLevelAwaitMessage(
   .unwrap_or((
     ptr::null_mut(),
     std::string::String::new(),
-    std::string::String::new(),
+    super::core::SharedText::default(),
   ));
 
   // Only a module still parked in EVALUATING_ASYNC has an unresolved top-level
