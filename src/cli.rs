@@ -319,6 +319,16 @@ fn run(args: RunArgs) -> i32 {
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }
+    // As k6: no progress with -q.
+    if !args.quiet {
+        let color = !args.no_color;
+        runner = runner.output(move |_| {
+            let display = rk6::outputs::progress::Display::detect();
+            Ok(Box::new(rk6::outputs::progress::Progress::new(
+                display, color,
+            )))
+        });
+    }
     if !args.quiet {
         eprintln!(
             "rk6 {} ({}) running {}",

@@ -64,3 +64,5 @@ pub trait Output: Send {
         Ok(())
     }
 }
+
+pub mod progress;
