@@ -293,16 +293,20 @@ fn a_subscriber_that_does_not_read_loses_events_but_never_stalls_the_run() {
         "#,
     )
     .skip_summary(true)
-    .event_capacity(2)
+    .event_capacity(3)
     .start()
     .expect("started");
     // Nothing reads the stream while the run goes on, yet it ends.
     let result = handle.wait().expect("the run");
     assert_eq!(result.iterations, 50);
     let kept: Vec<Event> = handle.events().try_iter().collect();
-    assert_eq!(kept.len(), 2);
-    assert_eq!(kept[0], Event::Started);
-    assert!(matches!(kept[1], Event::Iteration(_)), "{kept:?}");
+    assert_eq!(kept.len(), 3);
+    assert!(
+        matches!(&kept[0], Event::Scenarios { plans, vus_max: 1 } if plans.len() == 1),
+        "{kept:?}"
+    );
+    assert_eq!(kept[1], Event::Started);
+    assert!(matches!(kept[2], Event::Iteration(_)), "{kept:?}");
     // 49 more iterations, the scenarios' end and the run's end at least.
     assert!(handle.dropped_events() >= 51, "{}", handle.dropped_events());
     assert!(handle.wait().is_err());

@@ -4,6 +4,9 @@
 //! VUs do not lock or send per sample: each buffers its events in an outbox (`outbox.rs`)
 //! and hands them over in batches (when an iteration ends and a batch is due, when it
 //! sleeps, when its buffer fills, when its job ends) to one dispatcher thread (`bus.rs`).
+//! A run's stream reads: [`Event::Scenarios`], [`Event::Started`], what VUs do with
+//! [`Event::Vus`] and [`Event::ScenarioVus`] every second and an [`Event::ScenarioEnded`]
+//! per scenario, [`Event::ScenariosEnded`], teardown's events, then [`Event::Ended`].
 //! The dispatcher feeds every consumer in turn: the
 //! [`Aggregator`](crate::metrics::aggregator::Aggregator) first (which the summary,
 //! thresholds, `RunResult` and snapshots read), then the log output (an embedder's log
@@ -26,7 +29,7 @@ use std::time::{Duration, SystemTime};
 pub enum Event {
     /// What the scenarios are set to do, sent once just before [`Event::Started`].
     Scenarios {
-        /// The scenarios, in the order of their names.
+        /// The scenarios, in the order the options give them.
         plans: Vec<ScenarioPlan>,
         /// VUs created for the run (the most that can be active at once).
         vus_max: u64,
@@ -34,8 +37,9 @@ pub enum Event {
     /// Setup is done: scenarios start now (the start of the run's `run_time`).
     Started,
     /// One scenario's executor is done (its iterations or its duration and graceful
-    /// stop are over, or the run was stopped); carries the scenario's name. Iterations
-    /// it ran may still follow in later batches.
+    /// stop are over, or the run was stopped); carries the scenario's name. It follows
+    /// every [`Event::Iteration`] of the scenario. A scenario that never started (the run
+    /// was stopped before its `startTime`) has none.
     ScenarioEnded(Arc<str>),
     /// An iteration ended; it stands for k6's `iterations` and `iteration_duration`
     /// samples (interrupted iterations have neither).

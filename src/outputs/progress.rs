@@ -15,7 +15,7 @@
 use super::Output;
 use crate::events::{Event, IterationOutcome, ScenarioPlan};
 use crate::options::Stage;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -70,9 +70,10 @@ pub struct Progress {
     bar_width: usize,
 }
 
+/// The lines on a terminal: one indicatif bar whose message is all of them, so that they
+/// are redrawn together, once per change, within indicatif's rate limit.
 struct Terminal {
-    multi: MultiProgress,
-    lines: Vec<ProgressBar>,
+    bar: ProgressBar,
 }
 
 struct ScenarioBar {
@@ -109,21 +110,20 @@ impl Progress {
         match self.display {
             Display::Plain => self.next_plain = Some(now + PLAIN_EVERY),
             Display::Terminal => {
-                let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(
-                    (Duration::from_secs(1).as_millis() / REDRAW_EVERY.as_millis()) as u8,
-                ));
-                let style = ProgressStyle::with_template("{msg}").expect("a valid template");
-                // A blank line, the header, then one line per scenario, as k6 draws them.
-                let lines = (0..self.scenarios.len() + 2)
-                    .map(|_| multi.add(ProgressBar::new(1).with_style(style.clone())))
-                    .collect();
-                let hook_multi = multi.clone();
+                let hz = (Duration::from_secs(1).as_millis() / REDRAW_EVERY.as_millis()) as u8;
+                let bar =
+                    ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(hz))
+                        .with_style(
+                            ProgressStyle::with_template("{msg}").expect("a valid template"),
+                        );
+                let writer = bar.clone();
+                // A log line clears the bars, goes where they were, and they are drawn below.
                 crate::log::set_stderr_writer(Some(Arc::new(move |bytes: &[u8]| {
-                    hook_multi.suspend(|| {
+                    writer.suspend(|| {
                         let _ = std::io::stderr().lock().write_all(bytes);
                     })
                 })));
-                self.terminal = Some(Terminal { multi, lines });
+                self.terminal = Some(Terminal { bar });
                 self.redraw(now);
             }
         }
@@ -146,12 +146,15 @@ impl Progress {
             self.bar_width = fitting;
             lines = self.render(now, fitting).0;
         }
-        let terminal = self.terminal.as_ref().expect("checked above");
-        terminal.lines[0].set_message("");
-        terminal.lines[1].set_message(self.header(now));
-        for (bar, line) in terminal.lines[2..].iter().zip(lines) {
-            bar.set_message(line);
+        // A blank line (a space: indicatif leaves out an empty message), the header, then
+        // one line per scenario, as k6 draws them.
+        let mut text = format!(" \n{}", self.header(now));
+        for line in lines {
+            text.push('\n');
+            text.push_str(&line);
         }
+        let terminal = self.terminal.as_ref().expect("checked above");
+        terminal.bar.set_message(text);
     }
 
     fn print_plain(&self, now: Instant) {
@@ -179,11 +182,9 @@ impl Progress {
             Display::Terminal => {
                 self.redraw(now);
                 crate::log::set_stderr_writer(None);
+                // The last state stays on screen; what follows is written below it.
                 if let Some(terminal) = self.terminal.take() {
-                    for line in &terminal.lines {
-                        line.finish();
-                    }
-                    drop(terminal.multi);
+                    terminal.bar.finish();
                 }
             }
         }
@@ -447,7 +448,6 @@ fn ramp_rate(start: u64, stages: &[Stage], at: Duration) -> f64 {
     from
 }
 
-
 /// How many digits `n` has, for k6's zero-padded counts.
 fn digits(n: u64) -> usize {
     n.max(1).ilog10() as usize + 1
@@ -589,6 +589,12 @@ impl Output for Progress {
                 Event::ScenarioEnded(name) => {
                     if let Some(s) = self.scenarios.iter_mut().find(|s| s.plan.name == *name) {
                         s.ended.get_or_insert_with(Instant::now);
+                        // As k6's last line: no VU busy, and a ramp has none left.
+                        let active = match s.plan.executor {
+                            "ramping-vus" => 0,
+                            _ => s.vus.map_or(s.plan.vus, |(active, _)| active),
+                        };
+                        s.vus = Some((active, 0));
                     }
                 }
                 Event::ScenariosEnded => {
@@ -666,5 +672,142 @@ mod tests {
         assert_eq!(fill, format!("{}>", "=".repeat(18)));
         assert_eq!(rest, "-".repeat(19));
         assert_eq!(bar(1.0, 40).0, "=".repeat(38));
+    }
+}
+
+#[cfg(test)]
+mod rendering {
+    use super::*;
+    use crate::events::{ScenarioVus, VuCount};
+
+    /// A display of `options`' scenarios, started at the returned instant.
+    fn display(options: serde_json::Value) -> (Progress, Instant) {
+        let scenarios = crate::options::scenarios(&options, &Default::default()).unwrap();
+        let mut p = Progress::new(Display::Plain, false);
+        p.events(&[Event::Scenarios {
+            plans: scenarios.iter().map(|s| s.plan()).collect(),
+            vus_max: 13,
+        }]);
+        let t0 = Instant::now();
+        p.started = Some(t0);
+        (p, t0)
+    }
+
+    fn scenario_vus(p: &mut Progress, counts: &[(&str, u64, u64)]) {
+        let counts = counts
+            .iter()
+            .map(|(name, active, busy)| ScenarioVus {
+                scenario: (*name).into(),
+                active: *active,
+                busy: *busy,
+            })
+            .collect();
+        p.events(&[Event::ScenarioVus(counts)]);
+    }
+
+    fn block(p: &Progress, at: Instant) -> String {
+        let mut text = p.header(at);
+        for line in p.render(at, BAR_MIN_WIDTH).0 {
+            text.push('\n');
+            text.push_str(&line);
+        }
+        text
+    }
+
+    fn set_done(p: &mut Progress, name: &str, done: u64) {
+        p.scenarios
+            .iter_mut()
+            .find(|s| &*s.plan.name == name)
+            .unwrap()
+            .done = done;
+    }
+
+    #[test]
+    fn every_executor_as_k6_prints_it() {
+        let (mut p, t0) = display(serde_json::json!({ "scenarios": {
+            "shared": { "executor": "shared-iterations", "vus": 2, "iterations": 20, "maxDuration": "30s" },
+            "pervu": { "executor": "per-vu-iterations", "vus": 2, "iterations": 5 },
+            "cvus": { "executor": "constant-vus", "vus": 2, "duration": "3s" },
+            "rvus": { "executor": "ramping-vus", "startVUs": 0, "stages": [
+                { "duration": "2s", "target": 3 }, { "duration": "1s", "target": 0 }] },
+            "car": { "executor": "constant-arrival-rate", "rate": 5, "timeUnit": "1s", "duration": "3s",
+                "preAllocatedVUs": 2, "maxVUs": 4 },
+            "rar": { "executor": "ramping-arrival-rate", "startRate": 2, "timeUnit": "1s",
+                "preAllocatedVUs": 2, "maxVUs": 5, "stages": [
+                { "duration": "2s", "target": 6 }, { "duration": "1s", "target": 0 }] },
+        }}));
+        p.events(&[Event::Vus(VuCount {
+            active: 9,
+            max: 13,
+            elapsed: Duration::from_millis(780),
+        })]);
+        p.complete = 16;
+        scenario_vus(
+            &mut p,
+            &[("car", 2, 1), ("rar", 2, 1), ("rvus", 1, 1), ("cvus", 2, 2)],
+        );
+        set_done(&mut p, "pervu", 4);
+        set_done(&mut p, "shared", 4);
+        // What k6 v1.1 printed 0.8 s into the same scenarios (but the ramping rate, which
+        // k6 shows as of its last iteration's start rather than as of now).
+        assert_eq!(
+            block(&p, t0 + Duration::from_millis(780)),
+            "running (00m00.8s), 09/13 VUs, 16 complete and 0 interrupted iterations
+car      [  26% ] 1/2 VUs  0.8s/3s         5.00 iters/s
+cvus     [  26% ] 2 VUs    0.8s/3s       \x20
+pervu    [  40% ] 2 VUs    00m00.8s/10m0s  04/10 iters, 5 per VU
+rar      [  26% ] 1/2 VUs  0.8s/3s         3.56 iters/s
+rvus     [  26% ] 1/3 VUs  0.8s/3.0s     \x20
+shared   [  20% ] 2 VUs    00.8s/30s       04/20 shared iters"
+        );
+        set_done(&mut p, "pervu", 10);
+        p.events(&[Event::ScenarioEnded("pervu".into())]);
+        p.scenarios[2].ended = Some(t0 + Duration::from_millis(1500));
+        set_done(&mut p, "shared", 20);
+        p.complete = 93;
+        for name in ["car", "cvus", "rar", "rvus", "shared"] {
+            p.events(&[Event::ScenarioEnded(name.into())]);
+        }
+        for s in &mut p.scenarios {
+            if &*s.plan.name != "pervu" {
+                s.ended = Some(t0 + Duration::from_millis(3300));
+            }
+        }
+        p.events(&[Event::ScenariosEnded]);
+        p.ended = Some(t0 + Duration::from_millis(3300));
+        // k6's last lines, but the times of shared (03.1s there) and the rate of rar.
+        assert_eq!(
+            block(&p, t0 + Duration::from_secs(4)),
+            "running (00m03.3s), 00/13 VUs, 93 complete and 0 interrupted iterations
+car    ✓ [ 100% ] 0/2 VUs  3s              5.00 iters/s
+cvus   ✓ [ 100% ] 2 VUs    3s            \x20
+pervu  ✓ [ 100% ] 2 VUs    00m01.5s/10m0s  10/10 iters, 5 per VU
+rar    ✓ [ 100% ] 0/2 VUs  3s              0.00 iters/s
+rvus   ✓ [ 100% ] 0/3 VUs  3s            \x20
+shared ✓ [ 100% ] 2 VUs    03.3s/30s       20/20 shared iters"
+        );
+    }
+
+    #[test]
+    fn waiting_stopping_and_interrupted_scenarios() {
+        let (mut p, t0) = display(serde_json::json!({ "scenarios": {
+            "later": { "executor": "constant-vus", "vus": 1, "duration": "2s", "startTime": "5s" },
+            "now": { "executor": "shared-iterations", "vus": 1, "iterations": 4, "maxDuration": "1s" },
+        }}));
+        set_done(&mut p, "now", 1);
+        let at = t0 + Duration::from_millis(1200);
+        assert_eq!(
+            p.render(at, BAR_MIN_WIDTH).0,
+            [
+                "later • [   0% ] waiting  3.8s    ",
+                "now   ↓ [  25% ] 1 VUs    1.2s/1s  1/4 shared iters",
+            ]
+        );
+        p.events(&[Event::ScenarioEnded("now".into())]);
+        p.scenarios[1].ended = Some(t0 + Duration::from_millis(1300));
+        assert_eq!(
+            p.render(at, 20).0[1],
+            "now   ✗ [===>--------------] 1 VUs    1.3s/1s  1/4 shared iters"
+        );
     }
 }
