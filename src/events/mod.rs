@@ -11,7 +11,7 @@
 //! [`Aggregator`](crate::metrics::aggregator::Aggregator) first (which the summary,
 //! thresholds, `RunResult` and snapshots read), then the log output (an embedder's log
 //! sink, else stderr), then subscribers
-//! ([`RunHandle::events`](crate::runner::RunHandle::events)). Future consumers (progress
+//! ([`RunHandle::events`](crate::runner::RunHandle::events)). Outputs (the progress
 //! display, file outputs) plug in at the same place: see [`crate::outputs`].
 
 pub(crate) mod bus;

@@ -74,6 +74,8 @@ pub struct Progress {
 /// are redrawn together, once per change, within indicatif's rate limit.
 struct Terminal {
     bar: ProgressBar,
+    /// The stderr writer installed before this display's, put back when it ends.
+    previous_writer: Option<crate::log::StderrWriter>,
 }
 
 struct ScenarioBar {
@@ -118,12 +120,16 @@ impl Progress {
                         );
                 let writer = bar.clone();
                 // A log line clears the bars, goes where they were, and they are drawn below.
-                crate::log::set_stderr_writer(Some(Arc::new(move |bytes: &[u8]| {
-                    writer.suspend(|| {
-                        let _ = std::io::stderr().lock().write_all(bytes);
-                    })
-                })));
-                self.terminal = Some(Terminal { bar });
+                let previous_writer =
+                    crate::log::set_stderr_writer(Some(Arc::new(move |bytes: &[u8]| {
+                        writer.suspend(|| {
+                            let _ = std::io::stderr().lock().write_all(bytes);
+                        })
+                    })));
+                self.terminal = Some(Terminal {
+                    bar,
+                    previous_writer,
+                });
                 self.redraw(now);
             }
         }
@@ -174,16 +180,23 @@ impl Progress {
             return;
         }
         self.ended = Some(now);
+        let elapsed = self
+            .started
+            .map(|t0| now.saturating_duration_since(t0))
+            .unwrap_or_default();
+        // A scenario the run ended before its startTime stays shown as waiting, as in k6.
         for s in &mut self.scenarios {
-            s.ended.get_or_insert(now);
+            if elapsed >= s.plan.start_time {
+                s.ended.get_or_insert(now);
+            }
         }
         match self.display {
             Display::Plain => self.print_plain(now),
             Display::Terminal => {
                 self.redraw(now);
-                crate::log::set_stderr_writer(None);
                 // The last state stays on screen; what follows is written below it.
                 if let Some(terminal) = self.terminal.take() {
+                    crate::log::set_stderr_writer(terminal.previous_writer);
                     terminal.bar.finish();
                 }
             }
@@ -808,6 +821,12 @@ shared ✓ [ 100% ] 2 VUs    03.3s/30s       20/20 shared iters"
         assert_eq!(
             p.render(at, 20).0[1],
             "now   ✗ [===>--------------] 1 VUs    1.3s/1s  1/4 shared iters"
+        );
+        // The run stopped before `later` started: it still waits.
+        p.finish(t0 + Duration::from_millis(1400));
+        assert_eq!(
+            p.render(t0 + Duration::from_millis(1400), 20).0[0],
+            "later • [------------------] waiting  3.6s    "
         );
     }
 }
