@@ -232,6 +232,8 @@ impl Progress {
             .map(|s| s.plan.name.chars().count())
             .max()
             .unwrap_or(0)
+            // k6 also measures its first line's label then, `Init`.
+            .max(4)
             .min(MAX_LEFT);
         // The columns before each row's last are aligned across rows.
         let mut column_widths = [0usize; 2];
@@ -798,6 +800,17 @@ pervu  ✓ [ 100% ] 2 VUs    00m01.5s/10m0s  10/10 iters, 5 per VU
 rar    ✓ [ 100% ] 0/2 VUs  3s              0.00 iters/s
 rvus   ✓ [ 100% ] 0/3 VUs  3s            \x20
 shared ✓ [ 100% ] 2 VUs    03.3s/30s       20/20 shared iters"
+        );
+    }
+
+    #[test]
+    fn short_names_are_padded_as_k6_pads_them() {
+        let (p, t0) = display(serde_json::json!({ "scenarios": {
+            "a": { "executor": "constant-vus", "vus": 2, "duration": "10s" },
+        }}));
+        assert_eq!(
+            p.render(t0 + Duration::from_millis(2800), BAR_MIN_WIDTH).0,
+            ["a      [  28% ] 2 VUs  02.8s/10s"]
         );
     }
 
