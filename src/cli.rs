@@ -319,8 +319,8 @@ fn run(args: RunArgs) -> i32 {
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }
-    // As k6: no progress with -q.
     if !args.quiet {
+        // As k6: no progress with -q.
         let color = !args.no_color;
         runner = runner.output(move |_| {
             let display = rk6::outputs::progress::Display::detect();
@@ -328,8 +328,6 @@ fn run(args: RunArgs) -> i32 {
                 display, color,
             )))
         });
-    }
-    if !args.quiet {
         eprintln!(
             "rk6 {} ({}) running {}",
             env!("CARGO_PKG_VERSION"),
