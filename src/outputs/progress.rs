@@ -232,9 +232,8 @@ impl Progress {
             .map(|s| s.plan.name.chars().count())
             .max()
             .unwrap_or(0)
-            // k6 also measures its first line's label then, `Init`.
-            .max(4)
-            .min(MAX_LEFT);
+            // At least 4: k6 also measures its first line's label then, `Init`.
+            .clamp(4, MAX_LEFT);
         // The columns before each row's last are aligned across rows.
         let mut column_widths = [0usize; 2];
         for row in &rows {
