@@ -320,6 +320,14 @@ fn run(args: RunArgs) -> i32 {
         runner = runner.env_var(k, v);
     }
     if !args.quiet {
+        // As k6: no progress with -q.
+        let color = !args.no_color;
+        runner = runner.output(move |_| {
+            let display = rk6::outputs::progress::Display::detect();
+            Ok(Box::new(rk6::outputs::progress::Progress::new(
+                display, color,
+            )))
+        });
         eprintln!(
             "rk6 {} ({}) running {}",
             env!("CARGO_PKG_VERSION"),

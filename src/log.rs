@@ -268,13 +268,38 @@ fn render(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
     }
 }
 
-/// Writes one log line to stderr (one write, so lines of concurrent VUs never mix).
+/// Something that writes the process's stderr lines while it owns the terminal.
+pub type StderrWriter = Arc<dyn Fn(&[u8]) + Send + Sync>;
+
+static STDERR_WRITER: parking_lot::RwLock<Option<StderrWriter>> = parking_lot::const_rwlock(None);
+
+/// Routes the log lines meant for stderr through `writer` until it is replaced, e.g. by
+/// the progress bars (which must clear themselves before a line is written and redraw
+/// after); `None` writes to stderr again. Returns the writer it replaces.
+pub fn set_stderr_writer(writer: Option<StderrWriter>) -> Option<StderrWriter> {
+    std::mem::replace(&mut *STDERR_WRITER.write(), writer)
+}
+
+/// Writes `bytes` to stderr in one write (so that lines of concurrent VUs never mix),
+/// through the installed writer if there is one.
+pub fn write_stderr(bytes: &[u8]) {
+    // Cloned so that the writer runs without the lock: it may take a while to redraw.
+    let writer = STDERR_WRITER.read().clone();
+    match writer {
+        Some(writer) => writer(bytes),
+        None => {
+            let _ = std::io::stderr().lock().write_all(bytes);
+        }
+    }
+}
+
+/// Writes one log line to stderr.
 pub fn emit(level: Level, message: &str, fields: &[(&str, &str)]) {
     if level == Level::Debug && !logger().verbose {
         return;
     }
     let line = render(level, message, fields);
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    write_stderr(line.as_bytes());
 }
 
 /// Logs an error line of rk6's own (not the script's), with k6-style fields.

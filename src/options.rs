@@ -116,6 +116,71 @@ impl Scenario {
         };
         self.start_time + self.executor.max_duration() + self.graceful_stop + ramp_down
     }
+
+    /// What the event stream tells of this scenario.
+    pub fn plan(&self) -> crate::events::ScenarioPlan {
+        let (vus, iterations, per_vu, rate, time_unit, stages) = match &self.executor {
+            ExecutorConfig::SharedIterations {
+                vus, iterations, ..
+            } => (*vus, Some(*iterations), None, None, None, Vec::new()),
+            ExecutorConfig::PerVuIterations {
+                vus, iterations, ..
+            } => (
+                *vus,
+                Some(vus * iterations),
+                Some(*iterations),
+                None,
+                None,
+                Vec::new(),
+            ),
+            ExecutorConfig::ConstantVus { vus, .. } => (*vus, None, None, None, None, Vec::new()),
+            ExecutorConfig::RampingVus {
+                start_vus, stages, ..
+            } => (*start_vus, None, None, None, None, stages.clone()),
+            ExecutorConfig::ConstantArrivalRate {
+                rate,
+                time_unit,
+                pre_allocated_vus,
+                ..
+            } => (
+                *pre_allocated_vus,
+                None,
+                None,
+                Some(*rate),
+                Some(*time_unit),
+                Vec::new(),
+            ),
+            ExecutorConfig::RampingArrivalRate {
+                start_rate,
+                time_unit,
+                stages,
+                pre_allocated_vus,
+                ..
+            } => (
+                *pre_allocated_vus,
+                None,
+                None,
+                Some(*start_rate),
+                Some(*time_unit),
+                stages.clone(),
+            ),
+        };
+        crate::events::ScenarioPlan {
+            name: self.name.as_str().into(),
+            executor: self.executor.name(),
+            start_time: self.start_time,
+            duration: self.executor.max_duration(),
+            graceful_stop: self.graceful_stop,
+            max_end: self.end_bound(),
+            vus,
+            max_vus: self.executor.max_vus(),
+            iterations,
+            iterations_per_vu: per_vu,
+            rate,
+            time_unit,
+            stages,
+        }
+    }
 }
 
 /// Values given on the command line; each one that is set beats the script's options.

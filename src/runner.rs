@@ -677,6 +677,10 @@ fn run_test(
 
     let started = Instant::now();
     let _ = test.started.set(started);
+    test.events.emit(Event::Scenarios {
+        plans: scenarios.iter().map(Scenario::plan).collect(),
+        vus_max,
+    });
     test.events.started(started);
     let finished = Arc::new(StopSignal::new());
     let threshold_watcher = thresholds

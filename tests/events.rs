@@ -1,6 +1,7 @@
 //! The run's live event stream through the library: `Runner::start` and its `RunHandle`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use rk6::events::{Event, IterationOutcome};
 use rk6::Runner;
@@ -147,6 +148,62 @@ fn iteration_events_match_the_result_and_carry_failures() {
         .rposition(|e| matches!(e, Event::Iteration(_)))
         .unwrap();
     assert!(started_at < first_it && last_it < ended_at);
+    // The scenario's own end comes after its iterations, before the scenarios' end.
+    let odd_ended = events
+        .iter()
+        .position(|e| matches!(e, Event::ScenarioEnded(name) if &**name == "odd"))
+        .expect("the scenario's end");
+    assert!(last_it < odd_ended && odd_ended < ended_at);
+}
+
+#[test]
+fn the_scenarios_plans_come_before_the_start() {
+    let handle = Runner::from_source(
+        "plans.js",
+        r#"
+        export const options = { scenarios: {
+            b: { executor: "per-vu-iterations", vus: 2, iterations: 3, startTime: "100ms" },
+            a: { executor: "ramping-arrival-rate", startRate: 2, timeUnit: "2s", preAllocatedVUs: 1,
+                 maxVUs: 3, stages: [{ duration: "200ms", target: 4 }] },
+        } };
+        export default function () {}
+        "#,
+    )
+    .skip_summary(true)
+    .start()
+    .expect("started");
+    let (events, _) = drain(handle);
+    let Event::Scenarios { plans, vus_max } = &events[0] else {
+        panic!("{:?}", events[0]);
+    };
+    assert_eq!(events[1], Event::Started);
+    assert_eq!(*vus_max, 5);
+    let plan = |name: &str| plans.iter().find(|p| &*p.name == name).unwrap();
+    let b = plan("b");
+    assert_eq!(b.executor, "per-vu-iterations");
+    assert_eq!(b.start_time, Duration::from_millis(100));
+    assert_eq!(b.duration, Duration::from_secs(600));
+    assert_eq!((b.vus, b.max_vus), (2, 2));
+    assert_eq!((b.iterations, b.iterations_per_vu), (Some(6), Some(3)));
+    let a = plan("a");
+    assert_eq!(a.executor, "ramping-arrival-rate");
+    assert_eq!((a.vus, a.max_vus), (1, 3));
+    assert_eq!(a.rate, Some(2));
+    assert_eq!(a.time_unit, Some(Duration::from_secs(2)));
+    assert_eq!(a.duration, Duration::from_millis(200));
+    assert_eq!(a.stages.len(), 1);
+    assert_eq!(a.stages[0].target, 4);
+    assert_eq!(a.graceful_stop, Duration::from_secs(30));
+    assert_eq!(a.max_end, Duration::from_millis(30_200));
+    let ended: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ScenarioEnded(name) => Some(&**name),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended.len(), 2);
+    assert!(ended.contains(&"a") && ended.contains(&"b"));
 }
 
 #[test]
@@ -293,16 +350,20 @@ fn a_subscriber_that_does_not_read_loses_events_but_never_stalls_the_run() {
         "#,
     )
     .skip_summary(true)
-    .event_capacity(2)
+    .event_capacity(3)
     .start()
     .expect("started");
     // Nothing reads the stream while the run goes on, yet it ends.
     let result = handle.wait().expect("the run");
     assert_eq!(result.iterations, 50);
     let kept: Vec<Event> = handle.events().try_iter().collect();
-    assert_eq!(kept.len(), 2);
-    assert_eq!(kept[0], Event::Started);
-    assert!(matches!(kept[1], Event::Iteration(_)), "{kept:?}");
+    assert_eq!(kept.len(), 3);
+    assert!(
+        matches!(&kept[0], Event::Scenarios { plans, vus_max: 1 } if plans.len() == 1),
+        "{kept:?}"
+    );
+    assert_eq!(kept[1], Event::Started);
+    assert!(matches!(kept[2], Event::Iteration(_)), "{kept:?}");
     // 49 more iterations, the scenarios' end and the run's end at least.
     assert!(handle.dropped_events() >= 51, "{}", handle.dropped_events());
     assert!(handle.wait().is_err());

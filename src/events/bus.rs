@@ -1,7 +1,7 @@
 //! The dispatcher: one thread that takes the VUs' batches in the order they arrive and
 //! hands each event to every consumer in turn.
 
-use super::{Event, VuCount};
+use super::{Event, ScenarioVus, VuCount};
 use crate::log::{LogLine, LogSink};
 use crate::metrics::aggregator::{Aggregator, TagNeeds};
 use crate::metrics::sample::{Sample, Tags};
@@ -31,6 +31,16 @@ pub(crate) enum Message {
     Sync(mpsc::Sender<()>),
     Close,
 }
+
+/// A scenario's VU counts, kept by its executor and read when the VU gauges are sampled.
+#[derive(Debug)]
+pub(crate) struct ScenarioCounters {
+    name: Arc<str>,
+    pub active: AtomicU64,
+    pub busy: AtomicU64,
+}
+
+type CounterList = Arc<parking_lot::Mutex<Vec<Arc<ScenarioCounters>>>>;
 
 /// Someone outside the run who receives its events.
 pub struct Subscription {
@@ -75,6 +85,7 @@ pub struct Bus {
     pub(crate) vus_max: Arc<AtomicU64>,
     /// When scenarios started.
     started: OnceLock<Instant>,
+    scenario_counters: CounterList,
     dispatcher: parking_lot::Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -90,6 +101,7 @@ impl Bus {
         let aggregator = Arc::new(Aggregator::default());
         let vus_active = Arc::new(AtomicU64::new(0));
         let vus_max = Arc::new(AtomicU64::new(0));
+        let scenario_counters = CounterList::default();
         let samples_subscribed =
             subscribers.iter().any(|s| s.samples) || outputs.iter().any(|o| o.wants_samples());
         let dispatcher = Dispatcher {
@@ -99,6 +111,7 @@ impl Bus {
             subscribers,
             vus_active: vus_active.clone(),
             vus_max: vus_max.clone(),
+            scenario_counters: scenario_counters.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("rk6-events".into())
@@ -112,6 +125,7 @@ impl Bus {
             vus_active,
             vus_max,
             started: OnceLock::new(),
+            scenario_counters,
             dispatcher: parking_lot::Mutex::new(Some(handle)),
         })
     }
@@ -147,6 +161,17 @@ impl Bus {
     /// When scenarios started, once they did.
     pub fn started_at(&self) -> Option<Instant> {
         self.started.get().copied()
+    }
+
+    /// The VU counters of a scenario that starts now; its counts are sent from now on.
+    pub(crate) fn scenario_counters(&self, name: &str) -> Arc<ScenarioCounters> {
+        let counters = Arc::new(ScenarioCounters {
+            name: name.into(),
+            active: AtomicU64::new(0),
+            busy: AtomicU64::new(0),
+        });
+        self.scenario_counters.lock().push(counters.clone());
+        counters
     }
 
     pub(crate) fn scenarios_ended(&self) {
@@ -187,6 +212,7 @@ struct Dispatcher {
     subscribers: Vec<Subscription>,
     vus_active: Arc<AtomicU64>,
     vus_max: Arc<AtomicU64>,
+    scenario_counters: CounterList,
 }
 
 impl Dispatcher {
@@ -275,11 +301,25 @@ impl Dispatcher {
                 tags: Tags::default(),
             })
         };
-        self.dispatch(vec![
+        let mut batch = vec![
             Event::Vus(count),
             gauge("vus", count.active),
             gauge("vus_max", count.max),
-        ]);
+        ];
+        let scenarios: Vec<ScenarioVus> = self
+            .scenario_counters
+            .lock()
+            .iter()
+            .map(|c| ScenarioVus {
+                scenario: c.name.clone(),
+                active: c.active.load(Ordering::Relaxed),
+                busy: c.busy.load(Ordering::Relaxed),
+            })
+            .collect();
+        if !scenarios.is_empty() {
+            batch.push(Event::ScenarioVus(scenarios));
+        }
+        self.dispatch(batch);
     }
 
     fn dispatch(&mut self, batch: Vec<Event>) {

@@ -4,11 +4,14 @@
 //! VUs do not lock or send per sample: each buffers its events in an outbox (`outbox.rs`)
 //! and hands them over in batches (when an iteration ends and a batch is due, when it
 //! sleeps, when its buffer fills, when its job ends) to one dispatcher thread (`bus.rs`).
+//! A run's stream reads: [`Event::Scenarios`], [`Event::Started`], what VUs do with
+//! [`Event::Vus`] and [`Event::ScenarioVus`] every second and an [`Event::ScenarioEnded`]
+//! per scenario, [`Event::ScenariosEnded`], teardown's events, then [`Event::Ended`].
 //! The dispatcher feeds every consumer in turn: the
 //! [`Aggregator`](crate::metrics::aggregator::Aggregator) first (which the summary,
 //! thresholds, `RunResult` and snapshots read), then the log output (an embedder's log
 //! sink, else stderr), then subscribers
-//! ([`RunHandle::events`](crate::runner::RunHandle::events)). Future consumers (progress
+//! ([`RunHandle::events`](crate::runner::RunHandle::events)). Outputs (the progress
 //! display, file outputs) plug in at the same place: see [`crate::outputs`].
 
 pub(crate) mod bus;
@@ -24,8 +27,20 @@ use std::time::{Duration, SystemTime};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
+    /// What the scenarios are set to do, sent once just before [`Event::Started`].
+    Scenarios {
+        /// The scenarios, in the order the options give them.
+        plans: Vec<ScenarioPlan>,
+        /// VUs created for the run (the most that can be active at once).
+        vus_max: u64,
+    },
     /// Setup is done: scenarios start now (the start of the run's `run_time`).
     Started,
+    /// One scenario's executor is done (its iterations or its duration and graceful
+    /// stop are over, or the run was stopped); carries the scenario's name. It follows
+    /// every [`Event::Iteration`] of the scenario. A scenario that never started (the run
+    /// was stopped before its `startTime`) has none.
+    ScenarioEnded(Arc<str>),
     /// An iteration ended; it stands for k6's `iterations` and `iteration_duration`
     /// samples (interrupted iterations have neither).
     Iteration(Iteration),
@@ -39,6 +54,8 @@ pub enum Event {
     Log(LogLine),
     /// VU counts, about once a second while scenarios run.
     Vus(VuCount),
+    /// Each started scenario's VU counts, sent with [`Event::Vus`].
+    ScenarioVus(Vec<ScenarioVus>),
     /// Every scenario ended; teardown comes next.
     ScenariosEnded,
     /// The run is over (after teardown and `handleSummary`); nothing follows.
@@ -46,6 +63,40 @@ pub enum Event {
         /// The exit code `rk6 run` would end with.
         exit_code: i32,
     },
+}
+
+/// One scenario as it was configured: enough to tell how far along it is (the progress
+/// bars) without the options it came from.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ScenarioPlan {
+    /// Its name (its key in `options.scenarios`, or `default`).
+    pub name: Arc<str>,
+    /// Its executor, as k6 names it (`shared-iterations`, `ramping-vus`, ...).
+    pub executor: &'static str,
+    /// When it starts, from [`Event::Started`] (`startTime`).
+    pub start_time: Duration,
+    /// How long it runs before its graceful stop: `duration`, the sum of its stages, or
+    /// `maxDuration` for the iteration-based executors.
+    pub duration: Duration,
+    /// Its `gracefulStop`.
+    pub graceful_stop: Duration,
+    /// Worst-case end from [`Event::Started`], graceful stop and ramp-down included.
+    pub max_end: Duration,
+    /// VUs it starts with: `vus`, `startVUs` or `preAllocatedVUs`.
+    pub vus: u64,
+    /// Most VUs it can use at once.
+    pub max_vus: u64,
+    /// Iterations it runs in all (shared-iterations, per-vu-iterations).
+    pub iterations: Option<u64>,
+    /// Iterations of each VU (per-vu-iterations).
+    pub iterations_per_vu: Option<u64>,
+    /// Iterations started per `time_unit`: `rate`, or `startRate` (arrival-rate executors).
+    pub rate: Option<u64>,
+    /// The arrival-rate executors' `timeUnit`.
+    pub time_unit: Option<Duration>,
+    /// Its stages (ramping executors): VU counts, or rates per `time_unit`.
+    pub stages: Vec<crate::options::Stage>,
 }
 
 /// How one iteration ended.
@@ -85,6 +136,18 @@ pub struct Check {
     /// The tags of its `checks` sample (`check`, `group`, the scenario's...), when
     /// something reads tags.
     pub tags: Tags,
+}
+
+/// One scenario's VUs at a moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioVus {
+    /// The scenario's name.
+    pub scenario: Arc<str>,
+    /// VUs it has now: those running its loop (looping executors), those it has
+    /// activated so far (arrival-rate executors).
+    pub active: u64,
+    /// Of those, the VUs in an iteration now.
+    pub busy: u64,
 }
 
 /// How many VUs run, as k6 samples its `vus` and `vus_max` gauges.

@@ -102,10 +102,13 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
         let done = done_tx.clone();
         dispatch.queue.lock().idle += 1;
         test.vus_active.fetch_add(1, Ordering::Relaxed);
+        state.vus.active.fetch_add(1, Ordering::Relaxed);
         vu.run(Box::new(move |vu| {
             vu.enter_scenario(&state);
             while dispatch.next() {
+                state.vus.busy.fetch_add(1, Ordering::Relaxed);
                 let outcome = vu.run_iteration();
+                state.vus.busy.fetch_sub(1, Ordering::Relaxed);
                 dispatch.finished_one();
                 if matches!(outcome, Outcome::Interrupted | Outcome::Aborted) {
                     break;

@@ -133,6 +133,7 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
                     // A VU ramped down is not active while it waits for its turn.
                     if active && !ramp.has_turn(index) {
                         test.vus_active.fetch_sub(1, Ordering::Relaxed);
+                        state.vus.active.fetch_sub(1, Ordering::Relaxed);
                         active = false;
                     }
                     if !ramp.wait_turn(index, &stop) {
@@ -154,6 +155,7 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
                 }
                 if !active {
                     test.vus_active.fetch_add(1, Ordering::Relaxed);
+                    state.vus.active.fetch_add(1, Ordering::Relaxed);
                     active = true;
                 }
                 count += 1;
@@ -166,6 +168,7 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
             }
             if active {
                 test.vus_active.fetch_sub(1, Ordering::Relaxed);
+                state.vus.active.fetch_sub(1, Ordering::Relaxed);
             }
             vu.flush_events();
             let _ = done.send(());

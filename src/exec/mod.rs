@@ -5,6 +5,7 @@ mod arrival;
 mod looping;
 mod rate;
 
+use crate::events::Event;
 use crate::options::{ExecutorConfig, Scenario};
 use crate::runtime::state::{Progress, ScenarioState, TestState};
 use crate::signal::StopSignal;
@@ -29,6 +30,8 @@ pub fn run_all(scenarios: &[Scenario], pool: &VuPool, test: &Arc<TestState>) {
                 }
                 let vus = pool.take(scenario.executor.max_vus() as usize);
                 let vus = run_scenario(scenario, exec_index, vus, test);
+                test.events
+                    .emit(Event::ScenarioEnded(scenario.name.as_str().into()));
                 pool.give_back(vus);
             });
         }
@@ -63,6 +66,7 @@ fn run_scenario(
         iterations_started: Default::default(),
         interrupt: Arc::new(StopSignal::new()),
         progress,
+        vus: test.events.scenario_counters(&scenario.name),
     });
     let run = ScenarioRun {
         scenario,

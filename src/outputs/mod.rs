@@ -6,6 +6,8 @@
 //! embedder's subscription an output never loses an event: when it falls behind, the
 //! dispatcher waits for it, and VUs wait once the stream's queue is full. So an output
 //! that does slow work (compression, a network) should hand it to a thread of its own.
+//!
+//! [`progress`] is one: the live display `rk6 run` adds unless `-q` is given.
 
 use crate::events::Event;
 use std::sync::Arc;
@@ -64,3 +66,5 @@ pub trait Output: Send {
         Ok(())
     }
 }
+
+pub mod progress;

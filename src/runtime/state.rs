@@ -198,6 +198,8 @@ pub struct ScenarioState {
     pub interrupt: Arc<StopSignal>,
     /// What its progress is measured against.
     pub progress: Progress,
+    /// Its VU counts, which the event stream reports.
+    pub(crate) vus: Arc<crate::events::bus::ScenarioCounters>,
 }
 
 /// How a scenario measures its progress from 0 to 1.
