@@ -592,6 +592,14 @@ fn data_counters_are_in_the_export_and_handle_summary_data_without_requests() {
             "{name}"
         );
     }
+    // One `group_duration` sample per `group()` call, in the export as k6 has it (the
+    // summary leaves it out, as k6's does).
+    let groups = export["metrics"]["group_duration"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no group_duration: {export}"));
+    let stats: Vec<&str> = groups.keys().map(String::as_str).collect();
+    assert_eq!(stats, ["avg", "max", "med", "min", "p(90)", "p(95)"]);
+    assert!(!stdout(&out).contains("group_duration"));
 
     common::write(
         dir.path(),
