@@ -383,9 +383,14 @@ fn selections_of_builtin_metrics_show_under_their_metric() {
 /// row's values: their padding collapsed, per-second rates as `N/s` and iteration
 /// durations as `…` (timing).
 fn shape(text: &str) -> Vec<String> {
+    shape_from(text, "█ TOTAL RESULTS")
+}
+
+/// [`shape`] from the block titled `title` on.
+fn shape_from(text: &str, title: &str) -> Vec<String> {
     let start = text
-        .find("█ TOTAL RESULTS")
-        .unwrap_or_else(|| panic!("no TOTAL RESULTS:\n{text}"));
+        .find(title)
+        .unwrap_or_else(|| panic!("no {title}:\n{text}"));
     text[start..]
         .split('\n')
         .map(|line| match line.split_once(".: ") {
@@ -614,4 +619,52 @@ fn data_counters_are_in_the_export_and_handle_summary_data_without_requests() {
     assert_code(&out, 0);
     let counter = r#"{"type":"counter","contains":"data","values":{"count":0,"rate":0}}"#;
     assert_eq!(stdout(&out), format!("[{counter},{counter}]"));
+}
+
+#[test]
+fn full_mode_shows_groups_of_setup_and_teardown_under_blocks_of_their_names() {
+    let out = run("lifecycle.js", &["--summary-mode", "full"]);
+    assert_code(&out, 0);
+    // As k6 v1.1 prints them; setup's samples outside any group of its own are in no block.
+    let expected = [
+        "█ GROUP: setup ",
+        "",
+        "    ↳ GROUP: sg ",
+        "",
+        "      checks_total.......................: 1 N/s",
+        "      checks_succeeded...................: 100.00% 1 out of 1",
+        "      checks_failed......................: 0.00% 0 out of 1",
+        "",
+        "      ✓ in setup",
+        "",
+        "      CUSTOM",
+        "      cnt......: 5 N/s",
+        "",
+        "",
+        "  █ GROUP: main ",
+        "",
+        "    CUSTOM",
+        "    cnt......: 2 N/s",
+        "",
+        "",
+        "  █ GROUP: teardown ",
+        "",
+        "    ↳ GROUP: tg ",
+        "",
+        "      checks_total.......................: 1 N/s",
+        "      checks_succeeded...................: 100.00% 1 out of 1",
+        "      checks_failed......................: 0.00% 0 out of 1",
+        "",
+        "      ✓ in teardown",
+        "",
+        "",
+        "",
+        "",
+    ];
+    assert_eq!(
+        shape_from(&stdout(&out), "█ GROUP: setup"),
+        expected,
+        "{}",
+        describe(&out)
+    );
 }
