@@ -57,7 +57,11 @@ class SummaryError extends Error {
 
 async function summarize() {
   if (typeof ns.handleSummary !== "function") return;
-  const out = await ns.handleSummary(JSON.parse(op_rk6_summary_data()));
+  const data = JSON.parse(op_rk6_summary_data());
+  // k6's data always has the key, `undefined` when setup() returned nothing (JSON has no
+  // `undefined` to carry it).
+  if (!("setup_data" in data)) data.setup_data = undefined;
+  const out = await ns.handleSummary(data);
   if (out === undefined || out === null) return;
   const outputs = [];
   for (const [key, value] of Object.entries(Object(out))) {

@@ -619,6 +619,23 @@ fn data_counters_are_in_the_export_and_handle_summary_data_without_requests() {
     assert_code(&out, 0);
     let counter = r#"{"type":"counter","contains":"data","values":{"count":0,"rate":0}}"#;
     assert_eq!(stdout(&out), format!("[{counter},{counter}]"));
+
+    // The data's keys in k6's order, `setup_data` among them also without setup().
+    common::write(
+        dir.path(),
+        "keys.js",
+        "export const options = { iterations: 1 };\n\
+         export default function () {}\n\
+         export function handleSummary(d) {\n\
+           return { stdout: JSON.stringify([Object.keys(d), d.setup_data === undefined]) };\n\
+         }\n",
+    );
+    let out = common::rk6(dir.path(), &["run", "-q", "keys.js"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        r#"[["root_group","options","state","metrics","setup_data"],true]"#
+    );
 }
 
 #[test]
