@@ -63,6 +63,17 @@ export function group(name, fn) {
   }
 }
 
+// Runs setup() or teardown() in a group of that name, as k6 does: their samples carry
+// `group: "::setup"`, their checks and groups sit under `setup` in root_group.
+export async function inLifecycleGroup(name, fn) {
+  groupPath = name;
+  try {
+    return await fn();
+  } finally {
+    groupPath = "";
+  }
+}
+
 export function fail(message) {
   throw new Error(message === undefined ? "fail() called" : String(message));
 }

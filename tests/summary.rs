@@ -642,7 +642,8 @@ fn data_counters_are_in_the_export_and_handle_summary_data_without_requests() {
 fn full_mode_shows_groups_of_setup_and_teardown_under_blocks_of_their_names() {
     let out = run("lifecycle.js", &["--summary-mode", "full"]);
     assert_code(&out, 0);
-    // As k6 v1.1 prints them; setup's samples outside any group of its own are in no block.
+    // As k6 v1.1 prints them: setup and teardown run in groups of those names; their own
+    // samples (outside any group of the script's) are in no block.
     let expected = [
         "█ GROUP: setup ",
         "",
@@ -683,5 +684,27 @@ fn full_mode_shows_groups_of_setup_and_teardown_under_blocks_of_their_names() {
         expected,
         "{}",
         describe(&out)
+    );
+
+    // The export's root_group nests them the same way, with k6's paths and ids.
+    let dir = common::tempdir();
+    let script = scripts().join("lifecycle.js");
+    let (out, export) =
+        common::run_with_export(dir.path(), script.to_str().expect("UTF-8 path"), &[]);
+    assert_code(&out, 0);
+    let groups = &export["root_group"]["groups"];
+    assert_eq!(
+        groups["setup"]["groups"]["sg"]["checks"]["in setup"],
+        serde_json::json!({
+            "name": "in setup",
+            "path": "::setup::sg::in setup",
+            "id": "159914f88ee4f3c5047d52fb5aeb37a3",
+            "passes": 1,
+            "fails": 0,
+        })
+    );
+    assert_eq!(
+        groups["teardown"]["groups"]["tg"]["id"],
+        "809d52dca77749ab8d55a5007f0c2c1c"
     );
 }

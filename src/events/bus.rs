@@ -289,8 +289,6 @@ impl Dispatcher {
                 match event {
                     Event::Sample(s) => tally.sample(s),
                     Event::Check(c) => tally.check(c),
-                    Event::Started => tally.scenarios(true),
-                    Event::ScenariosEnded => tally.scenarios(false),
                     Event::Iteration(i) => {
                         let ms = i.duration.as_secs_f64() * 1000.0;
                         tally.iteration(i.outcome, ms, i.error.as_deref(), &i.scenario, &i.tags)

@@ -190,17 +190,6 @@ pub struct Breakdown<M = Metric> {
     pub root: GroupTally<M>,
     /// Named scenarios in first-seen order.
     pub scenarios: Vec<(String, GroupTally<M>)>,
-    /// Where the run is, for samples that belong to no scenario.
-    phase: Phase,
-}
-
-/// The part of the run samples without a scenario come from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum Phase {
-    #[default]
-    Setup,
-    Scenarios,
-    Teardown,
 }
 
 impl<M> Default for Breakdown<M> {
@@ -208,7 +197,6 @@ impl<M> Default for Breakdown<M> {
         Self {
             root: GroupTally::default(),
             scenarios: Vec::new(),
-            phase: Phase::default(),
         }
     }
 }
@@ -223,7 +211,6 @@ impl<M> Breakdown<M> {
                 .into_iter()
                 .map(|(name, g)| (name, g.map(&mut f)))
                 .collect(),
-            phase: self.phase,
         }
     }
 }
@@ -231,23 +218,16 @@ impl<M> Breakdown<M> {
 impl Breakdown<Metric> {
     /// Applies `add` where k6 counts a sample of `scenario` tagged with `group` (`a::b`,
     /// with or without k6's leading `::`): to its named scenario, and to its innermost
-    /// group only (inside that scenario, else among the `default` scenario's). k6 runs
-    /// setup and teardown in groups of those names: their samples (no scenario) count
-    /// only in groups inside them, shown under `setup` and `teardown` blocks.
+    /// group only (inside that scenario, else among the `default` scenario's). Setup
+    /// and teardown run in groups of those names (no scenario): as k6, samples in those
+    /// groups themselves are left out, those in groups inside them kept.
     fn attribute(&mut self, scenario: &str, group: &str, mut add: impl FnMut(&mut GroupTally)) {
         let group = group.strip_prefix("::").unwrap_or(group);
+        if matches!(group, "setup" | "teardown") {
+            return;
+        }
         let mut node = &mut self.root;
-        if scenario.is_empty() {
-            let stage = match self.phase {
-                Phase::Setup => "setup",
-                Phase::Teardown => "teardown",
-                Phase::Scenarios => return,
-            };
-            if group.is_empty() {
-                return;
-            }
-            node = node.child(stage);
-        } else if scenario != "default" {
+        if !scenario.is_empty() && scenario != "default" {
             let i = match self.scenarios.iter().position(|(n, _)| n == scenario) {
                 Some(i) => i,
                 None => {
@@ -395,18 +375,6 @@ impl Aggregator {
 }
 
 impl Tally {
-    /// Scenarios started (`started`) or all ended (not `started`): later samples without
-    /// a scenario are teardown's, earlier ones setup's.
-    pub(crate) fn scenarios(&mut self, started: bool) {
-        if let Some(breakdown) = &mut self.breakdown {
-            breakdown.phase = if started {
-                Phase::Scenarios
-            } else {
-                Phase::Teardown
-            };
-        }
-    }
-
     fn offer(&mut self, metric: &str, value: f64, tags: &Tags) {
         for (selector, sink) in &mut self.sinks {
             if selector.matches(metric, tags) {
