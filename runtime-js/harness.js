@@ -11,6 +11,7 @@ const {
   op_rk6_summary_output,
 } = Deno.core.ops;
 import { refreshEnv } from "rk6:bootstrap.js";
+import { inLifecycleGroup } from "rk6:k6.js";
 
 let ns;
 let execFns = [];
@@ -36,12 +37,14 @@ async function lifecycle() {
   const stage = op_rk6_lifecycle_stage();
   if (stage === 0) {
     if (typeof ns.setup !== "function") return;
-    const result = await ns.setup();
+    const result = await inLifecycleGroup("setup", () => ns.setup());
     const text = result === undefined ? undefined : JSON.stringify(result);
     op_rk6_set_setup_result(text === undefined ? "" : text, text !== undefined);
   } else if (stage === 1) {
     loadData();
-    if (typeof ns.teardown === "function") await ns.teardown(data);
+    if (typeof ns.teardown === "function") {
+      await inLifecycleGroup("teardown", () => ns.teardown(data));
+    }
   } else {
     await summarize();
   }
@@ -57,7 +60,11 @@ class SummaryError extends Error {
 
 async function summarize() {
   if (typeof ns.handleSummary !== "function") return;
-  const out = await ns.handleSummary(JSON.parse(op_rk6_summary_data()));
+  const data = JSON.parse(op_rk6_summary_data());
+  // k6's data always has the key, `undefined` when setup() returned nothing (JSON has no
+  // `undefined` to carry it).
+  if (!("setup_data" in data)) data.setup_data = undefined;
+  const out = await ns.handleSummary(data);
   if (out === undefined || out === null) return;
   const outputs = [];
   for (const [key, value] of Object.entries(Object(out))) {

@@ -1,5 +1,5 @@
 // The `k6` module: sleep, check, group, fail.
-const { op_rk6_check, op_rk6_sleep } = Deno.core.ops;
+const { op_rk6_check, op_rk6_sleep, op_rk6_metric_add, op_rk6_now_ms } = Deno.core.ops;
 import { tagsJson } from "rk6:tags.js";
 
 // Thrown by sleep() when the test or scenario stops mid-iteration. The name must match
@@ -50,11 +50,27 @@ export function group(name, fn) {
     throw new TypeError("group() needs a function to run");
   }
   const outer = groupPath;
-  groupPath = outer === "" ? name : `${outer}::${name}`;
+  const path = outer === "" ? name : `${outer}::${name}`;
+  groupPath = path;
+  const started = op_rk6_now_ms();
   try {
     return fn();
   } finally {
     groupPath = outer;
+    // k6's `group_duration` (a time Trend, code 3), tagged with the group's own path,
+    // also when the function threw.
+    op_rk6_metric_add("group_duration", 3, op_rk6_now_ms() - started, "", path);
+  }
+}
+
+// Runs setup() or teardown() in a group of that name, as k6 does: their samples carry
+// `group: "::setup"`, their checks and groups sit under `setup` in root_group.
+export async function inLifecycleGroup(name, fn) {
+  groupPath = name;
+  try {
+    return await fn();
+  } finally {
+    groupPath = "";
   }
 }
 

@@ -315,7 +315,9 @@ fn run(args: RunArgs) -> i32 {
             .clone()
             .unwrap_or_else(rk6::metrics::summary::default_trend_stats),
     };
-    runner = runner.summary_trend_stats(summary_config.trend_stats.clone());
+    runner = runner
+        .summary_trend_stats(summary_config.trend_stats.clone())
+        .summary_breakdown(summary_config.mode == rk6::metrics::summary::SummaryMode::Full);
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }

@@ -5,7 +5,7 @@ use crate::events::bus::{Bus, Subscription};
 use crate::events::Event;
 use crate::exec;
 use crate::log::{Level, LogLine, LogSink};
-use crate::metrics::aggregator::Aggregator;
+use crate::metrics::aggregator::{Aggregator, Breakdown};
 use crate::metrics::thresholds::{self, RuleResult};
 use crate::metrics::{CheckStat, Metric, MetricKind, TrendSummary};
 use crate::options::{self, Overrides, Scenario};
@@ -60,6 +60,8 @@ pub struct Runner {
     /// `--summary-trend-stats`: the Trend statistics the summary shows (k6's default when
     /// `None`).
     trend_stats: Option<Vec<String>>,
+    /// `--summary-mode full`: keep per-group and per-scenario tallies.
+    breakdown: bool,
 }
 
 /// Events a subscriber may leave unread before newer ones are dropped, by default.
@@ -106,6 +108,10 @@ pub struct RunResult {
     /// run in none, left out).
     #[serde(skip)]
     pub scenario_checks: Vec<(String, CheckStat)>,
+    /// Each group and each scenario's own figures, when
+    /// [`Runner::summary_breakdown`] asked for them.
+    #[serde(skip)]
+    pub breakdown: Option<Breakdown<MetricSummary>>,
     /// Every metric with samples, by name (built-in and custom).
     pub metrics: BTreeMap<String, MetricSummary>,
     /// The most VUs the run had at once.
@@ -278,6 +284,7 @@ impl Runner {
             event_samples: false,
             event_capacity: DEFAULT_EVENT_CAPACITY,
             trend_stats: None,
+            breakdown: false,
         }
     }
 
@@ -434,6 +441,14 @@ impl Runner {
         self
     }
 
+    /// Also tallies each group and each scenario apart ([`RunResult::breakdown`]), as
+    /// `--summary-mode full` shows them (default: no; it aggregates every sample twice and
+    /// tags every sample).
+    pub fn summary_breakdown(mut self, breakdown: bool) -> Self {
+        self.breakdown = breakdown;
+        self
+    }
+
     /// Does not call the script's `handleSummary` (`--no-summary`).
     pub fn skip_summary(mut self, skip: bool) -> Self {
         self.skip_summary = skip;
@@ -562,6 +577,9 @@ impl Runner {
             .into();
         test.kv_memory = self.kv_memory.map(|store| store.0);
         let test = Arc::new(test);
+        if self.breakdown {
+            test.events.aggregator.break_down();
+        }
         let mut spec = VuSpec::new(test.clone(), &url);
         spec.extensions = self.extensions.map(|e| e.0);
         for (name, source) in &self.modules {
@@ -855,6 +873,9 @@ fn result(
         trend_stats: trend_stats.to_vec(),
         checks,
         scenario_checks: aggregator.scenario_checks(),
+        breakdown: aggregator
+            .breakdown()
+            .map(|b| b.map(|name, m| summarize(name, m))),
         metrics,
         vus_max,
         scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),

@@ -223,7 +223,8 @@ fn handle_summary_gets_k6s_data_and_writes_what_it_returns() {
     // Instead of the default summary, exactly what handleSummary returned.
     assert_eq!(
         stdout(&out),
-        "> checks rate/default\n> iteration_duration trend/time\n> iterations counter/default\n\
+        "> checks rate/default\n> data_received counter/data\n> data_sent counter/data\n\
+         > group_duration trend/time\n> iteration_duration trend/time\n> iterations counter/default\n\
          > my_counter counter/default\n> my_trend trend/time\n> plain_trend trend/default\n\
          > vus_max gauge/default\n"
     );

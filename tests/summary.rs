@@ -69,14 +69,20 @@ fn thresholds_come_first_then_check_totals_the_checks_and_the_metrics_by_section
         text.contains("\n    ok_rate................................: 70.00% 7 out of 10\n"),
         "{text}"
     );
-    // The sections in k6's order; NETWORK only with network metrics.
+    // The sections in k6's order; NETWORK also without requests, at 0 (k6 counts each
+    // iteration's bytes), as the summary's last section.
     let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("no {s}:\n{text}"));
     assert!(at("\n    CUSTOM\n") < at("\n    EXECUTION\n"), "{text}");
+    assert!(at("\n    EXECUTION\n") < at("\n    NETWORK\n"), "{text}");
+    assert!(!text.contains("HTTP"), "{text}");
     assert!(
-        !text.contains("NETWORK") && !text.contains("HTTP"),
-        "{text}"
+        text.ends_with(
+            "\n\n    NETWORK\n\
+             \x20   data_received..........................: 0 B    0 B/s\n\
+             \x20   data_sent..............................: 0 B    0 B/s\n\n\n\n"
+        ),
+        "{text:?}"
     );
-    assert!(text.ends_with("\n\n\n"), "{text:?}");
 }
 
 #[test]
@@ -284,8 +290,16 @@ fn full_mode_shows_named_scenarios_with_their_groups() {
     let out = run("scenarios.js", &["--summary-mode", "full"]);
     assert_code(&out, 0);
     let text = stdout(&out);
+    let scenario_a: Vec<String> = block(&text, "SCENARIO: a")
+        .into_iter()
+        .map(|l| match l.split_once(".: ") {
+            // Timing.
+            Some((head, _)) if head.contains("iteration_duration") => format!("{head}.: …"),
+            _ => l,
+        })
+        .collect();
     assert_eq!(
-        block(&text, "SCENARIO: a"),
+        scenario_a,
         [
             "█ SCENARIO: a ",
             "",
@@ -296,6 +310,14 @@ fn full_mode_shows_named_scenarios_with_their_groups() {
             "    ✓ logged in",
             "    ✗ page ok",
             "      ↳  0% — ✓ 0 / ✗ 2",
+            "",
+            "    EXECUTION",
+            "    iteration_duration.....................: …",
+            "    iterations.............................: 2 N/s",
+            "",
+            "    NETWORK",
+            "    data_received..........................: 0 N/s",
+            "    data_sent..............................: 0 N/s",
             "",
             "    ↳ GROUP: login ",
             "",
@@ -350,7 +372,339 @@ fn selections_of_builtin_metrics_show_under_their_metric() {
             "      { scenario:a } 3",
             "    iterations_failed 0",
             "    vus_max 2",
+            "    data_received 0",
+            "    data_sent 0",
         ],
         "{text}"
+    );
+}
+
+/// The summary from its TOTAL RESULTS block on, line by line as printed, except each
+/// row's values: their padding collapsed, per-second rates as `N/s` and iteration
+/// durations as `…` (timing).
+fn shape(text: &str) -> Vec<String> {
+    shape_from(text, "█ TOTAL RESULTS")
+}
+
+/// [`shape`] from the block titled `title` on.
+fn shape_from(text: &str, title: &str) -> Vec<String> {
+    let start = text
+        .find(title)
+        .unwrap_or_else(|| panic!("no {title}:\n{text}"));
+    text[start..]
+        .split('\n')
+        .map(|line| match line.split_once(".: ") {
+            Some((head, values)) => {
+                let values: Vec<&str> = if head.trim_start().starts_with("iteration_duration") {
+                    vec!["…"]
+                } else {
+                    values
+                        .split_whitespace()
+                        .map(|v| {
+                            match v.ends_with("/s") && v.starts_with(|c: char| c.is_ascii_digit()) {
+                                true => "N/s",
+                                false => v,
+                            }
+                        })
+                        .collect()
+                };
+                format!("{head}.: {}", values.join(" "))
+            }
+            None => line.to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn full_mode_shows_each_group_and_scenario_with_its_own_metrics() {
+    let out = run("full.js", &["--summary-mode", "full"]);
+    assert_code(&out, 0);
+    // k6 v1.1 prints these lines for the same script, but for rk6's own
+    // `iterations_failed` and `vus_max` rows.
+    let expected = [
+        "█ TOTAL RESULTS ",
+        "",
+        "    checks_total.......................: 5 N/s",
+        "    checks_succeeded...................: 80.00% 4 out of 5",
+        "    checks_failed......................: 20.00% 1 out of 5",
+        "",
+        "    ✗ ok",
+        "      ↳  80% — ✓ 4 / ✗ 1",
+        "",
+        "    CUSTOM",
+        "    hits...................................: 28 N/s",
+        "    level..................................: 3 min=1 max=3",
+        "    ok_rate................................: 66.66% 2 out of 3",
+        "    wait...................................: avg=1s min=250ms med=1.5s max=1.5s p(90)=1.5s p(95)=1.5s",
+        "",
+        "    EXECUTION",
+        "    iteration_duration.....................: …",
+        "    iterations.............................: 5 N/s",
+        "    iterations_failed......................: 0 N/s",
+        "    vus_max................................: 2 min=2 max=2",
+        "",
+        "    NETWORK",
+        "    data_received..........................: 0 B 0 B/s",
+        "    data_sent..............................: 0 B 0 B/s",
+        "",
+        "",
+        // The `default` scenario's groups: blocks of their own, each with the samples
+        // recorded in it (not in its subgroups).
+        "  █ GROUP: outer ",
+        "",
+        "    CUSTOM",
+        "    wait.......: avg=250ms min=250ms med=250ms max=250ms p(90)=250ms p(95)=250ms",
+        "",
+        "    ↳ GROUP: inner ",
+        "",
+        "      checks_total.......................: 2 N/s",
+        "      checks_succeeded...................: 100.00% 2 out of 2",
+        "      checks_failed......................: 0.00% 0 out of 2",
+        "",
+        "      ✓ ok",
+        "",
+        "      CUSTOM",
+        "      hits.......: 20 N/s",
+        "",
+        "",
+        // A named scenario: everything recorded in it, then its groups.
+        "  █ SCENARIO: web ",
+        "",
+        "    checks_total.......................: 3 N/s",
+        "    checks_succeeded...................: 66.66% 2 out of 3",
+        "    checks_failed......................: 33.33% 1 out of 3",
+        "",
+        "    ✗ ok",
+        "      ↳  66% — ✓ 2 / ✗ 1",
+        "",
+        "    CUSTOM",
+        "    hits...................................: 6 N/s",
+        "    level..................................: 3 min=1 max=3",
+        "    ok_rate................................: 66.66% 2 out of 3",
+        "    wait...................................: avg=1.5s min=1.5s med=1.5s max=1.5s p(90)=1.5s p(95)=1.5s",
+        "",
+        "    EXECUTION",
+        "    iteration_duration.....................: …",
+        "    iterations.............................: 3 N/s",
+        "",
+        "    NETWORK",
+        "    data_received..........................: 0 B 0 B/s",
+        "    data_sent..............................: 0 B 0 B/s",
+        "",
+        "    ↳ GROUP: page ",
+        "",
+        "      CUSTOM",
+        "      wait.......: avg=1.5s min=1.5s med=1.5s max=1.5s p(90)=1.5s p(95)=1.5s",
+        "",
+        "      ↳ GROUP: img ",
+        "",
+        "        CUSTOM",
+        "        hits.......: 6 N/s",
+        "",
+        "",
+        "",
+        "",
+    ];
+    assert_eq!(shape(&stdout(&out)), expected, "{}", describe(&out));
+
+    // Compact mode, the default, has the TOTAL RESULTS block alone.
+    let compact = stdout(&run("full.js", &[]));
+    assert!(
+        !compact.contains("█ GROUP") && !compact.contains("█ SCENARIO"),
+        "{compact}"
+    );
+}
+
+#[test]
+fn full_mode_lists_http_metrics_per_scenario_and_group() {
+    let server = common::server::Server::start();
+    let base = format!("BASE={}", server.base());
+    let out = run("full_http.js", &["--summary-mode", "full", "-e", &base]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    let heads = |title: &str| -> Vec<String> {
+        block(&text, title)
+            .iter()
+            .map(|l| match l.split_once(".: ") {
+                Some((head, values)) if head.trim_start().starts_with("http_req_failed") => {
+                    format!(
+                        "{head}.: {}",
+                        values.split_whitespace().collect::<Vec<_>>().join(" ")
+                    )
+                }
+                Some((head, _)) => format!("{head}."),
+                None => l.to_owned(),
+            })
+            .collect()
+    };
+    let http = |indent: &str, failed: &str| -> Vec<String> {
+        [
+            "http_req_blocked...................................".to_owned(),
+            "http_req_connecting................................".to_owned(),
+            "http_req_duration..................................".to_owned(),
+            format!("http_req_failed....................................: {failed}"),
+            "http_req_receiving.................................".to_owned(),
+            "http_req_sending...................................".to_owned(),
+            "http_req_tls_handshaking...........................".to_owned(),
+            "http_req_waiting...................................".to_owned(),
+            "http_reqs..........................................".to_owned(),
+        ]
+        .iter()
+        .map(|l| format!("{indent}{l}"))
+        .collect()
+    };
+    let mut expected: Vec<String> = ["█ SCENARIO: api ", "", "    HTTP"]
+        .map(String::from)
+        .to_vec();
+    expected.extend(http("    ", "50.00% 2 out of 4"));
+    expected.extend(
+        [
+            "",
+            "    EXECUTION",
+            "    iteration_duration.................................",
+            "    iterations.........................................",
+            "",
+            "    NETWORK",
+            "    data_received......................................",
+            "    data_sent..........................................",
+            "",
+            "    ↳ GROUP: calls ",
+            "",
+            "      HTTP",
+        ]
+        .map(String::from),
+    );
+    expected.extend(http("      ", "50.00% 2 out of 4"));
+    expected.extend(["", "", ""].map(String::from));
+    // As k6's: no `{ expected_response:true }` row in the blocks, and the bytes counted
+    // in the scenario, not in the group.
+    assert_eq!(heads("SCENARIO: api"), expected, "{text}");
+    assert!(text.contains("      { expected_response:true }"), "{text}");
+}
+
+#[test]
+fn data_counters_are_in_the_export_and_handle_summary_data_without_requests() {
+    let dir = common::tempdir();
+    let script = scripts().join("full.js");
+    let script = script.to_str().expect("UTF-8 path");
+    let (out, export) = common::run_with_export(dir.path(), script, &[]);
+    assert_code(&out, 0);
+    // k6 v1.1's export of the same script.
+    for name in ["data_sent", "data_received"] {
+        assert_eq!(
+            export["metrics"][name],
+            serde_json::json!({ "count": 0, "rate": 0 }),
+            "{name}"
+        );
+    }
+    // One `group_duration` sample per `group()` call, in the export as k6 has it (the
+    // summary leaves it out, as k6's does).
+    let groups = export["metrics"]["group_duration"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no group_duration: {export}"));
+    let stats: Vec<&str> = groups.keys().map(String::as_str).collect();
+    assert_eq!(stats, ["avg", "max", "med", "min", "p(90)", "p(95)"]);
+    assert!(!stdout(&out).contains("group_duration"));
+
+    common::write(
+        dir.path(),
+        "hs.js",
+        "export const options = { iterations: 1 };\n\
+         export default function () {}\n\
+         export function handleSummary(d) {\n\
+           return { stdout: JSON.stringify([d.metrics.data_sent, d.metrics.data_received]) };\n\
+         }\n",
+    );
+    let out = common::rk6(dir.path(), &["run", "-q", "hs.js"]);
+    assert_code(&out, 0);
+    let counter = r#"{"type":"counter","contains":"data","values":{"count":0,"rate":0}}"#;
+    assert_eq!(stdout(&out), format!("[{counter},{counter}]"));
+
+    // The data's keys in k6's order, `setup_data` among them also without setup().
+    common::write(
+        dir.path(),
+        "keys.js",
+        "export const options = { iterations: 1 };\n\
+         export default function () {}\n\
+         export function handleSummary(d) {\n\
+           return { stdout: JSON.stringify([Object.keys(d), d.setup_data === undefined]) };\n\
+         }\n",
+    );
+    let out = common::rk6(dir.path(), &["run", "-q", "keys.js"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        r#"[["root_group","options","state","metrics","setup_data"],true]"#
+    );
+}
+
+#[test]
+fn full_mode_shows_groups_of_setup_and_teardown_under_blocks_of_their_names() {
+    let out = run("lifecycle.js", &["--summary-mode", "full"]);
+    assert_code(&out, 0);
+    // As k6 v1.1 prints them: setup and teardown run in groups of those names; their own
+    // samples (outside any group of the script's) are in no block.
+    let expected = [
+        "█ GROUP: setup ",
+        "",
+        "    ↳ GROUP: sg ",
+        "",
+        "      checks_total.......................: 1 N/s",
+        "      checks_succeeded...................: 100.00% 1 out of 1",
+        "      checks_failed......................: 0.00% 0 out of 1",
+        "",
+        "      ✓ in setup",
+        "",
+        "      CUSTOM",
+        "      cnt......: 5 N/s",
+        "",
+        "",
+        "  █ GROUP: main ",
+        "",
+        "    CUSTOM",
+        "    cnt......: 2 N/s",
+        "",
+        "",
+        "  █ GROUP: teardown ",
+        "",
+        "    ↳ GROUP: tg ",
+        "",
+        "      checks_total.......................: 1 N/s",
+        "      checks_succeeded...................: 100.00% 1 out of 1",
+        "      checks_failed......................: 0.00% 0 out of 1",
+        "",
+        "      ✓ in teardown",
+        "",
+        "",
+        "",
+        "",
+    ];
+    assert_eq!(
+        shape_from(&stdout(&out), "█ GROUP: setup"),
+        expected,
+        "{}",
+        describe(&out)
+    );
+
+    // The export's root_group nests them the same way, with k6's paths and ids.
+    let dir = common::tempdir();
+    let script = scripts().join("lifecycle.js");
+    let (out, export) =
+        common::run_with_export(dir.path(), script.to_str().expect("UTF-8 path"), &[]);
+    assert_code(&out, 0);
+    let groups = &export["root_group"]["groups"];
+    assert_eq!(
+        groups["setup"]["groups"]["sg"]["checks"]["in setup"],
+        serde_json::json!({
+            "name": "in setup",
+            "path": "::setup::sg::in setup",
+            "id": "159914f88ee4f3c5047d52fb5aeb37a3",
+            "passes": 1,
+            "fails": 0,
+        })
+    );
+    assert_eq!(
+        groups["teardown"]["groups"]["tg"]["id"],
+        "809d52dca77749ab8d55a5007f0c2c1c"
     );
 }

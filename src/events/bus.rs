@@ -331,7 +331,7 @@ impl Dispatcher {
                     Event::Check(c) => tally.check(c),
                     Event::Iteration(i) => {
                         let ms = i.duration.as_secs_f64() * 1000.0;
-                        tally.iteration(i.outcome, ms, i.error.as_deref(), &i.tags)
+                        tally.iteration(i.outcome, ms, i.error.as_deref(), &i.scenario, &i.tags)
                     }
                     _ => {}
                 }

@@ -72,6 +72,181 @@ pub(crate) struct Tally {
     iteration_durations: Option<Metric>,
     /// The selections thresholds look at, each with the samples it matched.
     sinks: Vec<(Selector, Metric)>,
+    /// Whether `data_sent` and `data_received` are among `metrics` yet.
+    data_counters: bool,
+    /// Per-group and per-scenario tallies, only when `--summary-mode full` asked for them
+    /// (they cost a second aggregate of every sample, and tags on every sample).
+    breakdown: Option<Box<Breakdown>>,
+}
+
+/// One check's tally inside a group or scenario block: its name, passes and fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckCount {
+    /// The check's name.
+    pub name: String,
+    /// How many times it passed.
+    pub passes: u64,
+    /// How many times it failed.
+    pub fails: u64,
+}
+
+/// What one group (or one scenario) saw, as `--summary-mode full` shows it: the samples
+/// recorded in it (not in its subgroups, as k6 counts them), its checks, and its
+/// subgroups in the order first seen. `M` is [`Metric`] while the run goes on, a summary
+/// of it in a [`RunResult`](crate::RunResult).
+#[derive(Debug, Clone)]
+pub struct GroupTally<M = Metric> {
+    /// The samples recorded in this group by metric name (rk6's iteration events count
+    /// as `iterations` and `iteration_duration` samples of their scenario).
+    pub metrics: BTreeMap<String, M>,
+    /// Checks in first-seen order.
+    pub checks: Vec<CheckCount>,
+    /// Subgroups by name, in first-seen order.
+    pub groups: Vec<(String, GroupTally<M>)>,
+}
+
+impl<M> Default for GroupTally<M> {
+    fn default() -> Self {
+        Self {
+            metrics: BTreeMap::new(),
+            checks: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+}
+
+impl<M> GroupTally<M> {
+    /// The same tree with every metric turned into `f(name, metric)`.
+    pub fn map<N>(self, f: &mut impl FnMut(&str, M) -> N) -> GroupTally<N> {
+        GroupTally {
+            metrics: self
+                .metrics
+                .into_iter()
+                .map(|(name, m)| {
+                    let n = f(&name, m);
+                    (name, n)
+                })
+                .collect(),
+            checks: self.checks,
+            groups: self
+                .groups
+                .into_iter()
+                .map(|(name, g)| (name, g.map(f)))
+                .collect(),
+        }
+    }
+
+    fn child(&mut self, name: &str) -> &mut Self {
+        let i = match self.groups.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                self.groups.push((name.to_owned(), Self::default()));
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[i].1
+    }
+}
+
+impl GroupTally<Metric> {
+    fn add(&mut self, metric: &str, kind: MetricKind, value: f64) {
+        match self.metrics.get_mut(metric) {
+            Some(m) => m.add(value),
+            None => {
+                let mut m = Metric::new(kind);
+                m.add(value);
+                self.metrics.insert(metric.to_owned(), m);
+            }
+        }
+    }
+
+    fn check(&mut self, name: &str, passed: bool) {
+        let i = match self.checks.iter().position(|c| c.name == name) {
+            Some(i) => i,
+            None => {
+                self.checks.push(CheckCount {
+                    name: name.to_owned(),
+                    passes: 0,
+                    fails: 0,
+                });
+                self.checks.len() - 1
+            }
+        };
+        let c = &mut self.checks[i];
+        if passed {
+            c.passes += 1;
+        } else {
+            c.fails += 1;
+        }
+    }
+}
+
+/// The run broken down as k6 1.x's `--summary-mode full` does: the groups of the
+/// `default` scenario as blocks of their own, and each named scenario with its groups.
+#[derive(Debug, Clone)]
+pub struct Breakdown<M = Metric> {
+    /// The `default` scenario's groups are `root.groups`; `root` itself stays empty (its
+    /// figures are the run's totals).
+    pub root: GroupTally<M>,
+    /// Named scenarios in first-seen order.
+    pub scenarios: Vec<(String, GroupTally<M>)>,
+}
+
+impl<M> Default for Breakdown<M> {
+    fn default() -> Self {
+        Self {
+            root: GroupTally::default(),
+            scenarios: Vec::new(),
+        }
+    }
+}
+
+impl<M> Breakdown<M> {
+    /// The same breakdown with every metric turned into `f(name, metric)`.
+    pub fn map<N>(self, mut f: impl FnMut(&str, M) -> N) -> Breakdown<N> {
+        Breakdown {
+            root: self.root.map(&mut f),
+            scenarios: self
+                .scenarios
+                .into_iter()
+                .map(|(name, g)| (name, g.map(&mut f)))
+                .collect(),
+        }
+    }
+}
+
+impl Breakdown<Metric> {
+    /// Applies `add` where k6 counts a sample of `scenario` tagged with `group` (`a::b`,
+    /// with or without k6's leading `::`): to its named scenario, and to its innermost
+    /// group only (inside that scenario, else among the `default` scenario's). Setup
+    /// and teardown run in groups of those names (no scenario): as k6, samples in those
+    /// groups themselves are left out, those in groups inside them kept.
+    fn attribute(&mut self, scenario: &str, group: &str, mut add: impl FnMut(&mut GroupTally)) {
+        let group = group.strip_prefix("::").unwrap_or(group);
+        if matches!(group, "setup" | "teardown") {
+            return;
+        }
+        let mut node = &mut self.root;
+        if !scenario.is_empty() && scenario != "default" {
+            let i = match self.scenarios.iter().position(|(n, _)| n == scenario) {
+                Some(i) => i,
+                None => {
+                    self.scenarios
+                        .push((scenario.to_owned(), GroupTally::default()));
+                    self.scenarios.len() - 1
+                }
+            };
+            node = &mut self.scenarios[i].1;
+            add(node);
+        }
+        if group.is_empty() {
+            return;
+        }
+        for name in group.split("::") {
+            node = node.child(name);
+        }
+        add(node);
+    }
 }
 
 /// Counts of the aggregate, read together.
@@ -105,11 +280,27 @@ impl TagNeeds {
 }
 
 impl Aggregator {
+    /// Also keeps per-group and per-scenario tallies ([`Breakdown`]), for
+    /// `--summary-mode full`; call before [`watch`](Self::watch), which then asks for
+    /// every sample's tags (their `scenario` and `group`).
+    pub fn break_down(&self) {
+        self.inner.lock().breakdown = Some(Box::default());
+    }
+
+    /// The per-group and per-scenario tallies, when [`break_down`](Self::break_down) asked
+    /// for them.
+    pub fn breakdown(&self) -> Option<Breakdown> {
+        self.inner.lock().breakdown.as_deref().cloned()
+    }
+
     /// Starts collecting samples for these selections (before the test starts); returns
     /// which metrics' samples must then carry tags.
     pub fn watch(&self, selections: impl IntoIterator<Item = (Selector, MetricKind)>) -> TagNeeds {
         let mut inner = self.inner.lock();
-        let mut needs = TagNeeds::default();
+        let mut needs = TagNeeds {
+            all: inner.breakdown.is_some(),
+            metrics: Vec::new(),
+        };
         for (selector, kind) in selections {
             if !selector.tags.is_empty() && !needs.metrics.contains(&selector.metric) {
                 needs.metrics.push(selector.metric.clone());
@@ -209,6 +400,18 @@ impl Tally {
         if !self.sinks.is_empty() {
             self.offer(name, s.value, &s.tags);
         }
+        // Sub-metrics (`http_req_duration{expected_response:true}`) stay in the totals: k6's
+        // blocks have none.
+        if let (Some(breakdown), false) = (&mut self.breakdown, name.contains('{')) {
+            let scenario = s.tags.get("scenario").unwrap_or_default();
+            // k6 counts the bytes of an iteration when it ends, outside any group; rk6
+            // counts them per request, so they go to the scenario alone, as in k6.
+            let group = match name {
+                "data_sent" | "data_received" => "",
+                _ => s.tags.get("group").unwrap_or_default(),
+            };
+            breakdown.attribute(scenario, group, |g| g.add(name, s.kind, s.value));
+        }
     }
 
     pub(crate) fn check(&mut self, c: &crate::events::Check) {
@@ -241,6 +444,9 @@ impl Tally {
         if !self.sinks.is_empty() {
             self.offer("checks", if passed { 1.0 } else { 0.0 }, tags);
         }
+        if let Some(breakdown) = &mut self.breakdown {
+            breakdown.attribute(&c.scenario, group, |g| g.check(name, passed));
+        }
     }
 
     fn scenario_check(&mut self, scenario: &str, group: &str, name: &str, passed: bool) {
@@ -269,13 +475,42 @@ impl Tally {
         }
     }
 
+    /// k6 counts the bytes each iteration sent and received when it ends, so its
+    /// `data_sent` and `data_received` are there (at 0) even when nothing used the
+    /// network; rk6 counts them per request, and adds them at 0 on the first iteration.
+    fn data_counters(&mut self) {
+        self.data_counters = true;
+        for name in ["data_sent", "data_received"] {
+            self.metrics
+                .entry(name.to_owned())
+                .or_insert_with(|| Metric::new(MetricKind::Counter));
+        }
+    }
+
     pub(crate) fn iteration(
         &mut self,
         outcome: IterationOutcome,
         ms: f64,
         error: Option<&str>,
+        scenario: &str,
         tags: &Tags,
     ) {
+        if !self.data_counters {
+            self.data_counters();
+        }
+        if let Some(breakdown) = &mut self.breakdown {
+            breakdown.attribute(scenario, "", |g| {
+                for name in ["data_sent", "data_received"] {
+                    g.metrics
+                        .entry(name.to_owned())
+                        .or_insert_with(|| Metric::new(MetricKind::Counter));
+                }
+                if outcome != IterationOutcome::Interrupted {
+                    g.add("iterations", MetricKind::Counter, 1.0);
+                    g.add("iteration_duration", MetricKind::Trend, ms);
+                }
+            });
+        }
         if outcome == IterationOutcome::Interrupted {
             self.interrupted_iterations += 1;
             return;

@@ -257,8 +257,8 @@ pub fn handle_summary_data(
         out.insert(name, Value::Object(metric));
     }
     let mut doc = Map::new();
+    // In k6's order, which `Object.keys(data)` and `JSON.stringify(data)` show.
     doc.insert("root_group".into(), listed(root_group(result)));
-    doc.insert("metrics".into(), Value::Object(out));
     doc.insert(
         "options".into(),
         json!({
@@ -279,6 +279,7 @@ pub fn handle_summary_data(
             "testRunDurationMs": test_run.as_secs_f64() * 1000.0,
         }),
     );
+    doc.insert("metrics".into(), Value::Object(out));
     if let Some(data) = &result.setup_data {
         doc.insert("setup_data".into(), data.clone());
     }

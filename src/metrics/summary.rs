@@ -6,7 +6,7 @@
 //! Widths, padding and number forms follow k6's summary code closely, so that the two
 //! programs' outputs can be compared line by line.
 
-use super::aggregator::CheckStat;
+use super::aggregator::{CheckStat, GroupTally};
 use super::metric::{MetricKind, TrendSummary};
 use crate::runner::{MetricSummary, RunResult};
 use std::collections::BTreeMap;
@@ -110,32 +110,31 @@ pub fn render_with(r: &RunResult, config: &SummaryConfig) -> String {
     total.extend(metric_sections(&all_rows(r, config.mode), 0, stats));
     sections.push(("TOTAL RESULTS".into(), total));
     if config.mode == SummaryMode::Full {
-        // As k6: groups of the `default` scenario get blocks of their own; those of named
-        // scenarios show inside their scenario's block.
-        let mut scenarios: BTreeMap<&str, Vec<CheckStat>> = BTreeMap::new();
-        for (scenario, check) in &r.scenario_checks {
-            scenarios
-                .entry(scenario.as_str())
-                .or_default()
-                .push(check.clone());
-        }
-        let default = scenarios.remove("default");
-        let unscoped: &[CheckStat] = if r.scenario_checks.is_empty() {
-            &r.checks
-        } else {
-            &[]
-        };
-        let tree = group_tree(default.as_deref().unwrap_or(unscoped));
-        for (name, group) in &tree.children {
-            sections.push((
-                format!("GROUP: {name}"),
-                group_content(group, 0, secs, stats),
-            ));
-        }
-        for (name, checks) in &scenarios {
-            let mut content = checks_block(&merged_checks(checks), 0, secs, stats);
-            content.extend(subgroups(&group_tree(checks), 0, secs, stats));
-            sections.push((format!("SCENARIO: {name}"), content));
+        match &r.breakdown {
+            Some(breakdown) => {
+                let context = Context {
+                    secs,
+                    stats,
+                    mode: config.mode,
+                };
+                // As k6: the `default` scenario's groups get blocks of their own; named
+                // scenarios come after, by name, each with its groups inside.
+                for (name, group) in &breakdown.root.groups {
+                    sections.push((format!("GROUP: {name}"), tally_content(group, 0, &context)));
+                }
+                let mut scenarios: Vec<_> = breakdown.scenarios.iter().collect();
+                scenarios.sort_by(|(a, _), (b, _)| {
+                    a.to_lowercase().cmp(&b.to_lowercase()).then(a.cmp(b))
+                });
+                for (name, scenario) in scenarios {
+                    sections.push((
+                        format!("SCENARIO: {name}"),
+                        tally_content(scenario, 0, &context),
+                    ));
+                }
+            }
+            // A result made without the breakdown (an embedder's): the checks alone.
+            None => sections.extend(check_blocks(r, secs, stats)),
         }
     }
     let mut body = String::new();
@@ -152,6 +151,71 @@ pub fn render_with(r: &RunResult, config: &SummaryConfig) -> String {
         }
     }
     format!("\n{body}\n\n")
+}
+
+/// The group and scenario blocks as the checks alone can tell them, for a result that has
+/// no [`RunResult::breakdown`].
+fn check_blocks(r: &RunResult, secs: f64, stats: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut sections = Vec::new();
+    // As k6: groups of the `default` scenario get blocks of their own; those of named
+    // scenarios show inside their scenario's block.
+    let mut scenarios: BTreeMap<&str, Vec<CheckStat>> = BTreeMap::new();
+    for (scenario, check) in &r.scenario_checks {
+        scenarios
+            .entry(scenario.as_str())
+            .or_default()
+            .push(check.clone());
+    }
+    let default = scenarios.remove("default");
+    let unscoped: &[CheckStat] = if r.scenario_checks.is_empty() {
+        &r.checks
+    } else {
+        &[]
+    };
+    let tree = group_tree(default.as_deref().unwrap_or(unscoped));
+    for (name, group) in &tree.children {
+        sections.push((
+            format!("GROUP: {name}"),
+            group_content(group, 0, secs, stats),
+        ));
+    }
+    for (name, checks) in &scenarios {
+        let mut content = checks_block(&merged_checks(checks), 0, secs, stats);
+        content.extend(subgroups(&group_tree(checks), 0, secs, stats));
+        sections.push((format!("SCENARIO: {name}"), content));
+    }
+    sections
+}
+
+/// What the blocks of `--summary-mode full` need besides the tallies.
+struct Context<'a> {
+    secs: f64,
+    stats: &'a [String],
+    mode: SummaryMode,
+}
+
+/// A group's or a scenario's block at `base`'s indentation: its checks, its metrics by
+/// section, then its subgroups.
+fn tally_content(g: &GroupTally<MetricSummary>, base: usize, cx: &Context) -> Vec<String> {
+    let checks: Vec<(String, u64, u64)> = g
+        .checks
+        .iter()
+        .map(|c| (c.name.clone(), c.passes, c.fails))
+        .collect();
+    let mut out = checks_block(&checks, base, cx.secs, cx.stats);
+    let rows: Vec<Row> = g
+        .metrics
+        .iter()
+        .filter(|(name, _)| !skipped(name, cx.mode))
+        .map(|(name, m)| row_of(name, m))
+        .collect();
+    out.extend(metric_sections(&rows, base, cx.stats));
+    let inner = base + 1;
+    for (name, child) in &g.groups {
+        out.push(indent(inner, 1, &format!("↳ GROUP: {name} \n")));
+        out.extend(tally_content(child, inner, cx));
+    }
+    out
 }
 
 /// `level` steps of two spaces past `base`'s, as k6's render contexts indent.

@@ -21,11 +21,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Metrics rk6 emits itself, with their kinds; custom ones come from `k6/metrics`.
-pub const BUILTIN_METRICS: [(&str, MetricKind); 17] = [
+pub const BUILTIN_METRICS: [(&str, MetricKind); 18] = [
     ("iterations", MetricKind::Counter),
     ("iteration_duration", MetricKind::Trend),
     ("checks", MetricKind::Rate),
     ("dropped_iterations", MetricKind::Counter),
+    // Each `group()` call's duration (runtime-js/k6.js), tagged with the group's path.
+    ("group_duration", MetricKind::Trend),
     // Sampled about once a second while scenarios run (src/events/bus.rs), as in k6.
     ("vus", MetricKind::Gauge),
     ("vus_max", MetricKind::Gauge),

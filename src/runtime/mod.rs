@@ -49,6 +49,7 @@ deno_core::extension!(
         ops::op_rk6_abort,
         ops::op_rk6_exec_state,
         ops::op_rk6_metric_add,
+        ops::op_rk6_now_ms,
         ops::op_rk6_metric_define,
         ops::op_rk6_vu_tags,
         ops::op_rk6_vu_tag_set,

@@ -336,6 +336,18 @@ pub fn op_rk6_metric_define(
     }
 }
 
+/// Milliseconds on a monotonic clock (from an arbitrary start), for `group()` to time
+/// its `group_duration` samples finer than `Date.now()`'s milliseconds.
+#[op2(fast)]
+pub fn op_rk6_now_ms() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+        * 1000.0
+}
+
 /// Records one sample of a custom metric (k6/metrics), with the tags given to `add()` as
 /// JSON (`""` for none). Kinds are numbered as in runtime-js/metrics.js.
 #[op2(fast)]
