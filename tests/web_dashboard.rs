@@ -119,7 +119,10 @@ fn rendered(report: &Path) -> Option<String> {
     };
     let dom = reader.join().expect("chromium's output");
     let err = err_reader.join().unwrap_or_default();
-    assert!(status.success(), "chromium failed ({status}) on {url}:\n{err}");
+    assert!(
+        status.success(),
+        "chromium failed ({status}) on {url}:\n{err}"
+    );
     Some(dom)
 }
 
@@ -169,7 +172,10 @@ fn the_report_charts_http_kv_checks_and_thresholds_and_renders_in_chromium() {
     write(dir.path(), "shop.js", FULL_SCRIPT);
     let report = dir.path().join("report.html");
     let base = format!("http://127.0.0.1:{}", server.port);
-    let mut cmd = command(dir.path(), &["run", "-q", "-e", &format!("BASE={base}"), "shop.js"]);
+    let mut cmd = command(
+        dir.path(),
+        &["run", "-q", "-e", &format!("BASE={base}"), "shop.js"],
+    );
     cmd.env("K6_WEB_DASHBOARD", "true")
         .env("K6_WEB_DASHBOARD_EXPORT", "report.html");
     let out = wait(cmd.spawn().expect("start rk6"));
@@ -230,7 +236,11 @@ fn the_report_charts_http_kv_checks_and_thresholds_and_renders_in_chromium() {
     // Every series has one value per point in time.
     let points = data["t"].as_array().unwrap().len();
     assert!(points >= 2, "{points} points for a run of over 2 s");
-    for series in [&data["vus"], &data["iterations"]["p95"], &data["http"]["rate"]] {
+    for series in [
+        &data["vus"],
+        &data["iterations"]["p95"],
+        &data["http"]["rate"],
+    ] {
         assert_eq!(series.as_array().unwrap().len(), points);
     }
     let iterations: f64 = data["iterations"]["rate"]
@@ -294,7 +304,10 @@ fn a_script_without_http_or_kv_gets_the_charts_it_has_data_for_through_the_libra
         .collect();
     assert_eq!(
         tail,
-        [&Event::Thresholds(Vec::new()), &Event::Ended { exit_code: 0 }]
+        [
+            &Event::Thresholds(Vec::new()),
+            &Event::Ended { exit_code: 0 }
+        ]
     );
 
     let html = std::fs::read_to_string(&report).expect("the report was written");
@@ -357,7 +370,9 @@ fn a_report_that_cannot_be_written_or_a_bad_switch_stops_the_run_before_it_start
     assert_code(&out, 104);
     let err = stderr(&out);
     assert!(
-        err.contains("web-dashboard: cannot write missing/dir/r.html: directory missing/dir does not exist"),
+        err.contains(
+            "web-dashboard: cannot write missing/dir/r.html: directory missing/dir does not exist"
+        ),
         "{err}"
     );
     assert!(!err.contains("ran"), "{err}");
