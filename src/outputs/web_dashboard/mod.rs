@@ -674,8 +674,10 @@ mod tests {
         let kept: u64 = d.buckets.iter().map(|b| b.iterations).sum();
         assert_eq!(kept, 3000);
         assert_eq!(d.buckets[0].iterations, 8);
+        // The first 8 s took 10, 10, 11... 16 ms: the sketch's p99 is the sample at the
+        // lower of the two closest ranks, 15 ms, within its 1%.
         let p99 = quantile(d.buckets[0].iteration_ms.as_ref(), 0.99).unwrap();
-        assert!((p99 - 16.0).abs() < 0.2, "{p99}");
+        assert!((p99 - 15.0).abs() <= 0.15, "{p99}");
     }
 
     #[test]
