@@ -320,19 +320,17 @@ fn run(args: RunArgs) -> i32 {
         runner = runner.env_var(k, v);
     }
     // k6's K6_WEB_DASHBOARD=true + K6_WEB_DASHBOARD_EXPORT=FILE: the HTML report.
-    match rk6::outputs::web_dashboard::path_from_env(|name| std::env::var(name).ok()) {
-        Ok(Some(path)) => {
-            let make = rk6::outputs::web_dashboard::maker(path);
+    use rk6::outputs::web_dashboard::{self, EnvRequest};
+    match web_dashboard::from_env(|name| std::env::var(name).ok()) {
+        Ok(EnvRequest::Report(path)) => {
+            let make = web_dashboard::maker(path);
             runner = runner.output(move |info| make(info));
         }
-        Ok(None) => {
-            if std::env::var("K6_WEB_DASHBOARD").is_ok_and(|v| v == "true" || v == "1") {
-                rk6::log::warn(
-                    "K6_WEB_DASHBOARD=true: rk6 serves no live dashboard; set K6_WEB_DASHBOARD_EXPORT=FILE to write its HTML report",
-                    &[],
-                );
-            }
-        }
+        Ok(EnvRequest::NoReport) => rk6::log::warn(
+            "K6_WEB_DASHBOARD=true: rk6 serves no live dashboard; set K6_WEB_DASHBOARD_EXPORT=FILE to write its HTML report",
+            &[],
+        ),
+        Ok(EnvRequest::Off) => {}
         Err(e) => {
             rk6::log::error(&e, &[]);
             return exit_code::INVALID_CONFIG;

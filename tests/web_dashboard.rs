@@ -385,6 +385,15 @@ fn a_report_that_cannot_be_written_or_a_bad_switch_stops_the_run_before_it_start
         stderr(&out)
     );
 
+    // rk6 has no live dashboard to serve: it says how to get the report instead.
+    let out = run(&[("K6_WEB_DASHBOARD", "true")]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("rk6 serves no live dashboard; set K6_WEB_DASHBOARD_EXPORT=FILE"),
+        "{}",
+        stderr(&out)
+    );
+
     // As k6, the report is only written when the dashboard is on.
     let out = run(&[("K6_WEB_DASHBOARD_EXPORT", "r.html")]);
     assert_code(&out, 0);

@@ -79,12 +79,23 @@ pub fn path_from_out_arg(value: &str) -> Result<PathBuf, String> {
 /// `export`).
 const K6_KEYS: [&str; 6] = ["export", "report", "host", "port", "period", "open"];
 
-/// The report k6's environment variables ask for: `K6_WEB_DASHBOARD=true` turns the
-/// dashboard on and `K6_WEB_DASHBOARD_EXPORT=FILE` names the report (k6's default is no
-/// report). `Ok(None)` when the dashboard is off, or on without a file: rk6 has no live
-/// dashboard to serve, so the caller should say so. A `K6_WEB_DASHBOARD` that is not a
+/// What k6's environment variables ask of the web dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvRequest {
+    /// `K6_WEB_DASHBOARD` is unset or false (a `K6_WEB_DASHBOARD_EXPORT` alone does
+    /// nothing, as in k6).
+    Off,
+    /// `K6_WEB_DASHBOARD=true` without `K6_WEB_DASHBOARD_EXPORT`: k6 would serve a live
+    /// dashboard, which rk6 does not have, so the caller should say so.
+    NoReport,
+    /// `K6_WEB_DASHBOARD=true` and `K6_WEB_DASHBOARD_EXPORT=FILE`: write the report there.
+    Report(PathBuf),
+}
+
+/// Reads k6's `K6_WEB_DASHBOARD` (on or off) and `K6_WEB_DASHBOARD_EXPORT` (the report's
+/// file; k6's default is no report) through `var`. A `K6_WEB_DASHBOARD` that is not a
 /// boolean (as Go's `strconv.ParseBool` reads them) is an error naming it.
-pub fn path_from_env(var: impl Fn(&str) -> Option<String>) -> Result<Option<PathBuf>, String> {
+pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<EnvRequest, String> {
     let on = match var("K6_WEB_DASHBOARD").as_deref() {
         None | Some("") => false,
         Some("1" | "t" | "T" | "true" | "TRUE" | "True") => true,
@@ -95,11 +106,15 @@ pub fn path_from_env(var: impl Fn(&str) -> Option<String>) -> Result<Option<Path
             ))
         }
     };
-    Ok(on
-        .then(|| var("K6_WEB_DASHBOARD_EXPORT"))
-        .flatten()
-        .filter(|f| !f.is_empty())
-        .map(PathBuf::from))
+    if !on {
+        return Ok(EnvRequest::Off);
+    }
+    Ok(
+        match var("K6_WEB_DASHBOARD_EXPORT").filter(|f| !f.is_empty()) {
+            Some(file) => EnvRequest::Report(PathBuf::from(file)),
+            None => EnvRequest::NoReport,
+        },
+    )
 }
 
 /// The web dashboard output (see the module's documentation).
@@ -746,12 +761,19 @@ mod tests {
                 _ => None,
             }
         };
-        let report = Some(PathBuf::from("r.html"));
-        assert_eq!(path_from_env(env(Some("true"), Some("r.html"))), Ok(report));
-        assert_eq!(path_from_env(env(Some("false"), Some("r.html"))), Ok(None));
-        assert_eq!(path_from_env(env(None, Some("r.html"))), Ok(None));
-        assert_eq!(path_from_env(env(Some("true"), None)), Ok(None));
-        assert!(path_from_env(env(Some("yes"), None))
+        let report = EnvRequest::Report(PathBuf::from("r.html"));
+        assert_eq!(from_env(env(Some("true"), Some("r.html"))), Ok(report));
+        assert_eq!(
+            from_env(env(Some("false"), Some("r.html"))),
+            Ok(EnvRequest::Off)
+        );
+        assert_eq!(from_env(env(None, Some("r.html"))), Ok(EnvRequest::Off));
+        assert_eq!(from_env(env(Some("1"), None)), Ok(EnvRequest::NoReport));
+        assert_eq!(
+            from_env(env(Some("True"), Some(""))),
+            Ok(EnvRequest::NoReport)
+        );
+        assert!(from_env(env(Some("yes"), None))
             .unwrap_err()
             .contains("K6_WEB_DASHBOARD=\"yes\""));
     }
