@@ -184,11 +184,13 @@ impl WebDashboard {
         self.started.unwrap_or(self.made)
     }
 
-    /// Seconds from the origin to `t`; what happened before it (setup) counts as 0.
+    /// Seconds from the scenarios' start to `t`; what happened before it (setup) counts
+    /// as 0, in the first bucket.
     fn elapsed(&self, t: SystemTime) -> f64 {
-        t.duration_since(self.origin())
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0)
+        match self.started {
+            Some(start) => t.duration_since(start).map_or(0.0, |d| d.as_secs_f64()),
+            None => 0.0,
+        }
     }
 
     /// The bucket holding `secs` after the origin, widening buckets when it lies beyond
@@ -340,10 +342,11 @@ impl WebDashboard {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
-        let duration = self
-            .scenarios_ended
-            .map(|end| self.elapsed(end))
-            .unwrap_or_else(|| self.elapsed(SystemTime::now()));
+        let duration = match (self.started, self.scenarios_ended) {
+            (Some(_), Some(end)) => self.elapsed(end),
+            (Some(_), None) => self.elapsed(SystemTime::now()),
+            (None, _) => 0.0,
+        };
         let width = self.width as f64;
         // A rate divides by the time the bucket covers: the last one may be cut short by
         // the run's end. One that covers less than half its width has no rate: the few
