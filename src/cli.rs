@@ -321,6 +321,23 @@ fn run(args: RunArgs) -> i32 {
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }
+    // k6's K6_WEB_DASHBOARD=true + K6_WEB_DASHBOARD_EXPORT=FILE: the HTML report.
+    use rk6::outputs::web_dashboard::{self, EnvRequest};
+    match web_dashboard::from_env(|name| std::env::var(name).ok()) {
+        Ok(EnvRequest::Report(path)) => {
+            let make = web_dashboard::maker(path);
+            runner = runner.output(move |info| make(info));
+        }
+        Ok(EnvRequest::NoReport) => rk6::log::warn(
+            "K6_WEB_DASHBOARD=true: rk6 serves no live dashboard; set K6_WEB_DASHBOARD_EXPORT=FILE to write its HTML report",
+            &[],
+        ),
+        Ok(EnvRequest::Off) => {}
+        Err(e) => {
+            rk6::log::error(&e, &[]);
+            return exit_code::INVALID_CONFIG;
+        }
+    }
     if !args.quiet {
         // As k6: no progress with -q.
         let color = !args.no_color;

@@ -744,6 +744,8 @@ fn run_test(
         &thresholds,
         trend_stats,
     );
+    test.events
+        .emit(Event::Thresholds(result.thresholds.clone()));
     if let (Some(no_color), true) = (summary, functions.iter().any(|f| f == "handleSummary")) {
         let time_metrics = test.time_metrics.lock().clone();
         let data = crate::metrics::export::handle_summary_data(

@@ -20,6 +20,7 @@ pub(crate) mod outbox;
 use crate::log::LogLine;
 pub use crate::metrics::aggregator::IterationOutcome;
 pub use crate::metrics::sample::{Sample, Tags};
+pub use crate::metrics::thresholds::RuleResult;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -58,6 +59,12 @@ pub enum Event {
     ScenarioVus(Vec<ScenarioVus>),
     /// Every scenario ended; teardown comes next.
     ScenariosEnded,
+    /// The final evaluation of the thresholds (`options.thresholds`): every rule with the
+    /// value it compared and whether it held, as [`crate::RunResult::thresholds`] has them.
+    /// Sent once, after teardown and before `handleSummary`, when the test ran to its
+    /// evaluation (not when it failed to start); empty when the script has no thresholds.
+    /// Outputs that only see the stream (a report) read the verdicts here.
+    Thresholds(Vec<RuleResult>),
     /// The run is over (after teardown and `handleSummary`); nothing follows.
     Ended {
         /// The exit code `rk6 run` would end with.

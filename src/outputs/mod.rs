@@ -9,6 +9,8 @@
 //!
 //! [`progress`] is one: the live display `rk6 run` adds unless `-q` is given.
 
+pub mod web_dashboard;
+
 use crate::events::Event;
 use std::sync::Arc;
 use std::time::Duration;
