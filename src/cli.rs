@@ -78,6 +78,10 @@ struct RunArgs {
     /// Write `console.*` lines to this file instead of stderr.
     #[arg(long)]
     console_output: Option<PathBuf>,
+    /// Stream metric samples to an output, TYPE[=ARG] (repeatable): `json[=FILE]`,
+    /// `csv[=FILE]` (`.gz` names are compressed), `web-dashboard[=FILE.html]`.
+    #[arg(short = 'o', long = "out", value_name = "TYPE[=ARG]")]
+    out: Vec<rk6::outputs::spec::OutputSpec>,
     /// Log format: `text` (default) or `json` (one JSON object per line).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -273,6 +277,16 @@ fn run(args: RunArgs) -> i32 {
             return exit_code::INVALID_CONFIG;
         }
     };
+    let env_outputs = match rk6::outputs::spec::from_env(
+        |name| std::env::var(name).ok(),
+        !args.out.is_empty(),
+    ) {
+        Ok(specs) => specs,
+        Err(e) => {
+            rk6::log::error(&e, &[]);
+            return exit_code::INVALID_CONFIG;
+        }
+    };
     // As in k6: flags over `K6_*` environment variables over the script's options.
     let overrides = Overrides {
         vus: args.vus.or(env.vus),
@@ -316,6 +330,10 @@ fn run(args: RunArgs) -> i32 {
             .unwrap_or_else(rk6::metrics::summary::default_trend_stats),
     };
     runner = runner.summary_trend_stats(summary_config.trend_stats.clone());
+    for spec in args.out.iter().chain(&env_outputs) {
+        let maker = spec.maker();
+        runner = runner.output(move |info| maker(info));
+    }
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
     }

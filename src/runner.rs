@@ -608,6 +608,22 @@ impl Runner {
     }
 }
 
+/// The [`Event::Metrics`] event: what file outputs say about each metric.
+fn metric_defs(test: &TestState, thresholds: &[thresholds::Threshold]) -> crate::events::MetricDefs {
+    let mut defs = crate::events::MetricDefs::default();
+    defs.thresholds = thresholds
+        .iter()
+        .map(|t| crate::events::ThresholdDef {
+            key: t.key.clone(),
+            metric: t.selector.metric.clone(),
+            tags: t.selector.tags.clone(),
+            rules: t.rules.iter().map(|r| r.source.clone()).collect(),
+        })
+        .collect();
+    defs.time_trends = test.time_metrics.lock().clone();
+    defs
+}
+
 /// `summary`: whether to call `handleSummary`, and if so with which `noColor`.
 fn run_test(
     test: &Arc<TestState>,
@@ -658,6 +674,7 @@ fn run_test(
         .aggregator
         .watch(thresholds::selections(&thresholds, &kinds));
     test.events.set_tag_needs(tag_needs);
+    test.events.emit(Event::Metrics(Arc::new(metric_defs(test, &thresholds))));
 
     let vus_max = options::vus_needed(&scenarios);
     if crate::engine::STARTUP_SNAPSHOT_PAYS

@@ -50,6 +50,29 @@ impl Tags {
         self.own.is_empty() && self.common.as_ref().is_none_or(|c| c.is_empty())
     }
 
+    /// Calls `f` with every tag in name order (a sample's own value over its VU's),
+    /// without building a map: file outputs call it for each sample they write.
+    pub fn for_each_sorted<'a>(&'a self, mut f: impl FnMut(&'a str, &'a str)) {
+        let common = self.common.as_deref().into_iter().flatten();
+        if self.own.is_empty() {
+            common.for_each(|(k, v)| f(k, v));
+            return;
+        }
+        let mut own: Vec<&(String, String)> = self.own.iter().collect();
+        own.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut own = own.into_iter().peekable();
+        for (k, v) in common {
+            while let Some((ok, ov)) = own.next_if(|(ok, _)| ok < k) {
+                f(ok, ov);
+            }
+            match own.next_if(|(ok, _)| ok == k) {
+                Some((ok, ov)) => f(ok, ov),
+                None => f(k, v),
+            }
+        }
+        own.for_each(|(k, v)| f(k, v));
+    }
+
     /// Every tag by name.
     pub fn to_map(&self) -> BTreeMap<String, String> {
         let mut map = self.common.as_deref().cloned().unwrap_or_default();

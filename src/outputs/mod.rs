@@ -7,6 +7,13 @@
 //! dispatcher waits for it, and VUs wait once the stream's queue is full. So an output
 //! that does slow work (compression, a network) should hand it to a thread of its own.
 
+pub mod csv;
+mod file;
+mod format;
+pub mod json;
+mod points;
+pub mod spec;
+
 use crate::events::Event;
 use std::sync::Arc;
 use std::time::Duration;
