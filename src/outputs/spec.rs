@@ -266,14 +266,14 @@ pub fn from_env(
 }
 
 /// `K6_OUT`'s values: split at commas, except those inside a value's own arguments
-/// (`csv=fileName=a.csv,timeFormat=unix`): a part that does not start with a type
+/// (`csv=fileName=a.csv,timeFormat=unix`): a `key=value` part whose key is not a type
 /// continues the previous one.
 fn split_env_out(value: &str) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
     for part in value.split(',') {
-        let kind = part.split_once('=').map_or(part, |(k, _)| k).trim();
+        let key = part.split_once('=').map(|(k, _)| k.trim());
         match parts.last_mut() {
-            Some(last) if !TYPES.contains(&kind) => {
+            Some(last) if key.is_some_and(|k| !TYPES.contains(&k)) => {
                 last.push(',');
                 last.push_str(part);
             }
@@ -317,8 +317,8 @@ mod tests {
     #[test]
     fn k6_out_splits_between_outputs_only() {
         assert_eq!(
-            split_env_out("json=a.json,csv=fileName=b.csv,timeFormat=unix,web-dashboard"),
-            ["json=a.json", "csv=fileName=b.csv,timeFormat=unix", "web-dashboard"]
+            split_env_out("json=a.json,csv=fileName=b.csv,timeFormat=unix,web-dashboard,x"),
+            ["json=a.json", "csv=fileName=b.csv,timeFormat=unix", "web-dashboard", "x"]
         );
     }
 
