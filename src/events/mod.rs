@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 pub enum Event {
     /// What the script declares about its metrics (thresholds, time Trends), sent once,
     /// after the init code and before `setup()`: file outputs describe each metric with
-    /// it the first time they see it.
+    /// it the first time they see it. Delivered to subscribers that asked for samples.
     Metrics(Arc<MetricDefs>),
     /// Setup is done: scenarios start now (the start of the run's `run_time`).
     Started,
