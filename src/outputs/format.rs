@@ -69,8 +69,8 @@ pub(crate) fn write_go_float(out: &mut Vec<u8>, v: f64) {
         out.extend_from_slice(b"null");
         return;
     }
-    if v == v.trunc() && v.abs() < 1e6 {
-        // Whole numbers (counts, VUs) are most values: skip the exponent parsing.
+    if v == 0.0 || (1e-4..1e6).contains(&v.abs()) {
+        // Exponents -4 to 5: the plain form, without finding the exponent first.
         let _ = write!(out, "{v}");
         return;
     }
