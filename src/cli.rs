@@ -277,16 +277,14 @@ fn run(args: RunArgs) -> i32 {
             return exit_code::INVALID_CONFIG;
         }
     };
-    let env_outputs = match rk6::outputs::spec::from_env(
-        |name| std::env::var(name).ok(),
-        !args.out.is_empty(),
-    ) {
-        Ok(specs) => specs,
-        Err(e) => {
-            rk6::log::error(&e, &[]);
-            return exit_code::INVALID_CONFIG;
-        }
-    };
+    let env_outputs =
+        match rk6::outputs::spec::from_env(|name| std::env::var(name).ok(), !args.out.is_empty()) {
+            Ok(specs) => specs,
+            Err(e) => {
+                rk6::log::error(&e, &[]);
+                return exit_code::INVALID_CONFIG;
+            }
+        };
     // As in k6: flags over `K6_*` environment variables over the script's options.
     let overrides = Overrides {
         vus: args.vus.or(env.vus),

@@ -609,7 +609,10 @@ impl Runner {
 }
 
 /// The [`Event::Metrics`] event: what file outputs say about each metric.
-fn metric_defs(test: &TestState, thresholds: &[thresholds::Threshold]) -> crate::events::MetricDefs {
+fn metric_defs(
+    test: &TestState,
+    thresholds: &[thresholds::Threshold],
+) -> crate::events::MetricDefs {
     let mut defs = crate::events::MetricDefs::default();
     defs.thresholds = thresholds
         .iter()
@@ -674,7 +677,8 @@ fn run_test(
         .aggregator
         .watch(thresholds::selections(&thresholds, &kinds));
     test.events.set_tag_needs(tag_needs);
-    test.events.emit(Event::Metrics(Arc::new(metric_defs(test, &thresholds))));
+    test.events
+        .emit(Event::Metrics(Arc::new(metric_defs(test, &thresholds))));
 
     let vus_max = options::vus_needed(&scenarios);
     if crate::engine::STARTUP_SNAPSHOT_PAYS

@@ -58,8 +58,8 @@ fn normalized_json(text: &str) -> Vec<String> {
     text.lines()
         .filter(|l| !l.contains(r#""metric":"vus"#))
         .map(|line| {
-            let value: serde_json::Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+            let value: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
             let mut line = line.to_owned();
             if value["type"] == "Point" {
                 let time = value["data"]["time"].as_str().expect("a time");
@@ -176,7 +176,11 @@ fn normalized_csv(text: &str, is_time: impl Fn(&str) -> bool) -> Vec<String> {
 }
 
 fn expected_csv() -> Vec<String> {
-    CSV_ROWS.iter().chain(&CSV_ROWS).map(|r| r.to_string()).collect()
+    CSV_ROWS
+        .iter()
+        .chain(&CSV_ROWS)
+        .map(|r| r.to_string())
+        .collect()
 }
 
 fn unix_secs(s: &str) -> bool {
@@ -263,14 +267,24 @@ fn k6_out_environment_variable_applies_without_out_flags() {
         args.extend_from_slice(flags);
         args.push(script);
         let mut cmd = common::command(dir.path(), &args);
-        cmd.env("K6_OUT", "json=env.json,csv=fileName=env.csv,timeFormat=unix_milli");
+        cmd.env(
+            "K6_OUT",
+            "json=env.json,csv=fileName=env.csv,timeFormat=unix_milli",
+        );
         common::wait(cmd.spawn().unwrap())
     };
     assert_code(&run_env(&[]), 0);
     let json = std::fs::read_to_string(dir.path().join("env.json")).unwrap();
-    assert_eq!(json.matches(r#"{"metric":"iterations","type":"Point""#).count(), 500);
+    assert_eq!(
+        json.matches(r#"{"metric":"iterations","type":"Point""#)
+            .count(),
+        500
+    );
     let csv = std::fs::read_to_string(dir.path().join("env.csv")).unwrap();
-    assert_eq!(csv.lines().filter(|l| l.starts_with("iterations,")).count(), 500);
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("iterations,")).count(),
+        500
+    );
     // As in k6, --out replaces K6_OUT.
     std::fs::remove_file(dir.path().join("env.json")).unwrap();
     assert_code(&run_env(&["--out", "csv=flag.csv"]), 0);
@@ -299,7 +313,10 @@ fn bad_out_values_exit_104_naming_them() {
             "csv=fileName=x.csv,saveInterval=soon",
             r#"saveInterval "soon" is not a duration above 0 such as "1s""#,
         ),
-        ("csv=fileName=", r#"invalid output "csv=fileName=": fileName is empty"#),
+        (
+            "csv=fileName=",
+            r#"invalid output "csv=fileName=": fileName is empty"#,
+        ),
         (
             "web-dashboard=export=r.html&colour=red",
             r#"unknown key "colour" for the web-dashboard output"#,

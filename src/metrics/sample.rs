@@ -67,7 +67,8 @@ impl Tags {
             for (i, slot) in order[..n].iter_mut().enumerate() {
                 *slot = i as u8;
             }
-            order[..n].sort_unstable_by(|&a, &b| self.own[a as usize].0.cmp(&self.own[b as usize].0));
+            order[..n]
+                .sort_unstable_by(|&a, &b| self.own[a as usize].0.cmp(&self.own[b as usize].0));
             merge_sorted(common, order[..n].iter().map(|&i| &self.own[i as usize]), f);
         } else {
             let mut own: Vec<&(String, String)> = self.own.iter().collect();
@@ -140,7 +141,10 @@ mod tests {
         let mut seen = Vec::new();
         tags.for_each_sorted(|k, v| seen.push(format!("{k}={v}")));
         assert_eq!(seen, ["a=y", "b=1", "c=z", "d=own", "f=3", "g=x"]);
-        let many: Vec<(String, String)> = (0..20).rev().map(|i| (format!("k{i:02}"), i.to_string())).collect();
+        let many: Vec<(String, String)> = (0..20)
+            .rev()
+            .map(|i| (format!("k{i:02}"), i.to_string()))
+            .collect();
         let mut tags = Tags::default();
         for (k, v) in &many {
             tags.set(k.clone(), v.clone());

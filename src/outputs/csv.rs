@@ -42,7 +42,8 @@ impl CsvOutput {
     /// header row.
     pub fn create(config: &CsvConfig) -> Result<Self, String> {
         let mut sink = Sink::create(Some(&config.path))?;
-        sink.buf.extend_from_slice(b"metric_name,timestamp,metric_value,");
+        sink.buf
+            .extend_from_slice(b"metric_name,timestamp,metric_value,");
         for column in TAG_COLUMNS {
             sink.buf.extend_from_slice(column.as_bytes());
             sink.buf.push(b',');
@@ -63,10 +64,18 @@ impl CsvOutput {
         let (secs, nanos) = unix(p.time);
         let _ = match self.time_format {
             CsvTimeFormat::Unix => write!(out, "{secs}"),
-            CsvTimeFormat::UnixMilli => write!(out, "{}", secs * 1000 + u64::from(nanos) / 1_000_000),
-            CsvTimeFormat::UnixMicro => write!(out, "{}", secs * 1_000_000 + u64::from(nanos) / 1000),
+            CsvTimeFormat::UnixMilli => {
+                write!(out, "{}", secs * 1000 + u64::from(nanos) / 1_000_000)
+            }
+            CsvTimeFormat::UnixMicro => {
+                write!(out, "{}", secs * 1_000_000 + u64::from(nanos) / 1000)
+            }
             CsvTimeFormat::UnixNano => {
-                write!(out, "{}", u128::from(secs) * 1_000_000_000 + u128::from(nanos))
+                write!(
+                    out,
+                    "{}",
+                    u128::from(secs) * 1_000_000_000 + u128::from(nanos)
+                )
             }
             CsvTimeFormat::Rfc3339 => {
                 write_date_time(out, secs);
@@ -85,17 +94,18 @@ impl CsvOutput {
         let mut columns: [&str; TAG_COLUMNS.len()] = [""; TAG_COLUMNS.len()];
         let extra = &mut self.extra;
         extra.clear();
-        p.tags.for_each_sorted(|k, v| match TAG_COLUMNS.binary_search(&k) {
-            Ok(i) => columns[i] = v,
-            Err(_) => {
-                if !extra.is_empty() {
-                    extra.push(b'&');
+        p.tags
+            .for_each_sorted(|k, v| match TAG_COLUMNS.binary_search(&k) {
+                Ok(i) => columns[i] = v,
+                Err(_) => {
+                    if !extra.is_empty() {
+                        extra.push(b'&');
+                    }
+                    extra.extend_from_slice(k.as_bytes());
+                    extra.push(b'=');
+                    extra.extend_from_slice(v.as_bytes());
                 }
-                extra.extend_from_slice(k.as_bytes());
-                extra.push(b'=');
-                extra.extend_from_slice(v.as_bytes());
-            }
-        });
+            });
         for value in columns {
             write_csv_field(out, value);
             out.push(b',');

@@ -34,7 +34,9 @@ impl Sink {
     pub fn create(path: Option<&Path>) -> Result<Self, String> {
         let (out, target) = match path {
             None => (Out::Stdout(io::stdout()), "standard output".into()),
-            Some(p) if p.as_os_str() == "-" => (Out::Stdout(io::stdout()), "standard output".into()),
+            Some(p) if p.as_os_str() == "-" => {
+                (Out::Stdout(io::stdout()), "standard output".into())
+            }
             Some(p) => {
                 let file = std::fs::File::create(p)
                     .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
@@ -137,11 +139,7 @@ impl Out {
     }
 }
 
-fn write_all(
-    mut out: Out,
-    rx: Receiver<Vec<u8>>,
-    spare: SyncSender<Vec<u8>>,
-) -> io::Result<()> {
+fn write_all(mut out: Out, rx: Receiver<Vec<u8>>, spare: SyncSender<Vec<u8>>) -> io::Result<()> {
     let mut failed = None;
     for chunk in rx {
         // After an error the rest is read and dropped, so the output never blocks on a

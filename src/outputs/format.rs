@@ -125,7 +125,11 @@ pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str, html: bool) {
                     out.extend_from_slice(text);
                     i += 1;
                 } else if b == 0xe2 {
-                    let _ = write!(out, "\\u202{}", if bytes[i + 2] == 0xa8 { '8' } else { '9' });
+                    let _ = write!(
+                        out,
+                        "\\u202{}",
+                        if bytes[i + 2] == 0xa8 { '8' } else { '9' }
+                    );
                     i += 3;
                 } else {
                     let _ = write!(out, "\\u{:04x}", b);
@@ -193,7 +197,10 @@ mod tests {
         let t = UNIX_EPOCH + Duration::new(1_795_792_572, 904_921_380);
         let mut out = Vec::new();
         write_rfc3339_nano(&mut out, t);
-        assert_eq!(String::from_utf8(out).unwrap(), "2026-11-27T15:16:12.90492138Z");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "2026-11-27T15:16:12.90492138Z"
+        );
         let mut out = Vec::new();
         write_rfc3339_nano(&mut out, UNIX_EPOCH + Duration::from_secs(951_782_400));
         assert_eq!(String::from_utf8(out).unwrap(), "2000-02-29T00:00:00Z");

@@ -199,14 +199,18 @@ fn parse_web_dashboard(arg: &str) -> Result<WebDashboardConfig, String> {
     Ok(config)
 }
 
-fn web_dashboard_arg(config: &mut WebDashboardConfig, key: &str, value: &str) -> Result<(), String> {
+fn web_dashboard_arg(
+    config: &mut WebDashboardConfig,
+    key: &str,
+    value: &str,
+) -> Result<(), String> {
     match key {
         "export" if value.is_empty() => return Err("export is empty".into()),
         "export" => config.export = Some(PathBuf::from(value)),
         "period" => {
-            config.period = duration(value)
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| format!("period {value:?} is not a duration above 0 such as \"10s\""))?
+            config.period = duration(value).filter(|d| !d.is_zero()).ok_or_else(|| {
+                format!("period {value:?} is not a duration above 0 such as \"10s\"")
+            })?
         }
         "port" if value.parse::<i32>().is_err() => {
             return Err(format!("port {value:?} is not a number"))
@@ -318,7 +322,12 @@ mod tests {
     fn k6_out_splits_between_outputs_only() {
         assert_eq!(
             split_env_out("json=a.json,csv=fileName=b.csv,timeFormat=unix,web-dashboard,x"),
-            ["json=a.json", "csv=fileName=b.csv,timeFormat=unix", "web-dashboard", "x"]
+            [
+                "json=a.json",
+                "csv=fileName=b.csv,timeFormat=unix",
+                "web-dashboard",
+                "x"
+            ]
         );
     }
 
