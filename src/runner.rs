@@ -613,18 +613,18 @@ fn metric_defs(
     test: &TestState,
     thresholds: &[thresholds::Threshold],
 ) -> crate::events::MetricDefs {
-    let mut defs = crate::events::MetricDefs::default();
-    defs.thresholds = thresholds
-        .iter()
-        .map(|t| crate::events::ThresholdDef {
-            key: t.key.clone(),
-            metric: t.selector.metric.clone(),
-            tags: t.selector.tags.clone(),
-            rules: t.rules.iter().map(|r| r.source.clone()).collect(),
-        })
-        .collect();
-    defs.time_trends = test.time_metrics.lock().clone();
-    defs
+    crate::events::MetricDefs {
+        thresholds: thresholds
+            .iter()
+            .map(|t| crate::events::ThresholdDef {
+                key: t.key.clone(),
+                metric: t.selector.metric.clone(),
+                tags: t.selector.tags.clone(),
+                rules: t.rules.iter().map(|r| r.source.clone()).collect(),
+            })
+            .collect(),
+        time_trends: test.time_metrics.lock().clone(),
+    }
 }
 
 /// `summary`: whether to call `handleSummary`, and if so with which `noColor`.

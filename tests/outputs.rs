@@ -204,7 +204,8 @@ fn csv_takes_k6s_arguments() {
     assert_code(&out, 0);
     let text = std::fs::read_to_string(dir.path().join("file.csv")).unwrap();
     assert_eq!(normalized_csv(&text, unix_secs), expected_csv());
-    let formats: [(&str, fn(&str) -> bool); 5] = [
+    type IsTime = fn(&str) -> bool;
+    let formats: [(&str, IsTime); 5] = [
         ("rfc3339", |s| is_rfc3339_nano(s) && s.len() == 20),
         ("rfc3339_nano", is_rfc3339_nano),
         ("unix_milli", |s| s.len() == 13 && s.parse::<u64>().is_ok()),
