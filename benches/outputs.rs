@@ -4,32 +4,131 @@
 //!     CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 \
 //!         cargo bench --no-default-features --features quickjs --bench outputs
 //!
-//! Runs a script whose iteration records 11 samples (8 `Counter.add`, a check, and the
-//! iteration's `iterations` + `iteration_duration`) through the library for `BENCH_SECS`
-//! (default 5) with `BENCH_VUS` VUs (default 1), as fast as it goes, without an output and
-//! with each of json, json.gz, csv and csv.gz, `BENCH_ROUNDS` times (default 3, rows
-//! interleaved so that machine noise spreads over all). Prints iterations/s and samples/s
-//! (the best round of each) and the change against the run without an output.
+//! A script whose iteration records 11 samples (8 `Counter.add` with a tag, a check, and
+//! the iteration's `iterations` + `iteration_duration`) runs through the library, without
+//! an output, with an output that reads every sample and writes nothing (what VUs pay to
+//! tag every sample), and with each of json, json.gz, csv and csv.gz, in two modes:
+//!
+//! - paced: a constant-arrival-rate of `BENCH_RATE` iterations/s (default 9091, i.e.
+//!   ~100k samples/s; up to 50 VUs) for `BENCH_SECS` (default 5): iterations/s reached, iterations
+//!   dropped, and the process's CPU time (user + system) per 1000 iterations;
+//! - flat out: `BENCH_VUS` VUs (default 1) as fast as they go for `BENCH_SECS`:
+//!   iterations/s and samples/s, the change against no output.
+//!
+//! `BENCH_MODE=paced` or `flat` runs one mode only. Each row runs `BENCH_ROUNDS` times (default 3, interleaved so that machine noise spreads
+//! over all rows); the best round is shown.
 
+use rk6::events::Event;
 use rk6::outputs::spec::OutputSpec;
+use rk6::outputs::Output;
 use rk6::{Overrides, Runner};
+use std::path::Path;
 use std::time::Duration;
 
 const SAMPLES_PER_ITERATION: u64 = 11;
 const SCRIPT: &str = r#"import { check } from "k6";
 import { Counter } from "k6/metrics";
 const items = new Counter("items");
+export const options = __ENV.BENCH_RATE ? {
+  scenarios: { paced: {
+    executor: "constant-arrival-rate", rate: Number(__ENV.BENCH_RATE), timeUnit: "1s",
+    duration: __ENV.BENCH_SECS + "s", preAllocatedVUs: 50, maxVUs: 50,
+  } },
+} : {};
 export default function () {
   for (let i = 0; i < 8; i++) items.add(1, { slot: "s" + (i % 2) });
   check(1, { "is one": (v) => v === 1 });
 }
 "#;
 
+/// Reads every sample (so VUs tag them all) and writes nothing.
+struct NoOp;
+
+impl Output for NoOp {
+    fn name(&self) -> &str {
+        "no-op"
+    }
+    fn events(&mut self, batch: &[Event]) {
+        std::hint::black_box(batch);
+    }
+}
+
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// User + system CPU time of this process so far.
+fn cpu_time() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+struct Round {
+    iter_per_sec: f64,
+    dropped: u64,
+    cpu_per_k: Duration,
+    bytes: u64,
+}
+
+fn run_once(
+    script: &Path,
+    dir: &Path,
+    out: Option<&str>,
+    paced: Option<(u64, u64)>,
+    vus: u64,
+    secs: u64,
+) -> Round {
+    let mut runner = Runner::new(script).skip_summary(true);
+    match paced {
+        Some((rate, secs)) => {
+            runner = runner
+                .env_var("BENCH_RATE", rate.to_string())
+                .env_var("BENCH_SECS", secs.to_string())
+        }
+        None => {
+            runner = runner.overrides(Overrides {
+                vus: Some(vus),
+                duration: Some(Duration::from_secs(secs)),
+                ..Default::default()
+            })
+        }
+    }
+    let mut file = None;
+    match out {
+        None => {}
+        Some("no-op") => runner = runner.output(|_| Ok(Box::new(NoOp))),
+        Some(value) => {
+            let value = value.replace("out.", &format!("{}/out.", dir.display()));
+            let spec: OutputSpec = value.parse().expect("a valid --out value");
+            let maker = spec.maker();
+            runner = runner.output(move |info| maker(info));
+            file = Some(value.split_once('=').unwrap().1.to_owned());
+        }
+    }
+    let cpu = cpu_time();
+    let result = runner.run().expect("run");
+    let cpu = cpu_time() - cpu;
+    let bytes = file.map_or(0, |f| {
+        let len = std::fs::metadata(&f).map_or(0, |m| m.len());
+        let _ = std::fs::remove_file(&f);
+        len
+    });
+    Round {
+        // The scenario's time: VU start-up and the file's last write are not in it.
+        iter_per_sec: result.iterations as f64 / result.run_time.as_secs_f64(),
+        dropped: result.dropped_iterations,
+        cpu_per_k: cpu * 1000 / result.iterations.max(1) as u32,
+        bytes,
+    }
 }
 
 fn main() {
@@ -39,60 +138,64 @@ fn main() {
     let secs = env_num("BENCH_SECS", 5);
     let vus = env_num("BENCH_VUS", 1);
     let rounds = env_num("BENCH_ROUNDS", 3);
+    let rate = env_num("BENCH_RATE", 9091);
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("samples.js");
     std::fs::write(&script, SCRIPT).expect("write script");
-    let rows: [(&str, Option<String>); 5] = [
+    let rows: [(&str, Option<&str>); 6] = [
         ("no output", None),
-        ("--out json", Some("json=out.json".into())),
-        ("--out json (.gz)", Some("json=out.json.gz".into())),
-        ("--out csv", Some("csv=out.csv".into())),
-        ("--out csv (.gz)", Some("csv=out.csv.gz".into())),
+        ("no-op output", Some("no-op")),
+        ("--out json", Some("json=out.json")),
+        ("--out json (.gz)", Some("json=out.json.gz")),
+        ("--out csv", Some("csv=out.csv")),
+        ("--out csv (.gz)", Some("csv=out.csv.gz")),
     ];
-    let mut best = vec![0.0f64; rows.len()];
-    let mut bytes = vec![0u64; rows.len()];
-    for _ in 0..rounds {
-        for (i, (_, out)) in rows.iter().enumerate() {
-            let mut runner = Runner::new(&script)
-                .overrides(Overrides {
-                    vus: Some(vus),
-                    duration: Some(Duration::from_secs(secs)),
-                    ..Default::default()
-                })
-                .skip_summary(true);
-            let mut file = None;
-            if let Some(value) = out {
-                let value = value.replace("out.", &format!("{}/out.", dir.path().display()));
-                let spec: OutputSpec = value.parse().expect("a valid --out value");
-                let maker = spec.maker();
-                runner = runner.output(move |info| maker(info));
-                file = Some(value.split_once('=').unwrap().1.to_owned());
-            }
-            let result = runner.run().expect("run");
-            // The scenario's time: VU start-up and the file's last write are not in it.
-            let rate = result.iterations as f64 / result.run_time.as_secs_f64();
-            best[i] = best[i].max(rate);
-            if let Some(file) = file {
-                bytes[i] = std::fs::metadata(&file).map_or(0, |m| m.len());
-                let _ = std::fs::remove_file(&file);
+    let mode = std::env::var("BENCH_MODE").unwrap_or_default();
+    let modes = match mode.as_str() {
+        "paced" => vec![Some((rate, secs))],
+        "flat" => vec![None],
+        _ => vec![Some((rate, secs)), None],
+    };
+    for paced in modes {
+        let mut best: Vec<Option<Round>> = rows.iter().map(|_| None).collect();
+        for _ in 0..rounds {
+            for (i, (_, out)) in rows.iter().enumerate() {
+                let round = run_once(&script, dir.path(), *out, paced, vus, secs);
+                let better = match (&best[i], paced) {
+                    (None, _) => true,
+                    (Some(b), Some(_)) => round.cpu_per_k < b.cpu_per_k,
+                    (Some(b), None) => round.iter_per_sec > b.iter_per_sec,
+                };
+                if better {
+                    best[i] = Some(round);
+                }
             }
         }
-    }
-    println!(
-        "{vus} VU(s), {secs}s per run, best of {rounds}, {SAMPLES_PER_ITERATION} samples per iteration"
-    );
-    println!(
-        "{:<18} {:>12} {:>12} {:>8} {:>10}",
-        "", "iter/s", "samples/s", "change", "file MB"
-    );
-    for (i, (name, _)) in rows.iter().enumerate() {
-        let change = (best[i] / best[0] - 1.0) * 100.0;
+        let best: Vec<Round> = best.into_iter().map(Option::unwrap).collect();
+        match paced {
+            Some((rate, _)) => println!(
+                "paced: {rate} iterations/s (~{} samples/s) for {secs}s, best of {rounds} by CPU time",
+                rate * SAMPLES_PER_ITERATION
+            ),
+            None => println!("flat out: {vus} VU(s) for {secs}s, best of {rounds}"),
+        }
         println!(
-            "{name:<18} {:>12.0} {:>12.0} {:>7.1}% {:>10.1}",
-            best[i],
-            best[i] * SAMPLES_PER_ITERATION as f64,
-            change,
-            bytes[i] as f64 / 1e6
+            "{:<18} {:>10} {:>11} {:>8} {:>8} {:>12} {:>8} {:>8}",
+            "", "iter/s", "samples/s", "change", "dropped", "CPU/1k iter", "CPU +", "file MB"
         );
+        for (i, (name, _)) in rows.iter().enumerate() {
+            let r = &best[i];
+            println!(
+                "{name:<18} {:>10.0} {:>11.0} {:>7.1}% {:>8} {:>9.1} ms {:>7.1}% {:>8.1}",
+                r.iter_per_sec,
+                r.iter_per_sec * SAMPLES_PER_ITERATION as f64,
+                (r.iter_per_sec / best[0].iter_per_sec - 1.0) * 100.0,
+                r.dropped,
+                r.cpu_per_k.as_secs_f64() * 1000.0,
+                (r.cpu_per_k.as_secs_f64() / best[0].cpu_per_k.as_secs_f64() - 1.0) * 100.0,
+                r.bytes as f64 / 1e6
+            );
+        }
+        println!();
     }
 }

@@ -89,8 +89,13 @@ impl CsvOutput {
                 Ok(())
             }
         };
-        // Go's `%f`: six decimals.
-        let _ = write!(out, ",{:.6},", p.value);
+        // Go's `%f`: six decimals. Whole numbers (counts, most values) skip float formatting.
+        let v = p.value;
+        let _ = if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+            write!(out, ",{}.000000,", v as i64)
+        } else {
+            write!(out, ",{v:.6},")
+        };
         let mut columns: [&str; TAG_COLUMNS.len()] = [""; TAG_COLUMNS.len()];
         let extra = &mut self.extra;
         extra.clear();
