@@ -78,6 +78,10 @@ struct RunArgs {
     /// Write `console.*` lines to this file instead of stderr.
     #[arg(long)]
     console_output: Option<PathBuf>,
+    /// Stream metric samples to an output, TYPE[=ARG] (repeatable): `json[=FILE]`,
+    /// `csv[=FILE]` (`.gz` names are compressed), `web-dashboard[=FILE.html]`.
+    #[arg(short = 'o', long = "out", value_name = "TYPE[=ARG]")]
+    out: Vec<rk6::outputs::spec::OutputSpec>,
     /// Log format: `text` (default) or `json` (one JSON object per line).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -273,6 +277,25 @@ fn run(args: RunArgs) -> i32 {
             return exit_code::INVALID_CONFIG;
         }
     };
+    let mut env_outputs =
+        match rk6::outputs::spec::from_env(|name| std::env::var(name).ok(), !args.out.is_empty()) {
+            Ok(specs) => specs,
+            Err(e) => {
+                rk6::log::error(&e, &[]);
+                return exit_code::INVALID_CONFIG;
+            }
+        };
+    // K6_WEB_DASHBOARD=true alone starts k6's live dashboard, which rk6 does not have.
+    env_outputs.retain(|spec| match spec {
+        rk6::outputs::spec::OutputSpec::WebDashboard(config) if config.export.is_none() => {
+            rk6::log::warn(
+                "K6_WEB_DASHBOARD=true: rk6 serves no live dashboard; set K6_WEB_DASHBOARD_EXPORT=FILE to write its HTML report",
+                &[],
+            );
+            false
+        }
+        _ => true,
+    });
     // As in k6: flags over `K6_*` environment variables over the script's options.
     let overrides = Overrides {
         vus: args.vus.or(env.vus),
@@ -318,25 +341,12 @@ fn run(args: RunArgs) -> i32 {
     runner = runner
         .summary_trend_stats(summary_config.trend_stats.clone())
         .summary_breakdown(summary_config.mode == rk6::metrics::summary::SummaryMode::Full);
+    for spec in args.out.iter().chain(&env_outputs) {
+        let maker = spec.maker();
+        runner = runner.output(move |info| maker(info));
+    }
     for (k, v) in args.env {
         runner = runner.env_var(k, v);
-    }
-    // k6's K6_WEB_DASHBOARD=true + K6_WEB_DASHBOARD_EXPORT=FILE: the HTML report.
-    use rk6::outputs::web_dashboard::{self, EnvRequest};
-    match web_dashboard::from_env(|name| std::env::var(name).ok()) {
-        Ok(EnvRequest::Report(path)) => {
-            let make = web_dashboard::maker(path);
-            runner = runner.output(move |info| make(info));
-        }
-        Ok(EnvRequest::NoReport) => rk6::log::warn(
-            "K6_WEB_DASHBOARD=true: rk6 serves no live dashboard; set K6_WEB_DASHBOARD_EXPORT=FILE to write its HTML report",
-            &[],
-        ),
-        Ok(EnvRequest::Off) => {}
-        Err(e) => {
-            rk6::log::error(&e, &[]);
-            return exit_code::INVALID_CONFIG;
-        }
     }
     if !args.quiet {
         // As k6: no progress with -q.

@@ -626,6 +626,25 @@ impl Runner {
     }
 }
 
+/// The [`Event::Metrics`] event: what file outputs say about each metric.
+fn metric_defs(
+    test: &TestState,
+    thresholds: &[thresholds::Threshold],
+) -> crate::events::MetricDefs {
+    crate::events::MetricDefs {
+        thresholds: thresholds
+            .iter()
+            .map(|t| crate::events::ThresholdDef {
+                key: t.key.clone(),
+                metric: t.selector.metric.clone(),
+                tags: t.selector.tags.clone(),
+                rules: t.rules.iter().map(|r| r.source.clone()).collect(),
+            })
+            .collect(),
+        time_trends: test.time_metrics.lock().clone(),
+    }
+}
+
 /// `summary`: whether to call `handleSummary`, and if so with which `noColor`.
 fn run_test(
     test: &Arc<TestState>,
@@ -676,6 +695,8 @@ fn run_test(
         .aggregator
         .watch(thresholds::selections(&thresholds, &kinds));
     test.events.set_tag_needs(tag_needs);
+    test.events
+        .emit(Event::Metrics(Arc::new(metric_defs(test, &thresholds))));
 
     let vus_max = options::vus_needed(&scenarios);
     if crate::engine::STARTUP_SNAPSHOT_PAYS

@@ -399,3 +399,47 @@ fn a_report_that_cannot_be_written_or_a_bad_switch_stops_the_run_before_it_start
     assert_code(&out, 0);
     assert!(!dir.path().join("r.html").exists());
 }
+
+#[test]
+fn out_web_dashboard_writes_the_report_in_either_form() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "t.js",
+        r#"
+        import { check } from "k6";
+        export const options = { vus: 2, iterations: 6, thresholds: { checks: ["rate==1"] } };
+        export default function () { check(1, { "is one": (v) => v === 1 }); }
+        "#,
+    );
+    let run = |args: &[&str]| wait(command(dir.path(), args).spawn().expect("start rk6"));
+    for (value, file) in [
+        ("web-dashboard=plain.html", "plain.html"),
+        ("web-dashboard=export=k6.html&period=2s", "k6.html"),
+    ] {
+        let out = run(&["run", "-q", "--out", value, "t.js"]);
+        assert_no_panic(&out);
+        assert_code(&out, 0);
+        let report = dir.path().join(file);
+        let html = std::fs::read_to_string(&report).expect("the report was written");
+        let data = report_data(&html);
+        assert_eq!(data["totals"]["iterations"], 6, "{value}");
+        assert_eq!(
+            data["thresholds"][0]["passed"], true,
+            "{value}: {}",
+            data["thresholds"]
+        );
+        if let Some(dom) = rendered(&report) {
+            assert_page_ran(&dom);
+            assert!(dom.contains("is one"), "the checks table");
+        }
+    }
+    // Without a file there is nothing rk6 can do (k6 would serve a live dashboard).
+    let out = run(&["run", "-q", "--out", "web-dashboard", "t.js"]);
+    assert_code(&out, 104);
+    assert!(
+        stderr(&out).contains("the web-dashboard output needs its report's file"),
+        "{}",
+        stderr(&out)
+    );
+}

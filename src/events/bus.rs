@@ -349,7 +349,10 @@ impl Dispatcher {
             return;
         }
         for event in batch {
-            let sample = matches!(event, Event::Sample(_) | Event::Check(_));
+            let sample = matches!(
+                event,
+                Event::Sample(_) | Event::Check(_) | Event::Metrics(_)
+            );
             let wanted = |s: &&Subscription| !sample || s.samples;
             let mut subs = self.subscribers.iter().filter(wanted).peekable();
             while let Some(sub) = subs.next() {

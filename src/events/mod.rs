@@ -35,6 +35,10 @@ pub enum Event {
         /// VUs created for the run (the most that can be active at once).
         vus_max: u64,
     },
+    /// What the script declares about its metrics (thresholds, time Trends), sent once,
+    /// after the init code and before `setup()`: file outputs describe each metric with
+    /// it the first time they see it. Delivered to subscribers that asked for samples.
+    Metrics(Arc<MetricDefs>),
     /// Setup is done: scenarios start now (the start of the run's `run_time`).
     Started,
     /// One scenario's executor is done (its iterations or its duration and graceful
@@ -104,6 +108,33 @@ pub struct ScenarioPlan {
     pub time_unit: Option<Duration>,
     /// Its stages (ramping executors): VU counts, or rates per `time_unit`.
     pub stages: Vec<crate::options::Stage>,
+}
+
+/// What is known about the run's metrics before `setup()` runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct MetricDefs {
+    /// The script's thresholds, one per key (`http_req_duration`, `my_counter{tag:a}`),
+    /// in key order.
+    pub thresholds: Vec<ThresholdDef>,
+    /// Trends that hold times (`new Trend(name, true)`, the KV store's); built-in ones
+    /// (`http_req_*`, `iteration_duration`) are not listed.
+    pub time_trends: std::collections::BTreeSet<String>,
+}
+
+/// One key of the script's `thresholds`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ThresholdDef {
+    /// The key as the script wrote it.
+    pub key: String,
+    /// The metric it applies to.
+    pub metric: String,
+    /// The tags of a sub-metric (`my_counter{tag:a}`), in the order written; empty for
+    /// the metric itself.
+    pub tags: Vec<(String, String)>,
+    /// Its rules as written (`p(95)<200`).
+    pub rules: Vec<String>,
 }
 
 /// How one iteration ended.

@@ -50,12 +50,58 @@ impl Tags {
         self.own.is_empty() && self.common.as_ref().is_none_or(|c| c.is_empty())
     }
 
+    /// Calls `f` with every tag in name order (a sample's own value over its VU's),
+    /// without building a map: file outputs call it for each sample they write.
+    pub fn for_each_sorted<'a>(&'a self, mut f: impl FnMut(&'a str, &'a str)) {
+        let common = self.common.as_deref().into_iter().flatten();
+        let n = self.own.len();
+        if n == 0 {
+            common.for_each(|(k, v)| f(k, v));
+            return;
+        }
+        // A sample has a few tags of its own: sorting their indices on the stack spares
+        // an allocation per sample.
+        const INLINE: usize = 16;
+        if n <= INLINE {
+            let mut order = [0u8; INLINE];
+            for (i, slot) in order[..n].iter_mut().enumerate() {
+                *slot = i as u8;
+            }
+            order[..n]
+                .sort_unstable_by(|&a, &b| self.own[a as usize].0.cmp(&self.own[b as usize].0));
+            merge_sorted(common, order[..n].iter().map(|&i| &self.own[i as usize]), f);
+        } else {
+            let mut own: Vec<&(String, String)> = self.own.iter().collect();
+            own.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            merge_sorted(common, own.into_iter(), f);
+        }
+    }
+
     /// Every tag by name.
     pub fn to_map(&self) -> BTreeMap<String, String> {
         let mut map = self.common.as_deref().cloned().unwrap_or_default();
         map.extend(self.own.iter().cloned());
         map
     }
+}
+
+/// Visits two name-sorted tag lists as one, `own` winning over `common` on equal names.
+fn merge_sorted<'a>(
+    common: impl Iterator<Item = (&'a String, &'a String)>,
+    own: impl Iterator<Item = &'a (String, String)>,
+    mut f: impl FnMut(&'a str, &'a str),
+) {
+    let mut own = own.peekable();
+    for (k, v) in common {
+        while let Some((ok, ov)) = own.next_if(|(ok, _)| ok < k) {
+            f(ok, ov);
+        }
+        match own.next_if(|(ok, _)| ok == k) {
+            Some((ok, ov)) => f(ok, ov),
+            None => f(k, v),
+        }
+    }
+    own.for_each(|(k, v)| f(k, v));
 }
 
 /// One sample of a metric, as k6 emits them: `http_req_duration` of one request, one
@@ -76,4 +122,37 @@ pub struct Sample {
     pub time: SystemTime,
     /// Its tags, when something reads them (see [`Tags`]).
     pub tags: Tags,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_visited_in_name_order_own_over_common() {
+        let common: BTreeMap<String, String> = [("b", "1"), ("d", "2"), ("f", "3")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let mut tags = Tags::new(Arc::new(common));
+        for (k, v) in [("g", "x"), ("d", "own"), ("a", "y"), ("c", "z")] {
+            tags.set(k, v);
+        }
+        let mut seen = Vec::new();
+        tags.for_each_sorted(|k, v| seen.push(format!("{k}={v}")));
+        assert_eq!(seen, ["a=y", "b=1", "c=z", "d=own", "f=3", "g=x"]);
+        let many: Vec<(String, String)> = (0..20)
+            .rev()
+            .map(|i| (format!("k{i:02}"), i.to_string()))
+            .collect();
+        let mut tags = Tags::default();
+        for (k, v) in &many {
+            tags.set(k.clone(), v.clone());
+        }
+        let mut seen = Vec::new();
+        tags.for_each_sorted(|k, _| seen.push(k.to_owned()));
+        let mut want: Vec<String> = many.into_iter().map(|(k, _)| k).collect();
+        want.sort();
+        assert_eq!(seen, want);
+    }
 }

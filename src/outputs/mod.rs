@@ -11,6 +11,13 @@
 
 pub mod web_dashboard;
 
+pub mod csv;
+mod file;
+mod format;
+pub mod json;
+mod points;
+pub mod spec;
+
 use crate::events::Event;
 use std::sync::Arc;
 use std::time::Duration;

@@ -49,74 +49,6 @@ pub fn maker(path: PathBuf) -> OutputMaker {
     })
 }
 
-/// The report's file from what follows `web-dashboard=` in `--out`: `FILE`, or k6's own
-/// form `export=FILE` (k6 takes `key=value` options joined by `&`; the live server's
-/// `host`, `port`, `period` and `open` mean nothing to a report and are ignored).
-pub fn path_from_out_arg(value: &str) -> Result<PathBuf, String> {
-    let is_k6_form = value
-        .split('&')
-        .all(|kv| matches!(kv.split_once('='), Some((k, _)) if K6_KEYS.contains(&k)));
-    let file = if is_k6_form {
-        value
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .filter(|(k, _)| *k == "export" || *k == "report")
-            .map(|(_, v)| v)
-            .next_back()
-            .unwrap_or("")
-    } else {
-        value
-    };
-    if file.is_empty() {
-        return Err(format!(
-            "--out web-dashboard={value}: name the report's file, as web-dashboard=report.html"
-        ));
-    }
-    Ok(PathBuf::from(file))
-}
-
-/// The keys of k6's `--out web-dashboard=key=value&...` (`report` is the older name of
-/// `export`).
-const K6_KEYS: [&str; 6] = ["export", "report", "host", "port", "period", "open"];
-
-/// What k6's environment variables ask of the web dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvRequest {
-    /// `K6_WEB_DASHBOARD` is unset or false (a `K6_WEB_DASHBOARD_EXPORT` alone does
-    /// nothing, as in k6).
-    Off,
-    /// `K6_WEB_DASHBOARD=true` without `K6_WEB_DASHBOARD_EXPORT`: k6 would serve a live
-    /// dashboard, which rk6 does not have, so the caller should say so.
-    NoReport,
-    /// `K6_WEB_DASHBOARD=true` and `K6_WEB_DASHBOARD_EXPORT=FILE`: write the report there.
-    Report(PathBuf),
-}
-
-/// Reads k6's `K6_WEB_DASHBOARD` (on or off) and `K6_WEB_DASHBOARD_EXPORT` (the report's
-/// file; k6's default is no report) through `var`. A `K6_WEB_DASHBOARD` that is not a
-/// boolean (as Go's `strconv.ParseBool` reads them) is an error naming it.
-pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<EnvRequest, String> {
-    let on = match var("K6_WEB_DASHBOARD").as_deref() {
-        None | Some("") => false,
-        Some("1" | "t" | "T" | "true" | "TRUE" | "True") => true,
-        Some("0" | "f" | "F" | "false" | "FALSE" | "False") => false,
-        Some(other) => {
-            return Err(format!(
-                "K6_WEB_DASHBOARD={other:?} is not a boolean; use true or false"
-            ))
-        }
-    };
-    if !on {
-        return Ok(EnvRequest::Off);
-    }
-    Ok(
-        match var("K6_WEB_DASHBOARD_EXPORT").filter(|f| !f.is_empty()) {
-            Some(file) => EnvRequest::Report(PathBuf::from(file)),
-            None => EnvRequest::NoReport,
-        },
-    )
-}
-
 /// The web dashboard output (see the module's documentation).
 pub struct WebDashboard {
     path: PathBuf,
@@ -740,45 +672,6 @@ mod tests {
             fill("a{{X}}b{{Y}}c{{", &[("X", "{{Y}}"), ("Y", "1")]),
             "a{{Y}}b1c{{"
         );
-    }
-
-    #[test]
-    fn out_values_name_the_file_as_rk6_or_as_k6_does() {
-        let path = |v| path_from_out_arg(v).map(|p| p.display().to_string());
-        assert_eq!(path("report.html").unwrap(), "report.html");
-        assert_eq!(path("export=r.html").unwrap(), "r.html");
-        assert_eq!(path("port=-1&export=out/r.html").unwrap(), "out/r.html");
-        assert_eq!(path("a=b.html").unwrap(), "a=b.html");
-        assert!(path("").unwrap_err().contains("web-dashboard="));
-        assert!(path("port=-1")
-            .unwrap_err()
-            .contains("name the report's file"));
-    }
-
-    #[test]
-    fn the_environment_asks_for_a_report_only_when_the_dashboard_is_on() {
-        let env = |on: Option<&'static str>, file: Option<&'static str>| {
-            move |name: &str| match name {
-                "K6_WEB_DASHBOARD" => on.map(String::from),
-                "K6_WEB_DASHBOARD_EXPORT" => file.map(String::from),
-                _ => None,
-            }
-        };
-        let report = EnvRequest::Report(PathBuf::from("r.html"));
-        assert_eq!(from_env(env(Some("true"), Some("r.html"))), Ok(report));
-        assert_eq!(
-            from_env(env(Some("false"), Some("r.html"))),
-            Ok(EnvRequest::Off)
-        );
-        assert_eq!(from_env(env(None, Some("r.html"))), Ok(EnvRequest::Off));
-        assert_eq!(from_env(env(Some("1"), None)), Ok(EnvRequest::NoReport));
-        assert_eq!(
-            from_env(env(Some("True"), Some(""))),
-            Ok(EnvRequest::NoReport)
-        );
-        assert!(from_env(env(Some("yes"), None))
-            .unwrap_err()
-            .contains("K6_WEB_DASHBOARD=\"yes\""));
     }
 
     #[test]
