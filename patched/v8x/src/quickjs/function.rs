@@ -3722,57 +3722,6 @@ unsafe fn make_cfunc_magic(
   }
 }
 
-unsafe extern "C" fn native_function_to_string(
-  ctx: *mut JSContext,
-  this_val: JSValue,
-  _argc: c_int,
-  _argv: *mut JSValue,
-) -> JSValue {
-  let name = unsafe { JS_GetPropertyStr(ctx, this_val, c"name".as_ptr()) };
-  let name_text = if jsv_is_string(&name) {
-    let cstr = unsafe { JS_ToCString(ctx, name) };
-    let text = if cstr.is_null() {
-      std::string::String::new()
-    } else {
-      unsafe { std::ffi::CStr::from_ptr(cstr) }
-        .to_string_lossy()
-        .into_owned()
-    };
-    if !cstr.is_null() {
-      unsafe { JS_FreeCString(ctx, cstr) };
-    }
-    text
-  } else {
-    std::string::String::new()
-  };
-  unsafe { JS_FreeValue(ctx, name) };
-
-  let text = if name_text.is_empty() {
-    "function () { [native code] }".to_owned()
-  } else {
-    format!("function {name_text}() {{ [native code] }}")
-  };
-  unsafe { JS_NewStringLen(ctx, text.as_ptr() as *const c_char, text.len()) }
-}
-
-unsafe fn install_native_function_to_string(
-  ctx: *mut JSContext,
-  function: JSValue,
-) {
-  let to_string = unsafe {
-    JS_NewCFunction(ctx, native_function_to_string, c"toString".as_ptr(), 0)
-  };
-  unsafe {
-    JS_DefinePropertyValueStr(
-      ctx,
-      function,
-      c"toString".as_ptr(),
-      to_string,
-      JS_PROP_CONFIGURABLE | JS_PROP_WRITABLE,
-    );
-  }
-}
-
 pub(crate) unsafe fn make_function_len(
   ctx: *mut JSContext,
   callback: FunctionCallback,
@@ -3845,8 +3794,8 @@ unsafe fn make_function_len_with_instance(
   let f = unsafe {
     make_cfunc_magic(ctx, tramp, ptr::null(), length.max(0), cproto, magic)
   };
+  // rk6 patch (change 26): no toString of its own; QuickJS prints V8's form.
   record_snapshot_function(f, callback, data, length, construct);
-  unsafe { install_native_function_to_string(ctx, f) };
   f
 }
 
@@ -3885,8 +3834,8 @@ unsafe fn make_function_with_own_data(
   if construct {
     unsafe { JS_SetConstructorBit(ctx, f, true) };
   }
+  // rk6 patch (change 26): no toString of its own; QuickJS prints V8's form.
   record_snapshot_function(f, callback, data, length, construct);
-  unsafe { install_native_function_to_string(ctx, f) };
   f
 }
 
