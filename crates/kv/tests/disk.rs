@@ -1,8 +1,9 @@
 //! Behaviour only the disk backend has: durability, one store per file, open errors, map
 //! growth, many readers, group commit and sharing a file between processes.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -301,14 +302,7 @@ fn two_processes_share_a_store() {
         .wait()
         .expect("set");
 
-    let exe = std::env::current_exe().expect("test binary path");
-    let child = Command::new(exe)
-        .args(["--exact", "child_process_writer", "--test-threads=1"])
-        .env(CHILD_STORE_VAR, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start child process");
+    let child = support::spawn_child("child_process_writer", CHILD_STORE_VAR, &path, false);
     // Write while the child writes: neither process may lose the other's commits.
     for i in 0..500 {
         store
@@ -316,14 +310,7 @@ fn two_processes_share_a_store() {
             .wait()
             .expect("parent set");
     }
-    let output = child.wait_with_output().expect("child exit");
-    assert!(
-        output.status.success(),
-        "child failed: {}\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::assert_child_succeeded(child);
 
     // The child grew the file far past our 1 MiB map; reading must adopt its size.
     assert_eq!(
@@ -372,14 +359,7 @@ struct LockHolder(std::process::Child);
 
 impl LockHolder {
     fn start(path: &Path) -> LockHolder {
-        let exe = std::env::current_exe().expect("test binary path");
-        let child = Command::new(exe)
-            .args(["--exact", "child_lock_holder", "--test-threads=1"])
-            .env(LOCK_HOLDER_VAR, path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the lock holder");
+        let child = support::spawn_child("child_lock_holder", LOCK_HOLDER_VAR, path, true);
         let mut marker = path.as_os_str().to_owned();
         marker.push(".holding");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

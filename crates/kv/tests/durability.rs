@@ -2,9 +2,10 @@
 //! process and another process with the other durability) and the one-durability-per-file
 //! rule within a process.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use rk6_kv::{DiskStore, Durability, Store, StoreError};
 
@@ -132,14 +133,7 @@ fn child_acknowledging_writer() {
 fn process_writes_survive_kill_9() {
     let dir = temp_dir();
     let path = dir.path().join("killed.kv");
-    let exe = std::env::current_exe().expect("test binary path");
-    let mut child = Command::new(exe)
-        .args(["--exact", "child_acknowledging_writer", "--test-threads=1"])
-        .env(CHILD_VAR, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the child");
+    let mut child = support::spawn_child("child_acknowledging_writer", CHILD_VAR, &path, true);
     let mut lines = BufReader::new(child.stdout.take().expect("child stdout")).lines();
     // The test harness prints its own lines first; acknowledgements are bare numbers.
     let mut acknowledged = None;
@@ -185,26 +179,12 @@ fn full_and_process_processes_share_a_file() {
     let path = dir.path().join("mixed.kv");
     let store = open(&path, Durability::Full);
     set(&*store, "parent:first", b"p");
-    let exe = std::env::current_exe().expect("test binary path");
-    let child = Command::new(exe)
-        .args(["--exact", "child_process_writer", "--test-threads=1"])
-        .env(CHILD_VAR, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the child");
+    let child = support::spawn_child("child_process_writer", CHILD_VAR, &path, false);
     // Commit while the child commits through its writable map: neither may lose the other's.
     for i in 0..500 {
         set(&*store, &format!("parent:{i:03}"), b"p");
     }
-    let output = child.wait_with_output().expect("child exit");
-    assert!(
-        output.status.success(),
-        "child failed: {}\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::assert_child_succeeded(child);
     assert_eq!(store.list("child:", 0).expect("list").len(), 500);
     assert_eq!(store.list("parent:", 0).expect("list").len(), 501);
     set(&*store, "parent:after", b"p");
@@ -232,26 +212,12 @@ fn process_mode_maps_grow_in_two_processes() {
     let path = dir.path().join("grow.kv");
     let store = DiskStore::open_with(&path, 1 << 20, Durability::Process).expect("open");
     assert_eq!(store.map_size(), 1 << 20);
-    let exe = std::env::current_exe().expect("test binary path");
-    let child = Command::new(exe)
-        .args(["--exact", "child_growing_writer", "--test-threads=1"])
-        .env(CHILD_VAR, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the child");
+    let child = support::spawn_child("child_growing_writer", CHILD_VAR, &path, false);
     // Both writable maps grow (and so resize the file) while the other process commits.
     for i in 0..20 {
         set(&*store, &format!("parent:big:{i:02}"), &vec![b'p'; 1 << 20]);
     }
-    let output = child.wait_with_output().expect("child exit");
-    assert!(
-        output.status.success(),
-        "child failed: {}\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::assert_child_succeeded(child);
     for i in 0..20 {
         assert_eq!(
             store.get(&format!("child:big:{i:02}")).expect("get"),
