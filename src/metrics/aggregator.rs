@@ -24,6 +24,27 @@ pub struct CheckStat {
     pub fails: u64,
 }
 
+impl CheckStat {
+    /// A check not yet run.
+    pub fn new(group: &str, name: &str) -> Self {
+        Self {
+            group: group.to_owned(),
+            name: name.to_owned(),
+            passes: 0,
+            fails: 0,
+        }
+    }
+
+    /// Counts one result.
+    pub fn record(&mut self, passed: bool) {
+        if passed {
+            self.passes += 1;
+        } else {
+            self.fails += 1;
+        }
+    }
+}
+
 /// How many distinct iteration errors a run keeps; later ones are only counted in
 /// `failed_iterations`.
 pub const KEPT_ITERATION_ERRORS: usize = 20;
@@ -88,6 +109,16 @@ pub struct CheckCount {
     pub passes: u64,
     /// How many times it failed.
     pub fails: u64,
+}
+
+impl CheckCount {
+    fn record(&mut self, passed: bool) {
+        if passed {
+            self.passes += 1;
+        } else {
+            self.fails += 1;
+        }
+    }
 }
 
 /// What one group (or one scenario) saw, as `--summary-mode full` shows it: the samples
@@ -172,12 +203,7 @@ impl GroupTally<Metric> {
                 self.checks.len() - 1
             }
         };
-        let c = &mut self.checks[i];
-        if passed {
-            c.passes += 1;
-        } else {
-            c.fails += 1;
-        }
+        self.checks[i].record(passed);
     }
 }
 
@@ -427,20 +453,11 @@ impl Tally {
         {
             Some(i) => &mut self.checks[i],
             None => {
-                self.checks.push(CheckStat {
-                    group: group.to_owned(),
-                    name: name.to_owned(),
-                    passes: 0,
-                    fails: 0,
-                });
+                self.checks.push(CheckStat::new(group, name));
                 self.checks.last_mut().expect("just pushed")
             }
         };
-        if passed {
-            stat.passes += 1;
-        } else {
-            stat.fails += 1;
-        }
+        stat.record(passed);
         if !self.sinks.is_empty() {
             self.offer("checks", if passed { 1.0 } else { 0.0 }, tags);
         }
@@ -457,22 +474,11 @@ impl Tally {
         {
             Some(i) => i,
             None => {
-                let stat = CheckStat {
-                    group: group.to_owned(),
-                    name: name.to_owned(),
-                    passes: 0,
-                    fails: 0,
-                };
-                checks.push((scenario.to_owned(), stat));
+                checks.push((scenario.to_owned(), CheckStat::new(group, name)));
                 checks.len() - 1
             }
         };
-        let stat = &mut checks[i].1;
-        if passed {
-            stat.passes += 1;
-        } else {
-            stat.fails += 1;
-        }
+        checks[i].1.record(passed);
     }
 
     /// k6 counts the bytes each iteration sent and received when it ends, so its

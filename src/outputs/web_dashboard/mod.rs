@@ -13,6 +13,7 @@
 
 use super::{Output, OutputMaker, RunInfo};
 use crate::events::{Event, IterationOutcome, RuleResult};
+use crate::metrics::aggregator::CheckStat;
 use crate::metrics::trend::Samples;
 use serde_json::{json, Value};
 use sketches_ddsketch::{Config, DDSketch};
@@ -62,7 +63,7 @@ pub struct WebDashboard {
     width: u64,
     buckets: Vec<Bucket>,
     totals: Totals,
-    checks: Vec<CheckTally>,
+    checks: Vec<CheckStat>,
     check_index: HashMap<(Arc<str>, Arc<str>), usize>,
     /// KV operation names (the `op` tag) in the order first seen.
     kv_ops: Vec<Arc<str>>,
@@ -174,22 +175,12 @@ impl WebDashboard {
         let index = match self.check_index.get(&key) {
             Some(&i) => i,
             None => {
-                self.checks.push(CheckTally {
-                    group: group.to_string(),
-                    name: name.to_string(),
-                    passes: 0,
-                    fails: 0,
-                });
+                self.checks.push(CheckStat::new(group, name));
                 self.check_index.insert(key, self.checks.len() - 1);
                 self.checks.len() - 1
             }
         };
-        let tally = &mut self.checks[index];
-        if passed {
-            tally.passes += 1;
-        } else {
-            tally.fails += 1;
-        }
+        self.checks[index].record(passed);
     }
 
     fn take(&mut self, event: &Event) {
@@ -484,13 +475,6 @@ struct Totals {
     http_ms: Samples,
     kv_ops: u64,
     vus_max: u64,
-}
-
-struct CheckTally {
-    group: String,
-    name: String,
-    passes: u64,
-    fails: u64,
 }
 
 fn new_sketch() -> DDSketch {
