@@ -2596,18 +2596,15 @@ pub(crate) fn register_shared_script_source(filename: &str, source: &SharedText)
   if filename.is_empty() {
     return;
   }
-  SCRIPT_SOURCES.with(|m| {
-    let mut map = m.borrow_mut();
-    if map.len() > 256 && !map.contains_key(filename) {
-      map.clear();
-    }
-    map.insert(filename.to_string(), shared.clone());
-  });
+  insert_script_source(filename, shared.clone());
   super::inspector::script_source_registered(filename, source);
 }
 
 pub(crate) fn replace_script_source(filename: &str, source: &str) {
-  let shared = shared_script_source(source);
+  insert_script_source(filename, shared_script_source(source));
+}
+
+fn insert_script_source(filename: &str, shared: Arc<ScriptSource>) {
   SCRIPT_SOURCES.with(|m| {
     let mut map = m.borrow_mut();
     if map.len() > 256 && !map.contains_key(filename) {
