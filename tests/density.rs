@@ -162,3 +162,56 @@ fn lazy_primordials_are_the_eager_ones() {
         .unwrap();
     assert!(checked > 700, "only {checked} primordials were compared");
 }
+
+/// deno_core's ops are made on first use outside a snapshot (patched/deno_core change 6,
+/// through QuickJS's own lazy properties, patched/v8x change 27): every op is still listed,
+/// each is made once, sync and async ops work when first read, and a script may replace
+/// or delete one it never read.
+#[test]
+fn lazy_ops_are_listed_made_once_and_replaceable() {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("tokio");
+    let _guard = tokio.enter();
+    let test = Arc::new(TestState::new(Default::default(), Default::default()));
+    let mut rt = JsRuntime::try_new(RuntimeOptions {
+        extensions: vec![rk6::runtime::extension(VuState::new(test, 7))],
+        ..Default::default()
+    })
+    .expect("runtime");
+    // Replaced and deleted before anything reads them (listing them reads none).
+    let checks = [
+        (
+            "replace.js",
+            "Deno.core.ops.op_csv_parse = 5; Deno.core.ops.op_csv_parse",
+        ),
+        (
+            "delete.js",
+            "delete Deno.core.ops.op_data_len; 'op_data_len' in Deno.core.ops ? 0 : 1",
+        ),
+        ("sync.js", "Deno.core.ops.op_rk6_vu_id()"),
+        (
+            "once.js",
+            "Deno.core.ops.op_encoding_b64encode === Deno.core.ops.op_encoding_b64encode ? 1 : 0",
+        ),
+        (
+            "async.js",
+            "Deno.core.ops.op_void_async() instanceof Promise ? 1 : 0",
+        ),
+        (
+            "listed.js",
+            "const names = Object.keys(Deno.core.ops).filter((n) => n !== 'op_csv_parse'); \
+             (names.includes('op_rk6_vu_id') && names.includes('op_kv_get') \
+              && names.includes('op_http_request') \
+              && names.every((n) => typeof Deno.core.ops[n] === 'function')) ? names.length : -1",
+        ),
+    ];
+    let results: Vec<_> = checks
+        .into_iter()
+        .map(|(name, source)| eval_script(&mut rt, name, source))
+        .collect();
+    assert_eq!(results[..5], [Ok(5), Ok(1), Ok(7), Ok(1), Ok(1)]);
+    let listed = results[5].clone().expect("the ops are listed");
+    assert!(listed > 150, "only {listed} ops are listed");
+}

@@ -1309,7 +1309,17 @@
   // runtime bootstrap). See the comment above `loadExtScript` earlier in
   // this file for context.
   const capturedCore = ObjectAssign({ __proto__: null }, core);
-  capturedCore.ops = ObjectAssign({ __proto__: null }, core.ops);
+  // rk6 patch (change 6): copied when first read, not here, because reading
+  // every entry would make every lazy op (runtime/bindings.rs `make_lazy_op`).
+  let capturedOps;
+  ObjectDefineProperty(capturedCore, "ops", {
+    __proto__: null,
+    get() {
+      return capturedOps ??= ObjectAssign({ __proto__: null }, core.ops);
+    },
+    enumerable: true,
+    configurable: true,
+  });
   const capturedBootstrap = {
     __proto__: null,
     primordials: globalThis.__bootstrap.primordials,

@@ -438,6 +438,7 @@ pub(crate) fn initialize_deno_core_ops_bindings<'s, 'i>(
   methods_ctx_offset: usize,
   fn_template_store: &mut FunctionTemplateData,
   will_snapshot: bool,
+  lazy_op_async_stub: &std::cell::RefCell<Option<v8::Global<v8::Function>>>,
 ) {
   let global = context.global(scope);
 
@@ -584,6 +585,30 @@ pub(crate) fn initialize_deno_core_ops_bindings<'s, 'i>(
     fn_template_store.insert(id, v8::Global::new(scope, tmpl));
   }
 
+  // rk6 patch (change 6): outside a snapshot, each op's function is made the
+  // first time `Deno.core.ops.<name>` is read (`make_lazy_op`). A context
+  // defines ~200 ops and a script uses a few dozen; on QuickJS making them all
+  // was a tenth of a runtime's start.
+  if !will_snapshot {
+    lazy_op_async_stub
+      .borrow_mut()
+      .replace(v8::Global::new(scope, set_up_async_stub_fn));
+    for (offset, op_ctx) in op_ctxs[index..].iter().enumerate() {
+      let key = op_ctx.decl().name_fast.v8_string(scope).unwrap();
+      let op_index = v8::Integer::new_from_unsigned(scope, (index + offset) as u32);
+      deno_core_ops_obj.set_lazy_data_property_with_data(
+        scope,
+        key.into(),
+        make_lazy_op,
+        op_index.into(),
+        v8::PropertyAttribute::NONE,
+        v8::SideEffectType::HasSideEffect,
+        v8::SideEffectType::HasSideEffect,
+      );
+    }
+    return;
+  }
+
   let op_ctxs = &op_ctxs[index..];
   for op_ctx in op_ctxs {
     let constructor_behavior = op_ctx_constructor_behavior(op_ctx);
@@ -606,6 +631,46 @@ pub(crate) fn initialize_deno_core_ops_bindings<'s, 'i>(
 
     deno_core_ops_obj.set(scope, key.into(), op_fn.into());
   }
+}
+
+/// rk6 patch (change 6): the value of a lazy `Deno.core.ops` entry, made as the
+/// eager loop above makes it; the property's data is the op's index.
+fn make_lazy_op<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  key: v8::Local<'s, v8::Name>,
+  args: v8::PropertyCallbackArguments<'s>,
+  mut rv: v8::ReturnValue<v8::Value>,
+) {
+  let Some(index) = args.data().uint32_value(scope) else {
+    return;
+  };
+  let state = JsRealm::state_from_scope(scope);
+  let Some(op_ctx) = state.op_ctxs.get(index as usize) else {
+    return;
+  };
+  let mut op_fn = op_ctx_function(
+    scope,
+    op_ctx,
+    op_ctx_constructor_behavior(op_ctx),
+    false,
+  );
+  if op_ctx.decl().is_async {
+    let stub = state.lazy_op_async_stub.borrow().as_ref().cloned();
+    let Some(stub) = stub else {
+      return;
+    };
+    let stub = v8::Local::new(scope, stub);
+    let undefined = v8::undefined(scope);
+    let Some(wrapped) = stub.call(scope, undefined.into(), &[key.into(), op_fn.into()])
+    else {
+      return;
+    };
+    let Ok(wrapped) = wrapped.try_into() else {
+      return;
+    };
+    op_fn = wrapped;
+  }
+  rv.set(op_fn.into());
 }
 
 /// Re-attach fast-call overloads to snapshotted ops after deserialization.

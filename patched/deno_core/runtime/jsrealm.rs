@@ -122,6 +122,10 @@ pub struct ContextState {
   /// from the global. `None` when the upgrade isn't deferred.
   pub(crate) deferred_fast_ops:
     RefCell<Option<(v8::Global<v8::Object>, v8::Global<v8::Function>)>>,
+  /// rk6 patch (change 6): `Deno.core.setUpAsyncStub`, for the async ops that
+  /// are made on first use (`bindings::make_lazy_op`), after `Deno.core` may
+  /// have been scrubbed.
+  pub(crate) lazy_op_async_stub: RefCell<Option<v8::Global<v8::Function>>>,
   pub(crate) isolate: Option<v8::UnsafeRawIsolatePtr>,
   pub(crate) exception_state: Rc<ExceptionState>,
   /// Shared tick info buffer exposed to JS as a Uint8Array.
@@ -223,6 +227,7 @@ impl ContextState {
       methods_ctx_offset,
       fast_ops_upgraded: Cell::new(false),
       deferred_fast_ops: RefCell::new(None),
+      lazy_op_async_stub: RefCell::new(None),
       pending_ops: op_driver,
       task_spawner_factory: Default::default(),
       user_timer: Default::default(),
@@ -367,6 +372,7 @@ impl JsRealmInner {
     std::mem::take(&mut *state.js_handle_rejections_cb.borrow_mut());
     std::mem::take(&mut *state.run_immediate_callbacks_cb.borrow_mut());
     std::mem::take(&mut *state.js_wasm_streaming_cb.borrow_mut());
+    std::mem::take(&mut *state.lazy_op_async_stub.borrow_mut()); // rk6 patch (change 6)
 
     {
       let ctx = self.context().open(scope);

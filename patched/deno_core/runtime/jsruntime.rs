@@ -1111,6 +1111,7 @@ impl JsRuntime {
           methods_ctx_offset,
           &mut state_rc.function_templates.borrow_mut(),
           will_snapshot,
+          &context_state.lazy_op_async_stub,
         );
       } else if !will_snapshot {
         // Snapshots built against V8 14.9+ bake the slow version of each op
@@ -1281,7 +1282,15 @@ impl JsRuntime {
       //     skip_op_registration: true
       //   }
       // ) {
-      if init_mode == InitMode::New {
+      // rk6 patch (change 7): only extensions' ES modules can import
+      // `ext:core/ops`, and reading every op for its exports would make every
+      // lazy op (change 6); without such modules (rk6 has none) it is not made.
+      let ops_module_importable = will_snapshot
+        || !sources.esm.is_empty()
+        || !sources.lazy_esm.is_empty()
+        || !sources.synthetic_esm.is_empty()
+        || !options.residual_lazy_esm_sources.is_empty();
+      if init_mode == InitMode::New && ops_module_importable {
         let _phase = startup_phase_begin();
         js_runtime
           .execute_virtual_ops_module(context_global, module_map.clone());

@@ -199,11 +199,18 @@ fn rewrite_script_source(source: &str) -> Option<String> {
 }
 
 pub(crate) fn rewrite_v8_native_intrinsics(source: &str) -> Option<String> {
-  if !source.contains("%PrepareFunctionForOptimization")
-    && !source.contains("%OptimizeFunctionOnNextCall")
-    && !source.contains("%NeverOptimizeFunction")
-    && !source.contains("%AtomicsNumWaitersForTesting")
-    && !source.contains("%AtomicsNumUnresolvedAsyncPromisesForTesting")
+  // rk6 patch (change 28): one memchr pass over the '%' signs instead of five
+  // substring searches of every source compiled.
+  const INTRINSICS: [&str; 5] = [
+    "%PrepareFunctionForOptimization",
+    "%OptimizeFunctionOnNextCall",
+    "%NeverOptimizeFunction",
+    "%AtomicsNumWaitersForTesting",
+    "%AtomicsNumUnresolvedAsyncPromisesForTesting",
+  ];
+  if !source
+    .match_indices('%')
+    .any(|(at, _)| INTRINSICS.iter().any(|name| source[at..].starts_with(name)))
   {
     return None;
   }
@@ -2626,9 +2633,18 @@ fn shared_script_source(text: &str) -> Arc<ScriptSource> {
   static SHARED_SCRIPT_SOURCES: Mutex<(Option<Table>, usize)> =
     Mutex::new((None, 0));
 
+  // rk6 patch (change 28): the bucket is searched by full comparison anyway,
+  // so the hash only needs the length and the two ends; hashing whole sources
+  // cost every runtime ~0.35 M instructions.
+  const END: usize = 1024;
+  let bytes = text.as_bytes();
   let hash =
     BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-      .hash_one(text);
+      .hash_one((
+        bytes.len(),
+        &bytes[..bytes.len().min(END)],
+        &bytes[bytes.len().saturating_sub(END)..],
+      ));
   let mut guard = SHARED_SCRIPT_SOURCES
     .lock()
     .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -2779,7 +2795,7 @@ unsafe fn origin_resource_name(
     return None;
   }
   let bytes = unsafe { std::slice::from_raw_parts(s as *const u8, len) };
-  let owned = String::from_utf8_lossy(bytes).into_owned();
+  let owned = utf8_lossy(bytes).into_owned();
   unsafe { JS_FreeCString(ctx, s) };
   if owned.is_empty() {
     return None;
@@ -2968,9 +2984,20 @@ unsafe fn error_backtrace_location(
     return (0, 0);
   }
   let bytes = unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
-  let s = String::from_utf8_lossy(bytes).into_owned();
+  let s = utf8_lossy(bytes).into_owned();
   unsafe { JS_FreeCString(ctx, cstr) };
   super::exception::first_frame_line_col(&s)
+}
+
+/// rk6 patch (change 28): `String::from_utf8_lossy` walks its input a byte at a
+/// time, while `str::from_utf8` checks ASCII a word at a time; sources are valid
+/// UTF-8 and mostly ASCII, and every runtime converts ~300 KB of them.
+#[inline]
+pub(crate) fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+  match std::str::from_utf8(bytes) {
+    Ok(s) => std::borrow::Cow::Borrowed(s),
+    Err(_) => String::from_utf8_lossy(bytes),
+  }
 }
 
 #[unsafe(no_mangle)]
@@ -3055,7 +3082,7 @@ pub extern "C" fn v8__Script__Run(
       .as_ref()
       .and_then(|name| name.to_str().ok())
       .unwrap_or("<eval>");
-    register_script_source(fname, &String::from_utf8_lossy(bytes));
+    register_script_source(fname, &utf8_lossy(bytes));
   }
   // Script bytecode cache: parse once per (source, flags), then boot from
   // JS_ReadObject + JS_EvalFunction — same pattern as the module path. The

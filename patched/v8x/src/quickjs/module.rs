@@ -2008,7 +2008,7 @@ unsafe fn jsval_to_rust(
     return std::string::String::new();
   }
   let bytes = unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
-  let s = std::string::String::from_utf8_lossy(bytes).into_owned();
+  let s = super::core::utf8_lossy(bytes).into_owned();
   unsafe { JS_FreeCString(ctx, cstr) };
   s
 }
@@ -2203,6 +2203,11 @@ fn parse_import_specifiers(
 /// V8 honours the LAST occurrence; the URL is the trimmed remainder of the line.
 /// Trailing content/blank lines after the directive are ignored (deno#21988).
 fn extract_source_mapping_url(text: &str) -> Option<std::string::String> {
+  // rk6 patch (change 28): one vectorised search before walking every line
+  // (each module a runtime compiles, ~0.3 M instructions per runtime).
+  if !text.contains("sourceMappingURL=") {
+    return None;
+  }
   let mut found: Option<std::string::String> = None;
   for line in text.lines() {
     let t = line.trim();

@@ -30,6 +30,22 @@ use std::ptr;
 
 unsafe extern "C" {
   fn JS_ValueToAtom(ctx: *mut JSContext, val: JSValue) -> JSAtom;
+  // rk6 patch (change 27)
+  fn JS_DefineExternAutoInitProperty(
+    ctx: *mut JSContext,
+    this_obj: JSValue,
+    prop: JSAtom,
+    func: unsafe extern "C" fn(
+      *mut JSContext,
+      JSValue,
+      JSAtom,
+      *mut std::ffi::c_void,
+      JSValue,
+    ) -> JSValue,
+    callback: *mut std::ffi::c_void,
+    data: JSValue,
+    flags: c_int,
+  ) -> c_int;
   fn JS_GetProperty(
     ctx: *mut JSContext,
     this_obj: JSValue,
@@ -2110,6 +2126,28 @@ pub extern "C" fn v8__Object__SetLazyDataProperty(
   } else {
     jsval_of(data_or_null)
   };
+  // rk6 patch (change 27): QuickJS's own lazy properties cost one record, where
+  // the accessor below costs a getter function and a table entry per property
+  // (deno_core defines ~200 ops this way in every context).
+  let defined = unsafe {
+    JS_DefineExternAutoInitProperty(
+      ctx,
+      jsval_of(this),
+      atom,
+      lazy_data_property_init,
+      getter as *mut std::ffi::c_void,
+      data,
+      attr_to_jsprop(attr_bits),
+    )
+  };
+  if defined != 0 {
+    unsafe { JS_FreeAtom(ctx, atom) };
+    return if defined < 0 {
+      crate::support::MaybeBool::Nothing
+    } else {
+      crate::support::MaybeBool::JustTrue
+    };
+  }
   let r = define_native_accessor_value(
     ctx,
     jsval_of(this),
@@ -2125,6 +2163,25 @@ pub extern "C" fn v8__Object__SetLazyDataProperty(
     crate::support::MaybeBool::Nothing
   } else {
     crate::support::MaybeBool::JustTrue
+  }
+}
+
+/// rk6 patch (change 27): makes the value of a property defined by
+/// `v8__Object__SetLazyDataProperty`; QuickJS stores it in place of the property.
+unsafe extern "C" fn lazy_data_property_init(
+  ctx: *mut JSContext,
+  this_val: JSValue,
+  atom: JSAtom,
+  callback: *mut std::ffi::c_void,
+  data: JSValue,
+) -> JSValue {
+  let getter = unsafe {
+    std::mem::transmute::<*mut std::ffi::c_void, AccessorNameGetterCallback>(
+      callback,
+    )
+  };
+  unsafe {
+    super::function::call_accessor_name_getter(ctx, this_val, atom, data, getter)
   }
 }
 

@@ -690,7 +690,7 @@ pub extern "C" fn v8__String__NewFromUtf8(
   } else {
     unsafe { std::slice::from_raw_parts(data as *const u8, len) }
   };
-  let utf8 = std::string::String::from_utf8_lossy(bytes);
+  let utf8 = super::core::utf8_lossy(bytes);
   let v =
     unsafe { JS_NewStringLen(ctx, utf8.as_ptr() as *const c_char, utf8.len()) };
   if v.tag == JS_TAG_EXCEPTION {
@@ -745,7 +745,7 @@ pub extern "C" fn v8__String__Length(this: *const V8String) -> c_int {
     return 0;
   }
   let bytes = unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
-  let count = std::string::String::from_utf8_lossy(bytes)
+  let count = super::core::utf8_lossy(bytes)
     .encode_utf16()
     .count();
   unsafe { JS_FreeCString(ctx, cstr) };
@@ -776,7 +776,7 @@ pub extern "C" fn v8__String__ValueView__CONSTRUCT(
       Vec::new()
     } else {
       let bytes = unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
-      let s = std::string::String::from_utf8_lossy(bytes);
+      let s = super::core::utf8_lossy(bytes);
       let out: Vec<u16> = s.encode_utf16().collect();
       unsafe { JS_FreeCString(ctx, cstr) };
       out

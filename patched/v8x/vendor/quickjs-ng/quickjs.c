@@ -539,7 +539,18 @@ typedef enum {
     JS_AUTOINIT_ID_MODULE_NS,
     JS_AUTOINIT_ID_PROP,
     JS_AUTOINIT_ID_BYTECODE,
+    /* rk6 patch (change 27): a property an embedder made lazy
+       (JS_DefineExternAutoInitProperty) */
+    JS_AUTOINIT_ID_EXTERN,
 } JSAutoInitIDEnum;
+
+/* rk6 patch (change 27): what an embedder's lazy property needs to make its
+   value; owned by the property and freed with it */
+typedef struct JSExternAutoInit {
+    JSExternAutoInitFunc *func;
+    void *callback;
+    JSValue data;
+} JSExternAutoInit;
 
 enum {
     JS_BUILTIN_ARRAY_FROMASYNC = 1,
@@ -1155,7 +1166,8 @@ typedef struct JSProperty {
             /* in order to use only 2 pointers, we compress the realm
                and the init function pointer */
             uintptr_t realm_and_id; /* realm and init_id (JS_AUTOINIT_ID_x)
-                                       in the 2 low bits */
+                                       in the 3 low bits (rk6 patch,
+                                       change 27: was 2) */
             void *opaque;
         } init;
     } u;
@@ -6905,16 +6917,23 @@ JSValue JS_NewCFunctionData(JSContext *ctx, JSCFunctionData *func,
 
 static JSContext *js_autoinit_get_realm(JSProperty *pr)
 {
-    return (JSContext *)(pr->u.init.realm_and_id & ~3);
+    return (JSContext *)(pr->u.init.realm_and_id & ~7);
 }
 
 static JSAutoInitIDEnum js_autoinit_get_id(JSProperty *pr)
 {
-    return pr->u.init.realm_and_id & 3;
+    return pr->u.init.realm_and_id & 7;
 }
 
 static void js_autoinit_free(JSRuntime *rt, JSProperty *pr)
 {
+    if (js_autoinit_get_id(pr) == JS_AUTOINIT_ID_EXTERN) {
+        JSExternAutoInit *ai = pr->u.init.opaque;
+        if (ai) { /* NULL while its callback runs */
+            JS_FreeValueRT(rt, ai->data);
+            js_free_rt(rt, ai);
+        }
+    }
     JS_FreeContext(js_autoinit_get_realm(pr));
 }
 
@@ -6922,6 +6941,8 @@ static void js_autoinit_mark(JSRuntime *rt, JSProperty *pr,
                              JS_MarkFunc *mark_func)
 {
     mark_func(rt, &js_autoinit_get_realm(pr)->header);
+    if (js_autoinit_get_id(pr) == JS_AUTOINIT_ID_EXTERN && pr->u.init.opaque)
+        JS_MarkValue(rt, ((JSExternAutoInit *)pr->u.init.opaque)->data, mark_func);
 }
 
 typedef struct JSCClosureRecord {
@@ -9759,7 +9780,52 @@ static JSAutoInitFunc *const js_autoinit_func_table[] = {
     js_module_ns_autoinit, /* JS_AUTOINIT_ID_MODULE_NS */
     JS_InstantiateFunctionListItem2, /* JS_AUTOINIT_ID_PROP */
     js_bytecode_autoinit, /* JS_AUTOINIT_ID_BYTECODE */
+    NULL, /* JS_AUTOINIT_ID_EXTERN: see JS_AutoInitProperty */
 };
+
+/* rk6 patch (change 27): the embedder's callback may run any code, including
+   code that adds properties to 'p' (moving 'pr') or redefines 'prop', so the
+   record is detached from the property before the call and the property is
+   looked up again after it. */
+static int js_extern_autoinit(JSContext *ctx, JSContext *realm, JSObject *p,
+                              JSAtom prop, JSProperty *pr)
+{
+    JSExternAutoInit *ai = pr->u.init.opaque;
+    JSShapeProperty *prs;
+    JSValue val;
+
+    if (!ai)
+        return JS_ThrowInternalError(ctx, "lazy property read while its value is being made"), -1;
+    /* the record stays with this call, so the property may be deleted or
+       redefined by the callback; the NULL marks it as being initialized */
+    pr->u.init.opaque = NULL;
+    JS_DupContext(realm);
+    JS_DupValue(ctx, JS_MKPTR(JS_TAG_OBJECT, p));
+    val = ai->func(realm, JS_MKPTR(JS_TAG_OBJECT, p), prop, ai->callback, ai->data);
+    prs = find_own_property(&pr, p, prop);
+    if (prs && (prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT &&
+        js_autoinit_get_id(pr) == JS_AUTOINIT_ID_EXTERN && !pr->u.init.opaque) {
+        /* untouched by the callback: its value replaces the lazy property */
+        if (js_shape_prepare_update(ctx, p, &prs)) {
+            JS_FreeValue(ctx, val);
+            val = JS_EXCEPTION;
+        } else {
+            JS_FreeContext(js_autoinit_get_realm(pr));
+            prs->flags &= ~JS_PROP_TMASK;
+            pr->u.value = JS_UNDEFINED;
+            if (!JS_IsException(val))
+                pr->u.value = JS_DupValue(ctx, val);
+        }
+    }
+    JS_FreeValue(ctx, ai->data);
+    js_free(ctx, ai);
+    JS_FreeValue(ctx, JS_MKPTR(JS_TAG_OBJECT, p));
+    JS_FreeContext(realm);
+    if (JS_IsException(val))
+        return -1;
+    JS_FreeValue(ctx, val);
+    return 0;
+}
 
 /* warning: 'prs' is reallocated after it */
 static int JS_AutoInitProperty(JSContext *ctx, JSObject *p, JSAtom prop,
@@ -9773,6 +9839,8 @@ static int JS_AutoInitProperty(JSContext *ctx, JSObject *p, JSAtom prop,
         return -1;
 
     realm = js_autoinit_get_realm(pr);
+    if (js_autoinit_get_id(pr) == JS_AUTOINIT_ID_EXTERN)
+        return js_extern_autoinit(ctx, realm, p, prop, pr);
     func = js_autoinit_func_table[js_autoinit_get_id(pr)];
     /* 'func' shall not modify the object properties 'pr' */
     val = func(realm, p, prop, pr->u.init.opaque);
@@ -12175,11 +12243,57 @@ static int JS_DefineAutoInitProperty(JSContext *ctx, JSValueConst this_obj,
     if (unlikely(!pr))
         return -1;
     pr->u.init.realm_and_id = (uintptr_t)JS_DupContext(ctx);
-    assert((pr->u.init.realm_and_id & 3) == 0);
-    assert(id <= 3);
+    assert((pr->u.init.realm_and_id & 7) == 0);
+    assert(id <= 7);
     pr->u.init.realm_and_id |= id;
     pr->u.init.opaque = opaque;
     return true;
+}
+
+/* rk6 patch (change 27): V8's lazy data property on an ordinary object,
+   without a getter function per property. Returns 1 when defined, 0 when the
+   caller must define it another way (not an ordinary extensible object, or
+   the property exists), -1 on exception. */
+int JS_DefineExternAutoInitProperty(JSContext *ctx, JSValueConst this_obj,
+                                    JSAtom prop, JSExternAutoInitFunc *func,
+                                    void *callback, JSValueConst data,
+                                    int flags)
+{
+    JSObject *p;
+    JSProperty *pr;
+    JSShapeProperty *prs;
+    JSExternAutoInit *ai;
+
+    if (JS_VALUE_GET_TAG(this_obj) != JS_TAG_OBJECT)
+        return 0;
+    p = JS_VALUE_GET_OBJ(this_obj);
+    if (p->class_id != JS_CLASS_OBJECT || !p->extensible)
+        return 0;
+    prs = find_own_property(&pr, p, prop);
+    if (prs) {
+        /* V8 redefines an existing configurable property */
+        if (!(prs->flags & JS_PROP_CONFIGURABLE))
+            return 0;
+        if (delete_property(ctx, p, prop) <= 0)
+            return -1;
+    }
+    ai = js_malloc(ctx, sizeof(*ai));
+    if (!ai)
+        return -1;
+    ai->func = func;
+    ai->callback = callback;
+    ai->data = js_dup(data);
+    pr = add_property(ctx, p, prop, (flags & JS_PROP_C_W_E) | JS_PROP_AUTOINIT);
+    if (unlikely(!pr)) {
+        JS_FreeValue(ctx, ai->data);
+        js_free(ctx, ai);
+        return -1;
+    }
+    pr->u.init.realm_and_id = (uintptr_t)JS_DupContext(ctx);
+    assert((pr->u.init.realm_and_id & 7) == 0);
+    pr->u.init.realm_and_id |= JS_AUTOINIT_ID_EXTERN;
+    pr->u.init.opaque = ai;
+    return 1;
 }
 
 /* Like JS_DefinePropertyValue but borrows val (does not free it) */

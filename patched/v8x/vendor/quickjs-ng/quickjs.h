@@ -1074,6 +1074,18 @@ JS_EXTERN int JS_DefinePropertyValueStr(JSContext *ctx, JSValueConst this_obj,
 JS_EXTERN int JS_DefinePropertyGetSet(JSContext *ctx, JSValueConst this_obj,
                                       JSAtom prop, JSValue getter, JSValue setter,
                                       int flags);
+/* rk6 patch (change 27): a property whose value 'func' makes on first access
+   (with 'callback' and 'data', which the property keeps until then); see
+   quickjs.c for the return values */
+typedef JSValue JSExternAutoInitFunc(JSContext *ctx, JSValueConst this_obj,
+                                     JSAtom prop, void *callback,
+                                     JSValueConst data);
+JS_EXTERN int JS_DefineExternAutoInitProperty(JSContext *ctx,
+                                              JSValueConst this_obj,
+                                              JSAtom prop,
+                                              JSExternAutoInitFunc *func,
+                                              void *callback,
+                                              JSValueConst data, int flags);
 /* Only supported for custom classes, returns 0 on success < 0 otherwise. */
 JS_EXTERN int JS_SetOpaque(JSValueConst obj, void *opaque);
 JS_EXTERN void *JS_GetOpaque(JSValueConst obj, JSClassID class_id);
