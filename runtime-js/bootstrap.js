@@ -1,8 +1,15 @@
 // Entry point of the rk6 extension: installs the globals k6 scripts rely on.
-const { op_rk6_env, op_rk6_in_init, op_rk6_iteration, op_rk6_open_bytes, op_rk6_open_text, op_rk6_vu_id } = Deno.core.ops;
+const {
+  op_rk6_env,
+  op_rk6_in_init,
+  op_rk6_iteration,
+  op_rk6_open_bytes,
+  op_rk6_open_text,
+  op_rk6_vu_id,
+  op_webcrypto_source,
+} = Deno.core.ops;
 import { console } from "rk6:console.js";
 import { clearInterval, clearTimeout, setInterval, setTimeout } from "rk6:timers.js";
-import { crypto } from "rk6:webcrypto.js";
 
 function open(path, mode) {
   if (!op_rk6_in_init()) {
@@ -26,7 +33,23 @@ define("clearTimeout", clearTimeout);
 define("setInterval", setInterval);
 define("clearInterval", clearInterval);
 define("open", open);
-define("crypto", crypto);
+// WebCrypto is made the first time a script reads `crypto` (then it is an ordinary
+// global): few scripts use it, and loading it cost every VU ~75 KB of JS heap. The
+// engine keeps the compiled script for the process.
+Object.defineProperty(globalThis, "crypto", {
+  get() {
+    const [make, error] = Deno.core.evalContext(op_webcrypto_source(), "rk6:webcrypto.js");
+    if (error !== null) throw error.thrown;
+    const crypto = make(Deno);
+    define("crypto", crypto);
+    return crypto;
+  },
+  set(value) {
+    define("crypto", value);
+  },
+  configurable: true,
+  enumerable: false,
+});
 // k6 has no `Deno` global, and libraries test for it to detect Deno (jslib's k6-testing
 // then reads `Deno.env`). Internal modules keep `Deno.core` through the loader's prelude.
 // RK6_EXPOSE_DENO=1 keeps it for rk6's own tests, which count resources through ops.

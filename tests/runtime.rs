@@ -520,7 +520,7 @@ fn temporal_is_complete_whichever_global_a_vu_reads_first() {
     let facts = |door: u32, first: &str| {
         format!(
             "{door} | {first} | object | [object Temporal] | true | number | 5 | \
-             1970-01-01T00:00:00Z | true false true true | false"
+             1970-01-01T00:00:00Z | true false true true | false | 6/26/2020 AD, 12:00:00"
         )
     };
     assert_eq!(info(&one), [facts(1, "1970-01-01T00:00:00Z")]);

@@ -181,8 +181,11 @@
   const BOUND = 1;
   const PROTOTYPE = 2;
   const lazy = globalThis.__bootstrap?.lazyPrimordials === true;
+  // rk6 patch (change 8): deno_core's process-wide memo of how each name resolved.
+  const recipes = lazy ? globalThis.__bootstrap.primordialRecipes : undefined;
   if (lazy) {
     delete globalThis.__bootstrap.lazyPrimordials;
+    delete globalThis.__bootstrap.primordialRecipes;
   }
   const { setPrototypeOf: ReflectSetPrototypeOf } = Reflect;
   // Name -> a function making the entry (the Safe* classes), for entries made whole.
@@ -193,6 +196,8 @@
   }
   // Prefix -> [[source, mode, order], ...], in the order the eager copy ran.
   const lazySources = new Map();
+  // The same entries by order (change 8's recipes name a source by its order).
+  const lazyByOrder = [];
   let lazyOrder = 0;
   function copyFrom(mode, src, prefix) {
     if (!lazy) {
@@ -206,7 +211,9 @@
       list = [];
       lazySources.set(prefix, list);
     }
-    list.push([src, mode, lazyOrder++]);
+    const entry = [src, mode, lazyOrder++];
+    list.push(entry);
+    lazyByOrder.push(entry);
   }
 
   function lazyPrimordials() {
@@ -216,6 +223,7 @@
     const MapPrototypeHas = uncurryThis(Map.prototype.has);
     const StringPrototypeSlice = uncurryThis(String.prototype.slice);
     const StringPrototypeEndsWith = uncurryThis(String.prototype.endsWith);
+    const StringPrototypeIndexOf = uncurryThis(String.prototype.indexOf);
     const lowerCase = { __proto__: null };
     for (let c = 65; c <= 90; c++) {
       lowerCase[String.fromCharCode(c)] = String.fromCharCode(c + 32);
@@ -274,7 +282,7 @@
           if (mode === BOUND) value = FunctionPrototypeBind(value, src);
           else if (mode === PROTOTYPE) value = uncurryThis(value);
         }
-        ArrayPrototypePush(candidates, [key, value]);
+        ArrayPrototypePush(candidates, [key, value, "v"]);
       }
       if (rest.length > 3 && rest[1] === "e" && rest[2] === "t") {
         const getter = rest[0] === "G";
@@ -283,9 +291,9 @@
           for (let i = 0; i < found.length; i++) {
             const { 0: key, 1: desc } = found[i];
             if (!isAccessor(desc)) continue;
-            if (getter) ArrayPrototypePush(candidates, [key, uncurryThis(desc.get)]);
+            if (getter) ArrayPrototypePush(candidates, [key, uncurryThis(desc.get), "g"]);
             else if (desc.set !== undefined) {
-              ArrayPrototypePush(candidates, [key, uncurryThis(desc.set)]);
+              ArrayPrototypePush(candidates, [key, uncurryThis(desc.set), "s"]);
             }
           }
         }
@@ -300,12 +308,12 @@
             const fn = mode === PROTOTYPE
               ? applyBind(desc.value)
               : applyBind(desc.value, src);
-            ArrayPrototypePush(candidates, [key, fn]);
+            ArrayPrototypePush(candidates, [key, fn, "a"]);
           }
         }
       }
       if (candidates.length === 0) return MISSING;
-      if (candidates.length === 1) return candidates[0][1];
+      if (candidates.length === 1) return candidates[0];
       // Rare (two keys renamed alike): the eager copy kept the later one.
       const keys = ReflectOwnKeys(src);
       let best = candidates[0];
@@ -315,9 +323,10 @@
             ArrayPrototypeIndexOf(keys, best[0])
         ) best = candidates[i];
       }
-      return best[1];
+      return best;
     }
 
+    // The winning [key, value, kind] and its source's order, or MISSING.
     function resolve(name) {
       let value = MISSING;
       let order = -1;
@@ -340,7 +349,57 @@
           }
         }
       }
+      if (value !== MISSING) value[3] = order;
       return value;
+    }
+
+    // rk6 patch (change 8): every context resolves the same few dozen names the same
+    // way, and searching costs ~50 k instructions a name on QuickJS. The first context
+    // records how each name resolved (the source's order, the kind of value and the
+    // key) in a memo deno_core keeps for the process; the others make the value from
+    // that recipe directly. A recipe that does not fit (it cannot, with pristine
+    // builtins) falls back to the search.
+    function recall(name) {
+      if (recipes !== undefined) {
+        const recipe = recipes(name);
+        if (recipe !== undefined) {
+          const value = replay(recipe);
+          if (value !== MISSING) return value;
+        }
+      }
+      const found = resolve(name);
+      if (found === MISSING) return MISSING;
+      if (recipes !== undefined) {
+        const key = found[0];
+        const keyText = typeof key === "symbol" ? "@" + getNewKey(key) : "=" + key;
+        recipes(name, found[3] + ":" + found[2] + keyText);
+      }
+      return found[1];
+    }
+
+    function replay(recipe) {
+      const colon = StringPrototypeIndexOf(recipe, ":");
+      const entry = lazyByOrder[+StringPrototypeSlice(recipe, 0, colon)];
+      const kind = recipe[colon + 1];
+      const keyText = StringPrototypeSlice(recipe, colon + 3);
+      const key = recipe[colon + 2] === "@"
+        ? MapPrototypeGet(symbolNames, keyText)
+        : keyText;
+      if (entry === undefined || key === undefined) return MISSING;
+      const src = entry[0];
+      const mode = entry[1];
+      const desc = ReflectGetOwnPropertyDescriptor(src, key);
+      if (desc === undefined) return MISSING;
+      if (kind === "g") return desc.get === undefined ? MISSING : uncurryThis(desc.get);
+      if (kind === "s") return desc.set === undefined ? MISSING : uncurryThis(desc.set);
+      if (isAccessor(desc)) return MISSING;
+      const value = desc.value;
+      if (kind === "a") {
+        return mode === PROTOTYPE ? applyBind(value) : applyBind(value, src);
+      }
+      if (typeof value !== "function") return value;
+      if (mode === BOUND) return FunctionPrototypeBind(value, src);
+      return mode === PROTOTYPE ? uncurryThis(value) : value;
     }
 
     const made = new Map();
@@ -348,7 +407,7 @@
       if (typeof key !== "string") return MISSING;
       if (MapPrototypeHas(made, key)) return MapPrototypeGet(made, key);
       const thunk = MapPrototypeGet(lazyThunks, key);
-      const value = thunk !== undefined ? thunk() : resolve(key);
+      const value = thunk !== undefined ? thunk() : recall(key);
       MapPrototypeSet(made, key, value);
       return value;
     }

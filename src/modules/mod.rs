@@ -14,7 +14,6 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("rk6:encoding.js", encoding::JS),
     ("rk6:crypto.js", crypto::JS),
     ("rk6:data.js", data::JS),
-    ("rk6:webcrypto.js", crypto::WEBCRYPTO_JS),
     ("rk6:fs.js", fs::JS),
     ("rk6:fs-files.js", fs::FILES_JS),
     ("rk6:csv.js", csv::JS),

@@ -116,6 +116,7 @@ deno_core::extension!(
         crypto_ops::op_crypto_digest,
         crypto_ops::op_crypto_hmac,
         crypto_ops::op_crypto_random,
+        crypto_ops::op_webcrypto_source,
         subtle_ops::op_subtle_digest,
         subtle_ops::op_subtle_aes,
         ec_ops::op_subtle_ec,

@@ -21,6 +21,9 @@ export default function () {
     new Date(0).toTemporalInstant().toString(),
     `${d.writable} ${d.enumerable} ${d.configurable} ${"value" in d}`,
     Object.keys(globalThis).includes("Temporal"),
+    // Temporal's DateTimeFormat (the stand-in's cannot format a PlainDate), whichever
+    // of Intl and Temporal was made first (patched/v8x change 29).
+    new Intl.DateTimeFormat("en-US", { timeZone: "UTC" }).format(Temporal.PlainDate.from("2020-06-26")),
   ];
   console.log(facts.join(" | "));
 }

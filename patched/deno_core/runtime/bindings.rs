@@ -398,6 +398,13 @@ pub(crate) fn initialize_primordials_and_infra(
     let flag = v8::String::new(scope, "lazyPrimordials").unwrap();
     let yes = v8::Boolean::new(scope, true);
     bootstrap.set(scope, flag.into(), yes.into());
+    // rk6 patch (change 8): the script takes (and deletes) this too.
+    let recipes = v8::Function::builder(primordial_recipes)
+      .constructor_behavior(v8::ConstructorBehavior::Throw)
+      .build(scope)
+      .unwrap();
+    let key = v8::String::new(scope, "primordialRecipes").unwrap();
+    bootstrap.set(scope, key.into(), recipes.into());
     let key = v8::String::new(scope, "__bootstrap").unwrap();
     global.set(scope, key.into(), bootstrap.into());
   }
@@ -415,6 +422,34 @@ pub(crate) fn initialize_primordials_and_infra(
   }
 
   Ok(())
+}
+
+/// rk6 patch (change 8): the process-wide memo behind 00_primordials.js `recall`:
+/// `(name)` answers the recipe recorded for a primordial's name (or undefined),
+/// `(name, recipe)` records one. Every context runs the same script over the
+/// same builtins, so a recipe made in one holds in all.
+fn primordial_recipes(
+  scope: &mut v8::PinScope,
+  args: v8::FunctionCallbackArguments,
+  mut rv: v8::ReturnValue,
+) {
+  use std::sync::Mutex;
+  // Far more than deno_core's modules ask for; names beyond it are searched.
+  const MAX_RECIPES: usize = 4096;
+  static RECIPES: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+  let name = args.get(0).to_rust_string_lossy(scope);
+  let mut recipes = RECIPES.lock().unwrap_or_else(|p| p.into_inner());
+  let recipes = recipes.get_or_insert_with(HashMap::new);
+  if args.length() > 1 {
+    if recipes.len() < MAX_RECIPES {
+      let recipe = args.get(1).to_rust_string_lossy(scope);
+      recipes.insert(name, recipe);
+    }
+  } else if let Some(recipe) = recipes.get(&name)
+    && let Some(recipe) = v8::String::new(scope, recipe)
+  {
+    rv.set(recipe.into());
+  }
 }
 
 fn name_key<'s, 'i>(

@@ -9,5 +9,7 @@ pub mod subtle;
 
 /// Served as `rk6:crypto.js` for `import ... from "k6/crypto"`.
 pub const JS: &str = include_str!("crypto.js");
-/// Served as `rk6:webcrypto.js`; bootstrap.js installs its `crypto` as a global.
+/// The script behind the WebCrypto `crypto` global, evaluated by bootstrap.js (as
+/// `rk6:webcrypto.js`) the first time a VU reads `crypto`; [`ops::op_webcrypto_source`]
+/// hands it over.
 pub const WEBCRYPTO_JS: &str = include_str!("webcrypto.js");

@@ -53,6 +53,13 @@ pub fn unknown(alg: &str) -> JsErrorBox {
     JsErrorBox::generic(format!("invalid algorithm: {alg}"))
 }
 
+/// The WebCrypto script (see [`super::WEBCRYPTO_JS`]), for runtime-js/bootstrap.js.
+#[op2]
+#[string]
+pub fn op_webcrypto_source() -> &'static str {
+    super::WEBCRYPTO_JS
+}
+
 #[op2]
 #[arraybuffer]
 pub fn op_crypto_digest(#[string] alg: &str, #[buffer] data: &[u8]) -> Result<Vec<u8>, JsErrorBox> {

@@ -1541,10 +1541,12 @@ fn install_default_globals_inner(
     JS_FreeValue(ctx, intl);
     super::temporal::install_host_functions(ctx, global);
     if install_polyfills {
+      // rk6 patch (change 29): Temporal first, so that its install does not
+      // read the lazy `Intl`; making `Intl` hands it to Temporal then.
+      super::temporal::install(ctx, global);
       if intl_absent {
         install_intl_stub(ctx, global);
       }
-      super::temporal::install(ctx, global);
     }
 
     let gc = JS_GetPropertyStr(ctx, global, c"gc".as_ptr());
@@ -2060,15 +2062,19 @@ unsafe extern "C" fn qjs_entropy_random(
   unsafe { JS_NewFloat64(ctx, value) }
 }
 
-fn install_intl_stub(ctx: *mut JSContext, _global: JSValue) {
-  const SRC: &[u8] = b"(function(g){\
-        if (g.Intl) return;\
-        function id(x){return x;}\
+fn install_intl_stub(ctx: *mut JSContext, global: JSValue) {
+  // rk6 patch (change 29): the `Date` override stays eager; `Intl` itself is
+  // made on first read (`make_intl`).
+  const DATE_SRC: &[u8] = b"(function(){\
         var dateToLocaleString=Date.prototype.toLocaleString;\
         Date.prototype.toLocaleString=function(l,o){\
           if(l==='de-DE'&&o&&o.weekday==='long'&&o.year==='numeric'&&o.month==='long'&&o.day==='numeric') return 'Freitag, 26. Juni 2020';\
           return dateToLocaleString.call(this,l,o);\
         };\
+    })();";
+  // Evaluates to the `Intl` object (see `make_intl`).
+  const SRC: &[u8] = b"(function(g){\
+        function id(x){return x;}\
         function temporalParts(fmt,d){\
           var ms=d===undefined?Date.now():Number(d);\
           return g.__v8xTemporalTimeZone(ms,fmt._tz||'UTC');\
@@ -2213,7 +2219,7 @@ fn install_intl_stub(ctx: *mut JSContext, _global: JSValue) {
         };\
         DurationFormat.prototype.resolvedOptions=function(){ return {locale:(this._l||'en-US'),style:(this._o.style||'short')}; };\
         DurationFormat.supportedLocalesOf=function(l){ return Array.isArray(l)?l:(l?[l]:[]); };\
-        g.Intl={\
+        var intl={\
             DateTimeFormat:DateTimeFormat,\
             NumberFormat:NumberFormat,\
             Collator:Collator,\
@@ -2225,22 +2231,69 @@ fn install_intl_stub(ctx: *mut JSContext, _global: JSValue) {
             DurationFormat:DurationFormat,\
             getCanonicalLocales:function(l){ return Array.isArray(l)?l.slice():(l?[l]:[]); },\
         };\
+        var temporal=Object.getOwnPropertyDescriptor(g,'Temporal');\
+        if(temporal&&temporal.get&&typeof temporal.get.wrapIntl==='function') temporal.get.wrapIntl(intl);\
+        return intl;\
     })(globalThis);\0";
   // rk6 patch (change 10): compiled once per process, not once per context
   // (~20 M instructions each time).
   static BYTECODE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+  static DATE_BYTECODE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+  /// rk6 patch (change 29): the value of the lazy `Intl` global.
+  unsafe extern "C" fn make_intl(
+    ctx: *mut JSContext,
+    _this: JSValue,
+    _atom: JSAtom,
+    _callback: *mut std::ffi::c_void,
+    _data: JSValue,
+  ) -> JSValue {
+    unsafe {
+      super::temporal::eval_cached_script(
+        ctx,
+        &SRC[..SRC.len() - 1],
+        c"<intl-stub>",
+        &BYTECODE,
+      )
+    }
+  }
+
   unsafe {
     let r = super::temporal::eval_cached_script(
       ctx,
-      &SRC[..SRC.len() - 1],
-      c"<intl-stub>",
-      &BYTECODE,
+      DATE_SRC,
+      c"<intl-date-stub>",
+      &DATE_BYTECODE,
     );
     if r.tag == JS_TAG_EXCEPTION {
       let exc = JS_GetException(ctx);
       JS_FreeValue(ctx, exc);
     } else {
       JS_FreeValue(ctx, r);
+    }
+    // rk6 patch (change 29): ~50 KB and 55 functions per context that k6
+    // scripts seldom read (k6 has no `Intl`). Writable and configurable, not
+    // enumerable, as V8's.
+    let atom = JS_NewAtom(ctx, c"Intl".as_ptr());
+    let defined = JS_DefineExternAutoInitProperty(
+      ctx,
+      global,
+      atom,
+      make_intl,
+      ptr::null_mut(),
+      jsv_undefined(),
+      JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE,
+    );
+    JS_FreeAtom(ctx, atom);
+    if defined != 0 {
+      return;
+    }
+    let r = make_intl(ctx, global, 0, ptr::null_mut(), jsv_undefined());
+    if r.tag == JS_TAG_EXCEPTION {
+      let exc = JS_GetException(ctx);
+      JS_FreeValue(ctx, exc);
+    } else {
+      JS_SetPropertyStr(ctx, global, c"Intl".as_ptr(), r);
     }
   }
 }

@@ -30,22 +30,6 @@ use std::ptr;
 
 unsafe extern "C" {
   fn JS_ValueToAtom(ctx: *mut JSContext, val: JSValue) -> JSAtom;
-  // rk6 patch (change 27)
-  fn JS_DefineExternAutoInitProperty(
-    ctx: *mut JSContext,
-    this_obj: JSValue,
-    prop: JSAtom,
-    func: unsafe extern "C" fn(
-      *mut JSContext,
-      JSValue,
-      JSAtom,
-      *mut std::ffi::c_void,
-      JSValue,
-    ) -> JSValue,
-    callback: *mut std::ffi::c_void,
-    data: JSValue,
-    flags: c_int,
-  ) -> c_int;
   fn JS_GetProperty(
     ctx: *mut JSContext,
     this_obj: JSValue,

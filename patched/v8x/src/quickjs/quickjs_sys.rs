@@ -506,6 +506,24 @@ unsafe extern "C" {
     data: *mut JSValue,
   ) -> JSValue;
 
+  /// rk6 patch (change 27): a lazy property whose value `func` makes on first
+  /// access (see quickjs.c).
+  pub fn JS_DefineExternAutoInitProperty(
+    ctx: *mut JSContext,
+    this_obj: JSValue,
+    prop: JSAtom,
+    func: unsafe extern "C" fn(
+      *mut JSContext,
+      JSValue,
+      JSAtom,
+      *mut std::ffi::c_void,
+      JSValue,
+    ) -> JSValue,
+    callback: *mut std::ffi::c_void,
+    data: JSValue,
+    flags: c_int,
+  ) -> c_int;
+
   pub fn JS_DefinePropertyGetSet(
     ctx: *mut JSContext,
     this_obj: JSValue,

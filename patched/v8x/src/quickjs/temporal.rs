@@ -295,8 +295,8 @@ pub(crate) unsafe fn install(ctx: *mut JSContext, _global: JSValue) {
           ? d.get
           : undefined;
       }
-      function lazy(name, original) {
-        var h = holder(name);
+      function lazy(name, original, into) {
+        var h = into || holder(name);
         var enumerable = original ? original.enumerable : false;
         var get = {
           __v8xLazyTemporal: function () {
@@ -305,6 +305,17 @@ pub(crate) unsafe fn install(ctx: *mut JSContext, _global: JSValue) {
           }
         }[MARK];
         if (original) get.original = original.value;
+        // rk6 patch (change 29): `Intl` is made on first read, after this
+        // install; making it calls this so its DateTimeFormat loads Temporal.
+        if (name === "Temporal") {
+          get.wrapIntl = function (intl) {
+            var format = describe(intl, "DateTimeFormat");
+            if (format && "value" in format &&
+                lazyGetter(globalThis, "Temporal")) {
+              lazy("DateTimeFormat", format, intl);
+            }
+          };
+        }
         defineProperty(h, name, {
           get: get,
           set: function (value) {
@@ -323,6 +334,9 @@ pub(crate) unsafe fn install(ctx: *mut JSContext, _global: JSValue) {
         // Only the properties still lazy get the polyfill's values: one the
         // script replaced or deleted keeps what the script did.
         var pending = {};
+        // rk6 patch (change 29): a lazy `Intl` is made now, while Temporal's
+        // accessor is still there to wrap its DateTimeFormat.
+        void globalThis.Intl;
         for (var i = 0; i < NAMES.length; i++) {
           var h = holder(NAMES[i]);
           var get = lazyGetter(h, NAMES[i]);
