@@ -3042,6 +3042,53 @@ unsafe fn error_backtrace_location(
   super::exception::first_frame_line_col(&s)
 }
 
+/// rk6 patch (change 30): hashes the facade's pointer-keyed tables. They are
+/// per thread, and every VU is a new thread, so they are filled from empty for
+/// each runtime; SipHash on a pointer cost more than the lookup it served.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct PtrHasher(u64);
+
+impl std::hash::Hasher for PtrHasher {
+  #[inline]
+  fn finish(&self) -> u64 {
+    self.0
+  }
+  #[inline]
+  fn write(&mut self, bytes: &[u8]) {
+    for &byte in bytes {
+      self.write_u64(byte as u64);
+    }
+  }
+  #[inline]
+  fn write_u64(&mut self, value: u64) {
+    // Fibonacci hashing; the rotation brings the high (well mixed) bits down
+    // to where hashbrown takes its bucket index and tag from.
+    self.0 = (self.0 ^ value)
+      .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+      .rotate_left(26);
+  }
+  #[inline]
+  fn write_usize(&mut self, value: usize) {
+    self.write_u64(value as u64);
+  }
+  #[inline]
+  fn write_u32(&mut self, value: u32) {
+    self.write_u64(value as u64);
+  }
+  #[inline]
+  fn write_u16(&mut self, value: u16) {
+    self.write_u64(value as u64);
+  }
+  #[inline]
+  fn write_i32(&mut self, value: i32) {
+    self.write_u64(value as u32 as u64);
+  }
+}
+
+/// rk6 patch (change 30): a map keyed by pointers (or tuples of them).
+pub(crate) type PtrMap<K, V> =
+  HashMap<K, V, std::hash::BuildHasherDefault<PtrHasher>>;
+
 /// rk6 patch (change 28): `String::from_utf8_lossy` walks its input a byte at a
 /// time, while `str::from_utf8` checks ASCII a word at a time; sources are valid
 /// UTF-8 and mostly ASCII, and every runtime converts ~300 KB of them.

@@ -3897,11 +3897,11 @@ unsafe extern "C" fn named_handler_finalize(rt: *mut JSRuntime, val: JSValue) {
 }
 
 fn external_values()
--> &'static std::sync::Mutex<std::collections::HashMap<usize, usize>> {
+-> &'static std::sync::Mutex<super::core::PtrMap<usize, usize>> {
   static T: std::sync::OnceLock<
-    std::sync::Mutex<std::collections::HashMap<usize, usize>>,
+    std::sync::Mutex<super::core::PtrMap<usize, usize>>,
   > = std::sync::OnceLock::new();
-  T.get_or_init(|| std::sync::Mutex::new(std::collections::HashMap::new()))
+  T.get_or_init(|| std::sync::Mutex::new(Default::default()))
 }
 
 #[derive(Clone)]
@@ -3922,8 +3922,8 @@ struct RawScriptOrigin {
 
 thread_local! {
   static FUNCTION_SCRIPT_INFO: std::cell::RefCell<
-    std::collections::HashMap<usize, FunctionScriptInfo>,
-  > = std::cell::RefCell::new(std::collections::HashMap::new());
+    super::core::PtrMap<usize, FunctionScriptInfo>,
+  > = std::cell::RefCell::new(Default::default());
 }
 
 #[inline]
@@ -4537,8 +4537,8 @@ impl AttrU32 for PropertyAttribute {
 }
 
 thread_local! {
-    static TEMPLATES: std::cell::RefCell<std::collections::HashMap<usize, TemplKind>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static TEMPLATES: std::cell::RefCell<super::core::PtrMap<usize, TemplKind>> =
+        std::cell::RefCell::new(Default::default());
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -2113,8 +2113,8 @@ pub extern "C" fn v8__Date__ValueOf(this: *const crate::Date) -> f64 {
 }
 
 thread_local! {
-    static EMBEDDER_DATA: std::cell::RefCell<HashMap<usize, Vec<JSValue>>> =
-        std::cell::RefCell::new(HashMap::new());
+    static EMBEDDER_DATA: std::cell::RefCell<super::core::PtrMap<usize, Vec<JSValue>>> =
+        std::cell::RefCell::new(Default::default());
     static SECURITY_TOKEN: std::cell::RefCell<HashMap<usize, JSValue>> =
         std::cell::RefCell::new(HashMap::new());
 }

@@ -541,8 +541,8 @@ struct ModuleState {
 }
 
 thread_local! {
-    static MODULE_STATE: RefCell<HashMap<usize, ModuleState>> =
-        RefCell::new(HashMap::new());
+    static MODULE_STATE: RefCell<super::core::PtrMap<usize, ModuleState>> =
+        RefCell::new(Default::default());
 
     static MODULE_SOURCES_BY_NAME: RefCell<HashMap<std::string::String, super::core::SharedText>> =
         RefCell::new(HashMap::new());
@@ -770,14 +770,14 @@ thread_local! {
     static ACTIVE_MODULE_ISOLATE: std::cell::Cell<usize> =
         const { std::cell::Cell::new(0) };
 
-    static MODULE_CACHE_STATES: RefCell<HashMap<usize, ModuleCacheState>> =
-        RefCell::new(HashMap::new());
+    static MODULE_CACHE_STATES: RefCell<super::core::PtrMap<usize, ModuleCacheState>> =
+        RefCell::new(Default::default());
 
 }
 
 #[derive(Default)]
 struct ModuleCacheState {
-  module_state: HashMap<usize, ModuleState>,
+  module_state: super::core::PtrMap<usize, ModuleState>,
   module_sources_by_name: HashMap<std::string::String, super::core::SharedText>,
   module_def_cache: HashMap<std::string::String, usize>,
   resolved_module_targets:

@@ -1808,19 +1808,19 @@ pub extern "C" fn v8__Array__Length(array: *const Array) -> u32 {
 
 thread_local! {
     static WRAP_TABLE: std::cell::RefCell<
-        std::collections::HashMap<(usize, u16), usize>,
-    > = std::cell::RefCell::new(std::collections::HashMap::new());
+        super::core::PtrMap<(usize, u16), usize>,
+    > = std::cell::RefCell::new(Default::default());
 
     static API_WRAPPERS: std::cell::RefCell<std::collections::HashSet<usize>> =
         std::cell::RefCell::new(std::collections::HashSet::new());
 
     static INTERNAL_FIELDS: std::cell::RefCell<
-        std::collections::HashMap<usize, Vec<JSValue>>,
-    > = std::cell::RefCell::new(std::collections::HashMap::new());
+        super::core::PtrMap<usize, Vec<JSValue>>,
+    > = std::cell::RefCell::new(Default::default());
 
     static ALIGNED_FIELDS: std::cell::RefCell<
-        std::collections::HashMap<(usize, crate::support::int, u16), usize>,
-    > = std::cell::RefCell::new(std::collections::HashMap::new());
+        super::core::PtrMap<(usize, crate::support::int, u16), usize>,
+    > = std::cell::RefCell::new(Default::default());
 }
 
 #[inline]

@@ -21,7 +21,6 @@ use crate::string::{Encoding, ExternalStringResourceBase, OneByteConst};
 use crate::support::{char, int, size_t};
 use crate::{Primitive, PrimitiveArray, String as V8String};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ffi::c_void;
 use std::os::raw::{c_char, c_int};
 use std::ptr;
@@ -117,7 +116,8 @@ enum ExternalMeta {
 }
 
 thread_local! {
-  static EXTERNAL_STRINGS: RefCell<HashMap<usize, ExternalMeta>> = RefCell::new(HashMap::new());
+  static EXTERNAL_STRINGS: RefCell<super::core::PtrMap<usize, ExternalMeta>> =
+    RefCell::new(Default::default());
 }
 
 /// rk6 patch (change 3): external-string metadata is keyed by the handle slot
