@@ -357,6 +357,8 @@ pub(crate) struct IsoState {
   pub contexts: Vec<*mut JSContext>,
 
   pub handles: Vec<*mut JSValue>,
+  /// rk6 patch (change 31): released handle slots, reused by `intern`.
+  pub spare_handles: Vec<*mut JSValue>,
 
   pub persistent_handles: Vec<PersistentHandle>,
 
@@ -762,9 +764,37 @@ pub(crate) fn intern<T>(v: JSValue) -> *const T {
     }
     return ptr::null();
   }
-  let slot = Box::into_raw(Box::new(v));
-  iso_state(iso).handles.push(slot);
+  let st = iso_state(iso);
+  // rk6 patch (change 31): a released slot before a new allocation.
+  let slot = match st.spare_handles.pop() {
+    Some(slot) => {
+      unsafe { slot.write(v) };
+      slot
+    }
+    None => Box::into_raw(Box::new(v)),
+  };
+  st.handles.push(slot);
   slot as *const T
+}
+
+/// rk6 patch (change 31): closes a local handle. Its slot is kept for the next
+/// `intern` instead of going back to the allocator: a runtime opens and
+/// closes ~1,700 handles while it starts, each a heap allocation before.
+///
+/// # Safety
+/// `slot` must be a handle of `st` that was just taken off `st.handles`.
+pub(crate) unsafe fn release_handle(st: &mut IsoState, slot: *mut JSValue) {
+  // Enough for the scopes that open and close in a loop; a scope that held
+  // thousands of handles gives the rest back (keeping them all cost ~18 KB
+  // of every VU).
+  const MAX_SPARE_HANDLES: usize = 64;
+  unsafe { JS_FreeValue(st.ctx, *slot) };
+  super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
+  if st.spare_handles.len() < MAX_SPARE_HANDLES {
+    st.spare_handles.push(slot);
+  } else {
+    drop(unsafe { Box::from_raw(slot) });
+  }
 }
 
 #[inline]
@@ -955,6 +985,7 @@ pub extern "C" fn v8__Isolate__New(params: *const c_void) -> *mut RealIsolate {
     ctx,
     contexts: Vec::new(),
     handles: Vec::new(),
+    spare_handles: Vec::new(),
     persistent_handles: Vec::new(),
     script_host_defined_options: HashMap::new(),
     host_defined_options_by_name: HashMap::new(),
@@ -1095,6 +1126,9 @@ pub extern "C" fn v8__Isolate__Dispose(this: *mut RealIsolate) {
       JS_FreeValue(st.ctx, v);
       super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
       drop(Box::from_raw(slot));
+    }
+    for slot in st.spare_handles.drain(..) {
+      drop(Box::from_raw(slot)); // rk6 patch (change 31)
     }
     while let Some(slot) = st.persistent_handles.pop() {
       let cell = slot.slot as *mut PersistentCell;
@@ -1261,10 +1295,7 @@ pub extern "C" fn v8__HandleScope__DESTRUCT(this: *mut usize) {
     let st = iso_state(isolate);
     while st.handles.len() > saved_depth {
       let slot = st.handles.pop().unwrap();
-      let v = *slot;
-      JS_FreeValue(st.ctx, v);
-      super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
-      drop(Box::from_raw(slot));
+      release_handle(st, slot);
     }
   }
 }

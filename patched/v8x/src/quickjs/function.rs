@@ -1098,11 +1098,7 @@ unsafe fn restore_callback_handles(iso: *mut RealIsolate, saved_depth: usize) {
   let st = iso_state(iso);
   while st.handles.len() > saved_depth {
     if let Some(slot) = st.handles.pop() {
-      unsafe {
-        JS_FreeValue(st.ctx, *slot);
-        super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
-        drop(Box::from_raw(slot));
-      }
+      unsafe { super::core::release_handle(st, slot) };
     }
   }
 }
@@ -2459,11 +2455,7 @@ unsafe fn dispatch(
     let st = iso_state(iso);
     while st.handles.len() > saved_depth {
       if let Some(slot) = st.handles.pop() {
-        unsafe {
-          JS_FreeValue(st.ctx, *slot);
-          super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
-          drop(Box::from_raw(slot));
-        }
+        unsafe { super::core::release_handle(st, slot) };
       }
     }
   }
@@ -2801,11 +2793,7 @@ unsafe fn restore_handle_depth(iso: *mut RealIsolate, saved_depth: usize) {
   let st = iso_state(iso);
   while st.handles.len() > saved_depth {
     if let Some(slot) = st.handles.pop() {
-      unsafe {
-        JS_FreeValue(st.ctx, *slot);
-        super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
-        drop(Box::from_raw(slot));
-      }
+      unsafe { super::core::release_handle(st, slot) };
     }
   }
 }
@@ -3279,11 +3267,7 @@ unsafe extern "C" fn named_getter_trampoline(
     let st = iso_state(iso);
     while st.handles.len() > saved_depth {
       if let Some(slot) = st.handles.pop() {
-        unsafe {
-          JS_FreeValue(st.ctx, *slot);
-          super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
-          drop(Box::from_raw(slot));
-        }
+        unsafe { super::core::release_handle(st, slot) };
       }
     }
   }
@@ -3606,11 +3590,7 @@ pub(crate) unsafe fn call_accessor_name_getter(
     let st = iso_state(iso);
     while st.handles.len() > saved_depth {
       if let Some(slot) = st.handles.pop() {
-        unsafe {
-          JS_FreeValue(st.ctx, *slot);
-          super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
-          drop(Box::from_raw(slot));
-        }
+        unsafe { super::core::release_handle(st, slot) };
       }
     }
   }
@@ -3681,11 +3661,7 @@ pub(crate) unsafe fn call_accessor_name_setter(
     let st = iso_state(iso);
     while st.handles.len() > saved_depth {
       if let Some(slot) = st.handles.pop() {
-        unsafe {
-          JS_FreeValue(st.ctx, *slot);
-          super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
-          drop(Box::from_raw(slot));
-        }
+        unsafe { super::core::release_handle(st, slot) };
       }
     }
   }
