@@ -34,10 +34,7 @@ fn create_use_drop(
 /// first few hundred fill caches that are kept for the process: compiled code, shared
 /// dispatch, allocator arenas).
 fn create_and_drop(count: u32, snapshot: bool) -> f64 {
-    let tokio = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("tokio");
+    let tokio = current_thread_tokio();
     let _guard = tokio.enter();
     let snapshot = snapshot.then(|| rk6::runtime::snapshot::startup_snapshot().expect("snapshot"));
     let test = Arc::new(TestState::new(Default::default(), Default::default()));
@@ -49,6 +46,15 @@ fn create_and_drop(count: u32, snapshot: bool) -> f64 {
         }
     }
     resident_mb() - warm
+}
+
+/// The tokio runtime a VU thread has, for deno_core's timers and async ops (enter it
+/// while the runtimes live).
+fn current_thread_tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("tokio")
 }
 
 /// This process's resident set size in MB, from /proc (0 where there is none).
@@ -78,10 +84,7 @@ fn every_runtime_runs_a_named_script_from_its_own_source() {
     // The engine keeps a script's bytecode for the process, under its name and source, and
     // skips the syntax check of a source it compiled before: the second runtime takes the
     // bytecode the first one made, and a new source under the same name is compiled anew.
-    let tokio = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("tokio");
+    let tokio = current_thread_tokio();
     let _guard = tokio.enter();
     for _ in 0..2 {
         let mut rt = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
@@ -169,10 +172,7 @@ fn lazy_primordials_are_the_eager_ones() {
 /// or delete one it never read.
 #[test]
 fn lazy_ops_are_listed_made_once_and_replaceable() {
-    let tokio = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("tokio");
+    let tokio = current_thread_tokio();
     let _guard = tokio.enter();
     let test = Arc::new(TestState::new(Default::default(), Default::default()));
     let mut rt = JsRuntime::try_new(RuntimeOptions {

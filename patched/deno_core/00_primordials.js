@@ -269,20 +269,31 @@
     const isAccessor = (desc) =>
       ObjectHasOwn(desc, "get") || ObjectHasOwn(desc, "set");
 
-    // What the eager copy of `src` under `prefix` defines as `prefix + rest`, with the
-    // position of its key among `src`'s own keys (a later key overwrote an earlier one).
-    function resolveIn(src, mode, prefix, rest) {
+    // The primordial the eager copy of `src` (copied in `mode`) makes from the property
+    // `desc` as a plain value ("v"), its getter ("g") or setter ("s"), or the `apply` form
+    // of a varargs method ("a").
+    function makeValue(kind, desc, src, mode) {
+      if (kind === "g") return uncurryThis(desc.get);
+      if (kind === "s") return uncurryThis(desc.set);
+      const value = desc.value;
+      if (kind === "a") {
+        return mode === PROTOTYPE ? applyBind(value) : applyBind(value, src);
+      }
+      if (typeof value !== "function") return value;
+      if (mode === BOUND) return FunctionPrototypeBind(value, src);
+      return mode === PROTOTYPE ? uncurryThis(value) : value;
+    }
+
+    // The [key, descriptor, kind] of `src` that the eager copy under `prefix` defines as
+    // `prefix + rest`, by the position of its key among `src`'s own keys (a later key
+    // overwrote an earlier one).
+    function resolveIn(src, prefix, rest) {
       const candidates = [];
       let found = keysFor(src, rest);
       for (let i = 0; i < found.length; i++) {
         const { 0: key, 1: desc } = found[i];
         if (isAccessor(desc)) continue;
-        let value = desc.value;
-        if (typeof value === "function") {
-          if (mode === BOUND) value = FunctionPrototypeBind(value, src);
-          else if (mode === PROTOTYPE) value = uncurryThis(value);
-        }
-        ArrayPrototypePush(candidates, [key, value, "v"]);
+        ArrayPrototypePush(candidates, [key, desc, "v"]);
       }
       if (rest.length > 3 && rest[1] === "e" && rest[2] === "t") {
         const getter = rest[0] === "G";
@@ -291,10 +302,8 @@
           for (let i = 0; i < found.length; i++) {
             const { 0: key, 1: desc } = found[i];
             if (!isAccessor(desc)) continue;
-            if (getter) ArrayPrototypePush(candidates, [key, uncurryThis(desc.get), "g"]);
-            else if (desc.set !== undefined) {
-              ArrayPrototypePush(candidates, [key, uncurryThis(desc.set), "s"]);
-            }
+            if (getter) ArrayPrototypePush(candidates, [key, desc, "g"]);
+            else if (desc.set !== undefined) ArrayPrototypePush(candidates, [key, desc, "s"]);
           }
         }
       }
@@ -305,10 +314,7 @@
           for (let i = 0; i < found.length; i++) {
             const { 0: key, 1: desc } = found[i];
             if (isAccessor(desc)) continue;
-            const fn = mode === PROTOTYPE
-              ? applyBind(desc.value)
-              : applyBind(desc.value, src);
-            ArrayPrototypePush(candidates, [key, fn, "a"]);
+            ArrayPrototypePush(candidates, [key, desc, "a"]);
           }
         }
       }
@@ -326,7 +332,7 @@
       return best;
     }
 
-    // The winning [key, value, kind] and its source's order, or MISSING.
+    // The winning [key, descriptor, kind] and its source's order, or MISSING.
     function resolve(name) {
       let value = MISSING;
       let order = -1;
@@ -342,7 +348,7 @@
         for (let j = 0; j < sources.length; j++) {
           const source = sources[j];
           if (source[2] < order) continue;
-          const found = resolveIn(source[0], source[1], prefix, rest);
+          const found = resolveIn(source[0], prefix, rest);
           if (found !== MISSING) {
             value = found;
             order = source[2];
@@ -369,12 +375,13 @@
       }
       const found = resolve(name);
       if (found === MISSING) return MISSING;
+      const { 0: key, 1: desc, 2: kind, 3: order } = found;
       if (recipes !== undefined) {
-        const key = found[0];
         const keyText = typeof key === "symbol" ? "@" + getNewKey(key) : "=" + key;
-        recipes(name, found[3] + ":" + found[2] + keyText);
+        recipes(name, order + ":" + kind + keyText);
       }
-      return found[1];
+      const entry = lazyByOrder[order];
+      return makeValue(kind, desc, entry[0], entry[1]);
     }
 
     function replay(recipe) {
@@ -386,20 +393,14 @@
         ? MapPrototypeGet(symbolNames, keyText)
         : keyText;
       if (entry === undefined || key === undefined) return MISSING;
-      const src = entry[0];
-      const mode = entry[1];
-      const desc = ReflectGetOwnPropertyDescriptor(src, key);
+      const desc = ReflectGetOwnPropertyDescriptor(entry[0], key);
       if (desc === undefined) return MISSING;
-      if (kind === "g") return desc.get === undefined ? MISSING : uncurryThis(desc.get);
-      if (kind === "s") return desc.set === undefined ? MISSING : uncurryThis(desc.set);
-      if (isAccessor(desc)) return MISSING;
-      const value = desc.value;
-      if (kind === "a") {
-        return mode === PROTOTYPE ? applyBind(value) : applyBind(value, src);
-      }
-      if (typeof value !== "function") return value;
-      if (mode === BOUND) return FunctionPrototypeBind(value, src);
-      return mode === PROTOTYPE ? uncurryThis(value) : value;
+      const fits = kind === "g"
+        ? desc.get !== undefined
+        : kind === "s"
+        ? desc.set !== undefined
+        : !isAccessor(desc);
+      return fits ? makeValue(kind, desc, entry[0], entry[1]) : MISSING;
     }
 
     const made = new Map();

@@ -690,11 +690,14 @@ fn make_lazy_op<'s>(
     false,
   );
   if op_ctx.decl().is_async {
-    let stub = state.lazy_op_async_stub.borrow().as_ref().cloned();
+    let stub = state
+      .lazy_op_async_stub
+      .borrow()
+      .as_ref()
+      .map(|stub| v8::Local::new(scope, stub));
     let Some(stub) = stub else {
       return;
     };
-    let stub = v8::Local::new(scope, stub);
     let undefined = v8::undefined(scope);
     let Some(wrapped) = stub.call(scope, undefined.into(), &[key.into(), op_fn.into()])
     else {

@@ -1095,12 +1095,7 @@ unsafe fn restore_callback_handles(iso: *mut RealIsolate, saved_depth: usize) {
   if iso.is_null() {
     return;
   }
-  let st = iso_state(iso);
-  while st.handles.len() > saved_depth {
-    if let Some(slot) = st.handles.pop() {
-      unsafe { super::core::release_handle(st, slot) };
-    }
-  }
+  super::core::close_handles_to(iso_state(iso), saved_depth);
 }
 
 unsafe fn call_named_getter(
@@ -2451,14 +2446,7 @@ unsafe fn dispatch(
     unsafe { JS_DupValue(ctx, ret) }
   };
 
-  if !iso.is_null() {
-    let st = iso_state(iso);
-    while st.handles.len() > saved_depth {
-      if let Some(slot) = st.handles.pop() {
-        unsafe { super::core::release_handle(st, slot) };
-      }
-    }
-  }
+  unsafe { restore_callback_handles(iso, saved_depth) };
 
   result
 }
@@ -2772,7 +2760,7 @@ unsafe fn call_fast_overload(
         }
       }
       _ => {
-        unsafe { restore_handle_depth(iso, saved_depth) };
+        unsafe { restore_callback_handles(iso, saved_depth) };
         return None;
       }
     };
@@ -2782,20 +2770,8 @@ unsafe fn call_fast_overload(
   } else {
     result
   };
-  unsafe { restore_handle_depth(iso, saved_depth) };
+  unsafe { restore_callback_handles(iso, saved_depth) };
   Some(result)
-}
-
-unsafe fn restore_handle_depth(iso: *mut RealIsolate, saved_depth: usize) {
-  if iso.is_null() {
-    return;
-  }
-  let st = iso_state(iso);
-  while st.handles.len() > saved_depth {
-    if let Some(slot) = st.handles.pop() {
-      unsafe { super::core::release_handle(st, slot) };
-    }
-  }
 }
 
 unsafe fn js_argv(
@@ -3263,14 +3239,7 @@ unsafe extern "C" fn named_getter_trampoline(
     jsv_undefined()
   };
 
-  if !iso.is_null() {
-    let st = iso_state(iso);
-    while st.handles.len() > saved_depth {
-      if let Some(slot) = st.handles.pop() {
-        unsafe { super::core::release_handle(st, slot) };
-      }
-    }
-  }
+  unsafe { restore_callback_handles(iso, saved_depth) };
   if free_callback_data {
     unsafe { JS_FreeValue(ctx, callback_data) };
   }
@@ -3586,14 +3555,7 @@ pub(crate) unsafe fn call_accessor_name_getter(
     unsafe { JS_DupValue(ctx, ret) }
   };
 
-  if !iso.is_null() {
-    let st = iso_state(iso);
-    while st.handles.len() > saved_depth {
-      if let Some(slot) = st.handles.pop() {
-        unsafe { super::core::release_handle(st, slot) };
-      }
-    }
-  }
+  unsafe { restore_callback_handles(iso, saved_depth) };
 
   result
 }
@@ -3657,14 +3619,7 @@ pub(crate) unsafe fn call_accessor_name_setter(
     jsv_undefined()
   };
 
-  if !iso.is_null() {
-    let st = iso_state(iso);
-    while st.handles.len() > saved_depth {
-      if let Some(slot) = st.handles.pop() {
-        unsafe { super::core::release_handle(st, slot) };
-      }
-    }
-  }
+  unsafe { restore_callback_handles(iso, saved_depth) };
 
   result
 }
