@@ -166,6 +166,56 @@ fn lazy_primordials_are_the_eager_ones() {
     assert!(checked > 700, "only {checked} primordials were compared");
 }
 
+/// The primordials the script below reads: one of each kind of recipe (a method of a
+/// prototype, a getter, a varargs `Apply` form, a static bound to its constructor, a
+/// well-known symbol, a static value).
+const RECORDED_PRIMORDIALS: &str = r#"["ArrayPrototypeMap", "MapPrototypeGetSize",
+  "ArrayPrototypePushApply", "PromiseResolve", "SymbolIterator", "NumberMAX_SAFE_INTEGER",
+  "StringPrototypeToUpperCase"]"#;
+
+/// patched/deno_core change 9: once a runtime has resolved a primordial, later runtimes get
+/// it from a lazy property made from the recorded recipe (in front of the proxy that
+/// searches), and it is the same value the search makes.
+#[test]
+fn primordials_recorded_by_one_runtime_are_installed_in_the_next() {
+    let read = format!(
+        "const p = globalThis.__bootstrap.primordials;          {RECORDED_PRIMORDIALS}.every((n) => p[n] !== undefined) ? 1 : 0"
+    );
+    let check = format!(
+        r#"const p = globalThis.__bootstrap.primordials;
+        const installed = Object.getPrototypeOf(p);
+        const failed = [];
+        for (const n of {RECORDED_PRIMORDIALS}) if (!Object.hasOwn(installed, n)) failed.push(`not installed: ${{n}}`);
+        const expect = (what, ok) => ok || failed.push(what);
+        expect("map", p.ArrayPrototypeMap([1, 2], (x) => x * 2).join() === "2,4");
+        expect("getter", p.MapPrototypeGetSize(new Map([[1, 1], [2, 2]])) === 2);
+        const list = [1];
+        p.ArrayPrototypePushApply(list, [2, 3]);
+        expect("apply", list.join() === "1,2,3");
+        expect("bound", p.PromiseResolve(4) instanceof Promise);
+        expect("symbol", p.SymbolIterator === Symbol.iterator);
+        expect("value", p.NumberMAX_SAFE_INTEGER === Number.MAX_SAFE_INTEGER);
+        expect("same", p.StringPrototypeToUpperCase === p.StringPrototypeToUpperCase &&
+          p.StringPrototypeToUpperCase("ab") === "AB");
+        expect("frozen", Object.isFrozen(p));
+        failed.join("; ") || "ok""#
+    );
+    let tokio = current_thread_tokio();
+    let _guard = tokio.enter();
+    let mut first = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
+    let read_ok = first.execute_script("read.js", read).expect("read");
+    {
+        deno_core::scope!(scope, &mut first);
+        assert_eq!(v8::Local::new(scope, read_ok).int32_value(scope), Some(1));
+    }
+    drop(first);
+    let mut second = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
+    let report = second.execute_script("check.js", check).expect("check");
+    deno_core::scope!(scope, &mut second);
+    let report = v8::Local::new(scope, report).to_rust_string_lossy(scope);
+    assert_eq!(report, "ok");
+}
+
 /// deno_core's ops are made on first use outside a snapshot (patched/deno_core change 6,
 /// through QuickJS's own lazy properties, patched/v8x change 27): every op is still listed,
 /// each is made once, sync and async ops work when first read, and a script may replace

@@ -165,6 +165,35 @@ fn env_merges_process_environment_and_flags() {
 }
 
 #[test]
+fn each_vu_starts_its_scenario_with_a_fresh_env_object_as_k6() {
+    // __ENV is built when first read; what init code did to it does not carry over.
+    let o = run("env_object.js", &["-e", "FOO=bar", "-u", "2", "-i", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(info(&o), ["same=false added=undefined FOO=bar"; 2]);
+}
+
+#[test]
+fn import_meta_names_each_module_in_every_vu() {
+    let o = run("import_meta.js", &["-u", "2", "-i", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        info(&o),
+        ["main=true lib=true resolved=true dynamic=true"; 2]
+    );
+}
+
+#[test]
+fn webassembly_is_made_when_a_script_first_reads_it() {
+    let o = run("webassembly.js", &["-u", "2", "-i", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        info(&o),
+        ["listed=false writable=true valid=true tag=[object WebAssembly.Module] \
+          streaming=function error=CompileError"; 2]
+    );
+}
+
+#[test]
 fn non_utf8_environment_variables_are_skipped_with_a_warning() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;

@@ -405,6 +405,13 @@ pub(crate) fn initialize_primordials_and_infra(
       .unwrap();
     let key = v8::String::new(scope, "primordialRecipes").unwrap();
     bootstrap.set(scope, key.into(), recipes.into());
+    // rk6 patch (change 9): and this.
+    let install = v8::Function::builder(install_primordial_recipes)
+      .constructor_behavior(v8::ConstructorBehavior::Throw)
+      .build(scope)
+      .unwrap();
+    let key = v8::String::new(scope, "installPrimordialRecipes").unwrap();
+    bootstrap.set(scope, key.into(), install.into());
     let key = v8::String::new(scope, "__bootstrap").unwrap();
     global.set(scope, key.into(), bootstrap.into());
   }
@@ -433,12 +440,10 @@ fn primordial_recipes(
   args: v8::FunctionCallbackArguments,
   mut rv: v8::ReturnValue,
 ) {
-  use std::sync::Mutex;
   // Far more than deno_core's modules ask for; names beyond it are searched.
   const MAX_RECIPES: usize = 4096;
-  static RECIPES: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
   let name = args.get(0).to_rust_string_lossy(scope);
-  let mut recipes = RECIPES.lock().unwrap_or_else(|p| p.into_inner());
+  let mut recipes = lock_primordial_recipes();
   let recipes = recipes.get_or_insert_with(HashMap::new);
   if args.length() > 1 {
     if recipes.len() < MAX_RECIPES {
@@ -449,6 +454,137 @@ fn primordial_recipes(
     && let Some(recipe) = v8::String::new(scope, recipe)
   {
     rv.set(recipe.into());
+  }
+}
+
+type PrimordialRecipes = Option<HashMap<String, String>>;
+
+fn lock_primordial_recipes() -> std::sync::MutexGuard<'static, PrimordialRecipes> {
+  static RECIPES: std::sync::Mutex<PrimordialRecipes> =
+    std::sync::Mutex::new(None);
+  RECIPES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// rk6 patch (change 9): `(target, maker)` defines on `target` a lazy data
+/// property for each name the memo has a recipe for. Reading one calls
+/// `maker(name, order, kind, key, isSymbol)` with its recipe taken apart
+/// (`make_recorded_primordial`).
+fn install_primordial_recipes(
+  scope: &mut v8::PinScope,
+  args: v8::FunctionCallbackArguments,
+  _rv: v8::ReturnValue,
+) {
+  let (Ok(target), Ok(maker)) = (
+    v8::Local::<v8::Object>::try_from(args.get(0)),
+    v8::Local::<v8::Function>::try_from(args.get(1)),
+  ) else {
+    return;
+  };
+  // Copied out: defining a property must not hold the process-wide lock.
+  let names: Vec<String> = lock_primordial_recipes()
+    .as_ref()
+    .map(|recipes| recipes.keys().cloned().collect())
+    .unwrap_or_default();
+  for name in names {
+    let Some(key) = v8::String::new(scope, &name) else {
+      continue;
+    };
+    target.set_lazy_data_property_with_data(
+      scope,
+      key.into(),
+      make_recorded_primordial,
+      maker.into(),
+      v8::PropertyAttribute::NONE,
+      v8::SideEffectType::HasSideEffect,
+      v8::SideEffectType::HasSideEffect,
+    );
+  }
+}
+
+fn make_recorded_primordial<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  key: v8::Local<'s, v8::Name>,
+  args: v8::PropertyCallbackArguments<'s>,
+  mut rv: v8::ReturnValue<v8::Value>,
+) {
+  let Ok(maker) = v8::Local::<v8::Function>::try_from(args.data()) else {
+    return;
+  };
+  let name = key.to_rust_string_lossy(scope);
+  let Some(recipe) = lock_primordial_recipes()
+    .as_ref()
+    .and_then(|recipes| recipes.get(&name).cloned())
+  else {
+    return;
+  };
+  // "<order>:<kind>=<key>", or "<order>:<kind>@<symbol's primordial name>".
+  let Some((order, rest)) = recipe.split_once(':') else {
+    return;
+  };
+  let (Ok(order), Some(kind), Some(key_text)) =
+    (order.parse::<u32>(), rest.get(..1), rest.get(2..))
+  else {
+    return;
+  };
+  let is_symbol = rest.as_bytes().get(1) == Some(&b'@');
+  let (Some(kind), Some(key_text)) =
+    (v8::String::new(scope, kind), v8::String::new(scope, key_text))
+  else {
+    return;
+  };
+  let order = v8::Integer::new_from_unsigned(scope, order);
+  let is_symbol = v8::Boolean::new(scope, is_symbol);
+  let undefined = v8::undefined(scope);
+  let call_args = [
+    key.into(),
+    order.into(),
+    kind.into(),
+    key_text.into(),
+    is_symbol.into(),
+  ];
+  if let Some(value) = maker.call(scope, undefined.into(), &call_args) {
+    rv.set(value);
+  }
+}
+
+/// rk6 patch (change 10): `WebAssembly.Instance` and the realm's registry of
+/// instance exports, taken when the first `.wasm` module is imported rather
+/// than when the runtime starts.
+fn capture_wasm_bindings(
+  scope: &mut v8::PinScope,
+  state: &super::jsrealm::ContextState,
+) {
+  if state.wasm_instance_fn.borrow().is_some() {
+    return;
+  }
+  let global = scope.get_current_context().global(scope);
+  let key = WEBASSEMBLY.v8_string(scope).unwrap();
+  let Some(web_assembly) = global.get(scope, key.into()) else {
+    return;
+  };
+  let Ok(web_assembly) = v8::Local::<v8::Object>::try_from(web_assembly) else {
+    return;
+  };
+  let instance = get::<v8::Local<v8::Function>>(
+    scope,
+    web_assembly,
+    INSTANCE,
+    "WebAssembly.Instance",
+  );
+  // Registry mapping a Wasm module's namespace to its instance exports,
+  // shared by all synthetic `.wasm` modules in this realm via
+  // `import.meta.wasmInstances`. See `ContextState` for details.
+  let weak_map = get::<v8::Local<v8::Function>>(scope, global, WEAK_MAP, "WeakMap");
+  let instances = weak_map.new_instance(scope, &[]);
+  state
+    .wasm_instance_fn
+    .borrow_mut()
+    .replace(v8::Global::new(scope, instance));
+  if let Some(instances) = instances {
+    state
+      .wasm_instances_map
+      .borrow_mut()
+      .replace(v8::Global::new(scope, instances));
   }
 }
 
@@ -1570,6 +1706,7 @@ pub extern "C" fn host_initialize_import_meta_object_callback(
 
   // Add special method that allows Wasm module to instantiate themselves.
   if module_type == ModuleType::Wasm {
+    capture_wasm_bindings(scope, &state);
     let wasm_instance_key = WASM_INSTANCE.v8_string(scope).unwrap();
     match state.wasm_instance_fn.borrow().as_ref() {
       Some(f) => {

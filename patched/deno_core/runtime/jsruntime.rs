@@ -1775,30 +1775,13 @@ impl JsRuntime {
         RUN_IMMEDIATE_CALLBACKS,
         "Deno.core.runImmediateCallbacks",
       );
-      let mut wasm_instance_fn = None;
-      let mut wasm_instances_map = None;
-      if !will_snapshot {
-        let key = WEBASSEMBLY.v8_string(scope).unwrap();
-        if let Some(web_assembly_obj_value) = global.get(scope, key.into()) {
-          let maybe_web_assembly_object =
-            TryInto::<v8::Local<v8::Object>>::try_into(web_assembly_obj_value);
-          if let Ok(web_assembly_object) = maybe_web_assembly_object {
-            wasm_instance_fn = Some(bindings::get::<v8::Local<v8::Function>>(
-              scope,
-              web_assembly_object,
-              INSTANCE,
-              "WebAssembly.Instance",
-            ));
-            // Registry mapping a Wasm module's namespace to its instance
-            // exports, shared by all synthetic `.wasm` modules in this realm
-            // via `import.meta.wasmInstances`. See `ContextState` for details.
-            let weak_map_fn = bindings::get::<v8::Local<v8::Function>>(
-              scope, global, WEAK_MAP, "WeakMap",
-            );
-            wasm_instances_map = weak_map_fn.new_instance(scope, &[]);
-          }
-        }
-      }
+      // rk6 patch (change 10): `WebAssembly.Instance` is read when the first
+      // `.wasm` module is imported (`bindings::wasm_bindings`), not here:
+      // reading it made an engine with a lazy `WebAssembly` global build it
+      // in every context, which few programs use.
+      let _ = will_snapshot;
+      let (wasm_instance_fn, wasm_instances_map) =
+        (None::<v8::Local<v8::Function>>, None::<v8::Local<v8::Object>>);
 
       // SAFETY: The backing memory lives on ContextState which outlives
       // all JS. We pass a no-op destructor since ContextState owns

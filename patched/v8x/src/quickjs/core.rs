@@ -2645,6 +2645,12 @@ pub(crate) fn script_source_value(
     return jsv_exception();
   }
   let value = jsval_of(script);
+  if let Some(entry) = static_script_of(ctx, script) {
+    let text = entry.text();
+    return unsafe {
+      JS_NewStringLen(ctx, text.as_ptr() as *const c_char, text.len())
+    };
+  }
   if value.tag == JS_TAG_OBJECT {
     let source =
       unsafe { JS_GetPropertyStr(ctx, value, c"__v8x_script_source".as_ptr()) };
@@ -2901,6 +2907,154 @@ unsafe fn origin_host_defined_options(origin: *const c_void) -> *const Data {
   unsafe { *((origin as *const usize).add(4)) as *const Data }
 }
 
+/// rk6 patch (change 36): what `Compile` derived from a static source (a
+/// `OneByteConst`, as deno_core's bootstrap scripts are) under one name, kept for
+/// the process. Each runtime compiled and ran them the same way, copying,
+/// checking, scanning and hashing ~150 KB of text every time: ~1 M instructions
+/// per runtime. Now the text is read once, and a script object made from it
+/// holds the entry's index instead of a copy of its source.
+struct StaticScript {
+  /// The text compiled (after the rewrites), NUL-terminated for `JS_Eval`.
+  text: Vec<u8>,
+  run_key: u64,
+  strict: bool,
+  defer_import: bool,
+  shared: Arc<ScriptSource>,
+}
+
+impl StaticScript {
+  fn text(&self) -> &[u8] {
+    &self.text[..self.text.len() - 1]
+  }
+
+  fn text_str(&self) -> &str {
+    // Checked when the entry was made.
+    std::str::from_utf8(self.text()).unwrap_or("")
+  }
+}
+
+type StaticScriptKey = (usize, usize, u64);
+
+#[derive(Default)]
+struct StaticScripts {
+  index: HashMap<StaticScriptKey, usize>,
+  entries: Vec<Arc<StaticScript>>,
+}
+
+fn static_scripts() -> std::sync::MutexGuard<'static, StaticScripts> {
+  static SCRIPTS: std::sync::OnceLock<Mutex<StaticScripts>> =
+    std::sync::OnceLock::new();
+  SCRIPTS
+    .get_or_init(Default::default)
+    .lock()
+    .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn static_script_key(text: &'static [u8], name: &[u8]) -> StaticScriptKey {
+  use std::hash::BuildHasher;
+  let names = std::hash::BuildHasherDefault::<
+    std::collections::hash_map::DefaultHasher,
+  >::default()
+  .hash_one((name, global_eval_flags()));
+  (text.as_ptr() as usize, text.len(), names)
+}
+
+fn remember_static_script(
+  key: StaticScriptKey,
+  text: &[u8],
+  run_key: u64,
+  strict: bool,
+  defer_import: bool,
+) {
+  // Static scripts are few (a program's built-in sources); stop remembering
+  // past a bound rather than grow without one.
+  const MAX_STATIC_SCRIPTS: usize = 1024;
+  let Ok(text_str) = std::str::from_utf8(text) else {
+    return;
+  };
+  let shared = shared_script_source(text_str);
+  let mut scripts = static_scripts();
+  if scripts.index.contains_key(&key) || scripts.entries.len() >= MAX_STATIC_SCRIPTS {
+    return;
+  }
+  let mut with_nul = Vec::with_capacity(text.len() + 1);
+  with_nul.extend_from_slice(text);
+  with_nul.push(0);
+  let index = scripts.entries.len();
+  scripts.entries.push(Arc::new(StaticScript {
+    text: with_nul,
+    run_key,
+    strict,
+    defer_import,
+    shared,
+  }));
+  scripts.index.insert(key, index);
+}
+
+/// The script object for a static source `Compile` has seen and whose
+/// bytecode is cached, or `None` to compile it the long way.
+unsafe fn compile_known_static_script(
+  ctx: *mut JSContext,
+  key: StaticScriptKey,
+  name: Option<&std::ffi::CString>,
+  host_defined_options: *const Data,
+) -> Option<*const crate::Script> {
+  let (index, entry) = {
+    let scripts = static_scripts();
+    let index = *scripts.index.get(&key)?;
+    (index, scripts.entries[index].clone())
+  };
+  super::module::bc_load(entry.run_key)?;
+  if entry.strict {
+    maybe_report_strict_mode_use(entry.text());
+  }
+  if entry.defer_import {
+    unsafe { super::module::ensure_dynamic_defer_import_global(ctx) };
+  }
+  note_compiled_bytecode(current_iso(), entry.text().len());
+  let script = unsafe { JS_NewObject(ctx) };
+  if script.tag == JS_TAG_EXCEPTION {
+    return Some(ptr::null());
+  }
+  let defined = unsafe {
+    JS_DefinePropertyValueStr(
+      ctx,
+      script,
+      c"__v8x_static_script".as_ptr(),
+      JS_NewInt32(ctx, index as i32),
+      0,
+    )
+  };
+  if defined < 0 {
+    unsafe { JS_FreeValue(ctx, script) };
+    return Some(ptr::null());
+  }
+  let handle = intern::<crate::Script>(script);
+  record_script_host_defined_options(handle, host_defined_options);
+  let name = name.and_then(|name| name.to_str().ok());
+  record_script_resource_name(handle, name.unwrap_or(""));
+  Some(handle)
+}
+
+/// rk6 patch (change 36): the static script a script object stands for.
+fn static_script_of(
+  ctx: *mut JSContext,
+  script: *const impl Sized,
+) -> Option<Arc<StaticScript>> {
+  let value = jsval_of(script);
+  if value.tag != JS_TAG_OBJECT {
+    return None;
+  }
+  let index =
+    unsafe { JS_GetPropertyStr(ctx, value, c"__v8x_static_script".as_ptr()) };
+  if index.tag != JS_TAG_INT {
+    unsafe { JS_FreeValue(ctx, index) };
+    return None;
+  }
+  let index = unsafe { index.u.int32 } as usize;
+  static_scripts().entries.get(index).cloned()
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn v8__Script__Compile(
   context: *const Context,
@@ -2914,6 +3068,19 @@ pub extern "C" fn v8__Script__Compile(
 
   let name = unsafe { origin_resource_name(ctx, origin) };
   let host_defined_options = unsafe { origin_host_defined_options(origin) };
+
+  // rk6 patch (change 36): a static source compiled before under this name.
+  let static_text = super::string::static_onebyte_text(source);
+  let static_key = static_text
+    .zip(name.as_ref())
+    .map(|(text, name)| static_script_key(text, name.as_bytes()));
+  if let Some(key) = static_key
+    && let Some(handle) = unsafe {
+      compile_known_static_script(ctx, key, name.as_ref(), host_defined_options)
+    }
+  {
+    return handle;
+  }
 
   // Syntax-check now: V8 reports syntax errors at *compile* time, and deno's
   // `execute_script` reads the exception straight from a failed compile. QuickJS
@@ -2984,10 +3151,19 @@ pub extern "C" fn v8__Script__Compile(
         JS_FreeValue(ctx, compiled);
       }
       note_compiled_bytecode(current_iso(), compile_len);
-      let script_source = new_script_value(
-        ctx,
-        std::slice::from_raw_parts(compile_ptr as *const u8, compile_len),
-      );
+      let compiled_text =
+        std::slice::from_raw_parts(compile_ptr as *const u8, compile_len);
+      if let (Some(key), Some(run_key)) = (static_key, run_key) {
+        remember_static_script(
+          key,
+          compiled_text,
+          run_key,
+          starts_with_strict_directive(source_bytes),
+          rewritten.is_some()
+            && source_bytes.windows(12).any(|w| w == b"import.defer"),
+        );
+      }
+      let script_source = new_script_value(ctx, compiled_text);
       JS_FreeCString(ctx, cstr);
       if script_source.tag == JS_TAG_EXCEPTION {
         return ptr::null();
@@ -3152,9 +3328,43 @@ pub extern "C" fn v8__Script__Run(
   if !iso.is_null() {
     super::isolate::run_pending_interrupts(iso);
   }
+  // rk6 patch (change 36): a static script's text is the process's copy.
+  let static_entry = static_script_of(ctx, script);
+  let (cstr, len) = match &static_entry {
+    Some(entry) => (entry.text.as_ptr() as *const c_char, entry.text().len()),
+    None => match script_source_cstr(ctx, script) {
+      Some(found) => found,
+      None => return ptr::null(),
+    },
+  };
+  let free_cstr = |cstr: *const c_char| {
+    if static_entry.is_none() {
+      unsafe { JS_FreeCString(ctx, cstr) };
+    }
+  };
+  let source_bytes =
+    unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
+  run_script_source(
+    ctx,
+    iso,
+    script,
+    cstr,
+    len,
+    source_bytes,
+    static_entry.as_deref(),
+    &free_cstr,
+  )
+}
+
+/// `Run`'s source as a C string (freed with `JS_FreeCString`), for a script
+/// object that is not a static script's.
+fn script_source_cstr(
+  ctx: *mut JSContext,
+  script: *const crate::Script,
+) -> Option<(*const c_char, usize)> {
   let src_val = script_source_value(ctx, script);
   if src_val.tag == JS_TAG_EXCEPTION {
-    return ptr::null();
+    return None;
   }
   if std::env::var_os("QJS_DEBUG_SNAPSHOT").is_some() {
     let mut l = 0usize;
@@ -3177,10 +3387,22 @@ pub extern "C" fn v8__Script__Run(
   let cstr = unsafe { JS_ToCStringLen(ctx, &mut len, src_val) };
   unsafe { JS_FreeValue(ctx, src_val) };
   if cstr.is_null() {
-    return ptr::null();
+    return None;
   }
-  let source_bytes =
-    unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
+  Some((cstr, len))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_script_source(
+  ctx: *mut JSContext,
+  iso: *mut RealIsolate,
+  script: *const crate::Script,
+  cstr: *const c_char,
+  len: usize,
+  source_bytes: &[u8],
+  static_entry: Option<&StaticScript>,
+  free_cstr: &dyn Fn(*const c_char),
+) -> *const Value {
   // Use the compile-time resource name (script URL) as the eval filename so
   // `import()` inside this script resolves relative to it; fall back to
   // `<eval>` for scripts compiled without a ScriptOrigin.
@@ -3212,26 +3434,33 @@ pub extern "C" fn v8__Script__Run(
   // Anonymous scripts register under the engine-visible "<eval>" name so the
   // inspector still emits Debugger.scriptParsed for them (V8 does, with "").
   {
-    let bytes = unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
     let fname = fname_owned
       .as_ref()
       .and_then(|name| name.to_str().ok())
       .unwrap_or("<eval>");
-    register_script_source(fname, &utf8_lossy(bytes));
+    match static_entry {
+      Some(entry) => {
+        insert_script_source(fname, entry.shared.clone());
+        super::inspector::script_source_registered(fname, entry.text_str());
+      }
+      None => register_script_source(fname, &utf8_lossy(source_bytes)),
+    }
   }
   // Script bytecode cache: parse once per (source, flags), then boot from
   // JS_ReadObject + JS_EvalFunction — same pattern as the module path. The
   // eval flags participate via the seed so a `--use_strict` run never reuses
   // sloppy-mode bytecode.
   let eval_flags = global_eval_flags();
-  let src_str = std::str::from_utf8(source_bytes).ok();
   let resource_name = fname_owned
     .as_ref()
     .map(|name| name.as_bytes())
     .unwrap_or(b"<eval>");
-  let bc_key = src_str.map(|s| {
-    super::module::script_bc_key(eval_flags as u64, s.as_bytes(), resource_name)
-  });
+  let bc_key = match static_entry {
+    Some(entry) => Some(entry.run_key),
+    None => std::str::from_utf8(source_bytes).ok().map(|s| {
+      super::module::script_bc_key(eval_flags as u64, s.as_bytes(), resource_name)
+    }),
+  };
   let mut result = JSValue {
     u: JSValueUnion { int32: 0 },
     tag: JS_TAG_UNINITIALIZED,
@@ -3276,7 +3505,7 @@ pub extern "C" fn v8__Script__Run(
       super::isolate::maybe_drive_near_heap_limit_callback(iso);
     }
     let h_result = intern::<Value>(unsafe { JS_DupValue(ctx, result) });
-    unsafe { JS_FreeCString(ctx, cstr) };
+    free_cstr(cstr);
     if result.tag != JS_TAG_EXCEPTION {
       unsafe { JS_FreeValue(ctx, result) };
     }
@@ -3287,7 +3516,7 @@ pub extern "C" fn v8__Script__Run(
   } else {
     None
   };
-  unsafe { JS_FreeCString(ctx, cstr) };
+  free_cstr(cstr);
   if result.tag == JS_TAG_EXCEPTION {
     if std::env::var_os("QJS_DEBUG_EXC").is_some() {
       unsafe {

@@ -1526,6 +1526,13 @@ unsafe fn populate_import_meta(
   if def.is_null() || !IMPORT_META_ENABLED.with(|c| c.get()) {
     return;
   }
+  // rk6 patch (change 35): with the embedder's callback set, `import_meta_hook`
+  // fills a module's `import.meta` the first time the module reads it. Filling
+  // it here, as each module loaded, cost ~20 k instructions a module (an object,
+  // a resolve function, a call into the embedder), and few modules read it.
+  if IMPORT_META_CB.with(|c| c.get()).is_some() {
+    return;
+  }
   let source_name = source_name_for_module_name(name);
   let source_name = source_name.as_str();
 

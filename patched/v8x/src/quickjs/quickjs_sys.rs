@@ -506,6 +506,14 @@ unsafe extern "C" {
     data: *mut JSValue,
   ) -> JSValue;
 
+  /// rk6 patch (change 33): a flat string's characters, without a copy (see
+  /// quickjs.h).
+  pub fn JS_GetFlatStringData(
+    val: JSValue,
+    plen: *mut usize,
+    pwide: *mut c_int,
+  ) -> *const std::ffi::c_void;
+
   /// rk6 patch (change 27): a lazy property whose value `func` makes on first
   /// access (see quickjs.c).
   pub fn JS_DefineExternAutoInitProperty(

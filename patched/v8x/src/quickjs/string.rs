@@ -107,7 +107,11 @@ pub unsafe extern "C" fn v82jsc_locale_compare_utf32(
 
 #[repr(C)]
 struct ExternalOneByteMeta {
-  bytes: Box<[u8]>,
+  data: *const u8,
+  len: usize,
+  /// The copy `data` points into; `None` for a static buffer (rk6 patch,
+  /// change 33: `NewExternalOneByteConst` copied its static text each time).
+  _owned: Option<Box<[u8]>>,
 }
 
 enum ExternalMeta {
@@ -138,15 +142,42 @@ pub(crate) fn forget_external_string(slot: usize) {
 }
 
 fn remember_external_onebyte(handle: *const V8String, bytes: Box<[u8]>) {
+  let (data, len) = (bytes.as_ptr(), bytes.len());
+  remember_external_onebyte_meta(
+    handle,
+    ExternalOneByteMeta {
+      data,
+      len,
+      _owned: Some(bytes),
+    },
+  );
+}
+
+fn remember_external_onebyte_meta(
+  handle: *const V8String,
+  meta: ExternalOneByteMeta,
+) {
   if handle.is_null() {
     return;
   }
   EXTERNAL_STRINGS.with(|m| {
-    m.borrow_mut().insert(
-      handle as usize,
-      ExternalMeta::OneByte(Box::new(ExternalOneByteMeta { bytes })),
-    );
+    m.borrow_mut()
+      .insert(handle as usize, ExternalMeta::OneByte(Box::new(meta)));
   });
+}
+
+/// rk6 patch (change 36): the static text a string handle was made from by
+/// `NewExternalOneByteConst`, if it was.
+pub(crate) fn static_onebyte_text(
+  handle: *const V8String,
+) -> Option<&'static [u8]> {
+  EXTERNAL_STRINGS.with(|m| match m.borrow().get(&(handle as usize)) {
+    Some(ExternalMeta::OneByte(meta)) if meta._owned.is_none() => {
+      // SAFETY: made from a `OneByteConst`, whose text is static.
+      Some(unsafe { std::slice::from_raw_parts(meta.data, meta.len) })
+    }
+    _ => None,
+  })
 }
 
 fn remember_external_twobyte(handle: *const V8String) {
@@ -188,10 +219,54 @@ fn account_external_string_memory(isolate: *mut RealIsolate, bytes: usize) {
   adjust_external_string_memory(st, bytes);
 }
 
+/// rk6 patch (change 33): a string's characters as QuickJS holds them.
+enum Chars<'a> {
+  Latin1(&'a [u8]),
+  Utf16(&'a [u16]),
+}
+
+impl Chars<'_> {
+  fn len(&self) -> usize {
+    match self {
+      Chars::Latin1(b) => b.len(),
+      Chars::Utf16(u) => u.len(),
+    }
+  }
+}
+
+/// rk6 patch (change 33): the characters of a string handle that is not a rope,
+/// read in place. Going through QuickJS's UTF-8 conversion instead cost ~2 k
+/// instructions for a short string, a copy, and replaced lone surrogates, which
+/// V8 hands back as they are.
+fn flat_chars<'a>(this: *const V8String) -> Option<Chars<'a>> {
+  if this.is_null() {
+    return None;
+  }
+  let mut len = 0usize;
+  let mut wide: c_int = 0;
+  let data = unsafe { JS_GetFlatStringData(jsval_of(this), &mut len, &mut wide) };
+  if data.is_null() {
+    return None;
+  }
+  // SAFETY: the characters live as long as the handle's value does.
+  Some(unsafe {
+    if wide != 0 {
+      Chars::Utf16(std::slice::from_raw_parts(data as *const u16, len))
+    } else {
+      Chars::Latin1(std::slice::from_raw_parts(data as *const u8, len))
+    }
+  })
+}
+
 #[inline]
 fn handle_to_utf16(ctx: *mut JSContext, this: *const V8String) -> Vec<u16> {
   if ctx.is_null() || this.is_null() {
     return Vec::new();
+  }
+  match flat_chars(this) {
+    Some(Chars::Latin1(b)) => return b.iter().map(|&c| u16::from(c)).collect(),
+    Some(Chars::Utf16(u)) => return u.to_vec(),
+    None => {}
   }
   let v = jsval_of(this);
   let mut len: usize = 0;
@@ -278,7 +353,15 @@ pub extern "C" fn v8__String__NewExternalOneByteConst(
     return ptr::null();
   }
   let handle = intern::<V8String>(v);
-  remember_external_onebyte(handle, bytes.to_vec().into_boxed_slice());
+  // A `OneByteConst` is static: its text outlives every string made from it.
+  remember_external_onebyte_meta(
+    handle,
+    ExternalOneByteMeta {
+      data: bytes.as_ptr(),
+      len: bytes.len(),
+      _owned: None,
+    },
+  );
   handle
 }
 
@@ -426,7 +509,11 @@ pub extern "C" fn v8__String__ContainsOnlyOneByte(
   if ctx.is_null() || this.is_null() {
     return true;
   }
-
+  match flat_chars(this) {
+    Some(Chars::Latin1(_)) => return true,
+    Some(Chars::Utf16(u)) => return u.iter().all(|&c| c <= 0xFF),
+    None => {}
+  }
   handle_to_utf16(ctx, this).iter().all(|&c| c <= 0xFF)
 }
 
@@ -738,6 +825,9 @@ pub extern "C" fn v8__String__Length(this: *const V8String) -> c_int {
   if ctx.is_null() || this.is_null() {
     return 0;
   }
+  if let Some(chars) = flat_chars(this) {
+    return chars.len() as c_int;
+  }
   let v = jsval_of(this);
   let mut len: usize = 0;
   let cstr = unsafe { JS_ToCStringLen(ctx, &mut len, v) };
@@ -766,6 +856,25 @@ pub extern "C" fn v8__String__ValueView__CONSTRUCT(
   string: *const V8String,
 ) {
   let ctx = ctx_for(isolate);
+  let flat = if ctx.is_null() { None } else { flat_chars(string) };
+  if let Some(chars) = flat {
+    let (data, len, is_one_byte) = match chars {
+      Chars::Latin1(b) => {
+        let bytes: Box<[u8]> = b.into();
+        (Box::into_raw(bytes) as *mut c_void, b.len(), true)
+      }
+      Chars::Utf16(u) => {
+        let units: Box<[u16]> = u.into();
+        (Box::into_raw(units) as *mut c_void, u.len(), false)
+      }
+    };
+    unsafe {
+      (*buf).data = data;
+      (*buf).len = len;
+      (*buf).is_one_byte = is_one_byte;
+    }
+    return;
+  }
   let units: Vec<u16> = if ctx.is_null() || string.is_null() {
     Vec::new()
   } else {
@@ -852,9 +961,7 @@ pub extern "C" fn v8__ExternalOneByteStringResource__data(
   if this.is_null() {
     return ptr::null();
   }
-  unsafe {
-    (*(this as *const ExternalOneByteMeta)).bytes.as_ptr() as *const c_void
-  }
+  unsafe { (*(this as *const ExternalOneByteMeta)).data as *const c_void }
 }
 
 #[unsafe(no_mangle)]
@@ -864,7 +971,7 @@ pub extern "C" fn v8__ExternalOneByteStringResource__length(
   if this.is_null() {
     return 0;
   }
-  unsafe { (&(*(this as *const ExternalOneByteMeta)).bytes).len() }
+  unsafe { (*(this as *const ExternalOneByteMeta)).len }
 }
 
 #[unsafe(no_mangle)]

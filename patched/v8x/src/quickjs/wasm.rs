@@ -3062,9 +3062,79 @@ unsafe extern "C" fn streaming_source_rejected(
   jsv_undefined()
 }
 
+/// Defines the `WebAssembly` global. rk6 patch (change 34): it is made the
+/// first time it is read. Making it evaluated two scripts and made 13 functions
+/// and 5 classes in every context, ~0.2 M instructions, which k6 scripts seldom
+/// need.
 pub(crate) fn install_webassembly(ctx: *mut JSContext) {
+  unsafe extern "C" fn make(
+    ctx: *mut JSContext,
+    _this: JSValue,
+    _atom: JSAtom,
+    _callback: *mut std::ffi::c_void,
+    _data: JSValue,
+  ) -> JSValue {
+    make_webassembly(ctx)
+  }
   unsafe {
     let global = JS_GetGlobalObject(ctx);
+    // Writable and configurable, not enumerable, as V8's.
+    let flags = JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE;
+    let atom = JS_NewAtom(ctx, c"WebAssembly".as_ptr());
+    let defined = JS_DefineExternAutoInitProperty(
+      ctx,
+      global,
+      atom,
+      make,
+      ptr::null_mut(),
+      jsv_undefined(),
+      flags,
+    );
+    JS_FreeAtom(ctx, atom);
+    if defined == 0 {
+      let wa = make_webassembly(ctx);
+      if wa.tag == JS_TAG_EXCEPTION {
+        let exc = JS_GetException(ctx);
+        JS_FreeValue(ctx, exc);
+      } else {
+        JS_DefinePropertyValueStr(ctx, global, c"WebAssembly".as_ptr(), wa, flags);
+      }
+    }
+    JS_FreeValue(ctx, global);
+  }
+}
+
+/// Runs a cached script that evaluates to a function of the `WebAssembly`
+/// object being made (which is not a global yet while it is made lazily).
+unsafe fn run_with_webassembly(
+  ctx: *mut JSContext,
+  wa: JSValue,
+  source: &std::ffi::CStr,
+  filename: &std::ffi::CStr,
+  cache: &std::sync::OnceLock<Vec<u8>>,
+) {
+  unsafe {
+    let f =
+      super::temporal::eval_cached_script(ctx, source.to_bytes(), filename, cache);
+    if f.tag == JS_TAG_EXCEPTION {
+      let exc = JS_GetException(ctx);
+      JS_FreeValue(ctx, exc);
+      return;
+    }
+    let mut args = [wa];
+    let r = JS_Call(ctx, f, jsv_undefined(), 1, args.as_mut_ptr());
+    JS_FreeValue(ctx, f);
+    if r.tag == JS_TAG_EXCEPTION {
+      let exc = JS_GetException(ctx);
+      JS_FreeValue(ctx, exc);
+    } else {
+      JS_FreeValue(ctx, r);
+    }
+  }
+}
+
+fn make_webassembly(ctx: *mut JSContext) -> JSValue {
+  unsafe {
     let wa = JS_NewObject(ctx);
 
     let set_fn =
@@ -3100,45 +3170,31 @@ pub(crate) fn install_webassembly(ctx: *mut JSContext) {
     set_fn(module_ctor, c"customSections", wa_module_custom_sections, 2);
     JS_FreeValue(ctx, module_ctor);
 
-    JS_SetPropertyStr(ctx, global, c"WebAssembly".as_ptr(), wa);
-    JS_FreeValue(ctx, global);
-
-    let brands = c"(()=>{const W=WebAssembly;for(const n of ['Module','Instance','Memory','Global','Table'])Object.defineProperty(W[n].prototype,Symbol.toStringTag,{value:`WebAssembly.${n}`,configurable:true});for(const n of ['CompileError','LinkError','RuntimeError']){const C=class extends Error{};Object.defineProperty(C,'name',{value:n});Object.defineProperty(C.prototype,'name',{value:n,configurable:true});Object.defineProperty(W,n,{value:C,writable:true,configurable:true});}})()";
+    let brands = c"(W=>{for(const n of ['Module','Instance','Memory','Global','Table'])Object.defineProperty(W[n].prototype,Symbol.toStringTag,{value:`WebAssembly.${n}`,configurable:true});for(const n of ['CompileError','LinkError','RuntimeError']){const C=class extends Error{};Object.defineProperty(C,'name',{value:n});Object.defineProperty(C.prototype,'name',{value:n,configurable:true});Object.defineProperty(W,n,{value:C,writable:true,configurable:true});}})";
     // rk6 patch (change 14): this and the streaming polyfill below are
     // compiled once per process, not once per context.
     static BRANDS_BYTECODE: std::sync::OnceLock<Vec<u8>> =
       std::sync::OnceLock::new();
-    let brands_result = super::temporal::eval_cached_script(
-      ctx,
-      brands.to_bytes(),
-      c"<wasm-brands>",
-      &BRANDS_BYTECODE,
-    );
-    JS_FreeValue(ctx, brands_result);
+    run_with_webassembly(ctx, wa, brands, c"<wasm-brands>", &BRANDS_BYTECODE);
 
     // compile/instantiateStreaming: V8 installs these via a streaming callback
     // deno provides; we expose the standard buffering polyfill (await the
     // Response/source, read its bytes, delegate to the non-streaming form).
-    let poly = c"(()=>{const W=globalThis.WebAssembly;\
+    let poly = c"(W=>{\
 const check=async s=>{s=await s;\
 if(typeof Response!=='undefined'&&!(s instanceof Response))throw new TypeError('Invalid WebAssembly response object');\
 const ct=((s.headers&&s.headers.get('content-type'))||'').split(';')[0].trim().toLowerCase();\
 if(ct!=='application/wasm')throw new TypeError(\"Invalid WebAssembly content type, expected 'application/wasm'.\");\
 return await s.arrayBuffer();};\
 W.compileStreaming=async s=>W.compile(await check(s));\
-W.instantiateStreaming=async (s,i)=>W.instantiate(await check(s),i);})()";
+W.instantiateStreaming=async (s,i)=>W.instantiate(await check(s),i);})";
     static STREAMING_BYTECODE: std::sync::OnceLock<Vec<u8>> =
       std::sync::OnceLock::new();
-    let r = super::temporal::eval_cached_script(
-      ctx,
-      poly.to_bytes(),
-      c"<wasm-streaming>",
-      &STREAMING_BYTECODE,
-    );
-    JS_FreeValue(ctx, r);
+    run_with_webassembly(ctx, wa, poly, c"<wasm-streaming>", &STREAMING_BYTECODE);
 
     set_fn(wa, c"compileStreaming", wa_compile_streaming, 1);
     set_fn(wa, c"instantiateStreaming", wa_instantiate_streaming, 2);
+    wa
   }
 }
 

@@ -307,9 +307,28 @@ typedef struct JSArena {
     _Alignas(JS_ARENA_ALIGN) uint8_t blocks[];
 } JSArena;
 
+/* rk6 patch (change 32): arenas are carved from chunks of this many pages. One
+   backing allocation per arena made glibc grow a thread's heap one page at a
+   time: an mprotect call under the process-wide mmap lock, with the malloc
+   arena's lock held, for every 4 KB a runtime used (~135 per VU). The pages of
+   a chunk are only touched when used, so the untouched tail costs no memory. */
+#define JS_ARENA_CHUNK_PAGES       15
+
+typedef struct JSArenaChunk {
+    struct JSArenaChunk *next;
+    _Alignas(16) uint8_t pages[];
+} JSArenaChunk;
+
 typedef struct JSArenaState {
     struct list_head arena_list[JS_ARENA_BLOCK_SIZE_COUNT];
     struct list_head free_arena_list[JS_ARENA_BLOCK_SIZE_COUNT];
+    /* rk6 patch (change 32): the chunks, the next unused page of the newest
+       one, how many it has left, and pages given back by emptied arenas
+       (linked through their first word). Freed with the runtime. */
+    JSArenaChunk *chunks;
+    uint8_t *chunk_next;
+    unsigned int chunk_left;
+    void *free_pages;
     _Alignas(JS_ARENA_ALIGN) uint8_t zero_size_block[sizeof(JSMallocBlockHeader)];
 } JSArenaState;
 
@@ -1873,6 +1892,41 @@ static inline void *arena_get_block(JSArena *ar, unsigned int idx,
     return ar->blocks + (size_t)idx * block_size;
 }
 
+/* rk6 patch (change 32): a page for an arena, from the pages emptied arenas
+   gave back, the newest chunk, or a new chunk. */
+static void *arena_page_get(JSRuntime *rt)
+{
+    JSArenaState *s = &rt->arena_state;
+    JSArenaChunk *c;
+    void *page = s->free_pages;
+    if (page) {
+        s->free_pages = *(void **)page;
+        return page;
+    }
+    if (s->chunk_left == 0) {
+        c = rt->mf.js_malloc(rt->malloc_state.opaque,
+                             sizeof(JSArenaChunk) +
+                             (size_t)JS_ARENA_CHUNK_PAGES * JS_ARENA_SIZE);
+        if (!c)
+            return NULL;
+        c->next = s->chunks;
+        s->chunks = c;
+        s->chunk_next = c->pages;
+        s->chunk_left = JS_ARENA_CHUNK_PAGES;
+    }
+    page = s->chunk_next;
+    s->chunk_next += JS_ARENA_SIZE;
+    s->chunk_left--;
+    return page;
+}
+
+static void arena_page_put(JSRuntime *rt, void *page)
+{
+    JSArenaState *s = &rt->arena_state;
+    *(void **)page = s->free_pages;
+    s->free_pages = page;
+}
+
 static no_inline JSArena *arena_new(JSRuntime *rt, int block_size_idx)
 {
     JSMallocBlockHeader *b;
@@ -1881,8 +1935,7 @@ static no_inline JSArena *arena_new(JSRuntime *rt, int block_size_idx)
 
     block_size = arena_block_sizes[block_size_idx];
     n_blocks = (JS_ARENA_SIZE - sizeof(JSArena)) / block_size;
-    ar = rt->mf.js_malloc(rt->malloc_state.opaque,
-                          sizeof(JSArena) + (size_t)n_blocks * block_size);
+    ar = arena_page_get(rt);
     if (!ar)
         return NULL;
     ar->block_size_idx = block_size_idx;
@@ -1995,7 +2048,7 @@ static void js_arena_free(JSRuntime *rt, void *ptr)
         if (unlikely(ar->n_used_blocks == 0)) {
             list_del(&ar->link);
             list_del(&ar->free_link);
-            rt->mf.js_free(rt->malloc_state.opaque, ar);
+            arena_page_put(rt, ar);
         }
     }
 }
@@ -2091,16 +2144,21 @@ static void *js_arena_calloc(JSRuntime *rt, size_t count, size_t size)
 static void js_arena_free_all(JSRuntime *rt)
 {
     JSArenaState *s = &rt->arena_state;
-    struct list_head *el, *el1;
     int i;
+    JSArenaChunk *c, *next;
     for (i = 0; i < JS_ARENA_BLOCK_SIZE_COUNT; i++) {
-        list_for_each_safe(el, el1, &s->arena_list[i]) {
-            JSArena *ar = list_entry(el, JSArena, link);
-            rt->mf.js_free(rt->malloc_state.opaque, ar);
-        }
         init_list_head(&s->arena_list[i]);
         init_list_head(&s->free_arena_list[i]);
     }
+    /* rk6 patch (change 32): arenas live in chunks; free those. */
+    for (c = s->chunks; c; c = next) {
+        next = c->next;
+        rt->mf.js_free(rt->malloc_state.opaque, c);
+    }
+    s->chunks = NULL;
+    s->chunk_next = NULL;
+    s->chunk_left = 0;
+    s->free_pages = NULL;
 }
 
 static bool js_memory_limit_exceeded(JSRuntime *rt, size_t additional_size)
@@ -5073,6 +5131,18 @@ static JSValue js_force_tostring(JSContext *ctx, JSValueConst val1)
 /* return (NULL, 0) if exception. */
 /* return pointer into a JSString with a live ref_count */
 /* cesu8 determines if non-BMP1 codepoints are encoded as 1 or 2 utf-8 sequences */
+/* rk6 patch (change 33) */
+const void *JS_GetFlatStringData(JSValueConst val, size_t *plen, int *pwide)
+{
+    JSString *p;
+    if (JS_VALUE_GET_TAG(val) != JS_TAG_STRING)
+        return NULL;
+    p = JS_VALUE_GET_STRING(val);
+    *plen = p->len;
+    *pwide = p->is_wide_char;
+    return strv(p);
+}
+
 const char *JS_ToCStringLen2(JSContext *ctx, size_t *plen, JSValueConst val1,
                              bool cesu8)
 {

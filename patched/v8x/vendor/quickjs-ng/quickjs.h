@@ -908,6 +908,11 @@ JS_EXTERN JSValue JS_NewAtomString(JSContext *ctx, const char *str);
 JS_EXTERN JSValue JS_ToString(JSContext *ctx, JSValueConst val);
 JS_EXTERN JSValue JS_ToPropertyKey(JSContext *ctx, JSValueConst val);
 JS_EXTERN const char *JS_ToCStringLen2(JSContext *ctx, size_t *plen, JSValueConst val1, bool cesu8);
+/* rk6 patch (change 33): the characters of a string value that is not a rope,
+   without copying them: Latin-1 bytes (*pwide = 0) or UTF-16 code units
+   (*pwide = 1), *plen of them, valid while the value lives. NULL for anything
+   else. */
+JS_EXTERN const void *JS_GetFlatStringData(JSValueConst val, size_t *plen, int *pwide);
 static inline const char *JS_ToCStringLen(JSContext *ctx, size_t *plen, JSValueConst val1)
 {
     return JS_ToCStringLen2(ctx, plen, val1, 0);
