@@ -53,6 +53,8 @@ fn child(vus: u64, path: &str) {
             ..Default::default()
         })
         .skip_summary(true)
+        // The child exits right after, as the CLI does.
+        .leave_vus_for_exit(true)
         .run()
         .expect("run");
     let end = epoch_ms();

@@ -330,7 +330,8 @@ fn run(args: RunArgs) -> i32 {
         .stop_on(stop)
         .skip_summary(args.no_summary)
         .no_color(args.no_color)
-        .include_host_env(args.include_system_env_vars);
+        .include_host_env(args.include_system_env_vars)
+        .leave_vus_for_exit(true);
     let summary_config = rk6::metrics::summary::SummaryConfig {
         mode: args.summary_mode,
         trend_stats: args

@@ -1413,6 +1413,44 @@ export default async function () {
 }
 
 #[test]
+fn writes_left_unawaited_by_the_last_iterations_are_stored() {
+    // The CLI leaves VUs standing at exit (Runner::leave_vus_for_exit), except while a disk
+    // store is open: the store commits what is queued as the VUs drop their handles.
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "unawaited.js",
+        r#"
+import exec from "k6/execution";
+import { openKv } from "k6/x/kv";
+
+const kv = openKv();
+
+export default function () {
+    kv.set(`iteration-${exec.scenario.iterationInTest}`, __VU);
+}
+"#,
+    );
+    let output = rk6(
+        dir.path(),
+        &[
+            "run",
+            "-q",
+            "--no-summary",
+            "-u",
+            "20",
+            "-i",
+            "20",
+            "unawaited.js",
+        ],
+    );
+    assert_code(&output, 0);
+    let listed = rk6(dir.path(), &["kv", "list"]);
+    assert_code(&listed, 0);
+    assert_eq!(stdout(&listed).lines().count(), 20, "{}", describe(&listed));
+}
+
+#[test]
 fn concurrent_processes_share_one_disk_store() {
     let dir = tempdir();
     write(dir.path(), "writer.js", WRITER);

@@ -79,8 +79,8 @@ mod write;
 
 pub use atomic::{AtomicOps, Check, Mutation, Pending, NOT_A_NUMBER};
 pub use disk::{
-    check_file, take_close_failures, CheckReport, CloseFailure, DiskStore, Durability,
-    DEFAULT_CLOSE_TIMEOUT, OPEN_CHECK_LIMIT,
+    any_store_open, check_file, take_close_failures, CheckReport, CloseFailure, DiskStore,
+    Durability, DEFAULT_CLOSE_TIMEOUT, OPEN_CHECK_LIMIT,
 };
 pub use entry::{now_ms, parse_versionstamp, versionstamp_hex, Claim, Entry};
 pub use error::StoreError;

@@ -103,6 +103,16 @@ pub fn take_close_failures() -> Vec<CloseFailure> {
     std::mem::take(&mut *CLOSE_FAILURES.lock())
 }
 
+/// Whether a disk store is open in this process. Each one commits what is queued and
+/// closes when its last handle drops, so a process that means to exit without dropping
+/// its handles must not while any is open.
+pub fn any_store_open() -> bool {
+    REGISTRY
+        .lock()
+        .values()
+        .any(|store| store.strong_count() > 0)
+}
+
 /// How far a write a disk store has acknowledged is guaranteed to survive. One file has one
 /// durability per process: every open of it in the process must ask for the same one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
