@@ -1,6 +1,7 @@
 // Entry point of the rk6 extension: installs the globals k6 scripts rely on.
 const {
   op_rk6_env,
+  op_rk6_expose_deno,
   op_rk6_in_init,
   op_rk6_iteration,
   op_rk6_open_bytes,
@@ -53,12 +54,13 @@ Object.defineProperty(globalThis, "crypto", {
 // k6 has no `Deno` global, and libraries test for it to detect Deno (jslib's k6-testing
 // then reads `Deno.env`). Internal modules keep `Deno.core` through the loader's prelude.
 // RK6_EXPOSE_DENO=1 keeps it for rk6's own tests, which count resources through ops.
-if (op_rk6_env().RK6_EXPOSE_DENO !== "1") delete globalThis.Deno;
-// __ENV is re-read when a VU moves to a scenario with its own `env`.
-let env = op_rk6_env();
+if (!op_rk6_expose_deno()) delete globalThis.Deno;
+// __ENV is made when first read (building it is most of what an empty script's VU
+// spends in rk6's ops), and again after a VU moves to a scenario with its own `env`.
+let env;
 export function refreshEnv() {
-  env = op_rk6_env();
+  env = undefined;
 }
-Object.defineProperty(globalThis, "__ENV", { get: () => env, configurable: true });
+Object.defineProperty(globalThis, "__ENV", { get: () => (env ??= op_rk6_env()), configurable: true });
 Object.defineProperty(globalThis, "__VU", { get: op_rk6_vu_id, configurable: true });
 Object.defineProperty(globalThis, "__ITER", { get: op_rk6_iteration, configurable: true });

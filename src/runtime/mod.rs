@@ -33,6 +33,7 @@ deno_core::extension!(
     ops = [
         ops::op_rk6_log,
         ops::op_rk6_env,
+        ops::op_rk6_expose_deno,
         ops::op_rk6_vu_id,
         ops::op_rk6_iteration,
         ops::op_rk6_in_init,

@@ -40,6 +40,13 @@ pub fn op_rk6_env(state: &mut OpState) -> BTreeMap<String, String> {
     vu.env()
 }
 
+/// Whether the script's environment asks to keep the `Deno` global (rk6's own tests
+/// count resources through it), without building `__ENV` for it.
+#[op2(fast)]
+pub fn op_rk6_expose_deno(state: &mut OpState) -> bool {
+    vu(state).env_var("RK6_EXPOSE_DENO") == Some("1")
+}
+
 #[op2(fast)]
 #[smi]
 pub fn op_rk6_vu_id(state: &mut OpState) -> u32 {

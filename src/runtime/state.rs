@@ -344,9 +344,18 @@ impl VuState {
 
     /// `__ENV` as this VU sees it now (its scenario's `env` over the test's).
     pub fn env(&self) -> BTreeMap<String, String> {
+        self.env_map().clone()
+    }
+
+    /// One variable of [`env`](Self::env), without copying the map.
+    pub fn env_var(&self, key: &str) -> Option<&str> {
+        self.env_map().get(key).map(String::as_str)
+    }
+
+    fn env_map(&self) -> &BTreeMap<String, String> {
         match &self.scenario {
-            Some(s) => s.env.clone(),
-            None => self.test.env.clone(),
+            Some(s) => &s.env,
+            None => &self.test.env,
         }
     }
 }
