@@ -4,8 +4,8 @@
 
 use deno_core::error::ModuleLoaderError;
 use deno_core::{
-    ModuleLoadOptions, ModuleLoadReferrer, ModuleLoadResponse, ModuleLoader, ModuleSource,
-    ModuleSourceCode, ModuleSpecifier, ModuleType, ResolutionKind,
+    ModuleCodeString, ModuleLoadOptions, ModuleLoadReferrer, ModuleLoadResponse, ModuleLoader,
+    ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType, ResolutionKind,
 };
 use deno_error::JsErrorBox;
 use parking_lot::Mutex;
@@ -53,6 +53,26 @@ const INTERNAL_MODULES: &[(&str, &str)] = internal!(
     "metrics.js",
     "tags.js",
 );
+
+/// A built-in module's text with its prelude, made once per process. The engine
+/// prepares static text once per process (patched/v8x change 36), where text made for
+/// each VU was copied out, rewritten and scanned again in every runtime.
+fn builtin_source(specifier: &str) -> Option<&'static str> {
+    static SOURCES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    SOURCES
+        .get_or_init(|| {
+            INTERNAL_MODULES
+                .iter()
+                .chain(crate::modules::SOURCES)
+                .map(|(name, src)| {
+                    let text: &'static str = format!("{CORE_PRELUDE}{src}").leak();
+                    (*name, text)
+                })
+                .collect()
+        })
+        .get(specifier)
+        .copied()
+}
 
 /// Where internal modules get `Deno.core` once the global is gone (see runtime-js/core.js).
 const CORE_SPECIFIER: &str = "rk6:core.js";
@@ -406,29 +426,25 @@ impl ModuleLoader for Rk6ModuleLoader {
         _referrer: Option<&ModuleLoadReferrer>,
         _options: ModuleLoadOptions,
     ) -> ModuleLoadResponse {
-        let code = if specifier.as_str() == MAIN_SPECIFIER {
-            Ok(self.main_code.clone())
+        let code: Result<ModuleCodeString, _> = if specifier.as_str() == MAIN_SPECIFIER {
+            Ok(self.main_code.clone().into())
         } else if specifier.as_str() == CORE_SPECIFIER {
-            Ok(Arc::from(CORE_SOURCE))
+            Ok(ModuleCodeString::from_static(CORE_SOURCE))
         } else if specifier.as_str() == super::cjs::CJS_SPECIFIER {
-            Ok(Arc::from(super::cjs::CJS_SOURCE))
-        } else if let Some((_, src)) = INTERNAL_MODULES
-            .iter()
-            .chain(crate::modules::SOURCES)
-            .find(|(n, _)| *n == specifier.as_str())
-        {
-            Ok(Arc::from(format!("{CORE_PRELUDE}{src}")))
+            Ok(ModuleCodeString::from_static(super::cjs::CJS_SOURCE))
+        } else if let Some(src) = builtin_source(specifier.as_str()) {
+            Ok(ModuleCodeString::from_static(src))
         } else if let Some(src) = self.cache.added_source(specifier) {
-            Ok(Arc::from(format!("{CORE_PRELUDE}{src}")))
+            Ok(Arc::<str>::from(format!("{CORE_PRELUDE}{src}")).into())
         } else {
             self.cache
                 .get(specifier)
-                .map(|src| self.user_module(specifier, src))
+                .map(|src| self.user_module(specifier, src).into())
         };
         ModuleLoadResponse::Sync(code.map(|code| {
             ModuleSource::new(
                 ModuleType::JavaScript,
-                ModuleSourceCode::String(code.into()),
+                ModuleSourceCode::String(code),
                 specifier,
                 None,
             )

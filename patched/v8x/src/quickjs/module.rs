@@ -4058,6 +4058,54 @@ pub extern "C" fn v8__ScriptCompiler__Compile(
   script
 }
 
+/// What `CompileModule` derives from a module's source text alone: the text
+/// after the rewrites, what the rewrites found, the import scan and the
+/// `sourceMappingURL` in the text.
+struct PreparedModule {
+  text: super::core::SharedText,
+  defer_global: bool,
+  deferred_imports: Vec<DeferredImport>,
+  source_imports: Vec<(u64, std::string::String)>,
+  source_map_url: Option<std::string::String>,
+  scan: ModuleScan,
+}
+
+fn prepare_module_source(raw_text: &str) -> PreparedModule {
+  let intrinsic_text = super::core::rewrite_v8_native_intrinsics(raw_text);
+  let input = intrinsic_text.as_deref().unwrap_or(raw_text);
+  let dynamic_text = rewrite_dynamic_phase_imports(input, true);
+  let defer_global = dynamic_text.is_some() && input.contains("import.defer");
+  let input = dynamic_text.as_deref().unwrap_or(input);
+  let (deferred_text, deferred_imports) = rewrite_deferred_imports(input);
+  let (text, source_imports) = rewrite_source_phase(&deferred_text);
+  PreparedModule {
+    source_map_url: extract_source_mapping_url(&text),
+    scan: scan_module_source(&text),
+    text: super::core::SharedText::of(&text),
+    defer_global,
+    deferred_imports,
+    source_imports,
+  }
+}
+
+/// rk6 patch (change 36): modules whose source is static text (an embedder's
+/// built-in modules), prepared once per process, by the text's address and
+/// length and the module's name. Each runtime copied the text out of the
+/// engine, rewrote, scanned and hashed it again.
+fn static_modules() -> std::sync::MutexGuard<
+  'static,
+  HashMap<(usize, usize, std::string::String), std::sync::Arc<PreparedModule>>,
+> {
+  type Modules =
+    HashMap<(usize, usize, std::string::String), std::sync::Arc<PreparedModule>>;
+  static MODULES: std::sync::OnceLock<std::sync::Mutex<Modules>> =
+    std::sync::OnceLock::new();
+  MODULES
+    .get_or_init(Default::default)
+    .lock()
+    .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn v8__ScriptCompiler__CompileModule(
   isolate: *mut RealIsolate,
@@ -4074,27 +4122,40 @@ pub extern "C" fn v8__ScriptCompiler__CompileModule(
   if ctx.is_null() || src.is_null() {
     return ptr::null();
   }
-  let src_val = jsval_of(src);
-  let raw_text = unsafe { jsval_to_rust(ctx, src_val) };
-
-  let intrinsic_text = super::core::rewrite_v8_native_intrinsics(&raw_text);
-  let input = intrinsic_text.as_deref().unwrap_or(&raw_text);
-  let dynamic_text = rewrite_dynamic_phase_imports(input, true);
-  if dynamic_text.is_some() && input.contains("import.defer") {
-    unsafe { ensure_dynamic_defer_import_global(ctx) };
-  }
-  let input = dynamic_text.as_deref().unwrap_or(input);
-  let (deferred_text, deferred_imports) = rewrite_deferred_imports(input);
-  let (text, source_imports) = rewrite_source_phase(&deferred_text);
   let specifier = unsafe { resource_name_of(ctx, source) };
   let fname = if specifier.is_empty() {
     "<module>".to_string()
   } else {
     specifier.clone()
   };
-  let source_map_url = unsafe { source_map_url_for_source(ctx, source, &text) };
+  // rk6 patch (change 36): a static source is prepared once per process.
+  let static_key = super::string::static_onebyte_text(src)
+    .map(|text| (text.as_ptr() as usize, text.len(), fname.clone()));
+  let prepared = static_key
+    .as_ref()
+    .and_then(|key| static_modules().get(key).cloned())
+    .unwrap_or_else(|| {
+      let raw_text = unsafe { jsval_to_rust(ctx, jsval_of(src)) };
+      let prepared = std::sync::Arc::new(prepare_module_source(&raw_text));
+      if let Some(key) = static_key {
+        let mut modules = static_modules();
+        // Static modules are few (a program's built-in ones); stop past a bound.
+        if modules.len() < 1024 {
+          modules.insert(key, prepared.clone());
+        }
+      }
+      prepared
+    });
+  if prepared.defer_global {
+    unsafe { ensure_dynamic_defer_import_global(ctx) };
+  }
+  let text: &str = &prepared.text;
+  let deferred_imports = prepared.deferred_imports.clone();
+  let source_imports = prepared.source_imports.clone();
+  let source_map_url = unsafe { source_map_url_of(ctx, source) }
+    .or_else(|| prepared.source_map_url.clone());
   let script_id = assign_module_script_id(&fname);
-  let module_name = module_name_for_source(&fname, &text, script_id);
+  let module_name = module_name_for_source(&fname, text, script_id);
 
   // rk6 patch (change 15).
   let ModuleScan {
@@ -4102,9 +4163,9 @@ pub extern "C" fn v8__ScriptCompiler__CompileModule(
     import_offsets,
     import_attributes,
     is_async,
-  } = scan_module_source(&text);
+  } = prepared.scan.clone();
 
-  let shared_text = super::core::SharedText::of(&text);
+  let shared_text = prepared.text.clone();
   register_shared_module_source(&module_name, &shared_text);
   note_main_module(&fname);
   if std::env::var_os("QJS_DEBUG_MOD").is_some() {

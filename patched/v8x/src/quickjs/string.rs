@@ -381,17 +381,30 @@ pub extern "C" fn v8__String__NewExternalOneByteStatic(
 
   let bytes =
     unsafe { std::slice::from_raw_parts(buffer as *const u8, length as usize) };
-  let utf8: std::string::String = bytes
-    .iter()
-    .map(|&b| b as u8 as ::std::primitive::char)
-    .collect();
+  // rk6 patch (change 36): ASCII text (the usual case: sources) is already
+  // UTF-8; only Latin-1 needs converting.
+  let latin1: std::string::String;
+  let utf8: &[u8] = if bytes.is_ascii() {
+    bytes
+  } else {
+    latin1 = bytes.iter().map(|&b| b as ::std::primitive::char).collect();
+    latin1.as_bytes()
+  };
   let v =
     unsafe { JS_NewStringLen(ctx, utf8.as_ptr() as *const c_char, utf8.len()) };
   if v.tag == JS_TAG_EXCEPTION {
     return ptr::null();
   }
   let handle = intern::<V8String>(v);
-  remember_external_onebyte(handle, bytes.to_vec().into_boxed_slice());
+  // The buffer is static by this function's contract: point at it, no copy.
+  remember_external_onebyte_meta(
+    handle,
+    ExternalOneByteMeta {
+      data: bytes.as_ptr(),
+      len: bytes.len(),
+      _owned: None,
+    },
+  );
   handle
 }
 
