@@ -199,9 +199,10 @@
     if (lazy) lazyThunks.set(name, make);
     else primordials[name] = make();
   }
-  // Prefix -> [[source, mode, order], ...], in the order the eager copy ran.
-  const lazySources = new Map();
-  // The same entries by order (change 8's recipes name a source by its order).
+  // [source, mode, order, prefix] in the order the eager copy ran (change 8's
+  // recipes name a source by its order). rk6 patch (change 11): grouped by prefix
+  // only when a name is first searched (`sourcesFor`), which a context that
+  // replays recipes never does.
   const lazyByOrder = [];
   let lazyOrder = 0;
   function copyFrom(mode, src, prefix) {
@@ -211,14 +212,8 @@
       else copyPrototype(src, primordials, prefix);
       return;
     }
-    let list = lazySources.get(prefix);
-    if (list === undefined) {
-      list = [];
-      lazySources.set(prefix, list);
-    }
-    const entry = [src, mode, lazyOrder++];
-    list.push(entry);
-    lazyByOrder.push(entry);
+    lazyByOrder[lazyOrder] = [src, mode, lazyOrder, prefix];
+    lazyOrder++;
   }
 
   function lazyPrimordials() {
@@ -239,7 +234,26 @@
     const FunctionPrototypeBind = uncurryThis(bind);
     const ObjectHasOwn = Object.hasOwn;
     const ProxyConstructor = Proxy;
+    const MapConstructor = Map;
     const MISSING = Symbol("missing");
+
+    // Prefix -> [[source, mode, order, prefix], ...], in the order the eager copy ran.
+    let lazySources;
+    function sourcesFor(prefix) {
+      if (lazySources === undefined) {
+        lazySources = new MapConstructor();
+        for (let i = 0; i < lazyByOrder.length; i++) {
+          const entry = lazyByOrder[i];
+          let list = MapPrototypeGet(lazySources, entry[3]);
+          if (list === undefined) {
+            list = [];
+            MapPrototypeSet(lazySources, entry[3], list);
+          }
+          ArrayPrototypePush(list, entry);
+        }
+      }
+      return MapPrototypeGet(lazySources, prefix);
+    }
 
     // The well-known symbols by the name the eager copy gives them (`SymbolIterator`).
     const symbolNames = new Map();
@@ -347,7 +361,7 @@
         const c = name[i];
         if (!((c >= "A" && c <= "Z") || c === "_" || c === "$")) continue;
         const prefix = StringPrototypeSlice(name, 0, i);
-        const sources = MapPrototypeGet(lazySources, prefix);
+        const sources = sourcesFor(prefix);
         if (sources === undefined) continue;
         const rest = StringPrototypeSlice(name, i);
         for (let j = 0; j < sources.length; j++) {
@@ -675,18 +689,22 @@
   ObjectFreeze(SafeArrayIterator);
   primordials.SafeArrayIterator = SafeArrayIterator;
 
-  primordials.SafeSetIterator = createSafeIterator(
-    primordials.SetPrototypeSymbolIterator,
-    primordials.SetIteratorPrototypeNext,
-  );
-  primordials.SafeMapIterator = createSafeIterator(
-    primordials.MapPrototypeSymbolIterator,
-    primordials.MapIteratorPrototypeNext,
-  );
-  primordials.SafeStringIterator = createSafeIterator(
-    primordials.StringPrototypeSymbolIterator,
-    primordials.StringIteratorPrototypeNext,
-  );
+  // rk6 patch (change 11): made on first use, as the Safe* collections are.
+  defineSafe("SafeSetIterator", () =>
+    createSafeIterator(
+      primordials.SetPrototypeSymbolIterator,
+      primordials.SetIteratorPrototypeNext,
+    ));
+  defineSafe("SafeMapIterator", () =>
+    createSafeIterator(
+      primordials.MapPrototypeSymbolIterator,
+      primordials.MapIteratorPrototypeNext,
+    ));
+  defineSafe("SafeStringIterator", () =>
+    createSafeIterator(
+      primordials.StringPrototypeSymbolIterator,
+      primordials.StringIteratorPrototypeNext,
+    ));
 
   const copyProps = (src, dest) => {
     ArrayPrototypeForEach(ReflectOwnKeys(src), (key) => {
