@@ -224,9 +224,18 @@
     const StringPrototypeSlice = uncurryThis(String.prototype.slice);
     const StringPrototypeEndsWith = uncurryThis(String.prototype.endsWith);
     const StringPrototypeIndexOf = uncurryThis(String.prototype.indexOf);
-    const lowerCase = { __proto__: null };
-    for (let c = 65; c <= 90; c++) {
-      lowerCase[String.fromCharCode(c)] = String.fromCharCode(c + 32);
+    // rk6 patch (change 11): these two tables are made when first needed (most
+    // contexts replay recipes and never search), from builtins captured now.
+    const StringFromCharCode = String.fromCharCode;
+    let lowerCase;
+    function lowerOf(letter) {
+      if (lowerCase === undefined) {
+        lowerCase = { __proto__: null };
+        for (let c = 65; c <= 90; c++) {
+          lowerCase[StringFromCharCode(c)] = StringFromCharCode(c + 32);
+        }
+      }
+      return lowerCase[letter];
     }
     const ArrayPrototypeIncludes = uncurryThis(Array.prototype.includes);
     const ArrayPrototypeIndexOf = uncurryThis(Array.prototype.indexOf);
@@ -256,25 +265,49 @@
     }
 
     // The well-known symbols by the name the eager copy gives them (`SymbolIterator`).
-    const symbolNames = new Map();
-    for (const key of ReflectOwnKeys(Symbol)) {
-      const value = Symbol[key];
-      if (typeof value === "symbol" && value.description?.startsWith("Symbol.")) {
-        symbolNames.set(getNewKey(value), value);
+    const SymbolConstructor = Symbol;
+    const SymbolPrototypeGetDescription = uncurryThis(
+      ReflectGetOwnPropertyDescriptor(Symbol.prototype, "description").get,
+    );
+    const StringPrototypeStartsWith = uncurryThis(String.prototype.startsWith);
+    const StringPrototypeToUpperCase = uncurryThis(String.prototype.toUpperCase);
+    let symbolNames;
+    function symbolNamed(name) {
+      if (symbolNames === undefined) {
+        symbolNames = new MapConstructor();
+        const keys = ReflectOwnKeys(SymbolConstructor);
+        for (let i = 0; i < keys.length; i++) {
+          const value = SymbolConstructor[keys[i]];
+          if (typeof value !== "symbol") continue;
+          const description = SymbolPrototypeGetDescription(value);
+          if (
+            description === undefined ||
+            !StringPrototypeStartsWith(description, "Symbol.")
+          ) continue;
+          // As getNewKey names it.
+          MapPrototypeSet(
+            symbolNames,
+            `Symbol${StringPrototypeToUpperCase(description[7])}${
+              StringPrototypeSlice(description, 8)
+            }`,
+            value,
+          );
+        }
       }
+      return MapPrototypeGet(symbolNames, name);
     }
 
     // The own keys of `src` that the eager copy renames to `rest`.
     function keysFor(src, rest) {
       const found = [];
-      const symbol = MapPrototypeGet(symbolNames, rest);
+      const symbol = symbolNamed(rest);
       if (symbol !== undefined) {
         const desc = ReflectGetOwnPropertyDescriptor(src, symbol);
         if (desc !== undefined) ArrayPrototypePush(found, [symbol, desc]);
       }
       const first = rest[0];
       const lower = first >= "A" && first <= "Z"
-        ? lowerCase[first] + StringPrototypeSlice(rest, 1)
+        ? lowerOf(first) + StringPrototypeSlice(rest, 1)
         : rest;
       let desc = ReflectGetOwnPropertyDescriptor(src, lower);
       if (desc !== undefined) ArrayPrototypePush(found, [lower, desc]);
@@ -415,7 +448,7 @@
 
     function replayParts(order, kind, keyText, isSymbol) {
       const entry = lazyByOrder[order];
-      const key = isSymbol ? MapPrototypeGet(symbolNames, keyText) : keyText;
+      const key = isSymbol ? symbolNamed(keyText) : keyText;
       if (entry === undefined || key === undefined) return MISSING;
       const desc = ReflectGetOwnPropertyDescriptor(entry[0], key);
       if (desc === undefined) return MISSING;
