@@ -2301,34 +2301,52 @@ fn install_intl_stub(ctx: *mut JSContext, global: JSValue) {
       JS_FreeValue(ctx, r);
     }
     // rk6 patch (change 29): ~50 KB and 55 functions per context that k6
-    // scripts seldom read (k6 has no `Intl`). Writable and configurable, not
-    // enumerable, as V8's.
-    let atom = JS_NewAtom(ctx, c"Intl".as_ptr());
+    // scripts seldom read (k6 has no `Intl`).
+    define_lazy_global(ctx, global, c"Intl", make_intl);
+  }
+}
+
+/// The value of a lazy global, made on first read (see `define_lazy_global`).
+pub(crate) type LazyGlobalMaker = unsafe extern "C" fn(
+  *mut JSContext,
+  JSValue,
+  JSAtom,
+  *mut std::ffi::c_void,
+  JSValue,
+) -> JSValue;
+
+/// rk6 patch (changes 29, 34): defines the global `name` as a lazy data property
+/// that `make` fills the first time it is read (writable and configurable, not
+/// enumerable, as V8's globals), or with `make`'s value now where the global
+/// object cannot hold a lazy property.
+pub(crate) unsafe fn define_lazy_global(
+  ctx: *mut JSContext,
+  global: JSValue,
+  name: &CStr,
+  make: LazyGlobalMaker,
+) {
+  let flags = JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE;
+  unsafe {
+    let atom = JS_NewAtom(ctx, name.as_ptr());
     let defined = JS_DefineExternAutoInitProperty(
       ctx,
       global,
       atom,
-      make_intl,
+      make,
       ptr::null_mut(),
       jsv_undefined(),
-      JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE,
+      flags,
     );
     JS_FreeAtom(ctx, atom);
     if defined != 0 {
       return;
     }
-    let r = make_intl(ctx, global, 0, ptr::null_mut(), jsv_undefined());
-    if r.tag == JS_TAG_EXCEPTION {
+    let value = make(ctx, global, 0, ptr::null_mut(), jsv_undefined());
+    if value.tag == JS_TAG_EXCEPTION {
       let exc = JS_GetException(ctx);
       JS_FreeValue(ctx, exc);
     } else {
-      JS_DefinePropertyValueStr(
-        ctx,
-        global,
-        c"Intl".as_ptr(),
-        r,
-        JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE,
-      );
+      JS_DefinePropertyValueStr(ctx, global, name.as_ptr(), value, flags);
     }
   }
 }

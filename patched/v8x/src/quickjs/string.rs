@@ -153,6 +153,19 @@ fn remember_external_onebyte(handle: *const V8String, bytes: Box<[u8]>) {
   );
 }
 
+/// rk6 patch (changes 33, 36): records a string made from static text by
+/// pointing at the text, without a copy.
+fn remember_static_onebyte(handle: *const V8String, text: &[u8]) {
+  remember_external_onebyte_meta(
+    handle,
+    ExternalOneByteMeta {
+      data: text.as_ptr(),
+      len: text.len(),
+      _owned: None,
+    },
+  );
+}
+
 fn remember_external_onebyte_meta(
   handle: *const V8String,
   meta: ExternalOneByteMeta,
@@ -354,14 +367,7 @@ pub extern "C" fn v8__String__NewExternalOneByteConst(
   }
   let handle = intern::<V8String>(v);
   // A `OneByteConst` is static: its text outlives every string made from it.
-  remember_external_onebyte_meta(
-    handle,
-    ExternalOneByteMeta {
-      data: bytes.as_ptr(),
-      len: bytes.len(),
-      _owned: None,
-    },
-  );
+  remember_static_onebyte(handle, bytes);
   handle
 }
 
@@ -396,15 +402,8 @@ pub extern "C" fn v8__String__NewExternalOneByteStatic(
     return ptr::null();
   }
   let handle = intern::<V8String>(v);
-  // The buffer is static by this function's contract: point at it, no copy.
-  remember_external_onebyte_meta(
-    handle,
-    ExternalOneByteMeta {
-      data: bytes.as_ptr(),
-      len: bytes.len(),
-      _owned: None,
-    },
-  );
+  // The buffer is static by this function's contract.
+  remember_static_onebyte(handle, bytes);
   handle
 }
 

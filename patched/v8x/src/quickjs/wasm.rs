@@ -3078,28 +3078,7 @@ pub(crate) fn install_webassembly(ctx: *mut JSContext) {
   }
   unsafe {
     let global = JS_GetGlobalObject(ctx);
-    // Writable and configurable, not enumerable, as V8's.
-    let flags = JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE;
-    let atom = JS_NewAtom(ctx, c"WebAssembly".as_ptr());
-    let defined = JS_DefineExternAutoInitProperty(
-      ctx,
-      global,
-      atom,
-      make,
-      ptr::null_mut(),
-      jsv_undefined(),
-      flags,
-    );
-    JS_FreeAtom(ctx, atom);
-    if defined == 0 {
-      let wa = make_webassembly(ctx);
-      if wa.tag == JS_TAG_EXCEPTION {
-        let exc = JS_GetException(ctx);
-        JS_FreeValue(ctx, exc);
-      } else {
-        JS_DefinePropertyValueStr(ctx, global, c"WebAssembly".as_ptr(), wa, flags);
-      }
-    }
+    crate::quickjs::core::define_lazy_global(ctx, global, c"WebAssembly", make);
     JS_FreeValue(ctx, global);
   }
 }
