@@ -194,6 +194,13 @@ fn webassembly_is_made_when_a_script_first_reads_it() {
 }
 
 #[test]
+fn a_scripts_prepare_stack_trace_gets_call_sites_in_every_vu() {
+    let o = run("prepare_stack_trace.js", &["-u", "2", "-i", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(info(&o), ["x named true 4"; 2]);
+}
+
+#[test]
 fn non_utf8_environment_variables_are_skipped_with_a_warning() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;

@@ -1085,11 +1085,8 @@ impl JsRuntime {
       let scope = context_scope;
       let context = v8::Local::new(scope, &main_context);
 
-      let callsite_prototype = crate::error::make_callsite_prototype(scope);
-      state_rc
-        .callsite_prototype
-        .borrow_mut()
-        .replace(v8::Global::new(scope, callsite_prototype));
+      // rk6 patch (change 12): the CallSite prototype is made when a script's own
+      // `Error.prepareStackTrace` first needs it (`error::callsite_prototype`).
 
       // ...followed by creation of `Deno.core` namespace, as well as internal
       // infrastructure to provide JavaScript bindings for ops...
