@@ -75,10 +75,21 @@
     "TypedArrayOf",
   ];
 
+  // rk6 patch (change 11): a symbol is named with builtins captured now, since the
+  // lazy primordials name the well-known symbols only when first needed.
+  const SymbolPrototypeGetDescription = uncurryThis(
+    Reflect.getOwnPropertyDescriptor(Symbol.prototype, "description").get,
+  );
+  const StringPrototypeToUpperCase = uncurryThis(String.prototype.toUpperCase);
+  const StringPrototypeSlice = uncurryThis(String.prototype.slice);
   function getNewKey(key) {
-    return typeof key === "symbol"
-      ? `Symbol${key.description[7].toUpperCase()}${key.description.slice(8)}`
-      : `${key[0].toUpperCase()}${key.slice(1)}`;
+    if (typeof key === "symbol") {
+      const description = SymbolPrototypeGetDescription(key);
+      return `Symbol${StringPrototypeToUpperCase(description[7])}${
+        StringPrototypeSlice(description, 8)
+      }`;
+    }
+    return `${key[0].toUpperCase()}${key.slice(1)}`;
   }
 
   function copyAccessor(dest, prefix, key, { enumerable, get, set }) {
@@ -221,7 +232,6 @@
     const MapPrototypeGet = uncurryThis(Map.prototype.get);
     const MapPrototypeSet = uncurryThis(Map.prototype.set);
     const MapPrototypeHas = uncurryThis(Map.prototype.has);
-    const StringPrototypeSlice = uncurryThis(String.prototype.slice);
     const StringPrototypeEndsWith = uncurryThis(String.prototype.endsWith);
     const StringPrototypeIndexOf = uncurryThis(String.prototype.indexOf);
     // rk6 patch (change 11): these two tables are made when first needed (most
@@ -266,11 +276,6 @@
 
     // The well-known symbols by the name the eager copy gives them (`SymbolIterator`).
     const SymbolConstructor = Symbol;
-    const SymbolPrototypeGetDescription = uncurryThis(
-      ReflectGetOwnPropertyDescriptor(Symbol.prototype, "description").get,
-    );
-    const StringPrototypeStartsWith = uncurryThis(String.prototype.startsWith);
-    const StringPrototypeToUpperCase = uncurryThis(String.prototype.toUpperCase);
     let symbolNames;
     function symbolNamed(name) {
       if (symbolNames === undefined) {
@@ -280,18 +285,8 @@
           const value = SymbolConstructor[keys[i]];
           if (typeof value !== "symbol") continue;
           const description = SymbolPrototypeGetDescription(value);
-          if (
-            description === undefined ||
-            !StringPrototypeStartsWith(description, "Symbol.")
-          ) continue;
-          // As getNewKey names it.
-          MapPrototypeSet(
-            symbolNames,
-            `Symbol${StringPrototypeToUpperCase(description[7])}${
-              StringPrototypeSlice(description, 8)
-            }`,
-            value,
-          );
+          if (StringPrototypeSlice(description ?? "", 0, 7) !== "Symbol.") continue;
+          MapPrototypeSet(symbolNames, getNewKey(value), value);
         }
       }
       return MapPrototypeGet(symbolNames, name);

@@ -2096,23 +2096,6 @@ pub mod callsite_fns {
   }
 }
 
-/// Creates a template for a `Callsite`-like object, with
-/// a patched `getFileName`.
-/// Effectively:
-/// ```js
-/// const kOriginalCallsite = Symbol("_original");
-/// {
-///   [kOriginalCallsite]: originalCallSite,
-///   getLineNumber() {
-///     return this[kOriginalCallsite].getLineNumber();
-///   },
-///   // etc
-///   getFileName() {
-///     const fileName = this[kOriginalCallsite].getFileName();
-///     return fileUrlToPath(fileName);
-///   }
-/// }
-/// ```
 /// rk6 patch (change 12): the prototype of patched CallSite objects, made the
 /// first time a script's `Error.prepareStackTrace` runs. Making it with every
 /// runtime (an object with twenty functions) cost ~0.15 M instructions on
@@ -2133,6 +2116,23 @@ fn callsite_prototype<'s, 'i>(
   prototype
 }
 
+/// Creates a template for a `Callsite`-like object, with
+/// a patched `getFileName`.
+/// Effectively:
+/// ```js
+/// const kOriginalCallsite = Symbol("_original");
+/// {
+///   [kOriginalCallsite]: originalCallSite,
+///   getLineNumber() {
+///     return this[kOriginalCallsite].getLineNumber();
+///   },
+///   // etc
+///   getFileName() {
+///     const fileName = this[kOriginalCallsite].getFileName();
+///     return fileUrlToPath(fileName);
+///   }
+/// }
+/// ```
 pub(crate) fn make_callsite_prototype<'s, 'i>(
   scope: &mut v8::PinScope<'s, 'i>,
 ) -> v8::Local<'s, v8::Object> {

@@ -216,15 +216,15 @@ impl VuPool {
     }
 }
 
-/// Ends the VUs' threads. Every queue is closed before the first thread is joined, so
-/// the runtimes are torn down in parallel; dropping the handles one by one would close
-/// each queue only once the previous thread had finished.
 /// Leaves `vus` to the process's exit: each thread keeps waiting for a job that never
 /// comes, and its runtime is never torn down ([`crate::Runner::leave_vus_for_exit`]).
 pub fn leave_for_exit(vus: Vec<VuHandle>) {
     std::mem::forget(vus);
 }
 
+/// Ends the VUs' threads. Every queue is closed before the first thread is joined, so
+/// the runtimes are torn down in parallel; dropping the handles one by one would close
+/// each queue only once the previous thread had finished.
 pub fn stop_all(mut vus: Vec<VuHandle>) {
     for vu in &mut vus {
         vu.jobs.take();

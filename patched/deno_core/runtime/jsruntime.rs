@@ -1708,7 +1708,10 @@ impl JsRuntime {
 
   /// Grab and store JavaScript bindings to callbacks necessary for the
   /// JsRuntime to operate properly.
-  fn store_js_callbacks(&mut self, realm: &JsRealm, will_snapshot: bool) {
+  // rk6 patch (change 10): `_will_snapshot` only decided whether to read
+  // `WebAssembly.Instance` here, which `bindings::capture_wasm_bindings` now
+  // does at the first `.wasm` import.
+  fn store_js_callbacks(&mut self, realm: &JsRealm, _will_snapshot: bool) {
     let (
       event_loop_tick_cb,
       process_timers_cb,
@@ -1717,8 +1720,6 @@ impl JsRuntime {
       build_custom_error_cb,
       error_constructors,
       run_immediate_callbacks_cb,
-      wasm_instance_fn,
-      wasm_instances_map,
     ) = {
       scope!(scope, self);
       let context = realm.context();
@@ -1772,13 +1773,6 @@ impl JsRuntime {
         RUN_IMMEDIATE_CALLBACKS,
         "Deno.core.runImmediateCallbacks",
       );
-      // rk6 patch (change 10): `WebAssembly.Instance` is read when the first
-      // `.wasm` module is imported (`bindings::wasm_bindings`), not here:
-      // reading it made an engine with a lazy `WebAssembly` global build it
-      // in every context, which few programs use.
-      let _ = will_snapshot;
-      let (wasm_instance_fn, wasm_instances_map) =
-        (None::<v8::Local<v8::Function>>, None::<v8::Local<v8::Object>>);
 
       // SAFETY: The backing memory lives on ContextState which outlives
       // all JS. We pass a no-op destructor since ContextState owns
@@ -1892,8 +1886,6 @@ impl JsRuntime {
         v8::Global::new(scope, build_custom_error_cb),
         v8::Global::new(scope, error_constructors),
         v8::Global::new(scope, run_immediate_callbacks_cb),
-        wasm_instance_fn.map(|f| v8::Global::new(scope, f)),
-        wasm_instances_map.map(|m| v8::Global::new(scope, m)),
       )
     };
 
@@ -1929,18 +1921,6 @@ impl JsRuntime {
       .run_immediate_callbacks_cb
       .borrow_mut()
       .replace(run_immediate_callbacks_cb);
-    if let Some(wasm_instance_fn) = wasm_instance_fn {
-      state_rc
-        .wasm_instance_fn
-        .borrow_mut()
-        .replace(wasm_instance_fn);
-    }
-    if let Some(wasm_instances_map) = wasm_instances_map {
-      state_rc
-        .wasm_instances_map
-        .borrow_mut()
-        .replace(wasm_instances_map);
-    }
   }
 
   /// Returns the runtime's op state, which can be used to maintain ops

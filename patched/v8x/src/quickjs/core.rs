@@ -2945,10 +2945,6 @@ impl StaticScript {
     &self.text[..self.text.len() - 1]
   }
 
-  fn text_str(&self) -> &str {
-    // Checked when the entry was made.
-    std::str::from_utf8(self.text()).unwrap_or("")
-  }
 }
 
 type StaticScriptKey = (usize, usize, u64);
@@ -3355,23 +3351,7 @@ pub extern "C" fn v8__Script__Run(
       None => return ptr::null(),
     },
   };
-  let free_cstr = |cstr: *const c_char| {
-    if static_entry.is_none() {
-      unsafe { JS_FreeCString(ctx, cstr) };
-    }
-  };
-  let source_bytes =
-    unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
-  run_script_source(
-    ctx,
-    iso,
-    script,
-    cstr,
-    len,
-    source_bytes,
-    static_entry.as_deref(),
-    &free_cstr,
-  )
+  run_script_source(ctx, iso, script, cstr, len, static_entry.as_deref())
 }
 
 /// `Run`'s source as a C string (freed with `JS_FreeCString`), for a script
@@ -3410,17 +3390,23 @@ fn script_source_cstr(
   Some((cstr, len))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `Run` on the script's source `cstr`: a static script's text (borrowed), or a
+/// C string from `script_source_cstr` (freed here).
 fn run_script_source(
   ctx: *mut JSContext,
   iso: *mut RealIsolate,
   script: *const crate::Script,
   cstr: *const c_char,
   len: usize,
-  source_bytes: &[u8],
   static_entry: Option<&StaticScript>,
-  free_cstr: &dyn Fn(*const c_char),
 ) -> *const Value {
+  let source_bytes =
+    unsafe { std::slice::from_raw_parts(cstr as *const u8, len) };
+  let free_cstr = |cstr: *const c_char| {
+    if static_entry.is_none() {
+      unsafe { JS_FreeCString(ctx, cstr) };
+    }
+  };
   // Use the compile-time resource name (script URL) as the eval filename so
   // `import()` inside this script resolves relative to it; fall back to
   // `<eval>` for scripts compiled without a ScriptOrigin.
@@ -3459,7 +3445,7 @@ fn run_script_source(
     match static_entry {
       Some(entry) => {
         insert_script_source(fname, entry.shared.clone());
-        super::inspector::script_source_registered(fname, entry.text_str());
+        super::inspector::script_source_registered(fname, &entry.shared.text);
       }
       None => register_script_source(fname, &utf8_lossy(source_bytes)),
     }

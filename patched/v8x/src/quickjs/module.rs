@@ -1527,54 +1527,15 @@ unsafe fn populate_import_meta(
     return;
   }
   // rk6 patch (change 35): with the embedder's callback set, `import_meta_hook`
-  // fills a module's `import.meta` the first time the module reads it. Filling
-  // it here, as each module loaded, cost ~20 k instructions a module (an object,
-  // a resolve function, a call into the embedder), and few modules read it.
+  // hands a module's `import.meta` to it the first time the module reads it.
+  // Doing that here, as each module loaded (the code this replaced), cost ~20 k
+  // instructions a module (an object, a resolve function, a call into the
+  // embedder), and few modules read it. Without a callback, fill it natively.
   if IMPORT_META_CB.with(|c| c.get()).is_some() {
     return;
   }
   let source_name = source_name_for_module_name(name);
   let source_name = source_name.as_str();
-
-  // Preferred path: hand the meta object to deno's real
-  // HostInitializeImportMetaObjectCallback. It populates url/main/filename/
-  // dirname and installs `import.meta.resolve` backed by the embedder's loader —
-  // none of which the native fallback below can do faithfully. Requires the
-  // exact Module wrapper deno registered (matched by Global identity).
-  if let Some(cb) = IMPORT_META_CB.with(|c| c.get()) {
-    if let Some(wrapper_val) = lookup_module_wrapper(name) {
-      // Re-intern a fresh scope-bound handle naming deno's registered wrapper
-      // object (the stored handle's box may already have been freed).
-      let wrapper = intern_dup::<Module>(ctx, wrapper_val);
-      if wrapper.is_null() {
-        return;
-      }
-      let meta = unsafe { JS_GetImportMeta(ctx, def) };
-      if meta.tag == JS_TAG_EXCEPTION {
-        let exc = unsafe { JS_GetException(ctx) };
-        unsafe { JS_FreeValue(ctx, exc) };
-        return;
-      }
-      unsafe { v82jsc_mark_import_meta_initialized(def) };
-      let context = intern_ctx(ctx);
-      let meta_handle = intern::<Object>(meta);
-      let (Some(ctx_l), Some(mod_l), Some(meta_l)) = (
-        unsafe { crate::Local::from_raw(context) },
-        unsafe { crate::Local::from_raw(wrapper) },
-        unsafe { crate::Local::from_raw(meta_handle) },
-      ) else {
-        return;
-      };
-      unsafe { cb(ctx_l, mod_l, meta_l) };
-      // deno's callback may throw (e.g. WebAssembly-unavailable); clear so a
-      // spurious pending exception doesn't poison the subsequent eval.
-      if unsafe { JS_HasException(ctx) } {
-        let exc = unsafe { JS_GetException(ctx) };
-        unsafe { JS_FreeValue(ctx, exc) };
-      }
-      return;
-    }
-  }
 
   if !(source_name.starts_with("file://")
     || source_name.starts_with("http://")

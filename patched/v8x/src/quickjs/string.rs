@@ -111,7 +111,7 @@ struct ExternalOneByteMeta {
   len: usize,
   /// The copy `data` points into; `None` for a static buffer (rk6 patch,
   /// change 33: `NewExternalOneByteConst` copied its static text each time).
-  _owned: Option<Box<[u8]>>,
+  owned: Option<Box<[u8]>>,
 }
 
 enum ExternalMeta {
@@ -148,7 +148,7 @@ fn remember_external_onebyte(handle: *const V8String, bytes: Box<[u8]>) {
     ExternalOneByteMeta {
       data,
       len,
-      _owned: Some(bytes),
+      owned: Some(bytes),
     },
   );
 }
@@ -161,7 +161,7 @@ fn remember_static_onebyte(handle: *const V8String, text: &[u8]) {
     ExternalOneByteMeta {
       data: text.as_ptr(),
       len: text.len(),
-      _owned: None,
+      owned: None,
     },
   );
 }
@@ -185,7 +185,7 @@ pub(crate) fn static_onebyte_text(
   handle: *const V8String,
 ) -> Option<&'static [u8]> {
   EXTERNAL_STRINGS.with(|m| match m.borrow().get(&(handle as usize)) {
-    Some(ExternalMeta::OneByte(meta)) if meta._owned.is_none() => {
+    Some(ExternalMeta::OneByte(meta)) if meta.owned.is_none() => {
       // SAFETY: made from a `OneByteConst`, whose text is static.
       Some(unsafe { std::slice::from_raw_parts(meta.data, meta.len) })
     }

@@ -5128,9 +5128,6 @@ static JSValue js_force_tostring(JSContext *ctx, JSValueConst val1)
     return val;
 }
 
-/* return (NULL, 0) if exception. */
-/* return pointer into a JSString with a live ref_count */
-/* cesu8 determines if non-BMP1 codepoints are encoded as 1 or 2 utf-8 sequences */
 /* rk6 patch (change 33) */
 const void *JS_GetFlatStringData(JSValueConst val, size_t *plen, int *pwide)
 {
@@ -5143,6 +5140,9 @@ const void *JS_GetFlatStringData(JSValueConst val, size_t *plen, int *pwide)
     return strv(p);
 }
 
+/* return (NULL, 0) if exception. */
+/* return pointer into a JSString with a live ref_count */
+/* cesu8 determines if non-BMP1 codepoints are encoded as 1 or 2 utf-8 sequences */
 const char *JS_ToCStringLen2(JSContext *ctx, size_t *plen, JSValueConst val1,
                              bool cesu8)
 {
