@@ -1,19 +1,10 @@
 // Entry point of the rk6 extension: installs the globals k6 scripts rely on.
-const {
-  op_rk6_env,
-  op_rk6_expose_deno,
-  op_rk6_in_init,
-  op_rk6_iteration,
-  op_rk6_open_bytes,
-  op_rk6_open_text,
-  op_rk6_vu_id,
-  op_webcrypto_source,
-} = Deno.core.ops;
+const ops = Deno.core.ops;
 import { console } from "rk6:console.js";
 import { clearInterval, clearTimeout, setInterval, setTimeout } from "rk6:timers.js";
 
 function open(path, mode) {
-  if (!op_rk6_in_init()) {
+  if (!ops.op_rk6_in_init()) {
     throw new Error("open() can only be called in the init context (the top level of the script)");
   }
   if (typeof path !== "string" || path.length === 0) {
@@ -22,7 +13,7 @@ function open(path, mode) {
   if (mode !== undefined && mode !== "b" && mode !== "r" && mode !== "") {
     throw new TypeError(`open() mode must be "b" for binary or omitted for text, got ${JSON.stringify(mode)}`);
   }
-  return mode === "b" ? op_rk6_open_bytes(path) : op_rk6_open_text(path);
+  return mode === "b" ? ops.op_rk6_open_bytes(path) : ops.op_rk6_open_text(path);
 }
 
 const define = (name, value) =>
@@ -39,7 +30,7 @@ define("open", open);
 // engine keeps the compiled script for the process.
 Object.defineProperty(globalThis, "crypto", {
   get() {
-    const [make, error] = Deno.core.evalContext(op_webcrypto_source(), "rk6:webcrypto.js");
+    const [make, error] = Deno.core.evalContext(ops.op_webcrypto_source(), "rk6:webcrypto.js");
     if (error !== null) throw error.thrown;
     const crypto = make(Deno);
     define("crypto", crypto);
@@ -54,13 +45,13 @@ Object.defineProperty(globalThis, "crypto", {
 // k6 has no `Deno` global, and libraries test for it to detect Deno (jslib's k6-testing
 // then reads `Deno.env`). Internal modules keep `Deno.core` through the loader's prelude.
 // RK6_EXPOSE_DENO=1 keeps it for rk6's own tests, which count resources through ops.
-if (!op_rk6_expose_deno()) delete globalThis.Deno;
+if (!ops.op_rk6_expose_deno()) delete globalThis.Deno;
 // __ENV is made when first read (building it is most of what an empty script's VU
 // spends in rk6's ops), and again after a VU moves to a scenario with its own `env`.
 let env;
 export function refreshEnv() {
   env = undefined;
 }
-Object.defineProperty(globalThis, "__ENV", { get: () => (env ??= op_rk6_env()), configurable: true });
-Object.defineProperty(globalThis, "__VU", { get: op_rk6_vu_id, configurable: true });
-Object.defineProperty(globalThis, "__ITER", { get: op_rk6_iteration, configurable: true });
+Object.defineProperty(globalThis, "__ENV", { get: () => (env ??= ops.op_rk6_env()), configurable: true });
+Object.defineProperty(globalThis, "__VU", { get: () => ops.op_rk6_vu_id(), configurable: true });
+Object.defineProperty(globalThis, "__ITER", { get: () => ops.op_rk6_iteration(), configurable: true });

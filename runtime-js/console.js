@@ -1,6 +1,6 @@
 // console.* writes one line per call to stderr, formatted the way k6 users expect:
 // strings verbatim, errors with their stack, everything else as JSON.
-const { op_rk6_log } = Deno.core.ops;
+const ops = Deno.core.ops;
 
 function formatError(err) {
   const head = `${err.name ?? "Error"}: ${err.message ?? ""}`;
@@ -40,7 +40,7 @@ export function formatArgs(args) {
 
 // Level numbers are shared with src/runtime/ops.rs (LogLevel).
 function logger(level) {
-  return (...args) => op_rk6_log(level, formatArgs(args));
+  return (...args) => ops.op_rk6_log(level, formatArgs(args));
 }
 
 export const console = {

@@ -1,6 +1,6 @@
 // k6/execution: live information about the running test, read from the runner on
 // every access so values are never stale.
-const { op_rk6_abort, op_rk6_exec_state, op_rk6_options, op_rk6_vu_tag_set, op_rk6_vu_tags } = Deno.core.ops;
+const ops = Deno.core.ops;
 import { tagValue } from "rk6:tags.js";
 
 export class TestAbortedError extends Error {
@@ -15,7 +15,7 @@ function getters(section, names, values = {}) {
   for (const name of names) {
     Object.defineProperty(obj, name, {
       enumerable: true,
-      get: () => op_rk6_exec_state()[section][name],
+      get: () => ops.op_rk6_exec_state()[section][name],
     });
   }
   return Object.freeze(obj);
@@ -23,17 +23,17 @@ function getters(section, names, values = {}) {
 
 // exec.vu.tags: the VU's tags (its scenario's, plus any set here), added to every sample
 // it emits from then on. Reads go to the runner each time, so a new scenario shows its own.
-const currentTags = () => JSON.parse(op_rk6_vu_tags());
+const currentTags = () => JSON.parse(ops.op_rk6_vu_tags());
 const tags = new Proxy({}, {
   get: (_, name) => (typeof name === "string" ? currentTags()[name] : undefined),
   has: (_, name) => typeof name === "string" && name in currentTags(),
   set: (_, name, value) => {
     if (typeof name !== "string") throw new TypeError("tag names must be strings");
-    op_rk6_vu_tag_set(name, tagValue(value, `exec.vu.tags[${JSON.stringify(name)}]`));
+    ops.op_rk6_vu_tag_set(name, tagValue(value, `exec.vu.tags[${JSON.stringify(name)}]`));
     return true;
   },
   deleteProperty: (_, name) => {
-    if (typeof name === "string") op_rk6_vu_tag_set(name, null);
+    if (typeof name === "string") ops.op_rk6_vu_tag_set(name, null);
     return true;
   },
   ownKeys: () => Object.keys(currentTags()),
@@ -70,12 +70,12 @@ const test = Object.freeze({
     const why = reason === undefined ? "test aborted" : String(reason);
     // Built before the stop is triggered, so the stop cannot cut its construction short.
     const error = new TestAbortedError(why);
-    op_rk6_abort(why);
+    ops.op_rk6_abort(why);
     // Unwind the calling iteration; the runner stops everything else.
     throw error;
   },
   get options() {
-    if (optionsCache === undefined) optionsCache = Object.freeze(JSON.parse(op_rk6_options()));
+    if (optionsCache === undefined) optionsCache = Object.freeze(JSON.parse(ops.op_rk6_options()));
     return optionsCache;
   },
 });

@@ -1,15 +1,7 @@
 // The bridge between the runner (Rust) and a script's module namespace. The runner
 // calls `iterate` and `lifecycle` without arguments and passes everything else
 // through op state, so no JS values need to be built on the Rust side.
-const {
-  op_rk6_iter_begin,
-  op_rk6_lifecycle_stage,
-  op_rk6_register,
-  op_rk6_set_setup_result,
-  op_rk6_setup_data,
-  op_rk6_summary_data,
-  op_rk6_summary_output,
-} = Deno.core.ops;
+const ops = Deno.core.ops;
 import { refreshEnv } from "rk6:bootstrap.js";
 import { inLifecycleGroup } from "rk6:k6.js";
 
@@ -20,13 +12,13 @@ let dataLoaded = false;
 
 function loadData() {
   if (dataLoaded) return;
-  const text = op_rk6_setup_data();
+  const text = ops.op_rk6_setup_data();
   data = text === null ? undefined : JSON.parse(text);
   dataLoaded = true;
 }
 
 function iterate() {
-  const begin = op_rk6_iter_begin();
+  const begin = ops.op_rk6_iter_begin();
   if (begin & 1) refreshEnv();
   const fn = execFns[begin >> 1];
   loadData();
@@ -34,12 +26,12 @@ function iterate() {
 }
 
 async function lifecycle() {
-  const stage = op_rk6_lifecycle_stage();
+  const stage = ops.op_rk6_lifecycle_stage();
   if (stage === 0) {
     if (typeof ns.setup !== "function") return;
     const result = await inLifecycleGroup("setup", () => ns.setup());
     const text = result === undefined ? undefined : JSON.stringify(result);
-    op_rk6_set_setup_result(text === undefined ? "" : text, text !== undefined);
+    ops.op_rk6_set_setup_result(text === undefined ? "" : text, text !== undefined);
   } else if (stage === 1) {
     loadData();
     if (typeof ns.teardown === "function") {
@@ -60,7 +52,7 @@ class SummaryError extends Error {
 
 async function summarize() {
   if (typeof ns.handleSummary !== "function") return;
-  const data = JSON.parse(op_rk6_summary_data());
+  const data = JSON.parse(ops.op_rk6_summary_data());
   // k6's data always has the key, `undefined` when setup() returned nothing (JSON has no
   // `undefined` to carry it).
   if (!("setup_data" in data)) data.setup_data = undefined;
@@ -81,8 +73,8 @@ async function summarize() {
   }
   // Validated first, so a bad value writes nothing at all. An empty key tells the runner
   // that an empty object came back: no summary at all, as in k6.
-  if (outputs.length === 0) op_rk6_summary_output("", new Uint8Array());
-  for (const [key, bytes] of outputs) op_rk6_summary_output(key, bytes);
+  if (outputs.length === 0) ops.op_rk6_summary_output("", new Uint8Array());
+  for (const [key, bytes] of outputs) ops.op_rk6_summary_output(key, bytes);
 }
 
 export function register(namespace) {
@@ -92,6 +84,6 @@ export function register(namespace) {
   if (ns.options !== undefined) {
     options = JSON.stringify(ns.options) ?? "{}";
   }
-  const names = op_rk6_register(iterate, lifecycle, functions, options);
+  const names = ops.op_rk6_register(iterate, lifecycle, functions, options);
   execFns = names.map((name) => ns[name]);
 }

@@ -1,5 +1,5 @@
 // The `k6` module: sleep, check, group, fail.
-const { op_rk6_check, op_rk6_sleep, op_rk6_metric_add, op_rk6_now_ms } = Deno.core.ops;
+const ops = Deno.core.ops;
 import { tagsJson } from "rk6:tags.js";
 
 // Thrown by sleep() when the test or scenario stops mid-iteration. The name must match
@@ -25,7 +25,7 @@ export function sleep(seconds) {
   const s = Number(seconds);
   if (!(s > 0)) return;
   // Blocks only this VU's thread; throws an interruption error when the test stops.
-  op_rk6_sleep(s);
+  ops.op_rk6_sleep(s);
 }
 
 export function check(value, sets, tags) {
@@ -36,7 +36,7 @@ export function check(value, sets, tags) {
   let all = true;
   for (const [name, condition] of Object.entries(sets)) {
     const passed = typeof condition === "function" ? !!condition(value) : !!condition;
-    op_rk6_check(groupPath, name, passed, json);
+    ops.op_rk6_check(groupPath, name, passed, json);
     if (!passed) all = false;
   }
   return all;
@@ -52,14 +52,14 @@ export function group(name, fn) {
   const outer = groupPath;
   const path = outer === "" ? name : `${outer}::${name}`;
   groupPath = path;
-  const started = op_rk6_now_ms();
+  const started = ops.op_rk6_now_ms();
   try {
     return fn();
   } finally {
     groupPath = outer;
     // k6's `group_duration` (a time Trend, code 3), tagged with the group's own path,
     // also when the function threw.
-    op_rk6_metric_add("group_duration", 3, op_rk6_now_ms() - started, "", path);
+    ops.op_rk6_metric_add("group_duration", 3, ops.op_rk6_now_ms() - started, "", path);
   }
 }
 

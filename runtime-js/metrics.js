@@ -1,6 +1,6 @@
 // k6/metrics: custom Counter, Gauge, Rate and Trend metrics, aggregated across all
 // VUs and shown in the end-of-test summary. As in k6 they are created in the init context.
-const { op_rk6_metric_add, op_rk6_metric_define } = Deno.core.ops;
+const ops = Deno.core.ops;
 import { tagsJson } from "rk6:tags.js";
 import { currentGroup } from "rk6:k6.js";
 
@@ -18,7 +18,7 @@ class Metric {
       );
     }
     // Code 4: a Trend of durations, so handleSummary's data says it `contains: "time"`.
-    op_rk6_metric_define(name, isTime && kind === KINDS.Trend ? 4 : kind);
+    ops.op_rk6_metric_define(name, isTime && kind === KINDS.Trend ? 4 : kind);
     this.name = name;
     this.#kind = kind;
   }
@@ -29,7 +29,7 @@ class Metric {
     if (Number.isNaN(v)) {
       throw new TypeError(`${this.name}.add() needs a number, got ${String(value)}`);
     }
-    op_rk6_metric_add(
+    ops.op_rk6_metric_add(
       this.name,
       this.#kind,
       v,

@@ -216,6 +216,92 @@ fn primordials_recorded_by_one_runtime_are_installed_in_the_next() {
     assert_eq!(report, "ok");
 }
 
+/// patched/deno_core change 14 and patched/v8x change 37: a recorded primordial made after
+/// a script replaced the builtins that make one (`Object.getOwnPropertyDescriptor`,
+/// `Reflect.getOwnPropertyDescriptor`, `Function.prototype.bind` and `call`) is still
+/// made from the originals, as the eager copy would have been.
+#[test]
+fn recorded_primordials_made_after_a_script_replaced_builtins_are_the_originals() {
+    const NAMES: &str = r#"["ArrayPrototypeFlatMap", "SetPrototypeGetSize",
+      "StringPrototypePadEnd", "TypedArrayPrototypeGetByteOffset"]"#;
+    let read =
+        format!("const p = globalThis.__bootstrap.primordials; {NAMES}.every((n) => p[n] !== undefined) ? 1 : 0");
+    let check = format!(
+        r#"const p = globalThis.__bootstrap.primordials;
+        const fake = {{ value: () => "replaced", writable: true, enumerable: false, configurable: true }};
+        Object.getOwnPropertyDescriptor = () => fake;
+        Reflect.getOwnPropertyDescriptor = () => fake;
+        Function.prototype.bind = function () {{ return () => "replaced"; }};
+        Function.prototype.call = function () {{ return "replaced"; }};
+        const installed = Object.getPrototypeOf(p);
+        const failed = [];
+        for (const n of {NAMES}) if (!Object.hasOwn(installed, n)) failed.push(`not installed: ${{n}}`);
+        const expect = (what, ok) => ok || failed.push(what);
+        expect("flatMap", JSON.stringify(p.ArrayPrototypeFlatMap([[1], [2, 3]], (x) => x)) === "[1,2,3]");
+        expect("getter", p.SetPrototypeGetSize(new Set([1, 2, 3])) === 3);
+        expect("padEnd", p.StringPrototypePadEnd("ab", 4, ".") === "ab..");
+        expect("typed getter", p.TypedArrayPrototypeGetByteOffset(new Uint8Array(new ArrayBuffer(8), 3)) === 3);
+        failed.join("; ") || "ok""#
+    );
+    let tokio = current_thread_tokio();
+    let _guard = tokio.enter();
+    let mut first = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
+    let read_ok = first.execute_script("read.js", read).expect("read");
+    {
+        deno_core::scope!(scope, &mut first);
+        assert_eq!(v8::Local::new(scope, read_ok).int32_value(scope), Some(1));
+    }
+    drop(first);
+    let mut second = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
+    let report = second.execute_script("check.js", check).expect("check");
+    deno_core::scope!(scope, &mut second);
+    let report = v8::Local::new(scope, report).to_rust_string_lossy(scope);
+    assert_eq!(report, "ok");
+}
+
+/// patched/deno_core change 16: `Deno.core` reads the ops behind its functions when they
+/// are first called instead of making them all at start; each still reaches its op.
+#[test]
+fn deno_core_functions_reach_their_ops_when_first_called() {
+    let tokio = current_thread_tokio();
+    let _guard = tokio.enter();
+    let mut rt = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
+    let checks = [
+        ("encode.js", "Deno.core.encode('h\\u00e9').length"),
+        (
+            "decode.js",
+            "Deno.core.decode(new Uint8Array([104, 195, 169])) === 'h\\u00e9' ? 1 : 0",
+        ),
+        (
+            "proxy.js",
+            "Deno.core.isProxy(new Proxy({}, {})) && !Deno.core.isProxy({}) ? 1 : 0",
+        ),
+        ("date.js", "Deno.core.isDate(new Date()) ? 1 : 0"),
+        ("byte_length.js", "Deno.core.byteLength('h\\u00e9')"),
+        (
+            "close.js",
+            "try { Deno.core.close(987654); 0 } catch (e) { e.name === 'BadResource' ? 1 : 2 }",
+        ),
+        (
+            "terminal.js",
+            "Deno.core.isTerminal(987654) === false ? 1 : 0",
+        ),
+        (
+            "read.js",
+            "const read = Deno.core.read(987654, new Uint8Array(4)); read.catch(() => {}); \
+             read instanceof Promise ? 1 : 0",
+        ),
+    ];
+    let results: Vec<_> = checks
+        .into_iter()
+        .map(|(name, source)| eval_script(&mut rt, name, source))
+        .collect();
+    assert_eq!(
+        results,
+        [Ok(3), Ok(1), Ok(1), Ok(1), Ok(3), Ok(1), Ok(1), Ok(1)]
+    );
+}
+
 /// deno_core's ops are made on first use outside a snapshot (patched/deno_core change 6,
 /// through QuickJS's own lazy properties, patched/v8x change 27): every op is still listed,
 /// each is made once, sync and async ops work when first read, and a script may replace

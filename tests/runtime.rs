@@ -194,6 +194,17 @@ fn webassembly_is_made_when_a_script_first_reads_it() {
 }
 
 #[test]
+fn atomics_is_made_when_a_script_first_reads_it() {
+    let o = run("atomics.js", &["-u", "2", "-i", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        info(&o),
+        ["listed=false writable=true tag=[object Atomics] notEqual=false/not-equal \
+          waiting=true woken=1 outcome=ok add=5 load=7"; 2]
+    );
+}
+
+#[test]
 fn a_scripts_prepare_stack_trace_gets_call_sites_in_every_vu() {
     let o = run("prepare_stack_trace.js", &["-u", "2", "-i", "2"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));

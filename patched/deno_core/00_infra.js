@@ -7,6 +7,7 @@
     ArrayPrototypeFill,
     Error,
     ErrorCaptureStackTrace,
+    Map,
     MapPrototypeDelete,
     MapPrototypeGet,
     MapPrototypeHas,
@@ -20,8 +21,6 @@
     PromisePrototypeCatch,
     RangeError,
     ReferenceError,
-    SafeArrayIterator,
-    SafeMap,
     StringPrototypeSplit,
     SymbolFor,
     SyntaxError,
@@ -32,7 +31,11 @@
   // Promise ids must be non-negative and fit in an i32 (Rust's `PromiseId`);
   // the increment in the async op stubs wraps back to 0 past 2^31 - 1.
   let nextPromiseId = 0;
-  const promiseMap = new SafeMap();
+  // rk6 patch (change 13): a plain Map, not a SafeMap. It never leaves this
+  // file and is only used through the Map.prototype methods captured above, so
+  // its prototype is never consulted; making the SafeMap class cost every
+  // runtime ~0.3 M instructions on QuickJS (a class and four iterator classes).
+  const promiseMap = new Map();
   // rk6 patch (change 3): 256 slots, not 4096. A slot costs 16 bytes on
   // QuickJS and the ring was 88 KB of every runtime (with its growth slack);
   // a VU rarely has more than a few ops pending, and more than 256 at once
@@ -116,7 +119,10 @@
       ErrorCaptureStackTrace(error, buildCustomError);
       if (additionalProperties) {
         const keys = [];
-        for (const property of new SafeArrayIterator(additionalProperties)) {
+        // rk6 patch (change 13): an index loop over the array Rust made, which
+        // no script can reach (a SafeArrayIterator class is not made for it).
+        for (let i = 0; i < additionalProperties.length; i++) {
+          const property = additionalProperties[i];
           const key = property[0];
           if (!(key in error)) {
             keys.push(key);

@@ -17,8 +17,6 @@
     ObjectHasOwn,
     ReflectOwnKeys,
     setQueueMicrotask,
-    SafeMap,
-    SafeWeakMap,
     StringPrototypeSlice,
     Symbol,
     SymbolFor,
@@ -27,7 +25,12 @@
     TypedArrayPrototypeSlice,
     TypedArrayPrototypeGetSymbolToStringTag,
     TypeError,
+    WeakMap,
+    WeakMapPrototypeGet,
+    WeakMapPrototypeSet,
   } = window.__bootstrap.primordials;
+  // rk6 patch (change 13): SafeMap is made only if leak tracing asks for it.
+  const primordials = window.__bootstrap.primordials;
   const {
     ops,
     hasPromise,
@@ -43,81 +46,15 @@
   } = window.__infra;
   const __timers = window.__timers;
   delete window.__timers;
-  const {
-    op_abort_wasm_streaming,
-    op_current_user_call_site,
-    op_compile_function,
-    op_decode,
-    op_deserialize,
-    op_destructure_error,
-    op_dispatch_exception,
-    op_encode,
-    op_encode_binary_string,
-    op_eval_context,
-    op_structured_clone,
-    op_event_loop_has_more_work,
-    op_get_extras_binding_object,
-    op_get_promise_details,
-    op_get_proxy_details,
-    op_get_ext_import_meta_proto,
-    op_drain_pending_rejections,
-    op_lazy_load_esm,
-    op_load_ext_script,
-    op_set_captured_bootstrap,
-    op_memory_usage,
-    op_op_names,
-    op_print,
-    op_ref_op,
-    op_resources,
-    op_run_microtasks,
-    op_serialize,
-    op_add_main_module_handler,
-    op_set_handled_promise_rejection_handler,
-    op_set_promise_hooks,
-    op_set_wasm_streaming_callback,
-    op_str_byte_length,
-    op_unref_op,
-    op_cancel_handle,
-    op_leak_tracing_enable,
-    op_leak_tracing_submit,
-    op_leak_tracing_get_all,
-    op_leak_tracing_get,
-    op_immediate_check,
-
-    op_is_any_array_buffer,
-    op_is_arguments_object,
-    op_is_array_buffer,
-    op_is_array_buffer_view,
-    op_is_async_function,
-    op_is_big_int_object,
-    op_is_boolean_object,
-    op_is_boxed_primitive,
-    op_is_data_view,
-    op_is_date,
-    op_is_generator_function,
-    op_is_generator_object,
-    op_is_map,
-    op_is_map_iterator,
-    op_is_module_namespace_object,
-    op_is_native_error,
-    op_is_number_object,
-    op_is_promise,
-    op_is_proxy,
-    op_is_reg_exp,
-    op_is_set,
-    op_is_set_iterator,
-    op_is_shared_array_buffer,
-    op_is_string_object,
-    op_is_symbol_object,
-    op_is_typed_array,
-    op_is_weak_map,
-    op_is_weak_set,
-  } = ops;
+  // rk6 patch (change 16): the ops below are read from `ops` where they are
+  // used, not destructured here. `ops` makes each op function when it is first
+  // read (change 6); destructuring made all of these in every runtime (~7 k
+  // instructions each on QuickJS), and most are never called.
 
   const {
     getContinuationPreservedEmbedderData,
     setContinuationPreservedEmbedderData,
-  } = op_get_extras_binding_object();
+  } = ops.op_get_extras_binding_object();
 
   // core/infra collaborative code
   delete window.__infra;
@@ -130,7 +67,7 @@
     const error = new Error();
     ErrorCaptureStackTrace(error, submitLeakTrace);
     // "Error\n".length == 6
-    op_leak_tracing_submit(0, id, StringPrototypeSlice(error.stack, 6));
+    ops.op_leak_tracing_submit(0, id, StringPrototypeSlice(error.stack, 6));
   }
 
   let unhandledPromiseRejectionHandler = () => false;
@@ -195,7 +132,7 @@
     if (immediate[kRefed]) {
       immediateInfo[kImmRefCount]--;
       if (immediateInfo[kImmRefCount] === 0) {
-        op_immediate_check(false);
+        ops.op_immediate_check(false);
       }
     }
     immediate[kRefed] = null;
@@ -234,7 +171,7 @@
       if (immediate[kRefed]) {
         immediateInfo[kImmRefCount]--;
         if (immediateInfo[kImmRefCount] === 0) {
-          op_immediate_check(false);
+          ops.op_immediate_check(false);
         }
       }
       immediate[kRefed] = null;
@@ -328,7 +265,7 @@
   // rejections were processed (matching Node.js processPromiseRejections).
   function processPromiseRejections() {
     tickInfo[kHasRejectionToWarn] = 0;
-    const rejections = op_drain_pending_rejections();
+    const rejections = ops.op_drain_pending_rejections();
     if (rejections === undefined) {
       return false;
     }
@@ -342,7 +279,7 @@
         );
         if (!handled) {
           const err = rejections[i + 1];
-          op_dispatch_exception(err, true);
+          ops.op_dispatch_exception(err, true);
         }
       } finally {
         setAsyncContext(prevContext);
@@ -402,7 +339,7 @@
 
         setAsyncContext(oldContext);
       }
-      op_run_microtasks();
+      ops.op_run_microtasks();
     } while (!queue.isEmpty() || processPromiseRejections());
     setHasTickScheduled(false);
     setHasRejectionToWarn(false);
@@ -424,7 +361,7 @@
   // (interleaved between timer/immediate callbacks), and runImmediates.
   function drainTicks() {
     if (!hasTickScheduled() && !hasRejectionToWarn()) {
-      op_run_microtasks();
+      ops.op_run_microtasks();
       if (!hasTickScheduled() && !hasRejectionToWarn()) {
         return;
       }
@@ -487,7 +424,7 @@
         );
         if (!handled) {
           const err = arguments[i + 1];
-          op_dispatch_exception(err, true);
+          ops.op_dispatch_exception(err, true);
         }
       } finally {
         setAsyncContext(prevContext);
@@ -512,14 +449,14 @@
     if (!hasPromise(promiseId)) {
       return;
     }
-    op_ref_op(promiseId);
+    ops.op_ref_op(promiseId);
   }
 
   function unrefOp(promiseId) {
     if (!hasPromise(promiseId)) {
       return;
     }
-    op_unref_op(promiseId);
+    ops.op_unref_op(promiseId);
   }
 
   function refOpPromise(promise) {
@@ -531,11 +468,11 @@
   }
 
   function resources() {
-    return ObjectFromEntries(op_resources());
+    return ObjectFromEntries(ops.op_resources());
   }
 
   let reportExceptionCallback = (error) => {
-    op_dispatch_exception(error, false);
+    ops.op_dispatch_exception(error, false);
   };
 
   // Used to report errors thrown from functions passed to `queueMicrotask()`.
@@ -546,7 +483,7 @@
   function setReportExceptionCallback(cb) {
     if (cb === null || cb === undefined) {
       reportExceptionCallback = (error) => {
-        op_dispatch_exception(error, false);
+        ops.op_dispatch_exception(error, false);
       };
     } else {
       if (typeof cb != "function") {
@@ -687,7 +624,7 @@
       }
     });
 
-    op_set_promise_hooks(
+    ops.op_set_promise_hooks(
       wrappedHooks[0],
       wrappedHooks[1],
       wrappedHooks[2],
@@ -695,26 +632,12 @@
     );
   }
 
-  const {
-    op_close: close,
-    op_try_close: tryClose,
-    op_cancel_read: cancelRead,
-    op_read: read,
-    op_read_all: readAll,
-    op_write: write,
-    op_write_all: writeAll,
-    op_write_type_error: writeTypeError,
-    op_read_sync: readSync,
-    op_write_sync: writeSync,
-    op_shutdown: shutdown,
-    op_is_terminal: isTerminal,
-  } = ops;
 
   const callSiteRetBuf = new Uint32Array(2);
   const callSiteRetBufU8 = new Uint8Array(callSiteRetBuf.buffer);
 
   function currentUserCallSite() {
-    const fileName = op_current_user_call_site(callSiteRetBufU8);
+    const fileName = ops.op_current_user_call_site(callSiteRetBufU8);
     const lineNumber = callSiteRetBuf[0];
     const columnNumber = callSiteRetBuf[1];
     return { fileName, lineNumber, columnNumber };
@@ -781,24 +704,24 @@
   // only `deno_core` crate.
   class CoreConsole {
     log = (...args) => {
-      op_print(`${consoleStringify(...args)}\n`, false);
+      ops.op_print(`${consoleStringify(...args)}\n`, false);
     };
 
     debug = (...args) => {
-      op_print(`${consoleStringify(...args)}\n`, false);
+      ops.op_print(`${consoleStringify(...args)}\n`, false);
     };
 
     warn = (...args) => {
-      op_print(`${consoleStringify(...args)}\n`, false);
+      ops.op_print(`${consoleStringify(...args)}\n`, false);
     };
 
     error = (...args) => {
-      op_print(`${consoleStringify(...args)}\n`, false);
+      ops.op_print(`${consoleStringify(...args)}\n`, false);
     };
   }
 
   // Default impl of contextual logging
-  op_get_ext_import_meta_proto().log = function internalLog(level, ...args) {
+  ops.op_get_ext_import_meta_proto().log = function internalLog(level, ...args) {
     console.error(`[${level.toUpperCase()}]`, ...args);
   };
 
@@ -812,7 +735,7 @@
       return arg;
     }
     const tag = TypedArrayPrototypeGetSymbolToStringTag(arg);
-    if (op_is_typed_array(arg)) {
+    if (ops.op_is_typed_array(arg)) {
       return `${tag}(${TypedArrayPrototypeGetLength(arg)}) [${
         TypedArrayPrototypeJoin(TypedArrayPrototypeSlice(arg, 0, 10), ", ")
       }]`;
@@ -960,7 +883,7 @@
 
     return function lazyLoad() {
       if (!value) {
-        value = op_lazy_load_esm(specifier);
+        value = ops.op_lazy_load_esm(specifier);
       }
       return value;
     };
@@ -987,7 +910,7 @@
     if (specifier in loadedScripts) {
       return loadedScripts[specifier];
     }
-    const result = op_load_ext_script(specifier);
+    const result = ops.op_load_ext_script(specifier);
     loadedScripts[specifier] = result;
     return result;
   }
@@ -1010,7 +933,10 @@
   let asyncVariableCounter = 0;
   class AsyncVariable {
     #id = asyncVariableCounter++;
-    #data = new SafeWeakMap();
+    // rk6 patch (change 13): a plain WeakMap used through captured
+    // WeakMap.prototype methods, as a SafeWeakMap would be; making that class
+    // cost every runtime ~0.1 M instructions on QuickJS.
+    #data = new WeakMap();
 
     enter(value) {
       const previousContextMapping = getAsyncContext();
@@ -1038,7 +964,7 @@
         ...previousContextMapping,
         [this.#id]: entry,
       };
-      this.#data.set(entry, value);
+      WeakMapPrototypeSet(this.#data, entry, value);
       setAsyncContext(asyncContextMapping);
     }
 
@@ -1046,7 +972,7 @@
       const current = getAsyncContext();
       const entry = current?.[this.#id];
       if (entry) {
-        return this.#data.get(entry);
+        return WeakMapPrototypeGet(this.#data, entry);
       }
       return undefined;
     }
@@ -1072,13 +998,13 @@
     immediateRefCount(increase) {
       if (increase) {
         if (immediateInfo[kImmRefCount] === 0) {
-          op_immediate_check(true);
+          ops.op_immediate_check(true);
         }
         immediateInfo[kImmRefCount]++;
       } else {
         immediateInfo[kImmRefCount]--;
         if (immediateInfo[kImmRefCount] === 0) {
-          op_immediate_check(false);
+          ops.op_immediate_check(false);
         }
       }
     },
@@ -1094,30 +1020,31 @@
     setReportExceptionCallback,
     setPromiseHooks,
     consoleStringify,
-    close,
-    tryClose,
-    cancelRead,
-    read,
-    readAll,
-    write,
-    writeAll,
-    writeTypeError,
-    readSync,
-    writeSync,
-    shutdown,
-    isTerminal,
-    print: (msg, isErr) => op_print(msg, isErr),
+    // rk6 patch (change 16): made when first called, as the ops above.
+    close: (...args) => ops.op_close(...args),
+    tryClose: (...args) => ops.op_try_close(...args),
+    cancelRead: (...args) => ops.op_cancel_read(...args),
+    read: (...args) => ops.op_read(...args),
+    readAll: (...args) => ops.op_read_all(...args),
+    write: (...args) => ops.op_write(...args),
+    writeAll: (...args) => ops.op_write_all(...args),
+    writeTypeError: (...args) => ops.op_write_type_error(...args),
+    readSync: (...args) => ops.op_read_sync(...args),
+    writeSync: (...args) => ops.op_write_sync(...args),
+    shutdown: (...args) => ops.op_shutdown(...args),
+    isTerminal: (...args) => ops.op_is_terminal(...args),
+    print: (msg, isErr) => ops.op_print(msg, isErr),
     setLeakTracingEnabled: (enabled) => {
       __setLeakTracingEnabled(enabled);
-      op_leak_tracing_enable(enabled);
+      ops.op_leak_tracing_enable(enabled);
     },
     isLeakTracingEnabled: () => __isLeakTracingEnabled(),
     getAllLeakTraces: () => {
-      const traces = op_leak_tracing_get_all();
-      return new SafeMap(traces);
+      const traces = ops.op_leak_tracing_get_all();
+      return new primordials.SafeMap(traces);
     },
     getLeakTraceForPromise: (promise) =>
-      op_leak_tracing_get(0, promise[promiseIdSymbol]),
+      ops.op_leak_tracing_get(0, promise[promiseIdSymbol]),
     queueNextTick,
     processTicksAndRejections,
     runNextTicks,
@@ -1130,7 +1057,7 @@
       return immediateInfo[kImmRefCount];
     },
     kRefed,
-    runMicrotasks: () => op_run_microtasks(),
+    runMicrotasks: () => ops.op_run_microtasks(),
     hasTickScheduled,
     setHasTickScheduled,
     compileFunction: (
@@ -1139,7 +1066,7 @@
       hostDefinedOptions,
       params,
     ) => {
-      const [result, error] = op_compile_function(
+      const [result, error] = ops.op_compile_function(
         source,
         specifier,
         hostDefinedOptions,
@@ -1163,7 +1090,7 @@
       specifier,
       hostDefinedOptions,
     ) => {
-      const [result, error] = op_eval_context(
+      const [result, error] = ops.op_eval_context(
         source,
         specifier,
         hostDefinedOptions,
@@ -1186,17 +1113,17 @@
     getTransferableResource,
     registerCloneableResource,
     getCloneableDeserializers,
-    encode: (text) => op_encode(text),
-    encodeBinaryString: (buffer) => op_encode_binary_string(buffer),
-    decode: (buffer) => op_decode(buffer),
+    encode: (text) => ops.op_encode(text),
+    encodeBinaryString: (buffer) => ops.op_encode_binary_string(buffer),
+    decode: (buffer) => ops.op_decode(buffer),
     structuredClone: (value, deserializers) =>
-      op_structured_clone(value, deserializers ?? cloneableDeserializers),
+      ops.op_structured_clone(value, deserializers ?? cloneableDeserializers),
     serialize: (
       value,
       options,
       errorCallback,
     ) => {
-      return op_serialize(
+      return ops.op_serialize(
         value,
         options?.hostObjects,
         options?.transferredArrayBuffers,
@@ -1205,7 +1132,7 @@
       );
     },
     deserialize: (buffer, options) => {
-      return op_deserialize(
+      return ops.op_deserialize(
         buffer,
         options?.hostObjects,
         options?.transferredArrayBuffers,
@@ -1213,53 +1140,53 @@
         options?.forStorage ?? false,
       );
     },
-    getPromiseDetails: (promise) => op_get_promise_details(promise),
-    getProxyDetails: (proxy) => op_get_proxy_details(proxy),
-    isAnyArrayBuffer: (value) => op_is_any_array_buffer(value),
-    isArgumentsObject: (value) => op_is_arguments_object(value),
-    isArrayBuffer: (value) => op_is_array_buffer(value),
-    isArrayBufferView: (value) => op_is_array_buffer_view(value),
-    isAsyncFunction: (value) => op_is_async_function(value),
-    isBigIntObject: (value) => op_is_big_int_object(value),
-    isBooleanObject: (value) => op_is_boolean_object(value),
-    isBoxedPrimitive: (value) => op_is_boxed_primitive(value),
-    isDataView: (value) => op_is_data_view(value),
-    isDate: (value) => op_is_date(value),
-    isGeneratorFunction: (value) => op_is_generator_function(value),
-    isGeneratorObject: (value) => op_is_generator_object(value),
-    isMap: (value) => op_is_map(value),
-    isMapIterator: (value) => op_is_map_iterator(value),
-    isModuleNamespaceObject: (value) => op_is_module_namespace_object(value),
-    isNativeError: (value) => op_is_native_error(value),
-    isNumberObject: (value) => op_is_number_object(value),
-    isPromise: (value) => op_is_promise(value),
-    isProxy: (value) => op_is_proxy(value),
-    isRegExp: (value) => op_is_reg_exp(value),
-    isSet: (value) => op_is_set(value),
-    isSetIterator: (value) => op_is_set_iterator(value),
-    isSharedArrayBuffer: (value) => op_is_shared_array_buffer(value),
-    isStringObject: (value) => op_is_string_object(value),
-    isSymbolObject: (value) => op_is_symbol_object(value),
-    isTypedArray: (value) => op_is_typed_array(value),
-    isWeakMap: (value) => op_is_weak_map(value),
-    isWeakSet: (value) => op_is_weak_set(value),
-    memoryUsage: () => op_memory_usage(),
-    setWasmStreamingCallback: (fn) => op_set_wasm_streaming_callback(fn),
+    getPromiseDetails: (promise) => ops.op_get_promise_details(promise),
+    getProxyDetails: (proxy) => ops.op_get_proxy_details(proxy),
+    isAnyArrayBuffer: (value) => ops.op_is_any_array_buffer(value),
+    isArgumentsObject: (value) => ops.op_is_arguments_object(value),
+    isArrayBuffer: (value) => ops.op_is_array_buffer(value),
+    isArrayBufferView: (value) => ops.op_is_array_buffer_view(value),
+    isAsyncFunction: (value) => ops.op_is_async_function(value),
+    isBigIntObject: (value) => ops.op_is_big_int_object(value),
+    isBooleanObject: (value) => ops.op_is_boolean_object(value),
+    isBoxedPrimitive: (value) => ops.op_is_boxed_primitive(value),
+    isDataView: (value) => ops.op_is_data_view(value),
+    isDate: (value) => ops.op_is_date(value),
+    isGeneratorFunction: (value) => ops.op_is_generator_function(value),
+    isGeneratorObject: (value) => ops.op_is_generator_object(value),
+    isMap: (value) => ops.op_is_map(value),
+    isMapIterator: (value) => ops.op_is_map_iterator(value),
+    isModuleNamespaceObject: (value) => ops.op_is_module_namespace_object(value),
+    isNativeError: (value) => ops.op_is_native_error(value),
+    isNumberObject: (value) => ops.op_is_number_object(value),
+    isPromise: (value) => ops.op_is_promise(value),
+    isProxy: (value) => ops.op_is_proxy(value),
+    isRegExp: (value) => ops.op_is_reg_exp(value),
+    isSet: (value) => ops.op_is_set(value),
+    isSetIterator: (value) => ops.op_is_set_iterator(value),
+    isSharedArrayBuffer: (value) => ops.op_is_shared_array_buffer(value),
+    isStringObject: (value) => ops.op_is_string_object(value),
+    isSymbolObject: (value) => ops.op_is_symbol_object(value),
+    isTypedArray: (value) => ops.op_is_typed_array(value),
+    isWeakMap: (value) => ops.op_is_weak_map(value),
+    isWeakSet: (value) => ops.op_is_weak_set(value),
+    memoryUsage: () => ops.op_memory_usage(),
+    setWasmStreamingCallback: (fn) => ops.op_set_wasm_streaming_callback(fn),
     abortWasmStreaming: (
       rid,
       error,
-    ) => op_abort_wasm_streaming(rid, error),
-    destructureError: (error) => op_destructure_error(error),
-    opNames: () => op_op_names(),
-    eventLoopHasMoreWork: () => op_event_loop_has_more_work(),
-    byteLength: (str) => op_str_byte_length(str),
-    addMainModuleHandler: (handler) => op_add_main_module_handler(handler),
+    ) => ops.op_abort_wasm_streaming(rid, error),
+    destructureError: (error) => ops.op_destructure_error(error),
+    opNames: () => ops.op_op_names(),
+    eventLoopHasMoreWork: () => ops.op_event_loop_has_more_work(),
+    byteLength: (str) => ops.op_str_byte_length(str),
+    addMainModuleHandler: (handler) => ops.op_add_main_module_handler(handler),
     setHandledPromiseRejectionHandler: (handler) =>
-      op_set_handled_promise_rejection_handler(handler),
+      ops.op_set_handled_promise_rejection_handler(handler),
     setUnhandledPromiseRejectionHandler: (handler) =>
       unhandledPromiseRejectionHandler = handler,
-    reportUnhandledException: (e) => op_dispatch_exception(e, false),
-    reportUnhandledPromiseRejection: (e) => op_dispatch_exception(e, true),
+    reportUnhandledException: (e) => ops.op_dispatch_exception(e, false),
+    reportUnhandledPromiseRejection: (e) => ops.op_dispatch_exception(e, true),
     createTimer: __timers.createTimer,
     cancelTimer: __timers.cancelTimer,
     refreshTimer: __timers.refreshTimer,
@@ -1289,7 +1216,7 @@
     defineGlobalProperties,
     createLazyLoader,
     loadExtScript,
-    createCancelHandle: () => op_cancel_handle(),
+    createCancelHandle: () => ops.op_cancel_handle(),
     getAsyncContext,
     setAsyncContext,
     scopeAsyncContext,
@@ -1326,7 +1253,7 @@
     core: capturedCore,
     internals,
   };
-  op_set_captured_bootstrap(capturedBootstrap);
+  ops.op_set_captured_bootstrap(capturedBootstrap);
 
   // Direct bindings on `globalThis`
   ObjectAssign(globalThis, { queueMicrotask });

@@ -9,7 +9,6 @@ use deno_core::{
 };
 use deno_error::JsErrorBox;
 use parking_lot::Mutex;
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -113,6 +112,25 @@ pub struct SourceCache {
     source_maps: Mutex<HashMap<String, Arc<[u8]>>>,
     /// Modules an embedder added by name (`Runner::module`), imported like `k6/...`.
     added: Mutex<HashMap<String, Arc<str>>>,
+    /// What the loaders of a run work out from the sources, once for every VU: each VU
+    /// loads the same graph, and tokenizing and resolving it again cost every VU
+    /// ~0.15 M instructions a module.
+    graph: Mutex<ModuleGraph>,
+}
+
+/// See [`SourceCache::graph`].
+#[derive(Default)]
+struct ModuleGraph {
+    /// `(specifier, referrer)` → the module it resolved to.
+    resolved: HashMap<(String, String), ModuleSpecifier>,
+    /// A script module's text as deno_core gets it when it is an ES module, or `None`
+    /// when it is CommonJS (wrapped with the names in `requested` when loaded).
+    es_text: HashMap<ModuleSpecifier, Option<Arc<str>>>,
+    /// Names ES modules import from each module, for CommonJS modules to export (see
+    /// [`super::cjs`]). A module is always loaded after the modules that import it.
+    requested: HashMap<ModuleSpecifier, BTreeSet<String>>,
+    /// ES modules whose imports are noted in `requested`.
+    scanned: std::collections::HashSet<ModuleSpecifier>,
 }
 
 /// The URL scheme of modules an embedder added by name.
@@ -270,100 +288,57 @@ fn fetch(url: &ModuleSpecifier) -> Fetched {
 pub struct Rk6ModuleLoader {
     cache: Arc<SourceCache>,
     main_code: Arc<str>,
-    /// Names ES modules import from each module, for CommonJS modules to export (see
-    /// [`super::cjs`]). A module is always loaded after the modules that import it.
-    requested: RefCell<HashMap<ModuleSpecifier, BTreeSet<String>>>,
-    /// ES modules whose imports are noted in `requested`.
-    scanned: RefCell<std::collections::HashSet<ModuleSpecifier>>,
 }
 
 impl Rk6ModuleLoader {
     /// A loader over `cache`, whose main module's text is `main_code`.
     pub fn new(cache: Arc<SourceCache>, main_code: Arc<str>) -> Self {
-        Self {
-            cache,
-            main_code,
-            requested: Default::default(),
-            scanned: Default::default(),
-        }
+        Self { cache, main_code }
     }
 
     /// A script's module as deno_core gets it: ES modules as written, anything else
     /// wrapped as CommonJS.
     fn user_module(&self, specifier: &ModuleSpecifier, src: Arc<str>) -> Arc<str> {
-        if super::cjs::is_es_module(&src) {
+        if let Some(text) = self.es_text(specifier, &src) {
             self.note_imports(specifier, &src);
-            return match super::cjs::es_require_prelude(&src, specifier.as_str()) {
-                Some(prelude) => format!("{prelude}{src}").into(),
-                None => src,
-            };
+            return text;
         }
         let requested = self
+            .cache
+            .graph
+            .lock()
             .requested
-            .borrow()
             .get(specifier)
             .cloned()
             .unwrap_or_default();
         super::cjs::wrap(&src, specifier.as_str(), &requested).into()
     }
 
-    /// Notes the names `src` imports from each module, and those of the ES modules it
-    /// imports in turn: deno_core may load a CommonJS module before every module that
-    /// imports it has been loaded, so the whole graph below an ES module is read here
-    /// (from the shared cache, where the loads will find it).
-    fn note_imports(&self, specifier: &ModuleSpecifier, src: &str) {
-        let mut pending = vec![(specifier.clone(), Arc::<str>::from(src))];
-        while let Some((url, src)) = pending.pop() {
-            if !self.scanned.borrow_mut().insert(url.clone()) {
-                continue;
-            }
-            for (spec, names) in super::cjs::named_imports(&src) {
-                let Ok(dep) = self.resolve(&spec, url.as_str(), ResolutionKind::Import) else {
-                    continue;
-                };
-                self.requested
-                    .borrow_mut()
-                    .entry(dep.clone())
-                    .or_default()
-                    .extend(names);
-            }
-            for dep in super::cjs::imported_specifiers(&src) {
-                let Ok(dep) = self.resolve(&dep, url.as_str(), ResolutionKind::Import) else {
-                    continue;
-                };
-                if !matches!(dep.scheme(), "file" | "http" | "https")
-                    || self.scanned.borrow().contains(&dep)
-                {
-                    continue;
-                }
-                if let Ok(dep_src) = self.cache.get(&dep) {
-                    if super::cjs::is_es_module(&dep_src) {
-                        pending.push((dep, dep_src));
-                    }
-                }
-            }
+    /// The text of `specifier` (whose source is `src`) when it is an ES module: as
+    /// written, after the `require` prelude it may need.
+    fn es_text(&self, specifier: &ModuleSpecifier, src: &Arc<str>) -> Option<Arc<str>> {
+        if let Some(known) = self.cache.graph.lock().es_text.get(specifier) {
+            return known.clone();
         }
+        let text = super::cjs::is_es_module(src).then(|| {
+            match super::cjs::es_require_prelude(src, specifier.as_str()) {
+                Some(prelude) => format!("{prelude}{src}").into(),
+                None => src.clone(),
+            }
+        });
+        self.cache
+            .graph
+            .lock()
+            .es_text
+            .insert(specifier.clone(), text.clone());
+        text
     }
-}
 
-fn builtin(specifier: &str) -> Option<&'static str> {
-    BUILTIN_MODULES
-        .iter()
-        .find(|(name, _)| *name == specifier)
-        .map(|(_, internal)| *internal)
-}
-
-fn parse(url: &str) -> Result<ModuleSpecifier, ModuleLoaderError> {
-    ModuleSpecifier::parse(url)
-        .map_err(|e| JsErrorBox::generic(format!("bad module URL {url}: {e}")))
-}
-
-impl ModuleLoader for Rk6ModuleLoader {
-    fn resolve(
+    /// What `specifier`, imported by `referrer`, names (see [`ModuleLoader::resolve`]).
+    fn resolve_uncached(
         &self,
         specifier: &str,
         referrer: &str,
-        _kind: ResolutionKind,
     ) -> Result<ModuleSpecifier, ModuleLoaderError> {
         if let Some(internal) = builtin(specifier) {
             return parse(internal);
@@ -412,6 +387,79 @@ impl ModuleLoader for Rk6ModuleLoader {
                  modules can be imported"
             ))),
         }
+    }
+
+    /// Notes the names `src` imports from each module, and those of the ES modules it
+    /// imports in turn: deno_core may load a CommonJS module before every module that
+    /// imports it has been loaded, so the whole graph below an ES module is read here
+    /// (from the shared cache, where the loads will find it).
+    fn note_imports(&self, specifier: &ModuleSpecifier, src: &str) {
+        let mut pending = vec![(specifier.clone(), Arc::<str>::from(src))];
+        while let Some((url, src)) = pending.pop() {
+            if !self.cache.graph.lock().scanned.insert(url.clone()) {
+                continue;
+            }
+            for (spec, names) in super::cjs::named_imports(&src) {
+                let Ok(dep) = self.resolve(&spec, url.as_str(), ResolutionKind::Import) else {
+                    continue;
+                };
+                self.cache
+                    .graph
+                    .lock()
+                    .requested
+                    .entry(dep)
+                    .or_default()
+                    .extend(names);
+            }
+            for dep in super::cjs::imported_specifiers(&src) {
+                let Ok(dep) = self.resolve(&dep, url.as_str(), ResolutionKind::Import) else {
+                    continue;
+                };
+                if !matches!(dep.scheme(), "file" | "http" | "https")
+                    || self.cache.graph.lock().scanned.contains(&dep)
+                {
+                    continue;
+                }
+                if let Ok(dep_src) = self.cache.get(&dep) {
+                    if self.es_text(&dep, &dep_src).is_some() {
+                        pending.push((dep, dep_src));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn builtin(specifier: &str) -> Option<&'static str> {
+    BUILTIN_MODULES
+        .iter()
+        .find(|(name, _)| *name == specifier)
+        .map(|(_, internal)| *internal)
+}
+
+fn parse(url: &str) -> Result<ModuleSpecifier, ModuleLoaderError> {
+    ModuleSpecifier::parse(url)
+        .map_err(|e| JsErrorBox::generic(format!("bad module URL {url}: {e}")))
+}
+
+impl ModuleLoader for Rk6ModuleLoader {
+    fn resolve(
+        &self,
+        specifier: &str,
+        referrer: &str,
+        _kind: ResolutionKind,
+    ) -> Result<ModuleSpecifier, ModuleLoaderError> {
+        let key = (specifier.to_owned(), referrer.to_owned());
+        if let Some(known) = self.cache.graph.lock().resolved.get(&key) {
+            return Ok(known.clone());
+        }
+        let resolved = self.resolve_uncached(specifier, referrer)?;
+        self.cache
+            .graph
+            .lock()
+            .resolved
+            .insert(key, resolved.clone());
+        Ok(resolved)
     }
 
     fn get_source_map(&self, file_name: &str) -> Option<std::borrow::Cow<'_, [u8]>> {

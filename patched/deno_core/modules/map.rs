@@ -80,6 +80,22 @@ fn is_internal_scheme(scheme: &str) -> bool {
 }
 
 pub(crate) fn is_internal_module_specifier(specifier: &str) -> bool {
+  // rk6 patch (change 15): only a specifier whose scheme could be internal is
+  // parsed; parsing every module's URL here cost ~9 k instructions a module in
+  // every runtime. What the URL parser would drop before the scheme (leading
+  // controls and spaces, tabs and newlines) is dropped here too.
+  let Some((scheme, _)) = specifier.split_once(':') else {
+    return false;
+  };
+  let scheme: String = scheme
+    .trim_start_matches(|c: char| c <= ' ')
+    .chars()
+    .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+    .map(|c| c.to_ascii_lowercase())
+    .collect();
+  if !is_internal_scheme(&scheme) {
+    return false;
+  }
   let Ok(specifier) = ModuleSpecifier::parse(specifier) else {
     return false;
   };

@@ -465,21 +465,31 @@ fn lock_primordial_recipes() -> std::sync::MutexGuard<'static, PrimordialRecipes
   RECIPES.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// rk6 patch (change 9): `(target, maker)` defines on `target` a lazy data
-/// property for each name the memo has a recipe for. Reading one calls
-/// `maker(name, order, kind, key, isSymbol)` with its recipe taken apart
-/// (`make_recorded_primordial`).
+/// rk6 patch (change 9): `(target, maker, tools)` defines on `target` a lazy
+/// data property for each name the memo has a recipe for. Reading one makes
+/// the primordial from `tools` (`[lazyByOrder, bind, call, apply, Symbol]`,
+/// change 14) or calls `maker(name, order, kind, key, isSymbol)` with its
+/// recipe taken apart (`make_recorded_primordial`).
 fn install_primordial_recipes(
   scope: &mut v8::PinScope,
   args: v8::FunctionCallbackArguments,
   _rv: v8::ReturnValue,
 ) {
-  let (Ok(target), Ok(maker)) = (
+  let (Ok(target), Ok(maker), Ok(tools)) = (
     v8::Local::<v8::Object>::try_from(args.get(0)),
     v8::Local::<v8::Function>::try_from(args.get(1)),
+    v8::Local::<v8::Array>::try_from(args.get(2)),
   ) else {
     return;
   };
+  let mut data = vec![maker.into()];
+  for i in 0..RECORDED_SYMBOL {
+    let Some(tool) = tools.get_index(scope, i) else {
+      return;
+    };
+    data.push(tool);
+  }
+  let data = v8::Array::new_with_elements(scope, &data);
   // Copied out: defining a property must not hold the process-wide lock.
   let names: Vec<String> = lock_primordial_recipes()
     .as_ref()
@@ -493,7 +503,7 @@ fn install_primordial_recipes(
       scope,
       key.into(),
       make_recorded_primordial,
-      maker.into(),
+      data.into(),
       v8::PropertyAttribute::NONE,
       v8::SideEffectType::HasSideEffect,
       v8::SideEffectType::HasSideEffect,
@@ -501,13 +511,22 @@ fn install_primordial_recipes(
   }
 }
 
+/// rk6 patch (change 14): what the JS maker needs, in the lazy properties'
+/// data: `[maker, lazyByOrder, bind, call, apply, Symbol]`.
+const RECORDED_MAKER: u32 = 0;
+const RECORDED_BY_ORDER: u32 = 1;
+const RECORDED_BIND: u32 = 2;
+const RECORDED_CALL: u32 = 3;
+const RECORDED_APPLY: u32 = 4;
+const RECORDED_SYMBOL: u32 = 5;
+
 fn make_recorded_primordial<'s>(
   scope: &mut v8::PinScope<'s, '_>,
   key: v8::Local<'s, v8::Name>,
   args: v8::PropertyCallbackArguments<'s>,
   mut rv: v8::ReturnValue<v8::Value>,
 ) {
-  let Ok(maker) = v8::Local::<v8::Function>::try_from(args.data()) else {
+  let Ok(tools) = v8::Local::<v8::Array>::try_from(args.data()) else {
     return;
   };
   let name = key.to_rust_string_lossy(scope);
@@ -527,6 +546,21 @@ fn make_recorded_primordial<'s>(
     return;
   };
   let is_symbol = rest.as_bytes().get(1) == Some(&b'@');
+  // rk6 patch (change 14): made here, as 00_primordials.js `replayParts` would
+  // make it; calling into its JS cost ~20 k instructions a primordial on
+  // QuickJS, this a quarter of that. Whatever this cannot decide goes to JS.
+  if let Some(value) =
+    replay_recorded(scope, tools, order, kind, key_text, is_symbol)
+  {
+    rv.set(value);
+    return;
+  }
+  let Some(maker) = tools
+    .get_index(scope, RECORDED_MAKER)
+    .and_then(|m| v8::Local::<v8::Function>::try_from(m).ok())
+  else {
+    return;
+  };
   let (Some(kind), Some(key_text)) =
     (v8::String::new(scope, kind), v8::String::new(scope, key_text))
   else {
@@ -544,6 +578,106 @@ fn make_recorded_primordial<'s>(
   ];
   if let Some(value) = maker.call(scope, undefined.into(), &call_args) {
     rv.set(value);
+  }
+}
+
+/// rk6 patch (change 14): the primordial a recipe names, made from pristine
+/// builtins the script captured (`tools`), or None when the recipe does not
+/// fit (the JS maker then decides). Mirrors `replayParts` and `makeValue` in
+/// 00_primordials.js: kinds "v" (value), "g"/"s" (getter/setter, uncurried),
+/// "a" (the `apply` form); modes 0 (renamed), 1 (bound to the source),
+/// 2 (prototype method, uncurried).
+fn replay_recorded<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  tools: v8::Local<'s, v8::Array>,
+  order: u32,
+  kind: &str,
+  key_text: &str,
+  is_symbol: bool,
+) -> Option<v8::Local<'s, v8::Value>> {
+  const BOUND: u32 = 1;
+  const PROTOTYPE: u32 = 2;
+  let function = |scope: &mut v8::PinScope<'s, '_>, index: u32| {
+    tools
+      .get_index(scope, index)
+      .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
+  };
+  let by_order = tools.get_index(scope, RECORDED_BY_ORDER)?;
+  let by_order = v8::Local::<v8::Object>::try_from(by_order).ok()?;
+  let entry = by_order.get_index(scope, order)?;
+  let entry = v8::Local::<v8::Object>::try_from(entry).ok()?;
+  let src = entry.get_index(scope, 0)?;
+  let src = v8::Local::<v8::Object>::try_from(src).ok()?;
+  let mode = entry.get_index(scope, 1)?;
+  if !mode.is_uint32() {
+    return None;
+  }
+  let mode = mode.uint32_value(scope)?;
+  let key: v8::Local<v8::Name> = if is_symbol {
+    // `SymbolIterator` names Symbol.iterator (`getNewKey`'s rule reversed).
+    let rest = key_text.strip_prefix("Symbol")?;
+    let mut chars = rest.chars();
+    let first = chars.next()?;
+    let property = format!("{}{}", first.to_ascii_lowercase(), chars.as_str());
+    let symbols = tools.get_index(scope, RECORDED_SYMBOL)?;
+    let symbols = v8::Local::<v8::Object>::try_from(symbols).ok()?;
+    let property = v8::String::new(scope, &property)?;
+    let symbol = symbols.get(scope, property.into())?;
+    let symbol = v8::Local::<v8::Symbol>::try_from(symbol).ok()?;
+    let description = symbol.description(scope).to_rust_string_lossy(scope);
+    if description.strip_prefix("Symbol.") != Some(property.to_rust_string_lossy(scope).as_str())
+    {
+      return None;
+    }
+    symbol.into()
+  } else {
+    v8::String::new(scope, key_text)?.into()
+  };
+  let desc = src.get_own_property_descriptor(scope, key)?;
+  let desc = v8::Local::<v8::Object>::try_from(desc).ok()?;
+  // A descriptor has an own `value` exactly when it is not an accessor's.
+  let value_key = v8::String::new(scope, "value")?;
+  let is_data = desc.has_own_property(scope, value_key.into())?;
+  let bind = function(scope, RECORDED_BIND)?;
+  // `bind.call(target, ...bound)`: what uncurryThis and applyBind do.
+  let bind_call = |scope: &mut v8::PinScope<'s, '_>,
+                   target: v8::Local<'s, v8::Value>,
+                   bound: &[v8::Local<'s, v8::Value>]| {
+    bind.call(scope, target, bound)
+  };
+  match kind {
+    "g" | "s" if !is_data => {
+      let which = v8::String::new(scope, if kind == "g" { "get" } else { "set" })?;
+      let accessor = desc.get(scope, which.into())?;
+      if accessor.is_undefined() {
+        return None;
+      }
+      let call = function(scope, RECORDED_CALL)?;
+      bind_call(scope, call.into(), &[accessor])
+    }
+    "a" if is_data => {
+      let value = desc.get(scope, value_key.into())?;
+      let apply = function(scope, RECORDED_APPLY)?;
+      if mode == PROTOTYPE {
+        bind_call(scope, apply.into(), &[value])
+      } else {
+        bind_call(scope, apply.into(), &[value, src.into()])
+      }
+    }
+    "v" if is_data => {
+      let value = desc.get(scope, value_key.into())?;
+      if !value.is_function() {
+        Some(value)
+      } else if mode == BOUND {
+        bind_call(scope, value, &[src.into()])
+      } else if mode == PROTOTYPE {
+        let call = function(scope, RECORDED_CALL)?;
+        bind_call(scope, call.into(), &[value])
+      } else {
+        Some(value)
+      }
+    }
+    _ => None,
   }
 }
 

@@ -1928,18 +1928,37 @@ fn remove_atomics_waiters_for_isolate(isolate: *mut RealIsolate) {
   registry.ready_by_isolate.remove(&isolate);
 }
 
+/// rk6 patch (change 38): `Atomics` (with the `waitAsync` shim below) is made
+/// when a script first reads it. Every context evaluated the shim and made its
+/// helper globals, ~0.15 M instructions on QuickJS, and k6 scripts seldom use
+/// `Atomics`. The engine's own object is kept as the lazy property's data.
 fn install_atomics_wait_async_shim(ctx: *mut JSContext, global: JSValue) {
+  unsafe {
+    let atomics = JS_GetPropertyStr(ctx, global, c"Atomics".as_ptr());
+    let atomics = if jsv_is_exception(&atomics) {
+      JS_FreeValue(ctx, JS_GetException(ctx));
+      jsv_undefined()
+    } else {
+      atomics
+    };
+    define_lazy_global_with(ctx, global, c"Atomics", make_atomics, atomics);
+    JS_FreeValue(ctx, atomics);
+  }
+}
+
+/// The value of the lazy `Atomics` global: the engine's object (`data`) with
+/// `waitAsync` and a `notify` that also wakes its waiters.
+unsafe extern "C" fn make_atomics(
+  ctx: *mut JSContext,
+  _this: JSValue,
+  _atom: JSAtom,
+  _callback: *mut std::ffi::c_void,
+  data: JSValue,
+) -> JSValue {
   const SRC: &[u8] = br#"
-    (function(g) {
-      if (!g.Promise) return;
-      if (!g.Atomics) {
-        Object.defineProperty(g, "Atomics", {
-          value: {},
-          writable: true,
-          configurable: true
-        });
-      }
-      const atomics = g.Atomics;
+    (function(g, atomics) {
+      if (!g.Promise) return atomics;
+      if (!atomics) atomics = {};
       const state = { waiters: [], unresolved: 0 };
       Object.defineProperty(g, "__v8xAtomicsNumWaitersForTesting", {
         value: function() { return state.waiters.length; },
@@ -1991,9 +2010,11 @@ fn install_atomics_wait_async_shim(ctx: *mut JSContext, global: JSValue) {
         if (syntheticCount) state.waiters.splice(0, syntheticCount);
         return nativeCount + syntheticCount;
       };
-    })(globalThis);
+      return atomics;
+    })
   "#;
   unsafe {
+    let global = JS_GetGlobalObject(ctx);
     let post = JS_NewCFunction(
       ctx,
       qjs_post_foreground_task,
@@ -2030,18 +2051,21 @@ fn install_atomics_wait_async_shim(ctx: *mut JSContext, global: JSValue) {
 
     // rk6 patch (change 14): compiled once per process, not once per context.
     static BYTECODE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    let r = super::temporal::eval_cached_script(
+    let shim = super::temporal::eval_cached_script(
       ctx,
       SRC,
       c"<atomics-wait-async-shim>",
       &BYTECODE,
     );
-    if r.tag == JS_TAG_EXCEPTION {
-      let exc = JS_GetException(ctx);
-      JS_FreeValue(ctx, exc);
-    } else {
-      JS_FreeValue(ctx, r);
+    if shim.tag == JS_TAG_EXCEPTION {
+      JS_FreeValue(ctx, global);
+      return shim;
     }
+    let mut args = [global, data];
+    let atomics = JS_Call(ctx, shim, jsv_undefined(), 2, args.as_mut_ptr());
+    JS_FreeValue(ctx, shim);
+    JS_FreeValue(ctx, global);
+    atomics
   }
 }
 
@@ -2325,23 +2349,28 @@ pub(crate) unsafe fn define_lazy_global(
   name: &CStr,
   make: LazyGlobalMaker,
 ) {
+  unsafe { define_lazy_global_with(ctx, global, name, make, jsv_undefined()) }
+}
+
+/// rk6 patch (change 38): `define_lazy_global`, with `data` handed to `make`.
+pub(crate) unsafe fn define_lazy_global_with(
+  ctx: *mut JSContext,
+  global: JSValue,
+  name: &CStr,
+  make: LazyGlobalMaker,
+  data: JSValue,
+) {
   let flags = JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE;
   unsafe {
     let atom = JS_NewAtom(ctx, name.as_ptr());
     let defined = JS_DefineExternAutoInitProperty(
-      ctx,
-      global,
-      atom,
-      make,
-      ptr::null_mut(),
-      jsv_undefined(),
-      flags,
+      ctx, global, atom, make, ptr::null_mut(), data, flags,
     );
     JS_FreeAtom(ctx, atom);
     if defined != 0 {
       return;
     }
-    let value = make(ctx, global, 0, ptr::null_mut(), jsv_undefined());
+    let value = make(ctx, global, 0, ptr::null_mut(), data);
     if value.tag == JS_TAG_EXCEPTION {
       let exc = JS_GetException(ctx);
       JS_FreeValue(ctx, exc);

@@ -506,6 +506,14 @@ unsafe extern "C" {
     data: *mut JSValue,
   ) -> JSValue;
 
+  /// rk6 patch (change 37): `Reflect.getOwnPropertyDescriptor` with the
+  /// engine's own function (see quickjs.h).
+  pub fn JS_GetOwnPropertyDescriptorObject(
+    ctx: *mut JSContext,
+    obj: JSValue,
+    prop: JSValue,
+  ) -> JSValue;
+
   /// rk6 patch (change 33): a flat string's characters, without a copy (see
   /// quickjs.h).
   pub fn JS_GetFlatStringData(

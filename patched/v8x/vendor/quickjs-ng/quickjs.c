@@ -45456,6 +45456,14 @@ exception:
     return JS_EXCEPTION;
 }
 
+/* rk6 patch (change 37) */
+JSValue JS_GetOwnPropertyDescriptorObject(JSContext *ctx, JSValueConst obj,
+                                          JSValueConst prop)
+{
+    JSValueConst argv[2] = { obj, prop };
+    return js_object_getOwnPropertyDescriptor(ctx, JS_UNDEFINED, 2, argv, 1);
+}
+
 static JSValue js_object_getOwnPropertyDescriptors(JSContext *ctx, JSValueConst this_val,
                                                    int argc, JSValueConst *argv)
 {

@@ -1031,6 +1031,12 @@ JS_EXTERN int JS_FreezeObject(JSContext *ctx, JSValueConst obj);
 JS_EXTERN int JS_GetOwnPropertyNames(JSContext *ctx, JSPropertyEnum **ptab,
                                      uint32_t *plen, JSValueConst obj,
                                      int flags);
+/* rk6 patch (change 37): Reflect.getOwnPropertyDescriptor(obj, prop) with the
+   engine's own function, whatever a script did to the global: the descriptor
+   object, undefined, or JS_EXCEPTION. */
+JS_EXTERN JSValue JS_GetOwnPropertyDescriptorObject(JSContext *ctx,
+                                                    JSValueConst obj,
+                                                    JSValueConst prop);
 JS_EXTERN int JS_GetOwnProperty(JSContext *ctx, JSPropertyDescriptor *desc,
                                 JSValueConst obj, JSAtom prop);
 JS_EXTERN void JS_FreePropertyEnum(JSContext *ctx, JSPropertyEnum *tab,
