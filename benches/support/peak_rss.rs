@@ -42,6 +42,7 @@ fn sample(mut cmd: Command) -> Option<(u64, Duration, std::process::ExitStatus)>
         let done = done.clone();
         std::thread::spawn(move || {
             let mut peak = 0u64;
+            let watched = Instant::now();
             while !done.load(Ordering::Relaxed) {
                 if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
                     s.lines()
@@ -50,7 +51,14 @@ fn sample(mut cmd: Command) -> Option<(u64, Duration, std::process::ExitStatus)>
                 }) {
                     peak = peak.max(kib);
                 }
-                std::thread::sleep(Duration::from_millis(10));
+                // A run of one VU ends within ~10 ms: sampled every 10 ms from the start,
+                // its peak was often missed entirely.
+                let pause = if watched.elapsed() < Duration::from_millis(200) {
+                    1
+                } else {
+                    10
+                };
+                std::thread::sleep(Duration::from_millis(pause));
             }
             peak
         })
