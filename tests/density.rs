@@ -166,6 +166,25 @@ fn lazy_primordials_are_the_eager_ones() {
     assert!(checked > 700, "only {checked} primordials were compared");
 }
 
+/// Runs `read` (which must answer 1) in a fresh runtime, drops it, then runs `check` in
+/// the next one and returns its report: primordials the first resolves are recorded
+/// for the process, so the second gets them from the recipes.
+fn read_then_check(read: String, check: String) -> String {
+    let tokio = current_thread_tokio();
+    let _guard = tokio.enter();
+    let mut first = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
+    let read_ok = first.execute_script("read.js", read).expect("read");
+    {
+        deno_core::scope!(scope, &mut first);
+        assert_eq!(v8::Local::new(scope, read_ok).int32_value(scope), Some(1));
+    }
+    drop(first);
+    let mut second = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
+    let report = second.execute_script("check.js", check).expect("check");
+    deno_core::scope!(scope, &mut second);
+    v8::Local::new(scope, report).to_rust_string_lossy(scope)
+}
+
 /// The primordials the script below reads: one of each kind of recipe (a method of a
 /// prototype, a getter, a varargs `Apply` form, a static bound to its constructor, a
 /// well-known symbol, a static value).
@@ -200,20 +219,7 @@ fn primordials_recorded_by_one_runtime_are_installed_in_the_next() {
         expect("frozen", Object.isFrozen(p));
         failed.join("; ") || "ok""#
     );
-    let tokio = current_thread_tokio();
-    let _guard = tokio.enter();
-    let mut first = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
-    let read_ok = first.execute_script("read.js", read).expect("read");
-    {
-        deno_core::scope!(scope, &mut first);
-        assert_eq!(v8::Local::new(scope, read_ok).int32_value(scope), Some(1));
-    }
-    drop(first);
-    let mut second = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
-    let report = second.execute_script("check.js", check).expect("check");
-    deno_core::scope!(scope, &mut second);
-    let report = v8::Local::new(scope, report).to_rust_string_lossy(scope);
-    assert_eq!(report, "ok");
+    assert_eq!(read_then_check(read, check), "ok");
 }
 
 /// patched/deno_core change 14 and patched/v8x change 37: a recorded primordial made after
@@ -243,20 +249,7 @@ fn recorded_primordials_made_after_a_script_replaced_builtins_are_the_originals(
         expect("typed getter", p.TypedArrayPrototypeGetByteOffset(new Uint8Array(new ArrayBuffer(8), 3)) === 3);
         failed.join("; ") || "ok""#
     );
-    let tokio = current_thread_tokio();
-    let _guard = tokio.enter();
-    let mut first = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
-    let read_ok = first.execute_script("read.js", read).expect("read");
-    {
-        deno_core::scope!(scope, &mut first);
-        assert_eq!(v8::Local::new(scope, read_ok).int32_value(scope), Some(1));
-    }
-    drop(first);
-    let mut second = JsRuntime::try_new(RuntimeOptions::default()).expect("runtime");
-    let report = second.execute_script("check.js", check).expect("check");
-    deno_core::scope!(scope, &mut second);
-    let report = v8::Local::new(scope, report).to_rust_string_lossy(scope);
-    assert_eq!(report, "ok");
+    assert_eq!(read_then_check(read, check), "ok");
 }
 
 /// patched/deno_core change 16: `Deno.core` reads the ops behind its functions when they
