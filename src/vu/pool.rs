@@ -83,6 +83,21 @@ impl Gate {
     }
 }
 
+/// About what a VU's runtime allocates as it starts.
+const VU_HEAP: usize = 768 * 1024;
+
+/// Allocates and frees about a VU's worth of memory before the VU starts. glibc grows a
+/// thread's heap by exactly what each allocation lacks, one `mprotect` (under the
+/// process's mmap lock, with the heap's lock held) each time: ~45 a VU, and the lock
+/// waits showed as futex calls. After this, the heap has the room already (the pages are
+/// not touched, so nothing is resident until used): 1000 VUs made 44,000 → 4,200
+/// `mprotect` and 47,000 → 2,600 `futex` calls, and the run took ~4% less CPU. (The first
+/// such block is mapped on its own; freeing it raises glibc's threshold for that, so the
+/// later ones come from the heap.)
+fn reserve_heap() {
+    std::hint::black_box(Vec::<u8>::with_capacity(VU_HEAP));
+}
+
 fn spawn(
     id: u32,
     spec: VuSpec,
@@ -94,6 +109,7 @@ fn spawn(
         .name(format!("vu-{id}"))
         .stack_size(VU_STACK_SIZE)
         .spawn(move || {
+            reserve_heap();
             gate.acquire();
             let created = Vu::new(id, &spec);
             gate.release();
