@@ -511,8 +511,8 @@ fn install_primordial_recipes(
   }
 }
 
-/// rk6 patch (change 14): what the JS maker needs, in the lazy properties'
-/// data: `[maker, lazyByOrder, bind, call, apply, Symbol]`.
+/// rk6 patch (change 14): where each part of the recorded primordials' data
+/// (`[maker, lazyByOrder, bind, call, apply, Symbol]`) is.
 const RECORDED_MAKER: u32 = 0;
 const RECORDED_BY_ORDER: u32 = 1;
 const RECORDED_BIND: u32 = 2;
@@ -548,7 +548,7 @@ fn make_recorded_primordial<'s>(
   let is_symbol = rest.as_bytes().get(1) == Some(&b'@');
   // rk6 patch (change 14): made here, as 00_primordials.js `replayParts` would
   // make it; calling into its JS cost ~20 k instructions a primordial on
-  // QuickJS, this a quarter of that. Whatever this cannot decide goes to JS.
+  // QuickJS, this ~12 k. Whatever this cannot decide goes to JS.
   if let Some(value) =
     replay_recorded(scope, tools, order, kind, key_text, is_symbol)
   {
@@ -625,8 +625,8 @@ fn replay_recorded<'s>(
     let symbol = symbols.get(scope, property.into())?;
     let symbol = v8::Local::<v8::Symbol>::try_from(symbol).ok()?;
     let description = symbol.description(scope).to_rust_string_lossy(scope);
-    if description.strip_prefix("Symbol.") != Some(property.to_rust_string_lossy(scope).as_str())
-    {
+    let property = property.to_rust_string_lossy(scope);
+    if description.strip_prefix("Symbol.") != Some(property.as_str()) {
       return None;
     }
     symbol.into()
