@@ -393,8 +393,8 @@ impl Rk6ModuleLoader {
     /// imports in turn: deno_core may load a CommonJS module before every module that
     /// imports it has been loaded, so the whole graph below an ES module is read here
     /// (from the shared cache, where the loads will find it).
-    fn note_imports(&self, specifier: &ModuleSpecifier, src: &str) {
-        let mut pending = vec![(specifier.clone(), Arc::<str>::from(src))];
+    fn note_imports(&self, specifier: &ModuleSpecifier, src: &Arc<str>) {
+        let mut pending = vec![(specifier.clone(), src.clone())];
         while let Some((url, src)) = pending.pop() {
             if !self.cache.graph.lock().scanned.insert(url.clone()) {
                 continue;

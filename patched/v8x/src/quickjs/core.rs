@@ -2973,7 +2973,6 @@ impl StaticScript {
   fn text(&self) -> &[u8] {
     &self.text[..self.text.len() - 1]
   }
-
 }
 
 type StaticScriptKey = (usize, usize, u64);
