@@ -58,6 +58,8 @@ function defaultUserAgent() {
 class ExpectedStatuses {
   constructor(ranges) {
     this.ranges = ranges;
+    // What the ops read: "200-399,404-404".
+    this.text = ranges.map(([lo, hi]) => `${lo}-${hi}`).join(",");
     Object.freeze(this);
   }
 }
@@ -157,70 +159,150 @@ function latin1(bytes) {
   return s;
 }
 
+// Where each field sits in the spec array the ops take (ops.rs, `Wire`): an array, not
+// an object, so the op reads it by index instead of JSON text being written and parsed.
+const BIN = 4;
+
+// The test options requests read, worked out once: they are fixed after the init context.
+let defaults;
+function requestDefaults() {
+  if (defaults === undefined) {
+    const opts = testOptions();
+    defaults = {
+      redirects: opts.maxRedirects ?? 10,
+      responseType: opts.discardResponseBodies ? "none" : "text",
+      insecure: opts.insecureSkipTLSVerify === true,
+      doThrow: !!(opts.throw ?? false),
+    };
+  }
+  return defaults;
+}
+
+function urlOf(target) {
+  if (typeof target === "string") return target;
+  if (target instanceof TemplateURL) return target.url;
+  if (target !== null && target !== undefined && typeof target !== "object") return String(target);
+  if (target !== null && typeof target === "object" && typeof target.toString === "function" && target.toString !== Object.prototype.toString) {
+    return String(target);
+  }
+  throw new ParamError(`the URL must be a string, got ${target === null ? "null" : typeof target}`);
+}
+
 // Reads one request's arguments into the spec the op takes, or throws a ParamError.
 function prepare(method, target, body, params) {
   if (typeof method !== "string" || method.length === 0) {
     throw new ParamError(`the method must be a non-empty string, got ${JSON.stringify(method)}`);
   }
-  const opts = testOptions();
-  if (params === undefined || params === null) params = {};
-  if (typeof params !== "object" || Array.isArray(params)) {
+  const d = requestDefaults();
+  if (params === null) params = undefined;
+  if (params !== undefined && (typeof params !== "object" || Array.isArray(params))) {
     throw new ParamError("params must be an object like { headers: {...}, tags: {...} }");
   }
-  const tags = {};
-  let urlText;
-  if (target instanceof TemplateURL) {
-    urlText = target.url;
-    tags.name = target.name;
-    tags.url = target.name;
-  } else if (typeof target === "string") {
-    urlText = target;
-  } else if (target !== null && target !== undefined && typeof target !== "object") {
-    urlText = String(target);
-  } else if (target !== null && typeof target === "object" && typeof target.toString === "function" && target.toString !== Object.prototype.toString) {
-    urlText = String(target);
-  } else {
-    throw new ParamError(`the URL must be a string, got ${target === null ? "null" : typeof target}`);
-  }
-  if (params.tags !== undefined && params.tags !== null) {
-    if (typeof params.tags !== "object" || Array.isArray(params.tags)) {
-      throw new ParamError("params.tags must be an object like { name: \"login\" }");
-    }
-    for (const [k, v] of Object.entries(params.tags)) tags[k] = tagValue(v, `params.tags.${k}`);
-  }
-
+  const urlText = urlOf(target);
+  // Flat [name, value, ...] lists: the op reads them without a key per entry.
+  let tags = null;
+  if (target instanceof TemplateURL) tags = ["name", target.name, "url", target.name];
   const headers = [];
   const shown = {};
-  const has = new Set();
-  if (params.headers !== undefined && params.headers !== null) {
-    if (typeof params.headers !== "object" || Array.isArray(params.headers)) {
-      throw new ParamError("params.headers must be an object like { \"Content-Type\": \"application/json\" }");
-    }
-    for (const [k, v] of Object.entries(params.headers)) {
-      if (v === undefined || v === null) continue;
-      const value = String(v);
-      const canon = canonicalName(k);
-      // An empty User-Agent means "send none", as in k6.
-      if (canon === "User-Agent" && value === "") {
-        has.add(canon);
-        continue;
-      }
-      headers.push([k, value]);
-      (shown[canon] ??= []).push(value);
-      has.add(canon);
-    }
-  }
-  const ua = defaultUserAgent();
-  if (!has.has("User-Agent") && ua !== "") {
-    headers.push(["User-Agent", ua]);
-    shown["User-Agent"] = [ua];
-  }
-
+  let userAgentSet = false;
+  let contentTypeSet = false;
   let text = null;
   let bin = null;
   let multipart = null;
   // [object whose `bin` gets the bytes' place in the op's buffer, bytes]
   const bins = [];
+  let timeout = 60000;
+  let redirects = d.redirects;
+  let responseType = d.responseType;
+  let callback = responseCallback;
+  let cookies = null;
+  const shownCookies = {};
+  let jar = VU_JAR;
+  let auth = null;
+  let compression = null;
+  let doThrow = d.doThrow;
+
+  if (params !== undefined) {
+    if (params.tags !== undefined && params.tags !== null) {
+      if (typeof params.tags !== "object" || Array.isArray(params.tags)) {
+        throw new ParamError("params.tags must be an object like { name: \"login\" }");
+      }
+      tags ??= [];
+      for (const k in params.tags) {
+        if (Object.hasOwn(params.tags, k)) tags.push(k, tagValue(params.tags[k], `params.tags.${k}`));
+      }
+    }
+    if (params.headers !== undefined && params.headers !== null) {
+      if (typeof params.headers !== "object" || Array.isArray(params.headers)) {
+        throw new ParamError("params.headers must be an object like { \"Content-Type\": \"application/json\" }");
+      }
+      for (const k in params.headers) {
+        if (!Object.hasOwn(params.headers, k)) continue;
+        const v = params.headers[k];
+        if (v === undefined || v === null) continue;
+        const value = String(v);
+        const canon = canonicalName(k);
+        if (canon === "User-Agent") {
+          userAgentSet = true;
+          // An empty User-Agent means "send none", as in k6.
+          if (value === "") continue;
+        } else if (canon === "Content-Type") {
+          contentTypeSet = true;
+        }
+        headers.push(k, value);
+        (shown[canon] ??= []).push(value);
+      }
+    }
+    if (params.timeout !== undefined && params.timeout !== null) timeout = durationMs(params.timeout, "params.timeout");
+    if (params.redirects !== undefined && params.redirects !== null) redirects = params.redirects;
+    if (params.responseType !== undefined && params.responseType !== null) responseType = params.responseType;
+    if (params.responseCallback !== undefined) {
+      if (params.responseCallback !== null && !(params.responseCallback instanceof ExpectedStatuses)) {
+        throw new ParamError("params.responseCallback must be the result of http.expectedStatuses(...) or null");
+      }
+      callback = params.responseCallback;
+    }
+    if (params.cookies !== undefined && params.cookies !== null) {
+      if (typeof params.cookies !== "object" || Array.isArray(params.cookies)) {
+        throw new ParamError("params.cookies must be an object like { session: \"abc\" } or { session: { value: \"abc\", replace: true } }");
+      }
+      cookies = [];
+      for (const [name, c] of Object.entries(params.cookies)) {
+        const isObj = c !== null && typeof c === "object";
+        const value = isObj ? c.value : c;
+        if (value === undefined || value === null || typeof value === "object") {
+          throw new ParamError(`params.cookies.${name} must be a string or { value, replace }`);
+        }
+        const replace = isObj && c.replace === true;
+        cookies.push([name, String(value), replace]);
+        (shownCookies[name] ??= []).push({ name, value: String(value), replace });
+      }
+    }
+    // As in k6, anything but a CookieJar (null, a plain object…) means the VU's jar.
+    jar = jarIdOf(params.jar) ?? VU_JAR;
+    if (params.auth !== undefined && params.auth !== null && params.auth !== "") {
+      if (params.auth === "ntlm") {
+        throw new ParamError(`params.auth "ntlm" is not supported by rk6 (basic and digest auth via user:pass@ URLs are)`);
+      }
+      if (params.auth !== "basic" && params.auth !== "digest") {
+        throw new ParamError(`params.auth must be "basic" or "digest", got ${JSON.stringify(params.auth)}`);
+      }
+      auth = params.auth;
+    }
+    if (params.throw !== undefined && params.throw !== null) doThrow = !!params.throw;
+  }
+  if (!Number.isInteger(redirects) || redirects < 0) {
+    throw new ParamError(`params.redirects must be a whole number of redirects to follow, got ${JSON.stringify(redirects)}`);
+  }
+  if (responseType !== "text" && responseType !== "binary" && responseType !== "none") {
+    throw new ParamError(`params.responseType must be "text", "binary" or "none", got ${JSON.stringify(responseType)}`);
+  }
+  const ua = defaultUserAgent();
+  if (!userAgentSet && ua !== "") {
+    headers.push("User-Agent", ua);
+    shown["User-Agent"] = [ua];
+  }
+
   if (body === undefined || body === null) {
     // no body
   } else if (typeof body === "string") {
@@ -240,64 +322,15 @@ function prepare(method, target, body, params) {
   } else if (typeof body === "object") {
     const keys = Object.keys(body).sort();
     text = keys.map((k) => `${formEscape(k)}=${formEscape(String(body[k]))}`).join("&");
-    if (!has.has("Content-Type")) {
-      headers.push(["Content-Type", "application/x-www-form-urlencoded"]);
+    if (!contentTypeSet) {
+      headers.push("Content-Type", "application/x-www-form-urlencoded");
       shown["Content-Type"] = ["application/x-www-form-urlencoded"];
     }
   } else {
     text = String(body);
   }
 
-  let timeout = 60000;
-  if (params.timeout !== undefined && params.timeout !== null) timeout = durationMs(params.timeout, "params.timeout");
-  let redirects = opts.maxRedirects ?? 10;
-  if (params.redirects !== undefined && params.redirects !== null) redirects = params.redirects;
-  if (!Number.isInteger(redirects) || redirects < 0) {
-    throw new ParamError(`params.redirects must be a whole number of redirects to follow, got ${JSON.stringify(redirects)}`);
-  }
-  let responseType = opts.discardResponseBodies ? "none" : "text";
-  if (params.responseType !== undefined && params.responseType !== null) responseType = params.responseType;
-  if (responseType !== "text" && responseType !== "binary" && responseType !== "none") {
-    throw new ParamError(`params.responseType must be "text", "binary" or "none", got ${JSON.stringify(responseType)}`);
-  }
-  let callback = responseCallback;
-  if (params.responseCallback !== undefined) {
-    if (params.responseCallback !== null && !(params.responseCallback instanceof ExpectedStatuses)) {
-      throw new ParamError("params.responseCallback must be the result of http.expectedStatuses(...) or null");
-    }
-    callback = params.responseCallback;
-  }
-  const cookies = [];
-  const shownCookies = {};
-  if (params.cookies !== undefined && params.cookies !== null) {
-    if (typeof params.cookies !== "object" || Array.isArray(params.cookies)) {
-      throw new ParamError("params.cookies must be an object like { session: \"abc\" } or { session: { value: \"abc\", replace: true } }");
-    }
-    for (const [name, c] of Object.entries(params.cookies)) {
-      const isObj = c !== null && typeof c === "object";
-      const value = isObj ? c.value : c;
-      if (value === undefined || value === null || typeof value === "object") {
-        throw new ParamError(`params.cookies.${name} must be a string or { value, replace }`);
-      }
-      const replace = isObj && c.replace === true;
-      cookies.push([name, String(value), replace]);
-      (shownCookies[name] ??= []).push({ name, value: String(value), replace });
-    }
-  }
-  // As in k6, anything but a CookieJar (null, a plain object…) means the VU's jar.
-  const jar = jarIdOf(params.jar) ?? VU_JAR;
-  let auth = null;
-  if (params.auth !== undefined && params.auth !== null && params.auth !== "") {
-    if (params.auth === "ntlm") {
-      throw new ParamError(`params.auth "ntlm" is not supported by rk6 (basic and digest auth via user:pass@ URLs are)`);
-    }
-    if (params.auth !== "basic" && params.auth !== "digest") {
-      throw new ParamError(`params.auth must be "basic" or "digest", got ${JSON.stringify(params.auth)}`);
-    }
-    auth = params.auth;
-  }
-  let compression = null;
-  if (params.compression !== undefined && params.compression !== null) {
+  if (params !== undefined && params.compression !== undefined && params.compression !== null) {
     if (typeof params.compression !== "string") {
       throw new ParamError(`params.compression must be a string like "gzip" or "gzip, br", got ${JSON.stringify(params.compression)}`);
     }
@@ -314,30 +347,31 @@ function prepare(method, target, body, params) {
       shown["Content-Encoding"] = [compression];
     }
   }
-  const doThrow = params.throw ?? opts.throw ?? false;
   const upper = method.toUpperCase();
+  const group = currentGroup();
+  if (bin !== null) bins.push([null, bin]);
   return {
-    spec: {
-      method: upper,
-      url: urlText,
+    spec: [
+      upper,
+      urlText,
       headers,
-      body: text,
-      bin: null,
+      text,
+      null,
       timeout,
       redirects,
       responseType,
       tags,
-      expected: callback === null ? null : callback.ranges,
-      group: currentGroup() === "" ? "" : `::${currentGroup()}`,
+      callback === null ? null : callback.text,
+      group === "" ? "" : `::${group}`,
       cookies,
-      insecure: opts.insecureSkipTLSVerify === true,
+      d.insecure,
       multipart,
       jar,
       auth,
       compression,
-    },
-    bins: bin === null ? bins : [[null, bin]],
-    doThrow: !!doThrow,
+    ],
+    bins,
+    doThrow,
     request: {
       method: upper,
       url: urlText,
@@ -375,22 +409,37 @@ class Response {
   }
 }
 
+// `raw` is the op's array (ops.rs, `ResponseOut`): status, status text, proto, URL,
+// headers as [name, value, ...], text body, binary body id, timings, error, error code,
+// remote IP and port, TLS version, cookies (null when none were set).
 function makeResponse(raw, request) {
   const r = new Response();
-  r.status = raw.status;
-  r.status_text = raw.status_text;
-  r.proto = raw.proto;
-  r.url = raw.url;
-  r.headers = raw.headers;
-  r.body = raw.body_id !== 0 ? op_http_take_body(raw.body_id) : raw.body;
-  r.timings = raw.timings;
-  r.error = raw.error;
-  r.error_code = raw.error_code;
-  r.remote_ip = raw.remote_ip;
-  r.remote_port = raw.remote_port;
+  r.status = raw[0];
+  r.status_text = raw[1];
+  r.proto = raw[2];
+  r.url = raw[3];
+  const h = raw[4];
+  const headers = {};
+  for (let i = 0; i < h.length; i += 2) headers[h[i]] = h[i + 1];
+  r.headers = headers;
+  r.body = raw[6] !== 0 ? op_http_take_body(raw[6]) : raw[5];
+  const t = raw[7];
+  r.timings = {
+    blocked: t[0],
+    connecting: t[1],
+    tls_handshaking: t[2],
+    sending: t[3],
+    waiting: t[4],
+    receiving: t[5],
+    duration: t[6],
+  };
+  r.error = raw[8];
+  r.error_code = raw[9];
+  r.remote_ip = raw[10];
+  r.remote_port = raw[11];
   r.request = request;
-  r.cookies = raw.cookies;
-  r.tls_version = raw.tls_version;
+  r.cookies = raw[13] ?? {};
+  r.tls_version = raw[12];
   return r;
 }
 
@@ -418,33 +467,39 @@ function paramFailure(err, target) {
 }
 
 function deliver(raw, p) {
-  if (raw.status === 0 && raw.error !== "") {
-    if (p.doThrow) throw new Error(`${p.spec.method} ${p.spec.url}: ${raw.error}`);
-    op_rk6_log(WARN, `Request Failed: ${p.spec.method} ${p.spec.url}: ${raw.error}`);
+  if (raw[0] === 0 && raw[8] !== "") {
+    const { method, url } = p.request;
+    if (p.doThrow) throw new Error(`${method} ${url}: ${raw[8]}`);
+    op_rk6_log(WARN, `Request Failed: ${method} ${url}: ${raw[8]}`);
   }
   return makeResponse(raw, p.request);
 }
 
+// A VU never goes back to its init context, so once out of it the op is not asked again.
+let initOver = false;
 function noInit(what) {
+  if (initOver) return;
   if (op_rk6_in_init()) {
     throw new Error(`${what}: making HTTP requests in the init context is not supported; do it in default() or setup()`);
   }
+  initOver = true;
 }
 
 // The JSON and buffer for a batch of prepared requests.
 function pack(prepared) {
+  const specs = prepared.map((p) => p.spec);
+  if (!prepared.some((p) => p.bins.length > 0)) return [specs, EMPTY];
   const bins = prepared.flatMap((p) => p.bins.map(([holder, bytes]) => [holder ?? p.spec, bytes]));
-  let buffer = EMPTY;
-  if (bins.length > 0) {
-    buffer = new Uint8Array(bins.reduce((n, [, bytes]) => n + bytes.length, 0));
-    let at = 0;
-    for (const [holder, bytes] of bins) {
-      buffer.set(bytes, at);
-      holder.bin = [at, bytes.length];
-      at += bytes.length;
-    }
+  const buffer = new Uint8Array(bins.reduce((n, [, bytes]) => n + bytes.length, 0));
+  let at = 0;
+  for (const [holder, bytes] of bins) {
+    buffer.set(bytes, at);
+    // A request's own body goes in its spec array, a multipart file in its part.
+    if (Array.isArray(holder)) holder[BIN] = [at, bytes.length];
+    else holder.bin = [at, bytes.length];
+    at += bytes.length;
   }
-  return [JSON.stringify(prepared.map((p) => p.spec)), buffer];
+  return [specs, buffer];
 }
 
 function batchLimit() {
@@ -467,8 +522,8 @@ export function request(method, target, body, params) {
   noInit("http.request");
   const p = argsOf(`http.request`, method, target, body, params);
   if (p instanceof Response) return p;
-  const [json, buffer] = pack([p]);
-  return deliver(op_http_request(json, buffer, 1)[0], p);
+  const buffer = p.bins.length === 0 ? EMPTY : pack([p])[1];
+  return deliver(op_http_request([p.spec], buffer, 1)[0], p);
 }
 
 export function asyncRequest(method, target, body, params) {
@@ -484,8 +539,8 @@ export function asyncRequest(method, target, body, params) {
     return Promise.reject(e);
   }
   if (p instanceof Response) return Promise.resolve(p);
-  const [json, buffer] = pack([p]);
-  return op_http_request_async(json, buffer, 1).then((out) => deliver(out[0], p));
+  const [specs, buffer] = pack([p]);
+  return op_http_request_async(specs, buffer, 1).then((out) => deliver(out[0], p));
 }
 
 export function get(target, params) {

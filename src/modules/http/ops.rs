@@ -1,6 +1,8 @@
 //! Ops behind `k6/http`. JS validates the script's arguments and hands each request over
-//! as JSON text (plus one buffer holding every binary body), so nothing a script passes
-//! reaches serde_v8 directly. Every op takes a batch: a single request is a batch of one.
+//! as an array of plain values it built itself (plus one buffer holding every binary
+//! body), so nothing a script passes reaches serde_v8 directly; the op reads the array by
+//! index, which costs a fraction of writing and parsing JSON. Every op takes a batch: a
+//! single request is a batch of one. Responses go back as arrays too.
 
 use super::client::{codes, Client, Outcome, Request, ResponseType, Timings};
 use super::compression;
@@ -24,9 +26,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// One request as runtime-js hands it over (see http.js, `toSpec`).
+/// One request as http.js's `prepare` hands it over.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "Wire")]
 struct Spec {
     method: String,
     url: String,
@@ -38,7 +40,6 @@ struct Spec {
     /// Milliseconds.
     timeout: f64,
     redirects: u32,
-    #[serde(rename = "responseType")]
     response_type: String,
     /// The params' tags (they win over the ones rk6 sets).
     tags: BTreeMap<String, String>,
@@ -57,6 +58,68 @@ struct Spec {
     auth: Option<String>,
     /// `params.compression`: codings for the body, like `"gzip, br"`.
     compression: Option<String>,
+}
+
+/// [`Spec`] as http.js sends it: an array, in this order.
+#[derive(Deserialize)]
+struct Wire(
+    String,                              // method
+    String,                              // url
+    Vec<String>,                         // headers: name, value, name, value…
+    Option<String>,                      // body
+    Option<(usize, usize)>,              // bin
+    f64,                                 // timeout
+    u32,                                 // redirects
+    String,                              // responseType
+    Option<Vec<String>>,                 // tags: name, value…
+    Option<String>,                      // expected: "200-399,404-404"
+    String,                              // group
+    Option<Vec<(String, String, bool)>>, // cookies
+    bool,                                // insecure
+    Option<Vec<Part>>,                   // multipart
+    u32,                                 // jar
+    Option<String>,                      // auth
+    Option<String>,                      // compression
+);
+
+/// `[a, b, c, d…]` as `(a, b), (c, d)…`; an odd last name is dropped (http.js never sends one).
+fn pairs(flat: Vec<String>) -> impl Iterator<Item = (String, String)> {
+    let mut it = flat.into_iter();
+    std::iter::from_fn(move || Some((it.next()?, it.next()?)))
+}
+
+/// Ranges as `ExpectedStatuses` writes them; one that does not read is skipped.
+fn expected_ranges(text: &str) -> Vec<(u16, u16)> {
+    text.split(',')
+        .filter_map(|r| {
+            let (lo, hi) = r.split_once('-')?;
+            Some((lo.parse().ok()?, hi.parse().ok()?))
+        })
+        .collect()
+}
+
+impl From<Wire> for Spec {
+    fn from(w: Wire) -> Self {
+        Spec {
+            method: w.0,
+            url: w.1,
+            headers: pairs(w.2).collect(),
+            body: w.3,
+            bin: w.4,
+            timeout: w.5,
+            redirects: w.6,
+            response_type: w.7,
+            tags: w.8.map(|t| pairs(t).collect()).unwrap_or_default(),
+            expected: w.9.as_deref().map(expected_ranges),
+            group: w.10,
+            cookies: w.11.unwrap_or_default(),
+            insecure: w.12,
+            multipart: w.13,
+            jar: w.14,
+            auth: w.15,
+            compression: w.16,
+        }
+    }
 }
 
 /// One field of a multipart body; `text` or `bin` (in the op's buffer) holds its data.
@@ -118,26 +181,25 @@ fn multipart_body(parts: &[Part], buffer: &[u8]) -> Result<(Vec<u8>, String), Js
     Ok((body, boundary))
 }
 
-/// One response as JS receives it.
+/// One response as JS receives it (http.js, `makeResponse`): an array, so that no key is
+/// made per field; JS builds the Response object from it.
 #[derive(Debug, Serialize)]
-pub struct ResponseOut {
-    status: u16,
-    status_text: String,
-    proto: &'static str,
-    url: String,
-    headers: BTreeMap<String, String>,
-    /// The text body (`responseType: "text"`).
-    body: Option<String>,
-    /// Key of a binary body kept for `op_http_take_body`, 0 when there is none.
-    body_id: u32,
-    timings: Timings,
-    error: String,
-    error_code: u32,
-    remote_ip: String,
-    remote_port: u16,
-    tls_version: &'static str,
-    cookies: BTreeMap<String, Vec<ResponseCookie>>,
-}
+pub struct ResponseOut(
+    u16,                                           // status
+    String,                                        // status text
+    &'static str,                                  // proto
+    String,                                        // url
+    Vec<String>,                                   // headers: name, value, name, value…
+    Option<String>,                                // text body (`responseType: "text"`)
+    u32,          // key of a binary body for `op_http_take_body`, 0 if none
+    [f64; 7],     // timings, in `Timings`' order
+    String,       // error
+    u32,          // error code
+    String,       // remote IP
+    u16,          // remote port
+    &'static str, // TLS version
+    Option<BTreeMap<String, Vec<ResponseCookie>>>, // cookies, `None` when none were set
+);
 
 /// A cookie the response set, as k6's `Response.cookies` lists it.
 #[derive(Debug, Serialize)]
@@ -249,12 +311,10 @@ type Prepared = (Spec, Result<Request, Refused>);
 
 fn parse_batch(
     state: &mut OpState,
-    specs_json: &str,
+    specs: Vec<Spec>,
     buffer: &[u8],
     config: &Arc<HttpConfig>,
 ) -> Result<Vec<Prepared>, JsErrorBox> {
-    let specs: Vec<Spec> = serde_json::from_str(specs_json)
-        .map_err(|e| JsErrorBox::type_error(format!("k6/http: malformed request: {e}")))?;
     let http = http_state(state);
     specs
         .into_iter()
@@ -475,22 +535,31 @@ fn finish(
                     (None, http.next_body)
                 }
             };
-            ResponseOut {
-                status: o.status,
-                status_text: o.status_text,
-                proto: o.proto,
-                url: o.url,
-                headers: o.headers,
+            let t = o.timings;
+            ResponseOut(
+                o.status,
+                o.status_text,
+                o.proto,
+                o.url,
+                o.headers.into_iter().flat_map(|(k, v)| [k, v]).collect(),
                 body,
                 body_id,
-                timings: o.timings,
-                error: o.error,
-                error_code: o.error_code,
-                remote_ip: o.remote_ip,
-                remote_port: o.remote_port,
-                tls_version: o.tls_version,
-                cookies: response_cookies(o.cookies),
-            }
+                [
+                    t.blocked,
+                    t.connecting,
+                    t.tls_handshaking,
+                    t.sending,
+                    t.waiting,
+                    t.receiving,
+                    t.duration,
+                ],
+                o.error,
+                o.error_code,
+                o.remote_ip,
+                o.remote_port,
+                o.tls_version,
+                (!o.cookies.is_empty()).then(|| response_cookies(o.cookies)),
+            )
         })
         .collect()
 }
@@ -616,12 +685,12 @@ fn interrupted() -> JsErrorBox {
 #[serde]
 pub fn op_http_request(
     state: &mut OpState,
-    #[string] specs_json: &str,
+    #[serde] specs: Vec<Spec>,
     #[buffer] buffer: &[u8],
     #[smi] limit: u32,
 ) -> Result<Vec<ResponseOut>, JsErrorBox> {
     let config = http_config(state);
-    let parsed = parse_batch(state, specs_json, buffer, &config)?;
+    let parsed = parse_batch(state, specs, buffer, &config)?;
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
@@ -641,12 +710,12 @@ pub fn op_http_request(
 #[serde]
 pub async fn op_http_request_async(
     state: Rc<RefCell<OpState>>,
-    #[string] specs_json: String,
+    #[serde] specs: Vec<Spec>,
     #[buffer] buffer: JsBuffer,
     #[smi] limit: u32,
 ) -> Result<Vec<ResponseOut>, JsErrorBox> {
     let config = http_config(&mut state.borrow_mut());
-    let parsed = parse_batch(&mut state.borrow_mut(), &specs_json, &buffer, &config)?;
+    let parsed = parse_batch(&mut state.borrow_mut(), specs, &buffer, &config)?;
     drop(buffer);
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);

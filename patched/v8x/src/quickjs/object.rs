@@ -1772,17 +1772,19 @@ pub extern "C" fn v8__Array__New_with_elements(
   if ctx.is_null() {
     return ptr::null();
   }
-  let arr = unsafe { JS_NewArray(ctx) };
+  // rk6 patch (change 39): one fast array made with its elements in place, instead of
+  // an empty array grown by a property write per element (serde_v8 sends every array
+  // an op returns through here).
+  let Ok(count) = i32::try_from(length) else {
+    return ptr::null();
+  };
+  let values: Vec<JSValue> = (0..length)
+    .map(|i| unsafe { JS_DupValue(ctx, jsval_of(*elements.add(i))) })
+    .collect();
+  // Takes ownership of the values, also when it fails.
+  let arr = unsafe { JS_NewArrayFrom(ctx, count, values.as_ptr()) };
   if arr.tag == JS_TAG_EXCEPTION {
     return ptr::null();
-  }
-  unsafe {
-    for i in 0..length {
-      let el = *elements.add(i);
-
-      let v = JS_DupValue(ctx, jsval_of(el));
-      JS_SetPropertyUint32(ctx, arr, i as u32, v);
-    }
   }
   intern::<Array>(arr)
 }

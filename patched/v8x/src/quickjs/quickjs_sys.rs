@@ -406,6 +406,12 @@ unsafe extern "C" {
   pub fn JS_NewObject(ctx: *mut JSContext) -> JSValue;
   pub fn JS_NewObjectClass(ctx: *mut JSContext, class_id: c_int) -> JSValue;
   pub fn JS_NewArray(ctx: *mut JSContext) -> JSValue;
+  /// Takes ownership of `values`.
+  pub fn JS_NewArrayFrom(
+    ctx: *mut JSContext,
+    count: c_int,
+    values: *const JSValue,
+  ) -> JSValue;
 
   pub fn JS_NewArrayBuffer(
     ctx: *mut JSContext,
