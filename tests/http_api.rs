@@ -357,6 +357,129 @@ export default function () {
     );
 }
 
+/// The Response keys rk6 makes, in order (`headers` and `timings` are made on first read,
+/// and listed last).
+const RESPONSE_KEYS: [&str; 14] = [
+    "status",
+    "status_text",
+    "proto",
+    "url",
+    "body",
+    "error",
+    "error_code",
+    "remote_ip",
+    "remote_port",
+    "request",
+    "cookies",
+    "tls_version",
+    "headers",
+    "timings",
+];
+
+#[test]
+fn response_objects_are_plain_data_whatever_their_prototype_holds() {
+    let files = Files::start(vec![("/doc", ok("{\"a\":1}"))]);
+    let script = r#"
+import http from "k6/http";
+const B = __ENV.BASE;
+export default function () {
+  const first = http.get(`${B}/doc`);
+  const desc = (k) => {
+    const d = Object.getOwnPropertyDescriptor(first, k);
+    return [typeof d.value, d.writable, d.enumerable, d.configurable, "get" in d];
+  };
+  const copy = { ...first };
+  const text = JSON.parse(JSON.stringify(first));
+  console.log(JSON.stringify({
+    keys: Object.keys(first),
+    headers: desc("headers"), timings: desc("timings"), status: desc("status"),
+    spreadHeaders: copy.headers, spreadTimings: Object.keys(copy.timings),
+    jsonHeaders: text.headers, jsonTimings: Object.keys(text.timings),
+    positive: first.timings.duration > 0 && first.timings.waiting > 0,
+  }));
+  first.headers = "replaced";
+  first.timings.duration = -1;
+  console.log(JSON.stringify([first.headers, first.timings.duration]));
+  // A setter put on the prototype does not stand in for a new response's own property.
+  let calls = 0;
+  Object.defineProperty(Object.getPrototypeOf(first), "status", {
+    set() { calls++; }, get() { return -1; }, configurable: true,
+  });
+  const second = http.get(`${B}/doc`);
+  console.log(JSON.stringify({ status: second.status, own: Object.hasOwn(second, "status"), calls }));
+}
+"#;
+    let base = format!("BASE={}", files.base());
+    let (out, _, lines) = run_script_env(script, &["-e", &base], &[]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    assert_eq!(v.len(), 3, "{lines:?}");
+    let timings = json!([
+        "blocked",
+        "connecting",
+        "tls_handshaking",
+        "sending",
+        "waiting",
+        "receiving",
+        "duration"
+    ]);
+    let data = json!(["object", true, true, true, false]);
+    assert_eq!(
+        v[0],
+        json!({
+            "keys": RESPONSE_KEYS,
+            "headers": data, "timings": data,
+            "status": ["number", true, true, true, false],
+            "spreadHeaders": {"Content-Length": "7"}, "spreadTimings": timings,
+            "jsonHeaders": {"Content-Length": "7"}, "jsonTimings": timings,
+            "positive": true,
+        })
+    );
+    assert_eq!(v[1], json!(["replaced", -1]));
+    assert_eq!(v[2], json!({"status": 200, "own": true, "calls": 0}));
+}
+
+#[test]
+fn responses_share_nothing_a_script_changes() {
+    let files = Files::start(vec![("/doc", ok("{}"))]);
+    // Responses are made alike (one shape for all); changing one changes no other, in
+    // one VU and across VUs, and the async path makes the same objects.
+    let script = r#"
+import http from "k6/http";
+const B = __ENV.BASE;
+export default async function () {
+  const a = http.get(`${B}/doc`);
+  const b = http.get(`${B}/doc`);
+  delete a.status;
+  a.extra = 1;
+  a.url = "changed";
+  b.more = 2;
+  b.timings.duration = -5;
+  const c = await http.asyncRequest("GET", `${B}/doc`);
+  const [d] = http.batch([`${B}/doc`]);
+  const show = (r) => [r.status, r.url.endsWith("/doc"), "extra" in r, "more" in r, Object.keys(r).length, r.timings.duration >= 0];
+  console.log(JSON.stringify({ a: [a.status, a.url, a.extra, Object.keys(a).length], b: show(b), c: show(c), d: show(d), same: Object.keys(c).join() === Object.keys(d).join() }));
+}
+"#;
+    let base = format!("BASE={}", files.base());
+    let (out, _, lines) = run_script_env(script, &["-e", &base, "-u", "2", "-i", "4"], &[]);
+    assert_code(&out, 0);
+    let v = json_lines(&lines);
+    assert_eq!(v.len(), 4, "{lines:?}");
+    for line in v {
+        assert_eq!(
+            line,
+            json!({
+                "a": [null, "changed", 1, 14],
+                "b": [200, true, false, true, 15, false],
+                "c": [200, true, false, false, 14, true],
+                "d": [200, true, false, false, 14, true],
+                "same": true,
+            })
+        );
+    }
+}
+
 /// The summary's lines from `name` on, up to the next line that is not a sub-metric.
 fn summary_rows(out: &Output, name: &str) -> Vec<String> {
     let text = stdout(out);

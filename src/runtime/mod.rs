@@ -101,7 +101,7 @@ deno_core::extension!(
         kv_ops::op_kv_record,
         http_ops::op_http_request,
         http_ops::op_http_request_async,
-        http_ops::op_http_take_body,
+        http_ops::op_http_responses,
         http_ops::op_http_user_agent,
         http_ops::op_http_jar_get,
         http_ops::op_http_jar_set,

@@ -3,7 +3,7 @@
 const {
   op_http_request,
   op_http_request_async,
-  op_http_take_body,
+  op_http_responses,
   op_http_user_agent,
   op_http_jar_drop,
   op_http_jar_get,
@@ -409,39 +409,8 @@ class Response {
   }
 }
 
-// `raw` is the op's array (ops.rs, `ResponseOut`): status, status text, proto, URL,
-// headers as [name, value, ...], text body, binary body id, timings, error, error code,
-// remote IP and port, TLS version, cookies (null when none were set).
-function makeResponse(raw, request) {
-  const r = new Response();
-  r.status = raw[0];
-  r.status_text = raw[1];
-  r.proto = raw[2];
-  r.url = raw[3];
-  const h = raw[4];
-  const headers = {};
-  for (let i = 0; i < h.length; i += 2) headers[h[i]] = h[i + 1];
-  r.headers = headers;
-  r.body = raw[6] !== 0 ? op_http_take_body(raw[6]) : raw[5];
-  const t = raw[7];
-  r.timings = {
-    blocked: t[0],
-    connecting: t[1],
-    tls_handshaking: t[2],
-    sending: t[3],
-    waiting: t[4],
-    receiving: t[5],
-    duration: t[6],
-  };
-  r.error = raw[8];
-  r.error_code = raw[9];
-  r.remote_ip = raw[10];
-  r.remote_port = raw[11];
-  r.request = request;
-  r.cookies = raw[13] ?? {};
-  r.tls_version = raw[12];
-  return r;
-}
+// The ops make Response objects themselves (response.rs) with this prototype.
+const RESPONSE = Response.prototype;
 
 // A Response for a request whose arguments were wrong (k6 sends nothing and records nothing).
 function paramFailure(err, target) {
@@ -466,13 +435,13 @@ function paramFailure(err, target) {
   return r;
 }
 
-function deliver(raw, p) {
-  if (raw[0] === 0 && raw[8] !== "") {
+function deliver(res, p) {
+  if (res.status === 0 && res.error !== "") {
     const { method, url } = p.request;
-    if (p.doThrow) throw new Error(`${method} ${url}: ${raw[8]}`);
-    op_rk6_log(WARN, `Request Failed: ${method} ${url}: ${raw[8]}`);
+    if (p.doThrow) throw new Error(`${method} ${url}: ${res.error}`);
+    op_rk6_log(WARN, `Request Failed: ${method} ${url}: ${res.error}`);
   }
-  return makeResponse(raw, p.request);
+  return res;
 }
 
 // A VU never goes back to its init context, so once out of it the op is not asked again.
@@ -523,7 +492,7 @@ export function request(method, target, body, params) {
   const p = argsOf(`http.request`, method, target, body, params);
   if (p instanceof Response) return p;
   const buffer = p.bins.length === 0 ? EMPTY : pack([p])[1];
-  return deliver(op_http_request([p.spec], buffer, 1)[0], p);
+  return deliver(op_http_request([p.spec], buffer, 1, RESPONSE, [p.request])[0], p);
 }
 
 export function asyncRequest(method, target, body, params) {
@@ -540,7 +509,7 @@ export function asyncRequest(method, target, body, params) {
   }
   if (p instanceof Response) return Promise.resolve(p);
   const [specs, buffer] = pack([p]);
-  return op_http_request_async(specs, buffer, 1).then((out) => deliver(out[0], p));
+  return op_http_request_async(specs, buffer, 1).then((id) => deliver(op_http_responses(id, RESPONSE, [p.request])[0], p));
 }
 
 export function get(target, params) {
@@ -581,7 +550,7 @@ export function batch(requests) {
   const keys = Array.isArray(requests) ? requests.map((_, i) => i) : Object.keys(requests);
   const prepared = keys.map((k) => argsOf(`http.batch()[${JSON.stringify(k)}]`, ...batchItem(requests[k], JSON.stringify(k))));
   const live = prepared.filter((p) => !(p instanceof Response));
-  const raws = live.length > 0 ? op_http_request(...pack(live), batchLimit()) : [];
+  const raws = live.length > 0 ? op_http_request(...pack(live), batchLimit(), RESPONSE, live.map((p) => p.request)) : [];
   const out = Array.isArray(requests) ? [] : {};
   let next = 0;
   keys.forEach((k, i) => {

@@ -7,8 +7,9 @@
 use super::client::{codes, Client, Outcome, Request, ResponseType, Timings};
 use super::compression;
 use super::config::HttpConfig;
-use super::cookies::{self, Cookie, Jar};
+use super::cookies::{self, Jar};
 use super::local::{self, Local};
+use super::response;
 use super::transport::{io_runtime, Shared, Transport};
 use crate::events::{Event, Sample};
 use crate::metrics::{MetricKind, Tags};
@@ -16,10 +17,10 @@ use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::VuState;
 use bytes::Bytes;
 use deno_core::url::Url;
-use deno_core::{op2, JsBuffer, OpState};
+use deno_core::{op2, v8, JsBuffer, OpState};
 use deno_error::JsErrorBox;
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -181,68 +182,16 @@ fn multipart_body(parts: &[Part], buffer: &[u8]) -> Result<(Vec<u8>, String), Js
     Ok((body, boundary))
 }
 
-/// One response as JS receives it (http.js, `makeResponse`): an array, so that no key is
-/// made per field; JS builds the Response object from it.
-#[derive(Debug, Serialize)]
-pub struct ResponseOut(
-    u16,                                           // status
-    String,                                        // status text
-    &'static str,                                  // proto
-    String,                                        // url
-    Vec<String>,                                   // headers: name, value, name, value…
-    Option<String>,                                // text body (`responseType: "text"`)
-    u32,          // key of a binary body for `op_http_take_body`, 0 if none
-    [f64; 7],     // timings, in `Timings`' order
-    String,       // error
-    u32,          // error code
-    String,       // remote IP
-    u16,          // remote port
-    &'static str, // TLS version
-    Option<BTreeMap<String, Vec<ResponseCookie>>>, // cookies, `None` when none were set
-);
-
-/// A cookie the response set, as k6's `Response.cookies` lists it.
-#[derive(Debug, Serialize)]
-struct ResponseCookie {
-    name: String,
-    value: String,
-    domain: String,
-    path: String,
-    http_only: bool,
-    secure: bool,
-    max_age: i64,
-    /// Milliseconds since the Unix epoch, 0 for a session cookie.
-    expires: f64,
-}
-
-fn response_cookies(cookies: Vec<Cookie>) -> BTreeMap<String, Vec<ResponseCookie>> {
-    let mut out: BTreeMap<String, Vec<ResponseCookie>> = BTreeMap::new();
-    for c in cookies {
-        let expires = c
-            .expires
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0.0, |d| d.as_millis() as f64);
-        out.entry(c.name.clone()).or_default().push(ResponseCookie {
-            name: c.name,
-            value: c.value,
-            domain: c.domain,
-            path: c.path,
-            http_only: c.http_only,
-            secure: c.secure,
-            max_age: c.max_age,
-            expires,
-        });
-    }
-    out
-}
-
-/// A VU's HTTP state: its connection pool, the cookie jars its script made and binary
-/// bodies waiting to be picked up.
+/// A VU's HTTP state: its connection pool, the cookie jars its script made and the
+/// answers of `http.asyncRequest`s waiting to become Response objects.
 #[derive(Default)]
 pub struct HttpState {
     client: Arc<Client>,
-    bodies: HashMap<u32, Vec<u8>>,
-    next_body: u32,
+    /// Outcomes of async batches, by the id their promise resolved with.
+    parked: HashMap<u32, Vec<(Outcome, ResponseType)>>,
+    next_parked: u32,
+    /// The names of a Response's properties, made at the first response.
+    names: Option<Rc<response::Names>>,
     /// `new http.CookieJar()`s, by the id their JS object holds; JS drops an id when its
     /// object is garbage-collected.
     jars: HashMap<u32, Arc<Mutex<Jar>>>,
@@ -250,6 +199,22 @@ pub struct HttpState {
     /// Read from the test's options at the first request (they are not known before the
     /// init context has run, and requests cannot happen there).
     config: Option<Arc<HttpConfig>>,
+    /// The URL text last requested and its parse: scripts mostly request the same few
+    /// URLs, and a copy costs a tenth of a parse.
+    last_url: Option<(String, Url)>,
+}
+
+impl HttpState {
+    fn parse_url(&mut self, text: &str) -> Result<Url, deno_core::url::ParseError> {
+        if let Some((known, url)) = &self.last_url {
+            if known == text {
+                return Ok(url.clone());
+            }
+        }
+        let url = Url::parse(text)?;
+        self.last_url = Some((text.to_owned(), url.clone()));
+        Ok(url)
+    }
 }
 
 /// The sub-metric k6 adds whenever HTTP requests are made.
@@ -323,7 +288,8 @@ fn parse_batch(
                 VU_JAR => None,
                 id => Some(http.jars.get(&id).cloned().ok_or_else(unknown_jar)?),
             };
-            let request = to_request(&spec, buffer, jar, config)?;
+            let url = http.parse_url(&spec.url);
+            let request = to_request(&spec, url, buffer, jar, config)?;
             Ok((spec, request))
         })
         .collect()
@@ -335,6 +301,7 @@ fn unknown_jar() -> JsErrorBox {
 
 fn to_request(
     spec: &Spec,
+    url: Result<Url, deno_core::url::ParseError>,
     buffer: &[u8],
     jar: Option<Arc<Mutex<Jar>>>,
     config: &Arc<HttpConfig>,
@@ -388,7 +355,7 @@ fn to_request(
         headers.push(("Content-Encoding".into(), names.join(", ")));
         Bytes::from(packed)
     };
-    let url = match Url::parse(&spec.url) {
+    let url = match url {
         Ok(url) => url,
         Err(e) => {
             return Ok(Err(refuse(
@@ -509,59 +476,39 @@ async fn run_batch<T: Transport>(
     deno_core::futures::future::join_all(requests).await
 }
 
-/// Records the samples of every hop and turns outcomes into what JS receives.
-fn finish(
-    state: &mut OpState,
-    specs: &[Spec],
-    outcomes: Vec<Outcome>,
-    types: &[ResponseType],
-) -> Vec<ResponseOut> {
+/// Records the samples of every hop.
+fn record_all(state: &OpState, specs: &[Spec], outcomes: &[Outcome]) {
     let vu = state.borrow::<VuState>();
-    for (spec, outcome) in specs.iter().zip(&outcomes) {
+    for (spec, outcome) in specs.iter().zip(outcomes) {
         record(vu, spec, outcome);
     }
+}
+
+/// The Response objects for a batch's outcomes, in its order; `requests` holds the
+/// `request` object http.js made for each.
+fn responses<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    state: &mut OpState,
+    outcomes: Vec<(Outcome, ResponseType)>,
+    proto: v8::Local<'s, v8::Object>,
+    requests: v8::Local<'s, v8::Array>,
+) -> v8::Local<'s, v8::Array> {
     let http = http_state(state);
-    outcomes
+    let names = http
+        .names
+        .get_or_insert_with(|| Rc::new(response::Names::new(scope)))
+        .clone();
+    let made: Vec<v8::Local<v8::Value>> = outcomes
         .into_iter()
-        .zip(types)
-        .map(|(o, ty)| {
-            let (body, body_id) = match (o.status, ty) {
-                // No response, no body: k6 gives `null`.
-                (0, _) | (_, ResponseType::None) => (None, 0),
-                (_, ResponseType::Text) => (Some(String::from_utf8_lossy(&o.body).into_owned()), 0),
-                (_, ResponseType::Binary) => {
-                    http.next_body = http.next_body.wrapping_add(1).max(1);
-                    http.bodies.insert(http.next_body, o.body);
-                    (None, http.next_body)
-                }
-            };
-            let t = o.timings;
-            ResponseOut(
-                o.status,
-                o.status_text,
-                o.proto,
-                o.url,
-                o.headers.into_iter().flat_map(|(k, v)| [k, v]).collect(),
-                body,
-                body_id,
-                [
-                    t.blocked,
-                    t.connecting,
-                    t.tls_handshaking,
-                    t.sending,
-                    t.waiting,
-                    t.receiving,
-                    t.duration,
-                ],
-                o.error,
-                o.error_code,
-                o.remote_ip,
-                o.remote_port,
-                o.tls_version,
-                (!o.cookies.is_empty()).then(|| response_cookies(o.cookies)),
-            )
+        .enumerate()
+        .map(|(i, (outcome, ty))| {
+            let request = requests
+                .get_index(scope, i as u32)
+                .unwrap_or_else(|| v8::undefined(scope).into());
+            response::make(scope, &names, outcome, ty, proto, request).into()
         })
-        .collect()
+        .collect();
+    v8::Array::new_with_elements(scope, &made)
 }
 
 /// The samples k6 emits for each round trip, tagged as k6 tags them.
@@ -680,40 +627,46 @@ fn interrupted() -> JsErrorBox {
 }
 
 /// Sends a batch and blocks this VU until every response is in (k6's `http.request`,
-/// `http.get`… and `http.batch` are synchronous). A stop interrupts the wait.
+/// `http.get`… and `http.batch` are synchronous); returns its Response objects. A stop
+/// interrupts the wait.
 #[op2]
-#[serde]
-pub fn op_http_request(
+pub fn op_http_request<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
     state: &mut OpState,
     #[serde] specs: Vec<Spec>,
     #[buffer] buffer: &[u8],
     #[smi] limit: u32,
-) -> Result<Vec<ResponseOut>, JsErrorBox> {
+    proto: v8::Local<'s, v8::Object>,
+    requests: v8::Local<'s, v8::Array>,
+) -> Result<v8::Local<'s, v8::Array>, JsErrorBox> {
     let config = http_config(state);
     let parsed = parse_batch(state, specs, buffer, &config)?;
-    let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
-    let types = response_types(&requests);
+    let (specs, requests_out): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
+    let types = response_types(&requests_out);
     let client = http_state(state).client.clone();
     let interrupt = state.borrow::<VuState>().interrupt.clone();
     let per_host = config.batch_per_host;
     let outcomes = local::block_on(
-        run_batch::<Local>(client, requests, limit as usize, per_host),
+        run_batch::<Local>(client, requests_out, limit as usize, per_host),
         &interrupt,
     )
     .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
     .ok_or_else(interrupted)?;
-    Ok(finish(state, &specs, outcomes, &types))
+    record_all(state, &specs, &outcomes);
+    let outcomes = outcomes.into_iter().zip(types).collect();
+    Ok(responses(scope, state, outcomes, proto, requests))
 }
 
-/// `op_http_request` for `http.asyncRequest`: the VU goes on while it runs.
+/// `op_http_request` for `http.asyncRequest`: the VU goes on while it runs. Resolves with
+/// an id for `op_http_responses`, which makes the Response objects (this op cannot: a
+/// JS value may not be made while it waits).
 #[op2]
-#[serde]
 pub async fn op_http_request_async(
     state: Rc<RefCell<OpState>>,
     #[serde] specs: Vec<Spec>,
     #[buffer] buffer: JsBuffer,
     #[smi] limit: u32,
-) -> Result<Vec<ResponseOut>, JsErrorBox> {
+) -> Result<u32, JsErrorBox> {
     let config = http_config(&mut state.borrow_mut());
     let parsed = parse_batch(&mut state.borrow_mut(), specs, &buffer, &config)?;
     drop(buffer);
@@ -730,7 +683,26 @@ pub async fn op_http_request_async(
         .await
         .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
     let mut state = state.borrow_mut();
-    Ok(finish(&mut state, &specs, outcomes, &types))
+    record_all(&state, &specs, &outcomes);
+    let http = http_state(&mut state);
+    http.next_parked = http.next_parked.wrapping_add(1);
+    let id = http.next_parked;
+    http.parked
+        .insert(id, outcomes.into_iter().zip(types).collect());
+    Ok(id)
+}
+
+/// The Response objects of the async batch `id` (see `op_http_request_async`), once.
+#[op2]
+pub fn op_http_responses<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    state: &mut OpState,
+    #[smi] id: u32,
+    proto: v8::Local<'s, v8::Object>,
+    requests: v8::Local<'s, v8::Array>,
+) -> v8::Local<'s, v8::Array> {
+    let outcomes = http_state(state).parked.remove(&id).unwrap_or_default();
+    responses(scope, state, outcomes, proto, requests)
 }
 
 fn response_types(requests: &[Result<Request, Refused>]) -> Vec<ResponseType> {
@@ -738,13 +710,6 @@ fn response_types(requests: &[Result<Request, Refused>]) -> Vec<ResponseType> {
         .iter()
         .map(|r| r.as_ref().map_or(ResponseType::Text, |r| r.response_type))
         .collect()
-}
-
-/// Hands a binary body (`responseType: "binary"`) to JS as an ArrayBuffer, once.
-#[op2]
-#[arraybuffer]
-pub fn op_http_take_body(state: &mut OpState, #[smi] id: u32) -> Vec<u8> {
-    http_state(state).bodies.remove(&id).unwrap_or_default()
 }
 
 /// The `User-Agent` requests carry unless the script sets one (option `userAgent`).

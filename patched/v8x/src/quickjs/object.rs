@@ -481,29 +481,45 @@ pub extern "C" fn v8__Object__New__with_prototype_and_properties(
   if ctx.is_null() {
     return ptr::null();
   }
-  let o = unsafe { JS_NewObject(ctx) };
-  if o.tag == JS_TAG_EXCEPTION {
+  // rk6 patch (changes 41, 43): made with its prototype and its properties
+  // defined (V8: "created as enumerable, configurable and writable
+  // properties"), not assigned: an assignment looked for a setter up the
+  // prototype chain for every property and would have called one a prototype
+  // had. The engine reuses the shape of the last objects made with the same
+  // prototype and names (`v82jsc_new_object_with_props`).
+  let proto = if prototype_or_null.is_null() {
+    jsv_undefined()
+  } else {
+    jsval_of(prototype_or_null)
+  };
+  if length > i32::MAX as usize {
     return ptr::null();
   }
-  unsafe {
-    if !prototype_or_null.is_null() {
-      let proto = jsval_of(prototype_or_null);
-      if !jsv_is_undefined(&proto) {
-        JS_SetPrototype(ctx, o, proto);
-      }
+  let mut atoms: Vec<JSAtom> = Vec::with_capacity(length);
+  let mut vals: Vec<JSValue> = Vec::with_capacity(length);
+  for i in 0..length {
+    let atom = key_atom(ctx, unsafe { *names.add(i) });
+    if atom == 0 {
+      continue;
     }
-    for i in 0..length {
-      let key = *names.add(i);
-      let val = *values.add(i);
-      let atom = key_atom(ctx, key);
-      if atom == 0 {
-        continue;
-      }
-
-      let v = JS_DupValue(ctx, jsval_of(val));
-      JS_SetProperty(ctx, o, atom, v);
-      JS_FreeAtom(ctx, atom);
-    }
+    atoms.push(atom);
+    vals.push(unsafe { JS_DupValue(ctx, jsval_of(*values.add(i))) });
+  }
+  // Takes the values over.
+  let o = unsafe {
+    v82jsc_new_object_with_props(
+      ctx,
+      proto,
+      atoms.len() as i32,
+      atoms.as_ptr(),
+      vals.as_mut_ptr(),
+    )
+  };
+  for atom in atoms {
+    unsafe { JS_FreeAtom(ctx, atom) };
+  }
+  if o.tag == JS_TAG_EXCEPTION {
+    return ptr::null();
   }
   intern::<Object>(o)
 }

@@ -404,6 +404,14 @@ unsafe extern "C" {
   pub fn JS_FreeCString(ctx: *mut JSContext, ptr: *const c_char);
 
   pub fn JS_NewObject(ctx: *mut JSContext) -> JSValue;
+  /// rk6 patch (change 43); takes `values` over.
+  pub fn v82jsc_new_object_with_props(
+    ctx: *mut JSContext,
+    proto: JSValue,
+    count: c_int,
+    atoms: *const JSAtom,
+    values: *mut JSValue,
+  ) -> JSValue;
   pub fn JS_NewObjectClass(ctx: *mut JSContext, class_id: c_int) -> JSValue;
   pub fn JS_NewArray(ctx: *mut JSContext) -> JSValue;
   /// Takes ownership of `values`.

@@ -765,7 +765,7 @@ pub extern "C" fn v8__PrimitiveArray__Get(
 pub extern "C" fn v8__String__NewFromUtf8(
   isolate: *mut RealIsolate,
   data: *const c_char,
-  _new_type: c_int,
+  new_type: c_int,
   length: c_int,
 ) -> *const V8String {
   let ctx = ctx_for(isolate);
@@ -789,6 +789,24 @@ pub extern "C" fn v8__String__NewFromUtf8(
   } else {
     unsafe { std::slice::from_raw_parts(data as *const u8, len) }
   };
+  // rk6 patch (change 42): an internalized string is the engine's atom for its
+  // text, so using it as a property key later finds the atom without hashing
+  // the text again (serde_v8 makes every struct field name this way, and
+  // embedders keep such names to reuse them). Non-ASCII text keeps the plain
+  // path: QuickJS looks atoms up by their bytes, which for non-ASCII text is
+  // not the string's encoding.
+  if new_type == NEW_STRING_TYPE_INTERNALIZED && !bytes.is_empty() && bytes.is_ascii() {
+    let atom = unsafe {
+      JS_NewAtomLen(ctx, bytes.as_ptr() as *const c_char, bytes.len())
+    };
+    if atom != 0 {
+      let v = unsafe { JS_AtomToString(ctx, atom) };
+      unsafe { JS_FreeAtom(ctx, atom) };
+      if v.tag != JS_TAG_EXCEPTION {
+        return intern::<V8String>(v);
+      }
+    }
+  }
   let utf8 = super::core::utf8_lossy(bytes);
   let v =
     unsafe { JS_NewStringLen(ctx, utf8.as_ptr() as *const c_char, utf8.len()) };
@@ -798,6 +816,9 @@ pub extern "C" fn v8__String__NewFromUtf8(
   let h = intern::<V8String>(v);
   h
 }
+
+/// `v8::NewStringType::Internalized` as the C API passes it.
+const NEW_STRING_TYPE_INTERNALIZED: c_int = 1;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn v8__String__NewFromOneByte(

@@ -329,6 +329,8 @@ typedef struct JSArenaState {
     uint8_t *chunk_next;
     unsigned int chunk_left;
     void *free_pages;
+    /* rk6 patch (change 40): whether a size class keeps an empty arena. */
+    uint8_t has_empty[JS_ARENA_BLOCK_SIZE_COUNT];
     _Alignas(JS_ARENA_ALIGN) uint8_t zero_size_block[sizeof(JSMallocBlockHeader)];
 } JSArenaState;
 
@@ -348,6 +350,11 @@ struct JSRuntime {
        js_v82jsc_make_async_callsite, made on first use (JS_UNDEFINED until
        then) and released by v82jsc_runtime_drop_caches. */
     JSValue v82jsc_async_callsite_factory;
+    /* rk6 patch (change 43): shapes of objects v82jsc_new_object_with_props
+       made, reused for the next object with the same prototype and property
+       names; released by v82jsc_runtime_drop_caches. */
+    struct JSShape *v82jsc_props_shapes[8];
+    unsigned int v82jsc_props_shapes_next;
     JSMallocFunctions mf;
     JSMallocState malloc_state;
     JSArenaState arena_state;
@@ -1883,6 +1890,7 @@ static void js_arena_init(JSRuntime *rt)
     for (i = 0; i < JS_ARENA_BLOCK_SIZE_COUNT; i++) {
         init_list_head(&s->arena_list[i]);
         init_list_head(&s->free_arena_list[i]);
+        s->has_empty[i] = 0;
     }
 }
 
@@ -2009,6 +2017,8 @@ static void *js_arena_malloc(JSRuntime *rt, size_t size)
         b = arena_get_block(ar, block_idx, block_size);
         ar->first_free_block = b->u.free_next;
         b->u.block_idx = block_idx;
+        if (unlikely(ar->n_used_blocks == 0))
+            rt->arena_state.has_empty[block_size_idx] = 0; /* change 40 */
         ar->n_used_blocks++;
         if (unlikely(ar->n_used_blocks == ar->n_blocks))
             list_del(&ar->free_link);
@@ -2045,10 +2055,19 @@ static void js_arena_free(JSRuntime *rt, void *ptr)
             list_add(&ar->free_link,
                      &rt->arena_state.free_arena_list[block_size_idx]);
         ar->n_used_blocks--;
+        /* rk6 patch (change 40): each size class keeps one empty arena.
+           Released, it was made again (its whole page written) by the next
+           allocation of that size: a script allocating and freeing the same
+           few objects per iteration paid that about once a request in
+           k6/http, ~600 instructions and 64 cold cache lines. */
         if (unlikely(ar->n_used_blocks == 0)) {
-            list_del(&ar->link);
-            list_del(&ar->free_link);
-            arena_page_put(rt, ar);
+            if (!rt->arena_state.has_empty[block_size_idx]) {
+                rt->arena_state.has_empty[block_size_idx] = 1;
+            } else {
+                list_del(&ar->link);
+                list_del(&ar->free_link);
+                arena_page_put(rt, ar);
+            }
         }
     }
 }
@@ -2139,8 +2158,9 @@ static void *js_arena_calloc(JSRuntime *rt, size_t count, size_t size)
     return arena_calloc_large(rt, n);
 }
 
-/* free any arenas still mapped at runtime teardown (normally none: empty
-   arenas are released eagerly as their last block is freed) */
+/* free any arenas still mapped at runtime teardown (empty arenas are
+   released as their last block is freed, but for one per size class: rk6
+   patch, change 40) */
 static void js_arena_free_all(JSRuntime *rt)
 {
     JSArenaState *s = &rt->arena_state;
@@ -2149,6 +2169,7 @@ static void js_arena_free_all(JSRuntime *rt)
     for (i = 0; i < JS_ARENA_BLOCK_SIZE_COUNT; i++) {
         init_list_head(&s->arena_list[i]);
         init_list_head(&s->free_arena_list[i]);
+        s->has_empty[i] = 0;
     }
     /* rk6 patch (change 32): arenas live in chunks; free those. */
     for (c = s->chunks; c; c = next) {
@@ -12898,8 +12919,86 @@ bool JS_SetConstructorBit(JSContext *ctx, JSValueConst func_obj, bool val)
 void v82jsc_runtime_drop_caches(JSRuntime *rt)
 {
     JSValue factory = rt->v82jsc_async_callsite_factory;
+    size_t i;
     rt->v82jsc_async_callsite_factory = JS_UNDEFINED;
     JS_FreeValueRT(rt, factory);
+    /* rk6 patch (change 43): the shapes hold their prototypes. */
+    for (i = 0; i < countof(rt->v82jsc_props_shapes); i++) {
+        if (rt->v82jsc_props_shapes[i]) {
+            js_free_shape(rt, rt->v82jsc_props_shapes[i]);
+            rt->v82jsc_props_shapes[i] = NULL;
+        }
+    }
+}
+
+/* rk6 patch (change 43): an ordinary object with prototype `proto` (none
+   when it is not an object, Object.prototype when it is undefined) and the data properties `atoms[i]: values[i]`
+   (enumerable, configurable, writable; `values` are taken over), as V8's
+   Object::New with properties makes. The shape of each such object is kept
+   (eight, most recent first to go): the next one with the same prototype and
+   names shares it and gets its values copied in, instead of growing its shape
+   and property array one definition at a time (~550 instructions a property;
+   serde_v8 makes every struct an op returns this way). */
+JSValue v82jsc_new_object_with_props(JSContext *ctx, JSValueConst proto,
+                                     int count, const JSAtom *atoms,
+                                     JSValue *values)
+{
+    JSRuntime *rt = ctx->rt;
+    JSObject *proto_obj;
+    if (JS_IsUndefined(proto))
+        proto = ctx->class_proto[JS_CLASS_OBJECT];
+    proto_obj = JS_VALUE_GET_TAG(proto) == JS_TAG_OBJECT ?
+        JS_VALUE_GET_OBJ(proto) : NULL;
+    JSShape *sh;
+    JSShapeProperty *prs;
+    JSProperty props[64];
+    JSValue obj;
+    size_t k;
+    int i;
+
+    for (k = 0; count <= (int)countof(props) && k < countof(rt->v82jsc_props_shapes); k++) {
+        sh = rt->v82jsc_props_shapes[k];
+        if (!sh || sh->proto != proto_obj || sh->prop_count != count)
+            continue;
+        prs = get_shape_prop(sh);
+        for (i = 0; i < count; i++) {
+            if (prs[i].atom != atoms[i] || prs[i].flags != JS_PROP_C_W_E)
+                break;
+        }
+        if (i < count)
+            continue;
+        for (i = 0; i < count; i++)
+            props[i].u.value = values[i];
+        return JS_NewObjectFromShape(ctx, js_dup_shape(sh), JS_CLASS_OBJECT,
+                                     props);
+    }
+    obj = JS_NewObjectProtoClass(ctx, proto_obj ? proto : JS_NULL,
+                                 JS_CLASS_OBJECT);
+    if (JS_IsException(obj)) {
+        for (i = 0; i < count; i++)
+            JS_FreeValue(ctx, values[i]);
+        return obj;
+    }
+    for (i = 0; i < count; i++) {
+        if (JS_DefinePropertyValue(ctx, obj, atoms[i], values[i],
+                                   JS_PROP_C_W_E) < 0) {
+            for (i++; i < count; i++)
+                JS_FreeValue(ctx, values[i]);
+            JS_FreeValue(ctx, obj);
+            return JS_EXCEPTION;
+        }
+    }
+    sh = JS_VALUE_GET_OBJ(obj)->shape;
+    /* Only a shared (hashed) shape holding exactly these names, in order:
+       a repeated name leaves fewer properties than names. */
+    if (sh->is_hashed && sh->prop_count == count && count > 0 &&
+        count <= (int)countof(props)) {
+        k = rt->v82jsc_props_shapes_next++ % countof(rt->v82jsc_props_shapes);
+        if (rt->v82jsc_props_shapes[k])
+            js_free_shape(rt, rt->v82jsc_props_shapes[k]);
+        rt->v82jsc_props_shapes[k] = js_dup_shape(sh);
+    }
+    return obj;
 }
 
 bool v82jsc_is_constructor_call(JSContext *ctx)

@@ -960,6 +960,10 @@ JS_EXTERN bool JS_SetConstructorBit(JSContext *ctx, JSValueConst func_obj, bool 
 JS_EXTERN bool v82jsc_is_constructor_call(JSContext *ctx);
 /* rk6 patch (change 6) */
 JS_EXTERN void v82jsc_runtime_drop_caches(JSRuntime *rt);
+/* rk6 patch (change 43) */
+JS_EXTERN JSValue v82jsc_new_object_with_props(JSContext *ctx, JSValueConst proto,
+                                              int count, const JSAtom *atoms,
+                                              JSValue *values);
 /* rk6 patch (change 18) */
 JS_EXTERN void v82jsc_add_sourceless_prefix(const char *prefix);
 

@@ -1,0 +1,268 @@
+//! The `Response` objects k6/http's requests return, made here from an [`Outcome`]
+//! rather than in JS from a serialized copy: the fields a script nearly always reads are
+//! set directly, and `headers` and `timings` are lazy data properties, made the first
+//! time something reads them (k6 builds them lazily too). To scripts they are ordinary
+//! own properties: `Object.keys`, spreading and `JSON.stringify` see them.
+
+use super::client::{Outcome, ResponseType};
+use super::cookies::Cookie;
+use deno_core::v8;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The properties set when a Response is made, in order; `headers` and `timings` follow.
+const EAGER: [&str; 12] = [
+    "status",
+    "status_text",
+    "proto",
+    "url",
+    "body",
+    "error",
+    "error_code",
+    "remote_ip",
+    "remote_port",
+    "request",
+    "cookies",
+    "tls_version",
+];
+
+/// `Response.timings`' fields, in the order the lazy data holds them.
+const TIMINGS: [&str; 7] = [
+    "blocked",
+    "connecting",
+    "tls_handshaking",
+    "sending",
+    "waiting",
+    "receiving",
+    "duration",
+];
+
+/// The property names of a Response, made once per VU: an internalized name is its
+/// engine's property key already, where a new string would be looked up every time.
+pub struct Names {
+    eager: Vec<v8::Global<v8::String>>,
+    headers: v8::Global<v8::String>,
+    timings: v8::Global<v8::String>,
+}
+
+fn internalized<'s>(scope: &v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::String> {
+    v8::String::new_from_utf8(scope, name.as_bytes(), v8::NewStringType::Internalized)
+        .expect("short names fit in a string")
+}
+
+impl Names {
+    pub fn new(scope: &v8::PinScope<'_, '_>) -> Self {
+        let global = |name: &str| v8::Global::new(scope, internalized(scope, name));
+        Self {
+            eager: EAGER.iter().map(|n| global(n)).collect(),
+            headers: global("headers"),
+            timings: global("timings"),
+        }
+    }
+}
+
+/// A cookie the response set, as k6's `Response.cookies` lists it.
+#[derive(Debug, Serialize)]
+struct ResponseCookie {
+    name: String,
+    value: String,
+    domain: String,
+    path: String,
+    http_only: bool,
+    secure: bool,
+    max_age: i64,
+    /// Milliseconds since the Unix epoch, 0 for a session cookie.
+    expires: f64,
+}
+
+fn response_cookies(cookies: Vec<Cookie>) -> BTreeMap<String, Vec<ResponseCookie>> {
+    let mut out: BTreeMap<String, Vec<ResponseCookie>> = BTreeMap::new();
+    for c in cookies {
+        let expires = c
+            .expires
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0.0, |d| d.as_millis() as f64);
+        out.entry(c.name.clone()).or_default().push(ResponseCookie {
+            name: c.name,
+            value: c.value,
+            domain: c.domain,
+            path: c.path,
+            http_only: c.http_only,
+            secure: c.secure,
+            max_age: c.max_age,
+            expires,
+        });
+    }
+    out
+}
+
+fn string<'s>(scope: &v8::PinScope<'s, '_>, text: &str) -> v8::Local<'s, v8::Value> {
+    v8::String::new(scope, text).map_or_else(|| v8::undefined(scope).into(), Into::into)
+}
+
+/// The body as `responseType` asks: a string, an ArrayBuffer, or `null` (also when no
+/// response came, as in k6).
+fn body<'s>(
+    scope: &v8::PinScope<'s, '_>,
+    status: u16,
+    ty: ResponseType,
+    bytes: Vec<u8>,
+) -> v8::Local<'s, v8::Value> {
+    match (status, ty) {
+        (0, _) | (_, ResponseType::None) => v8::null(scope).into(),
+        (_, ResponseType::Text) => {
+            let text = String::from_utf8_lossy(&bytes);
+            v8::String::new_from_utf8(scope, text.as_bytes(), v8::NewStringType::Normal)
+                .map_or_else(|| v8::null(scope).into(), Into::into)
+        }
+        (_, ResponseType::Binary) => {
+            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+            v8::ArrayBuffer::with_backing_store(scope, &store).into()
+        }
+    }
+}
+
+/// Makes the Response for `o`, with `proto` (http.js's `Response.prototype`) and the
+/// `request` object http.js built for it.
+pub fn make<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    names: &Names,
+    o: Outcome,
+    ty: ResponseType,
+    proto: v8::Local<'s, v8::Object>,
+    request: v8::Local<'s, v8::Value>,
+) -> v8::Local<'s, v8::Object> {
+    let cookies: v8::Local<v8::Value> = if o.cookies.is_empty() {
+        v8::Object::new(scope).into()
+    } else {
+        deno_core::serde_v8::to_v8(scope, response_cookies(o.cookies))
+            .unwrap_or_else(|_| v8::Object::new(scope).into())
+    };
+    let values: [v8::Local<v8::Value>; 12] = [
+        v8::Integer::new(scope, i32::from(o.status)).into(),
+        string(scope, &o.status_text),
+        string(scope, o.proto),
+        string(scope, &o.url),
+        body(scope, o.status, ty, o.body),
+        string(scope, &o.error),
+        v8::Number::new(scope, f64::from(o.error_code)).into(),
+        string(scope, &o.remote_ip),
+        v8::Integer::new(scope, i32::from(o.remote_port)).into(),
+        request,
+        cookies,
+        string(scope, o.tls_version),
+    ];
+    let keys: Vec<v8::Local<v8::Name>> = names
+        .eager
+        .iter()
+        .map(|n| v8::Local::new(scope, n).into())
+        .collect();
+    let response = v8::Object::with_prototype_and_properties(scope, proto.into(), &keys, &values);
+
+    // What the lazy properties are made from: the seven timings, then the headers'
+    // names and values.
+    let t = o.timings;
+    let mut data: Vec<v8::Local<v8::Value>> = [
+        t.blocked,
+        t.connecting,
+        t.tls_handshaking,
+        t.sending,
+        t.waiting,
+        t.receiving,
+        t.duration,
+    ]
+    .iter()
+    .map(|&ms| v8::Number::new(scope, ms).into())
+    .collect();
+    for (name, value) in &o.headers {
+        data.push(string(scope, name));
+        data.push(string(scope, value));
+    }
+    let data: v8::Local<v8::Value> = v8::Array::new_with_elements(scope, &data).into();
+    let headers = v8::Local::new(scope, &names.headers);
+    response.set_lazy_data_property_with_data(
+        scope,
+        headers.into(),
+        make_headers,
+        data,
+        v8::PropertyAttribute::NONE,
+        v8::SideEffectType::HasNoSideEffect,
+        v8::SideEffectType::HasSideEffect,
+    );
+    let timings = v8::Local::new(scope, &names.timings);
+    response.set_lazy_data_property_with_data(
+        scope,
+        timings.into(),
+        make_timings,
+        data,
+        v8::PropertyAttribute::NONE,
+        v8::SideEffectType::HasNoSideEffect,
+        v8::SideEffectType::HasSideEffect,
+    );
+    response
+}
+
+/// A plain object (Object.prototype) with these properties.
+fn plain_object<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    keys: &[v8::Local<'s, v8::Name>],
+    values: &[v8::Local<'s, v8::Value>],
+) -> v8::Local<'s, v8::Object> {
+    let object_proto = v8::Object::new(scope)
+        .get_prototype(scope)
+        .unwrap_or_else(|| v8::null(scope).into());
+    v8::Object::with_prototype_and_properties(scope, object_proto, keys, values)
+}
+
+fn lazy_data<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: &v8::PropertyCallbackArguments<'s>,
+) -> Vec<v8::Local<'s, v8::Value>> {
+    let Ok(data) = v8::Local::<v8::Array>::try_from(args.data()) else {
+        return Vec::new();
+    };
+    (0..data.length())
+        .map(|i| {
+            data.get_index(scope, i)
+                .unwrap_or_else(|| v8::undefined(scope).into())
+        })
+        .collect()
+}
+
+/// `Response.timings`, on first read.
+fn make_timings<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    _name: v8::Local<'s, v8::Name>,
+    args: v8::PropertyCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let data = lazy_data(scope, &args);
+    let Some(values) = data.get(..TIMINGS.len()) else {
+        return;
+    };
+    let keys: Vec<v8::Local<v8::Name>> = TIMINGS
+        .iter()
+        .map(|n| internalized(scope, n).into())
+        .collect();
+    rv.set(plain_object(scope, &keys, values).into());
+}
+
+/// `Response.headers`, on first read: canonical names, repeated values joined.
+fn make_headers<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    _name: v8::Local<'s, v8::Name>,
+    args: v8::PropertyCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let data = lazy_data(scope, &args);
+    let pairs = data.get(TIMINGS.len()..).unwrap_or_default();
+    let mut keys = Vec::with_capacity(pairs.len() / 2);
+    let mut values = Vec::with_capacity(pairs.len() / 2);
+    for pair in pairs.chunks_exact(2) {
+        if let Ok(name) = v8::Local::<v8::Name>::try_from(pair[0]) {
+            keys.push(name);
+            values.push(pair[1]);
+        }
+    }
+    rv.set(plain_object(scope, &keys, &values).into());
+}
