@@ -315,6 +315,8 @@ struct Conn {
     driver: Option<Driver>,
     meter: Arc<Meter>,
     peer: SocketAddr,
+    /// `peer`'s address as `Response.remote_ip` shows it, written once per connection.
+    peer_ip: Arc<str>,
     /// `tls1.3` / `tls1.2`, empty for plain HTTP.
     tls_version: &'static str,
 }
@@ -369,7 +371,7 @@ struct Progress {
     /// The connection's byte counts before this hop (zero for a new connection, whose
     /// handshake counts with its first request, as in k6).
     bytes_before: (u64, u64),
-    peer: Option<SocketAddr>,
+    peer: Option<(SocketAddr, Arc<str>)>,
     proto: &'static str,
     /// HTTP/2 only: when the response head came. Frames that belong to no request
     /// (settings, pings, window updates) cross an HTTP/2 socket at any time, so its
@@ -515,8 +517,8 @@ impl Client {
                     m.read.load(Ordering::Relaxed) - r,
                 )
             });
-            if let Some(peer) = progress.peer {
-                out.remote_ip = peer.ip().to_string();
+            if let Some((peer, ip)) = &progress.peer {
+                out.remote_ip = ip.to_string();
                 out.remote_port = peer.port();
             }
             let result = match hop {
@@ -601,7 +603,7 @@ impl Client {
                 digest_challenge: req.digest && out.hops.is_empty(),
             });
             out.status = status;
-            out.status_text = format!("{status} {}", answer.reason);
+            out.status_text = status_text(status, &answer.reason);
             out.proto = progress.proto;
             out.tls_version = progress.tls_version;
             out.url = url.to_string();
@@ -728,7 +730,7 @@ impl Client {
                 continue;
             }
             progress.connected = Some(Instant::now());
-            progress.peer = Some(conn.peer);
+            progress.peer = Some((conn.peer, conn.peer_ip.clone()));
             progress.tls_version = conn.tls_version;
             progress.proto = conn.sender.proto();
             let h2 = matches!(conn.sender, Sender::H2(_));
@@ -977,6 +979,7 @@ async fn connect<T: Transport>(
             driver,
             meter,
             peer: addr,
+            peer_ip: addr.ip().to_string().into(),
             tls_version,
         };
         return Ok((conn, connecting, handshaking));
@@ -1135,6 +1138,20 @@ fn failure_of(e: &hyper::Error) -> Failure {
 
 /// Header names as Go (and so k6) writes them: `content-type` → `Content-Type`.
 pub fn canonical_name(name: &str) -> String {
+    // Header names are ASCII tokens (hyper's are lowercase): no case tables needed.
+    if name.is_ascii() {
+        let mut out = name.as_bytes().to_vec();
+        let mut upper = true;
+        for b in &mut out {
+            *b = if upper {
+                b.to_ascii_uppercase()
+            } else {
+                b.to_ascii_lowercase()
+            };
+            upper = *b == b'-';
+        }
+        return String::from_utf8(out).expect("ASCII stays ASCII");
+    }
     let mut out = String::with_capacity(name.len());
     let mut upper = true;
     for c in name.chars() {
@@ -1145,6 +1162,21 @@ pub fn canonical_name(name: &str) -> String {
         }
         upper = c == '-';
     }
+    out
+}
+
+/// `"200 OK"`: the status code and the reason phrase, as Go's `Response.Status`.
+fn status_text(status: u16, reason: &str) -> String {
+    let mut out = String::with_capacity(4 + reason.len());
+    if (100..1000).contains(&status) {
+        for digit in [status / 100, status / 10 % 10, status % 10] {
+            out.push(char::from(b'0' + digit as u8));
+        }
+    } else {
+        out.push_str(&status.to_string());
+    }
+    out.push(' ');
+    out.push_str(reason);
     out
 }
 
@@ -1171,6 +1203,14 @@ mod tests {
         assert_eq!(canonical_name("content-type"), "Content-Type");
         assert_eq!(canonical_name("X-CUSTOM-thing"), "X-Custom-Thing");
         assert_eq!(canonical_name("etag"), "Etag");
+        assert_eq!(canonical_name("x-é-b"), "X-É-B");
+    }
+
+    #[test]
+    fn status_texts() {
+        assert_eq!(status_text(200, "OK"), "200 OK");
+        assert_eq!(status_text(599, ""), "599 ");
+        assert_eq!(status_text(42, "odd"), "42 odd");
     }
 
     #[test]

@@ -159,9 +159,13 @@ function latin1(bytes) {
   return s;
 }
 
-// Where each field sits in the spec array the ops take (ops.rs, `Wire`): an array, not
-// an object, so the op reads it by index instead of JSON text being written and parsed.
-const BIN = 4;
+// The spec the ops take (ops.rs, `Wire`) is an array, not an object, so the op reads it
+// by index instead of JSON text being written and parsed; what most requests leave at
+// its default sits in a nested array (`WireRare`), null when all of it is. A binary
+// body's place in the op's buffer is its first element.
+const BIN = 0;
+const DEFAULT_TIMEOUT = 60000;
+const DEFAULT_REDIRECTS = 10;
 
 // The test options requests read, worked out once: they are fixed after the init context.
 let defaults;
@@ -211,7 +215,7 @@ function prepare(method, target, body, params) {
   let multipart = null;
   // [object whose `bin` gets the bytes' place in the op's buffer, bytes]
   const bins = [];
-  let timeout = 60000;
+  let timeout = DEFAULT_TIMEOUT;
   let redirects = d.redirects;
   let responseType = d.responseType;
   let callback = responseCallback;
@@ -349,26 +353,22 @@ function prepare(method, target, body, params) {
   }
   const upper = method.toUpperCase();
   const group = currentGroup();
-  if (bin !== null) bins.push([null, bin]);
+  const rare =
+    bin !== null || timeout !== DEFAULT_TIMEOUT || redirects !== DEFAULT_REDIRECTS || responseType !== "text" ||
+    cookies !== null || d.insecure || multipart !== null || jar !== VU_JAR || auth !== null || compression !== null
+      ? [null, timeout, redirects, responseType, cookies, d.insecure, multipart, jar, auth, compression]
+      : null;
+  if (bin !== null) bins.push([rare, bin]);
   return {
     spec: [
       upper,
       urlText,
       headers,
       text,
-      null,
-      timeout,
-      redirects,
-      responseType,
       tags,
-      callback === null ? null : callback.text,
       group === "" ? "" : `::${group}`,
-      cookies,
-      d.insecure,
-      multipart,
-      jar,
-      auth,
-      compression,
+      callback === null ? null : callback.text,
+      rare,
     ],
     bins,
     doThrow,
@@ -458,12 +458,12 @@ function noInit(what) {
 function pack(prepared) {
   const specs = prepared.map((p) => p.spec);
   if (!prepared.some((p) => p.bins.length > 0)) return [specs, EMPTY];
-  const bins = prepared.flatMap((p) => p.bins.map(([holder, bytes]) => [holder ?? p.spec, bytes]));
+  const bins = prepared.flatMap((p) => p.bins);
   const buffer = new Uint8Array(bins.reduce((n, [, bytes]) => n + bytes.length, 0));
   let at = 0;
   for (const [holder, bytes] of bins) {
     buffer.set(bytes, at);
-    // A request's own body goes in its spec array, a multipart file in its part.
+    // A request's own body goes in its spec's `rare` array, a multipart file in its part.
     if (Array.isArray(holder)) holder[BIN] = [at, bytes.length];
     else holder.bin = [at, bytes.length];
     at += bytes.length;

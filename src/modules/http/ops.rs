@@ -64,17 +64,23 @@ struct Spec {
 /// [`Spec`] as http.js sends it: an array, in this order.
 #[derive(Deserialize)]
 struct Wire(
-    String,                              // method
-    String,                              // url
-    Vec<String>,                         // headers: name, value, name, value…
-    Option<String>,                      // body
+    String,              // method
+    String,              // url
+    Vec<String>,         // headers: name, value, name, value…
+    Option<String>,      // body
+    Option<Vec<String>>, // tags: name, value…
+    String,              // group
+    Option<String>,      // expected: "200-399,404-404"
+    Option<WireRare>,    // the rest, `None` when all of it has its default
+);
+
+/// What most requests leave at its default, in this order.
+#[derive(Deserialize)]
+struct WireRare(
     Option<(usize, usize)>,              // bin
     f64,                                 // timeout
     u32,                                 // redirects
     String,                              // responseType
-    Option<Vec<String>>,                 // tags: name, value…
-    Option<String>,                      // expected: "200-399,404-404"
-    String,                              // group
     Option<Vec<(String, String, bool)>>, // cookies
     bool,                                // insecure
     Option<Vec<Part>>,                   // multipart
@@ -82,6 +88,24 @@ struct Wire(
     Option<String>,                      // auth
     Option<String>,                      // compression
 );
+
+impl Default for WireRare {
+    fn default() -> Self {
+        // As http.js's defaults: it sends `null` only when every field has these.
+        WireRare(
+            None,
+            60000.0,
+            10,
+            "text".into(),
+            None,
+            false,
+            None,
+            VU_JAR,
+            None,
+            None,
+        )
+    }
+}
 
 /// `[a, b, c, d…]` as `(a, b), (c, d)…`; an odd last name is dropped (http.js never sends one).
 fn pairs(flat: Vec<String>) -> impl Iterator<Item = (String, String)> {
@@ -101,24 +125,25 @@ fn expected_ranges(text: &str) -> Vec<(u16, u16)> {
 
 impl From<Wire> for Spec {
     fn from(w: Wire) -> Self {
+        let rare = w.7.unwrap_or_default();
         Spec {
             method: w.0,
             url: w.1,
             headers: pairs(w.2).collect(),
             body: w.3,
-            bin: w.4,
-            timeout: w.5,
-            redirects: w.6,
-            response_type: w.7,
-            tags: w.8.map(|t| pairs(t).collect()).unwrap_or_default(),
-            expected: w.9.as_deref().map(expected_ranges),
-            group: w.10,
-            cookies: w.11.unwrap_or_default(),
-            insecure: w.12,
-            multipart: w.13,
-            jar: w.14,
-            auth: w.15,
-            compression: w.16,
+            tags: w.4.map(|t| pairs(t).collect()).unwrap_or_default(),
+            group: w.5,
+            expected: w.6.as_deref().map(expected_ranges),
+            bin: rare.0,
+            timeout: rare.1,
+            redirects: rare.2,
+            response_type: rare.3,
+            cookies: rare.4.unwrap_or_default(),
+            insecure: rare.5,
+            multipart: rare.6,
+            jar: rare.7,
+            auth: rare.8,
+            compression: rare.9,
         }
     }
 }
