@@ -656,3 +656,21 @@ fn json_stringify_gives_the_spec_text_for_primitives_objects_replacers_and_error
         ]
     );
 }
+
+#[test]
+fn lone_surrogates_reach_rust_as_replacement_characters() {
+    // Expected lines are what k6 v1.1 prints for the same script.
+    let o = run("lone_surrogates.js", &["-i", "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        info(&o),
+        vec![
+            "ab\u{FFFD}cd".to_owned(),
+            format!("héllo\u{FFFD}!{}", "x".repeat(40)),
+            format!("{}\u{FFFD}", "x".repeat(100)),
+            "\u{FFFD}tail".to_owned(),
+            "pair 😀 ok".to_owned(),
+            "plain ascii text".to_owned(),
+        ]
+    );
+}

@@ -265,6 +265,15 @@ impl LocalStream {
         }))
     }
 
+    /// A read took everything the socket had: it is not readable until the poller says so.
+    fn drained(&self) {
+        with_reactor(|r| {
+            if let Some(w) = r.sockets.get_mut(&self.token) {
+                w.readable = false;
+            }
+        });
+    }
+
     /// The socket said "would block": the current task waits until the poller reports it.
     fn blocked(&self, cx: &Context<'_>, write: bool) {
         with_reactor(|r| {
@@ -341,11 +350,19 @@ impl AsyncRead for LocalStream {
         // SAFETY: `read` on a socket only writes into the slice (it is handed to
         // recv(2)), and only the `n` bytes it reports are marked initialised.
         let unfilled = unsafe { &mut *(buf.unfilled_mut() as *mut [MaybeUninit<u8>] as *mut [u8]) };
+        let room = unfilled.len();
         match self.attempt(cx, false, |io| io.read(unfilled)) {
             Poll::Ready(Ok(n)) => {
                 // SAFETY: `read` filled these `n` bytes.
                 unsafe { buf.assume_init(n) };
                 buf.advance(n);
+                // A short read emptied the socket: the next read waits for the poller
+                // (which reports any data that comes later, being edge-triggered)
+                // instead of first learning "would block" from a system call of its
+                // own, once per request. Tokio's sockets do the same.
+                if n > 0 && n < room {
+                    self.drained();
+                }
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
