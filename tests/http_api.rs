@@ -357,8 +357,8 @@ export default function () {
     );
 }
 
-/// The Response keys rk6 makes, in order (`headers` and `timings` are made on first read,
-/// and listed last).
+/// The Response keys rk6 makes, in order (`headers`, `timings` and `request` are made on
+/// first read, and listed last).
 const RESPONSE_KEYS: [&str; 14] = [
     "status",
     "status_text",
@@ -369,11 +369,11 @@ const RESPONSE_KEYS: [&str; 14] = [
     "error_code",
     "remote_ip",
     "remote_port",
-    "request",
     "cookies",
     "tls_version",
     "headers",
     "timings",
+    "request",
 ];
 
 #[test]
@@ -392,7 +392,8 @@ export default function () {
   const text = JSON.parse(JSON.stringify(first));
   console.log(JSON.stringify({
     keys: Object.keys(first),
-    headers: desc("headers"), timings: desc("timings"), status: desc("status"),
+    headers: desc("headers"), timings: desc("timings"), request: desc("request"), status: desc("status"),
+    spreadRequest: copy.request,
     spreadHeaders: copy.headers, spreadTimings: Object.keys(copy.timings),
     jsonHeaders: text.headers, jsonTimings: Object.keys(text.timings),
     positive: first.timings.duration > 0 && first.timings.waiting > 0,
@@ -428,7 +429,12 @@ export default function () {
         v[0],
         json!({
             "keys": RESPONSE_KEYS,
-            "headers": data, "timings": data,
+            "headers": data, "timings": data, "request": data,
+            "spreadRequest": {
+                "method": "GET", "url": format!("{}/doc", files.base()),
+                "headers": {"User-Agent": [concat!("rk6/", env!("CARGO_PKG_VERSION"))]},
+                "body": "", "cookies": {},
+            },
             "status": ["number", true, true, true, false],
             "spreadHeaders": {"Content-Length": "7"}, "spreadTimings": timings,
             "jsonHeaders": {"Content-Length": "7"}, "jsonTimings": timings,

@@ -207,7 +207,6 @@ function prepare(method, target, body, params) {
   let tags = null;
   if (target instanceof TemplateURL) tags = ["name", target.name, "url", target.name];
   const headers = [];
-  const shown = {};
   let userAgentSet = false;
   let contentTypeSet = false;
   let text = null;
@@ -220,7 +219,6 @@ function prepare(method, target, body, params) {
   let responseType = d.responseType;
   let callback = responseCallback;
   let cookies = null;
-  const shownCookies = {};
   let jar = VU_JAR;
   let auth = null;
   let compression = null;
@@ -254,7 +252,6 @@ function prepare(method, target, body, params) {
           contentTypeSet = true;
         }
         headers.push(k, value);
-        (shown[canon] ??= []).push(value);
       }
     }
     if (params.timeout !== undefined && params.timeout !== null) timeout = durationMs(params.timeout, "params.timeout");
@@ -279,7 +276,6 @@ function prepare(method, target, body, params) {
         }
         const replace = isObj && c.replace === true;
         cookies.push([name, String(value), replace]);
-        (shownCookies[name] ??= []).push({ name, value: String(value), replace });
       }
     }
     // As in k6, anything but a CookieJar (null, a plain object…) means the VU's jar.
@@ -304,7 +300,6 @@ function prepare(method, target, body, params) {
   const ua = defaultUserAgent();
   if (!userAgentSet && ua !== "") {
     headers.push("User-Agent", ua);
-    shown["User-Agent"] = [ua];
   }
 
   if (body === undefined || body === null) {
@@ -328,7 +323,6 @@ function prepare(method, target, body, params) {
     text = keys.map((k) => `${formEscape(k)}=${formEscape(String(body[k]))}`).join("&");
     if (!contentTypeSet) {
       headers.push("Content-Type", "application/x-www-form-urlencoded");
-      shown["Content-Type"] = ["application/x-www-form-urlencoded"];
     }
   } else {
     text = String(body);
@@ -348,7 +342,6 @@ function prepare(method, target, body, params) {
     const hasBody = text !== null ? text !== "" : bin !== null ? bin.length > 0 : multipart !== null;
     if (codings.length > 0 && hasBody) {
       compression = codings.join(", ");
-      shown["Content-Encoding"] = [compression];
     }
   }
   const upper = method.toUpperCase();
@@ -359,27 +352,35 @@ function prepare(method, target, body, params) {
       ? [null, timeout, redirects, responseType, cookies, d.insecure, multipart, jar, auth, compression]
       : null;
   if (bin !== null) bins.push([rare, bin]);
-  return {
-    spec: [
-      upper,
-      urlText,
-      headers,
-      text,
-      tags,
-      group === "" ? "" : `::${group}`,
-      callback === null ? null : callback.text,
-      rare,
-    ],
-    bins,
-    doThrow,
-    request: {
-      method: upper,
-      url: urlText,
-      headers: shown,
-      body: text ?? (bin === null ? "" : latin1(bin)),
-      cookies: shownCookies,
-    },
-  };
+  const spec = [
+    upper,
+    urlText,
+    headers,
+    text,
+    tags,
+    group === "" ? "" : `::${group}`,
+    callback === null ? null : callback.text,
+    rare,
+  ];
+  // A Response's `request` is made from the spec when first read (response.rs calls
+  // requestOf); only a binary body, which the spec does not hold, needs it now.
+  return { spec, bins, doThrow, request: bin === null ? null : requestOf(spec, latin1(bin)) };
+}
+
+// `Response.request` as k6 shows it: the method, URL, headers (canonical names, each
+// with its values), body and params.cookies of the request as sent.
+function requestOf(spec, body) {
+  const headers = spec[2];
+  const rare = spec[7];
+  const shown = {};
+  for (let i = 0; i < headers.length; i += 2) (shown[canonicalName(headers[i])] ??= []).push(headers[i + 1]);
+  // Rust compresses the body and adds this header (see prepare's `compression`).
+  if (rare !== null && rare[9] !== null) shown["Content-Encoding"] = [rare[9]];
+  const cookies = {};
+  if (rare !== null && rare[4] !== null) {
+    for (const [name, value, replace] of rare[4]) (cookies[name] ??= []).push({ name, value, replace });
+  }
+  return { method: spec[0], url: spec[1], headers: shown, body: body ?? spec[3] ?? "", cookies };
 }
 
 const NULL_BODY =
@@ -411,6 +412,8 @@ class Response {
 
 // The ops make Response objects themselves (response.rs) with this prototype.
 const RESPONSE = Response.prototype;
+// No `request` made ahead for any response: all come from requestOf.
+const NONE = Object.freeze([]);
 
 // A Response for a request whose arguments were wrong (k6 sends nothing and records nothing).
 function paramFailure(err, target) {
@@ -437,7 +440,7 @@ function paramFailure(err, target) {
 
 function deliver(res, p) {
   if (res.status === 0 && res.error !== "") {
-    const { method, url } = p.request;
+    const [method, url] = p.spec;
     if (p.doThrow) throw new Error(`${method} ${url}: ${res.error}`);
     op_rk6_log(WARN, `Request Failed: ${method} ${url}: ${res.error}`);
   }
@@ -492,7 +495,7 @@ export function request(method, target, body, params) {
   const p = argsOf(`http.request`, method, target, body, params);
   if (p instanceof Response) return p;
   const buffer = p.bins.length === 0 ? EMPTY : pack([p])[1];
-  return deliver(op_http_request([p.spec], buffer, 1, RESPONSE, [p.request])[0], p);
+  return deliver(op_http_request([p.spec], buffer, 1, RESPONSE, requestOf, p.request === null ? NONE : [p.request])[0], p);
 }
 
 export function asyncRequest(method, target, body, params) {
@@ -509,7 +512,9 @@ export function asyncRequest(method, target, body, params) {
   }
   if (p instanceof Response) return Promise.resolve(p);
   const [specs, buffer] = pack([p]);
-  return op_http_request_async(specs, buffer, 1).then((id) => deliver(op_http_responses(id, RESPONSE, [p.request])[0], p));
+  return op_http_request_async(specs, buffer, 1).then((id) =>
+    deliver(op_http_responses(id, RESPONSE, requestOf, specs, p.request === null ? NONE : [p.request])[0], p)
+  );
 }
 
 export function get(target, params) {
@@ -550,7 +555,9 @@ export function batch(requests) {
   const keys = Array.isArray(requests) ? requests.map((_, i) => i) : Object.keys(requests);
   const prepared = keys.map((k) => argsOf(`http.batch()[${JSON.stringify(k)}]`, ...batchItem(requests[k], JSON.stringify(k))));
   const live = prepared.filter((p) => !(p instanceof Response));
-  const raws = live.length > 0 ? op_http_request(...pack(live), batchLimit(), RESPONSE, live.map((p) => p.request)) : [];
+  const raws = live.length > 0
+    ? op_http_request(...pack(live), batchLimit(), RESPONSE, requestOf, live.map((p) => p.request))
+    : [];
   const out = Array.isArray(requests) ? [] : {};
   let next = 0;
   keys.forEach((k, i) => {

@@ -509,14 +509,22 @@ fn record_all(state: &OpState, specs: &[Spec], outcomes: &[Outcome]) {
     }
 }
 
-/// The Response objects for a batch's outcomes, in its order; `requests` holds the
-/// `request` object http.js made for each.
+/// What http.js hands over to make a batch's Response objects: their prototype, the
+/// function that makes a `request` from a spec, the specs, and the `request` objects it
+/// made ahead (an object at a request's index, or nothing).
+struct Makers<'s> {
+    proto: v8::Local<'s, v8::Object>,
+    request_of: v8::Local<'s, v8::Function>,
+    specs: v8::Local<'s, v8::Array>,
+    requests: v8::Local<'s, v8::Array>,
+}
+
+/// The Response objects for a batch's outcomes, in its order.
 fn responses<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     state: &mut OpState,
     outcomes: Vec<(Outcome, ResponseType)>,
-    proto: v8::Local<'s, v8::Object>,
-    requests: v8::Local<'s, v8::Array>,
+    makers: &Makers<'s>,
 ) -> v8::Local<'s, v8::Array> {
     let http = http_state(state);
     let names = http
@@ -527,10 +535,18 @@ fn responses<'s>(
         .into_iter()
         .enumerate()
         .map(|(i, (outcome, ty))| {
-            let request = requests
-                .get_index(scope, i as u32)
-                .unwrap_or_else(|| v8::undefined(scope).into());
-            response::make(scope, &names, outcome, ty, proto, request).into()
+            let i = i as u32;
+            let request = match makers.requests.get_index(scope, i) {
+                Some(made) if made.is_object() => response::Request::Made(made),
+                _ => response::Request::Later {
+                    make: makers.request_of,
+                    spec: makers
+                        .specs
+                        .get_index(scope, i)
+                        .unwrap_or_else(|| v8::undefined(scope).into()),
+                },
+            };
+            response::make(scope, &names, outcome, ty, makers.proto, request).into()
         })
         .collect();
     v8::Array::new_with_elements(scope, &made)
@@ -658,12 +674,15 @@ fn interrupted() -> JsErrorBox {
 pub fn op_http_request<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     state: &mut OpState,
-    #[serde] specs: Vec<Spec>,
+    specs_js: v8::Local<'s, v8::Array>,
     #[buffer] buffer: &[u8],
     #[smi] limit: u32,
     proto: v8::Local<'s, v8::Object>,
+    request_of: v8::Local<'s, v8::Function>,
     requests: v8::Local<'s, v8::Array>,
 ) -> Result<v8::Local<'s, v8::Array>, JsErrorBox> {
+    let specs: Vec<Spec> = deno_core::serde_v8::from_v8(scope, specs_js.into())
+        .map_err(|e| JsErrorBox::type_error(format!("k6/http: malformed request: {e}")))?;
     let config = http_config(state);
     let parsed = parse_batch(state, specs, buffer, &config)?;
     let (specs, requests_out): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
@@ -679,7 +698,13 @@ pub fn op_http_request<'s>(
     .ok_or_else(interrupted)?;
     record_all(state, &specs, &outcomes);
     let outcomes = outcomes.into_iter().zip(types).collect();
-    Ok(responses(scope, state, outcomes, proto, requests))
+    let makers = Makers {
+        proto,
+        request_of,
+        specs: specs_js,
+        requests,
+    };
+    Ok(responses(scope, state, outcomes, &makers))
 }
 
 /// `op_http_request` for `http.asyncRequest`: the VU goes on while it runs. Resolves with
@@ -724,10 +749,18 @@ pub fn op_http_responses<'s>(
     state: &mut OpState,
     #[smi] id: u32,
     proto: v8::Local<'s, v8::Object>,
+    request_of: v8::Local<'s, v8::Function>,
+    specs: v8::Local<'s, v8::Array>,
     requests: v8::Local<'s, v8::Array>,
 ) -> v8::Local<'s, v8::Array> {
     let outcomes = http_state(state).parked.remove(&id).unwrap_or_default();
-    responses(scope, state, outcomes, proto, requests)
+    let makers = Makers {
+        proto,
+        request_of,
+        specs,
+        requests,
+    };
+    responses(scope, state, outcomes, &makers)
 }
 
 fn response_types(requests: &[Result<Request, Refused>]) -> Vec<ResponseType> {

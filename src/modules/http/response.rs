@@ -1,8 +1,8 @@
 //! The `Response` objects k6/http's requests return, made here from an [`Outcome`]
 //! rather than in JS from a serialized copy: the fields a script nearly always reads are
-//! set directly, and `headers` and `timings` are lazy data properties, made the first
-//! time something reads them (k6 builds them lazily too). To scripts they are ordinary
-//! own properties: `Object.keys`, spreading and `JSON.stringify` see them.
+//! set directly, and `headers`, `timings` and `request` are lazy data properties, made
+//! the first time something reads them (k6 builds them lazily too). To scripts they are
+//! ordinary own properties: `Object.keys`, spreading and `JSON.stringify` see them.
 
 use super::client::{Outcome, ResponseType};
 use super::cookies::Cookie;
@@ -10,8 +10,9 @@ use deno_core::v8;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The properties set when a Response is made, in order; `headers` and `timings` follow.
-const EAGER: [&str; 12] = [
+/// The properties set when a Response is made, in order; `headers`, `timings` and
+/// `request` follow.
+const EAGER: [&str; 11] = [
     "status",
     "status_text",
     "proto",
@@ -21,7 +22,6 @@ const EAGER: [&str; 12] = [
     "error_code",
     "remote_ip",
     "remote_port",
-    "request",
     "cookies",
     "tls_version",
 ];
@@ -43,6 +43,7 @@ pub struct Names {
     eager: Vec<v8::Global<v8::String>>,
     headers: v8::Global<v8::String>,
     timings: v8::Global<v8::String>,
+    request: v8::Global<v8::String>,
 }
 
 fn internalized<'s>(scope: &v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::String> {
@@ -57,6 +58,7 @@ impl Names {
             eager: EAGER.iter().map(|n| global(n)).collect(),
             headers: global("headers"),
             timings: global("timings"),
+            request: global("request"),
         }
     }
 }
@@ -122,15 +124,24 @@ fn body<'s>(
     }
 }
 
-/// Makes the Response for `o`, with `proto` (http.js's `Response.prototype`) and the
-/// `request` object http.js built for it.
+/// A Response's `request`: made by http.js already, or to be made by its `requestOf`
+/// from the request's spec when first read.
+pub enum Request<'s> {
+    Made(v8::Local<'s, v8::Value>),
+    Later {
+        make: v8::Local<'s, v8::Function>,
+        spec: v8::Local<'s, v8::Value>,
+    },
+}
+
+/// Makes the Response for `o`, with `proto` (http.js's `Response.prototype`).
 pub fn make<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     names: &Names,
     o: Outcome,
     ty: ResponseType,
     proto: v8::Local<'s, v8::Object>,
-    request: v8::Local<'s, v8::Value>,
+    request: Request<'s>,
 ) -> v8::Local<'s, v8::Object> {
     let cookies: v8::Local<v8::Value> = if o.cookies.is_empty() {
         v8::Object::new(scope).into()
@@ -138,7 +149,7 @@ pub fn make<'s>(
         deno_core::serde_v8::to_v8(scope, response_cookies(o.cookies))
             .unwrap_or_else(|_| v8::Object::new(scope).into())
     };
-    let values: [v8::Local<v8::Value>; 12] = [
+    let values: [v8::Local<v8::Value>; 11] = [
         v8::Integer::new(scope, i32::from(o.status)).into(),
         string(scope, &o.status_text),
         string(scope, o.proto),
@@ -148,7 +159,6 @@ pub fn make<'s>(
         v8::Number::new(scope, f64::from(o.error_code)).into(),
         string(scope, &o.remote_ip),
         v8::Integer::new(scope, i32::from(o.remote_port)).into(),
-        request,
         cookies,
         string(scope, o.tls_version),
     ];
@@ -199,7 +209,45 @@ pub fn make<'s>(
         v8::SideEffectType::HasNoSideEffect,
         v8::SideEffectType::HasSideEffect,
     );
+    let name = v8::Local::new(scope, &names.request);
+    match request {
+        Request::Made(made) => {
+            response.create_data_property(scope, name.into(), made);
+        }
+        Request::Later { make, spec } => {
+            let data = v8::Array::new_with_elements(scope, &[make.into(), spec]);
+            response.set_lazy_data_property_with_data(
+                scope,
+                name.into(),
+                make_request,
+                data.into(),
+                v8::PropertyAttribute::NONE,
+                v8::SideEffectType::HasSideEffect,
+                v8::SideEffectType::HasSideEffect,
+            );
+        }
+    }
     response
+}
+
+/// `Response.request`, on first read: http.js's `requestOf(spec)`.
+fn make_request<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    _name: v8::Local<'s, v8::Name>,
+    args: v8::PropertyCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let data = lazy_data(scope, &args);
+    let [make, spec] = data.as_slice() else {
+        return;
+    };
+    let Ok(make) = v8::Local::<v8::Function>::try_from(*make) else {
+        return;
+    };
+    let this = v8::undefined(scope).into();
+    if let Some(request) = make.call(scope, this, &[*spec]) {
+        rv.set(request);
+    }
 }
 
 /// A plain object (Object.prototype) with these properties.
