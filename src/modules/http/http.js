@@ -165,6 +165,8 @@ function latin1(bytes) {
 // body's place in the op's buffer is its first element.
 const BIN = 0;
 const DEFAULT_TIMEOUT = 60000;
+// The methods http.get & co. pass, already upper case: toUpperCase makes a new string.
+const UPPER = { __proto__: null, GET: "GET", POST: "POST", PUT: "PUT", PATCH: "PATCH", DELETE: "DELETE", HEAD: "HEAD", OPTIONS: "OPTIONS" };
 const DEFAULT_REDIRECTS = 10;
 
 // The test options requests read, worked out once: they are fixed after the init context.
@@ -205,7 +207,7 @@ function prepare(method, target, body, params) {
   const urlText = urlOf(target);
   // Flat [name, value, ...] lists: the op reads them without a key per entry.
   let tags = null;
-  if (target instanceof TemplateURL) tags = ["name", target.name, "url", target.name];
+  if (typeof target !== "string" && target instanceof TemplateURL) tags = ["name", target.name, "url", target.name];
   const headers = [];
   let userAgentSet = false;
   let contentTypeSet = false;
@@ -291,7 +293,7 @@ function prepare(method, target, body, params) {
     }
     if (params.throw !== undefined && params.throw !== null) doThrow = !!params.throw;
   }
-  if (!Number.isInteger(redirects) || redirects < 0) {
+  if (redirects !== DEFAULT_REDIRECTS && (!Number.isInteger(redirects) || redirects < 0)) {
     throw new ParamError(`params.redirects must be a whole number of redirects to follow, got ${JSON.stringify(redirects)}`);
   }
   if (responseType !== "text" && responseType !== "binary" && responseType !== "none") {
@@ -344,7 +346,7 @@ function prepare(method, target, body, params) {
       compression = codings.join(", ");
     }
   }
-  const upper = method.toUpperCase();
+  const upper = UPPER[method] ?? method.toUpperCase();
   const group = currentGroup();
   const rare =
     bin !== null || timeout !== DEFAULT_TIMEOUT || redirects !== DEFAULT_REDIRECTS || responseType !== "text" ||

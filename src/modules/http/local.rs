@@ -17,10 +17,9 @@ use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -217,8 +216,21 @@ impl Reactor {
 pub struct LocalStream {
     io: mio::net::TcpStream,
     token: Token,
-    /// The poller that reports this socket belongs to this thread.
-    owner: ThreadId,
+    /// The poller that reports this socket belongs to this thread ([`this_thread`]).
+    owner: usize,
+}
+
+/// The last thread number handed out by [`this_thread`].
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static THIS_THREAD: usize = THREADS.fetch_add(1, Ordering::Relaxed) + 1;
+}
+
+/// A number unique to this thread for the life of the process: cheaper to ask than
+/// `std::thread::current()`, which every read and write did (it counts a reference).
+fn this_thread() -> usize {
+    THIS_THREAD.with(|n| *n)
 }
 
 impl LocalStream {
@@ -237,7 +249,7 @@ impl LocalStream {
         Ok(Self {
             io,
             token,
-            owner: std::thread::current().id(),
+            owner: this_thread(),
         })
     }
 
@@ -245,7 +257,7 @@ impl LocalStream {
     /// said; when not, the current task waits for it. The poller is edge-triggered, so
     /// "not ready" is only ever learnt from a call that would block ([`Self::blocked`]).
     fn ready(&self, cx: &Context<'_>, write: bool) -> io::Result<bool> {
-        if std::thread::current().id() != self.owner {
+        if this_thread() != self.owner {
             // Nothing on this thread would ever report the socket ready.
             return Err(io::Error::other(
                 "an HTTP connection was used off the thread that opened it",
