@@ -10,6 +10,7 @@ pub mod digest;
 mod local;
 pub mod ops;
 mod response;
+mod spec;
 pub mod transport;
 
 /// The module's JavaScript, served as `rk6:http.js` for `import ... from "k6/http"`.

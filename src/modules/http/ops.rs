@@ -1,8 +1,8 @@
 //! Ops behind `k6/http`. JS validates the script's arguments and hands each request over
-//! as an array of plain values it built itself (plus one buffer holding every binary
-//! body), so nothing a script passes reaches serde_v8 directly; the op reads the array by
-//! index, which costs a fraction of writing and parsing JSON. Every op takes a batch: a
-//! single request is a batch of one. Responses go back as arrays too.
+//! as an array of plain values it built itself (spec.rs), plus one buffer holding every
+//! binary body, so nothing a script passes reaches serde_v8 directly. Every op takes a
+//! batch: a single request is a batch of one. The ops answer with Response objects they
+//! make themselves (response.rs).
 
 use super::client::{codes, Client, Outcome, Request, ResponseType, Timings};
 use super::compression;
@@ -10,6 +10,7 @@ use super::config::HttpConfig;
 use super::cookies::{self, Jar};
 use super::local::{self, Local};
 use super::response;
+use super::spec::{Part, Spec};
 use super::transport::{io_runtime, Shared, Transport};
 use crate::events::{Event, Sample};
 use crate::metrics::{MetricKind, Tags};
@@ -26,138 +27,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// One request as http.js's `prepare` hands it over.
-#[derive(Debug, Deserialize)]
-#[serde(from = "Wire")]
-struct Spec {
-    method: String,
-    url: String,
-    headers: Vec<(String, String)>,
-    /// A text body, sent as UTF-8.
-    body: Option<String>,
-    /// A binary body: offset and length in the op's buffer.
-    bin: Option<(usize, usize)>,
-    /// Milliseconds.
-    timeout: f64,
-    redirects: u32,
-    response_type: String,
-    /// The params' tags (they win over the ones rk6 sets).
-    tags: BTreeMap<String, String>,
-    /// Status ranges counted as expected; `None` when the response callback is off.
-    expected: Option<Vec<(u16, u16)>>,
-    group: String,
-    /// `params.cookies`: name, value, replace.
-    cookies: Vec<(String, String, bool)>,
-    /// The `insecureSkipTLSVerify` option.
-    insecure: bool,
-    /// A multipart/form-data body (an object body holding `http.file()`s).
-    multipart: Option<Vec<Part>>,
-    /// `params.jar`: a jar of [`HttpState::jars`], or [`VU_JAR`].
-    jar: u32,
-    /// `params.auth`: `"basic"` or `"digest"` (JS refuses the rest).
-    auth: Option<String>,
-    /// `params.compression`: codings for the body, like `"gzip, br"`.
-    compression: Option<String>,
-}
-
-/// [`Spec`] as http.js sends it: an array, in this order.
-#[derive(Deserialize)]
-struct Wire(
-    String,              // method
-    String,              // url
-    Vec<String>,         // headers: name, value, name, value…
-    Option<String>,      // body
-    Option<Vec<String>>, // tags: name, value…
-    String,              // group
-    Option<String>,      // expected: "200-399,404-404"
-    Option<WireRare>,    // the rest, `None` when all of it has its default
-);
-
-/// What most requests leave at its default, in this order.
-#[derive(Deserialize)]
-struct WireRare(
-    Option<(usize, usize)>,              // bin
-    f64,                                 // timeout
-    u32,                                 // redirects
-    String,                              // responseType
-    Option<Vec<(String, String, bool)>>, // cookies
-    bool,                                // insecure
-    Option<Vec<Part>>,                   // multipart
-    u32,                                 // jar
-    Option<String>,                      // auth
-    Option<String>,                      // compression
-);
-
-impl Default for WireRare {
-    fn default() -> Self {
-        // As http.js's defaults: it sends `null` only when every field has these.
-        WireRare(
-            None,
-            60000.0,
-            10,
-            "text".into(),
-            None,
-            false,
-            None,
-            VU_JAR,
-            None,
-            None,
-        )
-    }
-}
-
-/// `[a, b, c, d…]` as `(a, b), (c, d)…`; an odd last name is dropped (http.js never sends one).
-fn pairs(flat: Vec<String>) -> impl Iterator<Item = (String, String)> {
-    let mut it = flat.into_iter();
-    std::iter::from_fn(move || Some((it.next()?, it.next()?)))
-}
-
-/// Ranges as `ExpectedStatuses` writes them; one that does not read is skipped.
-fn expected_ranges(text: &str) -> Vec<(u16, u16)> {
-    text.split(',')
-        .filter_map(|r| {
-            let (lo, hi) = r.split_once('-')?;
-            Some((lo.parse().ok()?, hi.parse().ok()?))
-        })
-        .collect()
-}
-
-impl From<Wire> for Spec {
-    fn from(w: Wire) -> Self {
-        let rare = w.7.unwrap_or_default();
-        Spec {
-            method: w.0,
-            url: w.1,
-            headers: pairs(w.2).collect(),
-            body: w.3,
-            tags: w.4.map(|t| pairs(t).collect()).unwrap_or_default(),
-            group: w.5,
-            expected: w.6.as_deref().map(expected_ranges),
-            bin: rare.0,
-            timeout: rare.1,
-            redirects: rare.2,
-            response_type: rare.3,
-            cookies: rare.4.unwrap_or_default(),
-            insecure: rare.5,
-            multipart: rare.6,
-            jar: rare.7,
-            auth: rare.8,
-            compression: rare.9,
-        }
-    }
-}
-
-/// One field of a multipart body; `text` or `bin` (in the op's buffer) holds its data.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Part {
-    name: String,
-    filename: Option<String>,
-    content_type: Option<String>,
-    text: Option<String>,
-    bin: Option<(usize, usize)>,
-}
 
 fn slice(buffer: &[u8], (at, len): (usize, usize)) -> Result<&[u8], JsErrorBox> {
     at.checked_add(len)
@@ -246,7 +115,7 @@ impl HttpState {
 pub const EXPECTED_DURATION: &str = "http_req_duration{expected_response:true}";
 
 /// The jar id of the VU's own jar (`http.cookieJar()`), which lives in its client.
-const VU_JAR: u32 = 0;
+pub(super) const VU_JAR: u32 = 0;
 
 fn http_state(state: &mut OpState) -> &mut HttpState {
     if state.try_borrow::<HttpState>().is_none() {
@@ -681,8 +550,7 @@ pub fn op_http_request<'s>(
     request_of: v8::Local<'s, v8::Function>,
     requests: v8::Local<'s, v8::Array>,
 ) -> Result<v8::Local<'s, v8::Array>, JsErrorBox> {
-    let specs: Vec<Spec> = deno_core::serde_v8::from_v8(scope, specs_js.into())
-        .map_err(|e| JsErrorBox::type_error(format!("k6/http: malformed request: {e}")))?;
+    let specs = super::spec::read(scope, specs_js)?;
     let config = http_config(state);
     let parsed = parse_batch(state, specs, buffer, &config)?;
     let (specs, requests_out): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
