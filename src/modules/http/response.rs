@@ -189,45 +189,40 @@ pub fn make<'s>(
         data.push(string(scope, value));
     }
     let data: v8::Local<v8::Value> = v8::Array::new_with_elements(scope, &data).into();
-    let headers = v8::Local::new(scope, &names.headers);
-    response.set_lazy_data_property_with_data(
-        scope,
-        headers.into(),
-        make_headers,
-        data,
-        v8::PropertyAttribute::NONE,
-        v8::SideEffectType::HasNoSideEffect,
-        v8::SideEffectType::HasSideEffect,
-    );
-    let timings = v8::Local::new(scope, &names.timings);
-    response.set_lazy_data_property_with_data(
-        scope,
-        timings.into(),
-        make_timings,
-        data,
-        v8::PropertyAttribute::NONE,
-        v8::SideEffectType::HasNoSideEffect,
-        v8::SideEffectType::HasSideEffect,
-    );
-    let name = v8::Local::new(scope, &names.request);
+    lazy(scope, response, &names.headers, make_headers, data);
+    lazy(scope, response, &names.timings, make_timings, data);
     match request {
         Request::Made(made) => {
+            let name = v8::Local::new(scope, &names.request);
             response.create_data_property(scope, name.into(), made);
         }
         Request::Later { make, spec } => {
             let data = v8::Array::new_with_elements(scope, &[make.into(), spec]);
-            response.set_lazy_data_property_with_data(
-                scope,
-                name.into(),
-                make_request,
-                data.into(),
-                v8::PropertyAttribute::NONE,
-                v8::SideEffectType::HasSideEffect,
-                v8::SideEffectType::HasSideEffect,
-            );
+            lazy(scope, response, &names.request, make_request, data.into());
         }
     }
     response
+}
+
+/// Defines `name` on `response` as a data property `make` fills in from `data` when it is
+/// first read.
+fn lazy(
+    scope: &mut v8::PinScope<'_, '_>,
+    response: v8::Local<v8::Object>,
+    name: &v8::Global<v8::String>,
+    make: impl v8::MapFnTo<v8::AccessorNameGetterCallback>,
+    data: v8::Local<v8::Value>,
+) {
+    let name = v8::Local::new(scope, name);
+    response.set_lazy_data_property_with_data(
+        scope,
+        name.into(),
+        make,
+        data,
+        v8::PropertyAttribute::NONE,
+        v8::SideEffectType::HasSideEffect,
+        v8::SideEffectType::HasSideEffect,
+    );
 }
 
 /// `Response.request`, on first read: http.js's `requestOf(spec)`.
