@@ -1,5 +1,6 @@
 // k6/http: k6's HTTP client API. Arguments are checked and normalized here; the ops
-// (ops.rs) receive one JSON text per batch plus one buffer holding the binary bodies.
+// (ops.rs) receive each request as an array (spec.rs) plus one buffer holding the binary
+// bodies, and answer with the Response objects (response.rs).
 const {
   op_http_request,
   op_http_request_async,
