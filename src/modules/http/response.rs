@@ -169,8 +169,10 @@ pub fn make<'s>(
         .collect();
     let response = v8::Object::with_prototype_and_properties(scope, proto.into(), &keys, &values);
 
-    // What the lazy properties are made from: the seven timings, then the headers'
-    // names and values.
+    // What the lazy properties are made from: the seven timings, then the headers' names
+    // and values in one string, NUL-separated (HTTP forbids NUL in both, and the http
+    // crate refuses it): one string per response instead of two per header, of which
+    // servers send ten and more.
     let t = o.timings;
     let mut data: Vec<v8::Local<v8::Value>> = [
         t.blocked,
@@ -184,10 +186,14 @@ pub fn make<'s>(
     .iter()
     .map(|&ms| v8::Number::new(scope, ms).into())
     .collect();
+    let mut joined = String::new();
     for (name, value) in &o.headers {
-        data.push(string(scope, name));
-        data.push(string(scope, value));
+        joined.push_str(name);
+        joined.push('\0');
+        joined.push_str(value);
+        joined.push('\0');
     }
+    data.push(string(scope, &joined));
     let data: v8::Local<v8::Value> = v8::Array::new_with_elements(scope, &data).into();
     lazy(scope, response, &names.headers, make_headers, data);
     lazy(scope, response, &names.timings, make_timings, data);
@@ -298,14 +304,16 @@ fn make_headers<'s>(
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     let data = lazy_data(scope, &args);
-    let pairs = data.get(TIMINGS.len()..).unwrap_or_default();
-    let mut keys = Vec::with_capacity(pairs.len() / 2);
-    let mut values = Vec::with_capacity(pairs.len() / 2);
-    for pair in pairs.chunks_exact(2) {
-        if let Ok(name) = v8::Local::<v8::Name>::try_from(pair[0]) {
-            keys.push(name);
-            values.push(pair[1]);
-        }
+    let joined = match data.get(TIMINGS.len()) {
+        Some(&joined) if joined.is_string() => joined.to_rust_string_lossy(scope),
+        _ => String::new(),
+    };
+    let mut keys = Vec::new();
+    let mut values = Vec::new();
+    let mut parts = joined.split('\0');
+    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+        keys.push(internalized(scope, name).into());
+        values.push(string(scope, value));
     }
     rv.set(plain_object(scope, &keys, &values).into());
 }
