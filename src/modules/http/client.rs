@@ -15,7 +15,7 @@ use super::cookies::{self, Cookie, Jar};
 use super::transport::{within, Executor, Transport};
 use super::{compression, digest};
 use bytes::Bytes;
-use deno_core::url::Url;
+use deno_core::url::{Position, Url};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::TokioIo;
@@ -518,7 +518,7 @@ impl Client {
                 )
             });
             if let Some((peer, ip)) = &progress.peer {
-                out.remote_ip = ip.to_string();
+                out.remote_ip = String::from(&**ip);
                 out.remote_port = peer.port();
             }
             let result = match hop {
@@ -549,7 +549,7 @@ impl Client {
                     };
                     out.hops.push(Hop {
                         method: method.clone(),
-                        url: url.to_string(),
+                        url: url.as_str().to_owned(),
                         status: 0,
                         proto: "",
                         tls_version: progress.tls_version,
@@ -559,7 +559,7 @@ impl Client {
                         error_code: failure.code,
                         digest_challenge: req.digest && out.hops.is_empty(),
                     });
-                    out.url = url.to_string();
+                    out.url = url.as_str().to_owned();
                     out.status = 0;
                     out.status_text = String::new();
                     out.proto = "";
@@ -592,7 +592,7 @@ impl Client {
             };
             out.hops.push(Hop {
                 method: method.clone(),
-                url: url.to_string(),
+                url: url.as_str().to_owned(),
                 status,
                 proto: progress.proto,
                 tls_version: progress.tls_version,
@@ -606,7 +606,7 @@ impl Client {
             out.status_text = status_text(status, &answer.reason);
             out.proto = progress.proto;
             out.tls_version = progress.tls_version;
-            out.url = url.to_string();
+            out.url = url.as_str().to_owned();
             out.timings = timings;
             out.error = String::new();
             out.error_code = error_code;
@@ -784,12 +784,16 @@ impl Client {
     }
 }
 
+/// `host:port`, or `host` for the scheme's default port, as the URL writes it (IPv6
+/// brackets included): the `Host` header.
+fn host_and_port(url: &Url) -> String {
+    url[Position::BeforeHost..Position::AfterPort].to_owned()
+}
+
 /// Path and query: what an HTTP/1.1 request line and a digest `uri` name.
 fn request_target(url: &Url) -> String {
-    match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    }
+    // The path and query as the URL already writes them, without formatting them again.
+    url[Position::BeforePath..Position::AfterQuery].to_owned()
 }
 
 /// `h2`: HTTP/2 carries scheme and authority as pseudo-headers, which hyper takes from an
@@ -803,11 +807,7 @@ fn build_request(
 ) -> Result<hyper::Request<Full<Bytes>>, Failure> {
     let method = hyper::Method::from_bytes(method.as_bytes())
         .map_err(|_| Failure::new(codes::GENERIC, format!("invalid HTTP method {method:?}")))?;
-    let host = match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
-        _ => String::new(),
-    };
+    let host = host_and_port(url);
     let target = if h2 {
         let authority = headers
             .iter()
@@ -1204,6 +1204,16 @@ mod tests {
         assert_eq!(canonical_name("X-CUSTOM-thing"), "X-Custom-Thing");
         assert_eq!(canonical_name("etag"), "Etag");
         assert_eq!(canonical_name("x-é-b"), "X-É-B");
+    }
+
+    #[test]
+    fn request_targets_and_host_headers() {
+        let u = Url::parse("http://[::1]:8080/a/b?x=1&y#frag").unwrap();
+        assert_eq!(request_target(&u), "/a/b?x=1&y");
+        assert_eq!(host_and_port(&u), "[::1]:8080");
+        let d = Url::parse("https://user:pw@Example.com:443").unwrap();
+        assert_eq!(request_target(&d), "/");
+        assert_eq!(host_and_port(&d), "example.com");
     }
 
     #[test]
