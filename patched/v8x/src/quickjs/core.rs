@@ -198,6 +198,14 @@ fn rewrite_script_source(source: &str) -> Option<String> {
   rewritten
 }
 
+/// rk6 patch (change 46): whether any source compiled in this process used
+/// `%OptimizeFunctionOnNextCall`, whose rewrite counts calls in a global that
+/// native functions with fast overloads read (`fast_api_next_call_count`).
+/// Until one has, that global cannot be set and is not looked up: the lookup by
+/// name cost ~1,000 instructions on every call of a fast op.
+pub(crate) static FAST_API_INTRINSIC_USED: std::sync::atomic::AtomicBool =
+  std::sync::atomic::AtomicBool::new(false);
+
 pub(crate) fn rewrite_v8_native_intrinsics(source: &str) -> Option<String> {
   // rk6 patch (change 28): one memchr pass over the '%' signs instead of five
   // substring searches of every source compiled.
@@ -233,6 +241,8 @@ pub(crate) fn rewrite_v8_native_intrinsics(source: &str) -> Option<String> {
       if let Some((end, args)) =
         read_intrinsic_args(source, pos, "%OptimizeFunctionOnNextCall")
       {
+        FAST_API_INTRINSIC_USED
+          .store(true, std::sync::atomic::Ordering::Relaxed);
         out.push_str(
           "(globalThis.__v8x_fast_api_next_call=((globalThis.__v8x_fast_api_next_call|0)+1),void (",
         );

@@ -2476,7 +2476,11 @@ unsafe fn try_fast_dispatch(
 }
 
 unsafe fn fast_api_next_call_count(ctx: *mut JSContext) -> i32 {
-  if ctx.is_null() {
+  // rk6 patch (change 46).
+  if ctx.is_null()
+    || !super::core::FAST_API_INTRINSIC_USED
+      .load(std::sync::atomic::Ordering::Relaxed)
+  {
     return 0;
   }
   let global = unsafe { JS_GetGlobalObject(ctx) };
