@@ -166,9 +166,9 @@ function latin1(bytes) {
 // body's place in the op's buffer is its first element.
 const BIN = 0;
 const DEFAULT_TIMEOUT = 60000;
+const DEFAULT_REDIRECTS = 10;
 // The methods http.get & co. pass, already upper case: toUpperCase makes a new string.
 const UPPER = { __proto__: null, GET: "GET", POST: "POST", PUT: "PUT", PATCH: "PATCH", DELETE: "DELETE", HEAD: "HEAD", OPTIONS: "OPTIONS" };
-const DEFAULT_REDIRECTS = 10;
 
 // The test options requests read, worked out once: they are fixed after the init context.
 let defaults;
@@ -176,7 +176,7 @@ function requestDefaults() {
   if (defaults === undefined) {
     const opts = testOptions();
     defaults = {
-      redirects: opts.maxRedirects ?? 10,
+      redirects: opts.maxRedirects ?? DEFAULT_REDIRECTS,
       responseType: opts.discardResponseBodies ? "none" : "text",
       insecure: opts.insecureSkipTLSVerify === true,
       doThrow: !!(opts.throw ?? false),
@@ -460,7 +460,8 @@ function noInit(what) {
   initOver = true;
 }
 
-// The JSON and buffer for a batch of prepared requests.
+// The specs and the buffer of binary bodies for a batch of prepared requests. (A single
+// request without a binary body skips this: see `request`.)
 function pack(prepared) {
   const specs = prepared.map((p) => p.spec);
   if (!prepared.some((p) => p.bins.length > 0)) return [specs, EMPTY];
@@ -497,6 +498,8 @@ export function request(method, target, body, params) {
   noInit("http.request");
   const p = argsOf(`http.request`, method, target, body, params);
   if (p instanceof Response) return p;
+  // Most requests have no binary body: packing one spec costs ~4k instructions more
+  // (QuickJS's map, some and the arrays made) for an empty buffer.
   const buffer = p.bins.length === 0 ? EMPTY : pack([p])[1];
   return deliver(op_http_request([p.spec], buffer, 1, RESPONSE, requestOf, p.request === null ? NONE : [p.request])[0], p);
 }

@@ -18,12 +18,13 @@ use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::VuState;
 use bytes::Bytes;
 use deno_core::url::Url;
-use deno_core::{op2, v8, JsBuffer, OpState};
+use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use parking_lot::Mutex;
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -576,38 +577,41 @@ pub fn op_http_request<'s>(
 }
 
 /// `op_http_request` for `http.asyncRequest`: the VU goes on while it runs. Resolves with
-/// an id for `op_http_responses`, which makes the Response objects (this op cannot: a
+/// an id for `op_http_responses`, which makes the Response objects (the future cannot: a
 /// JS value may not be made while it waits).
 #[op2]
-pub async fn op_http_request_async(
+pub fn op_http_request_async<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
     state: Rc<RefCell<OpState>>,
-    #[serde] specs: Vec<Spec>,
-    #[buffer] buffer: JsBuffer,
+    specs: v8::Local<'s, v8::Array>,
+    #[buffer] buffer: &[u8],
     #[smi] limit: u32,
-) -> Result<u32, JsErrorBox> {
+) -> Result<impl Future<Output = Result<u32, JsErrorBox>>, JsErrorBox> {
+    let specs = super::spec::read(scope, specs)?;
     let config = http_config(&mut state.borrow_mut());
-    let parsed = parse_batch(&mut state.borrow_mut(), specs, &buffer, &config)?;
-    drop(buffer);
+    let parsed = parse_batch(&mut state.borrow_mut(), specs, buffer, &config)?;
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(&mut state.borrow_mut()).client.clone();
-    let outcomes = io_runtime()
-        .spawn(run_batch::<Shared>(
-            client,
-            requests,
-            limit as usize,
-            config.batch_per_host,
-        ))
-        .await
-        .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
-    let mut state = state.borrow_mut();
-    record_all(&state, &specs, &outcomes);
-    let http = http_state(&mut state);
-    http.next_parked = http.next_parked.wrapping_add(1);
-    let id = http.next_parked;
-    http.parked
-        .insert(id, outcomes.into_iter().zip(types).collect());
-    Ok(id)
+    Ok(async move {
+        let outcomes = io_runtime()
+            .spawn(run_batch::<Shared>(
+                client,
+                requests,
+                limit as usize,
+                config.batch_per_host,
+            ))
+            .await
+            .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
+        let mut state = state.borrow_mut();
+        record_all(&state, &specs, &outcomes);
+        let http = http_state(&mut state);
+        http.next_parked = http.next_parked.wrapping_add(1);
+        let id = http.next_parked;
+        http.parked
+            .insert(id, outcomes.into_iter().zip(types).collect());
+        Ok(id)
+    })
 }
 
 /// The Response objects of the async batch `id` (see `op_http_request_async`), once.

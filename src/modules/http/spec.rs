@@ -1,7 +1,5 @@
 //! A request as http.js's `prepare` hands it to the ops: an array of plain values it
-//! built itself (see `Wire` for the layout), read by index. The synchronous op reads it
-//! straight from the engine ([`read`]); the async one, which cannot hold engine values,
-//! through serde_v8.
+//! built itself, read by index ([`read`]; the layout is there).
 
 use super::ops::VU_JAR;
 use deno_core::v8;
@@ -10,8 +8,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// One request as http.js's `prepare` hands it over.
-#[derive(Debug, Deserialize)]
-#[serde(from = "Wire")]
+#[derive(Debug)]
 pub(super) struct Spec {
     pub(super) method: String,
     pub(super) url: String,
@@ -43,23 +40,11 @@ pub(super) struct Spec {
     pub(super) compression: Option<String>,
 }
 
-/// How many fields [`Wire`] has.
-const WIRE_LEN: u32 = 8;
+/// How many fields a spec has (see [`read`]).
+const SPEC_LEN: u32 = 8;
 
-/// [`Spec`] as http.js sends it: an array, in this order.
-#[derive(Deserialize)]
-struct Wire(
-    String,              // method
-    String,              // url
-    Vec<String>,         // headers: name, value, name, value…
-    Option<String>,      // body
-    Option<Vec<String>>, // tags: name, value…
-    String,              // group
-    Option<String>,      // expected: "200-399,404-404"
-    Option<WireRare>,    // the rest, `None` when all of it has its default
-);
-
-/// What most requests leave at its default, in this order.
+/// What most requests leave at its default, in this order: a spec's last field, `null`
+/// when all of it has these defaults; read by serde_v8, as it is seldom there.
 #[derive(Deserialize)]
 struct WireRare(
     Option<(usize, usize)>,              // bin
@@ -92,12 +77,6 @@ impl Default for WireRare {
     }
 }
 
-/// `[a, b, c, d…]` as `(a, b), (c, d)…`; an odd last name is dropped (http.js never sends one).
-fn pairs(flat: Vec<String>) -> impl Iterator<Item = (String, String)> {
-    let mut it = flat.into_iter();
-    std::iter::from_fn(move || Some((it.next()?, it.next()?)))
-}
-
 /// Ranges as `ExpectedStatuses` writes them; one that does not read is skipped.
 fn expected_ranges(text: &str) -> Vec<(u16, u16)> {
     text.split(',')
@@ -106,55 +85,6 @@ fn expected_ranges(text: &str) -> Vec<(u16, u16)> {
             Some((lo.parse().ok()?, hi.parse().ok()?))
         })
         .collect()
-}
-
-impl From<Wire> for Spec {
-    fn from(w: Wire) -> Self {
-        Spec::new(
-            w.0,
-            w.1,
-            pairs(w.2).collect(),
-            w.3,
-            w.4.map(|t| pairs(t).collect()).unwrap_or_default(),
-            w.5,
-            w.6,
-            w.7.unwrap_or_default(),
-        )
-    }
-}
-
-impl Spec {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        method: String,
-        url: String,
-        headers: Vec<(String, String)>,
-        body: Option<String>,
-        tags: BTreeMap<String, String>,
-        group: String,
-        expected: Option<String>,
-        rare: WireRare,
-    ) -> Self {
-        Spec {
-            method,
-            url,
-            headers,
-            body,
-            tags,
-            group,
-            expected: expected.as_deref().map(expected_ranges),
-            bin: rare.0,
-            timeout: rare.1,
-            redirects: rare.2,
-            response_type: rare.3,
-            cookies: rare.4.unwrap_or_default(),
-            insecure: rare.5,
-            multipart: rare.6,
-            jar: rare.7,
-            auth: rare.8,
-            compression: rare.9,
-        }
-    }
 }
 
 /// One field of a multipart body; `text` or `bin` (in the op's buffer) holds its data.
@@ -218,8 +148,11 @@ fn string_pairs<'s>(
     Ok(out)
 }
 
-/// The specs of a batch, read from the array http.js passed; the same as serde_v8 reads
-/// into [`Spec`] through [`Wire`], for a fraction of the work (no visitor per field).
+/// The specs of a batch, from the array http.js passed. Each spec is an array: method,
+/// URL, headers (`[name, value, …]`), text body or `null`, tags (`[name, value, …]` or
+/// `null`), group, expected statuses (`"200-399,404-404"` or `null`), [`WireRare`] or
+/// `null`. Each field is read straight from the engine, without serde_v8's visitor per
+/// field (a few thousand instructions a request).
 pub(super) fn read<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     specs: v8::Local<'s, v8::Array>,
@@ -228,7 +161,7 @@ pub(super) fn read<'s>(
     for i in 0..specs.length() {
         let spec = element(scope, specs, i);
         let spec = v8::Local::<v8::Array>::try_from(spec).map_err(|_| malformed("a spec"))?;
-        if spec.length() != WIRE_LEN {
+        if spec.length() != SPEC_LEN {
             return Err(malformed("a spec of another length"));
         }
         let field = |scope: &mut v8::PinScope<'s, '_>, i| element(scope, spec, i);
@@ -256,9 +189,25 @@ pub(super) fn read<'s>(
         } else {
             deno_core::serde_v8::from_v8(scope, rare).map_err(|e| malformed(&e.to_string()))?
         };
-        out.push(Spec::new(
-            method, url, headers, body, tags, group, expected, rare,
-        ));
+        out.push(Spec {
+            method,
+            url,
+            headers,
+            body,
+            tags,
+            group,
+            expected: expected.as_deref().map(expected_ranges),
+            bin: rare.0,
+            timeout: rare.1,
+            redirects: rare.2,
+            response_type: rare.3,
+            cookies: rare.4.unwrap_or_default(),
+            insecure: rare.5,
+            multipart: rare.6,
+            jar: rare.7,
+            auth: rare.8,
+            compression: rare.9,
+        });
     }
     Ok(out)
 }
