@@ -278,7 +278,7 @@ fn fetch(url: &ModuleSpecifier) -> Fetched {
     if !outcome.error.is_empty() {
         return Err(outcome.error);
     }
-    String::from_utf8(outcome.body)
+    String::from_utf8(outcome.body.into())
         .map(Arc::from)
         .map_err(|_| "the module is not UTF-8 text".to_owned())
 }

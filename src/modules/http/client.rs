@@ -21,7 +21,8 @@ use hyper::client::conn::{http1, http2};
 use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
 use rustls::pki_types::{CertificateDer, ServerName};
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -96,7 +97,7 @@ pub struct Timings {
 /// What one round trip (a request or one redirect hop) measured, for the metrics.
 #[derive(Debug, Clone)]
 pub struct Hop {
-    pub method: String,
+    pub method: Cow<'static, str>,
     pub url: String,
     /// 0 when no response came.
     pub status: u16,
@@ -119,14 +120,16 @@ pub struct Outcome {
     pub proto: &'static str,
     /// The URL of the last hop (after redirects).
     pub url: String,
-    /// Canonical header names (`Content-Type`), repeated values joined with `, `.
-    pub headers: BTreeMap<String, String>,
+    /// The headers as `Name\0value\0…`, sorted by canonical name (`Content-Type`),
+    /// repeated values joined with `, `: one string for however many headers came
+    /// (HTTP forbids NUL in names and values, and the http crate refuses it).
+    pub headers: String,
     /// Decoded body (empty when none was read).
-    pub body: Vec<u8>,
+    pub body: Bytes,
     pub timings: Timings,
     pub error: String,
     pub error_code: u32,
-    pub remote_ip: String,
+    pub remote_ip: Arc<str>,
     pub remote_port: u16,
     pub tls_version: &'static str,
     /// Every round trip, redirects included, in order.
@@ -394,7 +397,7 @@ impl Progress {
 /// A response whose body has been read.
 struct Answer {
     status: u16,
-    reason: String,
+    reason: &'static str,
     headers: hyper::HeaderMap,
     body: Bytes,
     done: Instant,
@@ -418,18 +421,17 @@ impl Client {
 
     /// The request's headers plus a `Cookie` header from the jar and `params.cookies`
     /// (unless the script wrote its own `Cookie` header).
-    fn with_cookies(
+    fn with_cookies<'h>(
         jar: &Mutex<Jar>,
         url: &Url,
-        headers: &[(String, String)],
+        headers: &'h [(String, String)],
         own: &[(String, String, bool)],
-    ) -> Vec<(String, String)> {
-        let mut out = headers.to_vec();
+    ) -> Cow<'h, [(String, String)]> {
         if headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("cookie"))
         {
-            return out;
+            return Cow::Borrowed(headers);
         }
         let mut pairs: Vec<String> = Vec::new();
         {
@@ -441,10 +443,12 @@ impl Client {
             }
         }
         pairs.extend(own.iter().map(|(n, v, _)| format!("{n}={v}")));
-        if !pairs.is_empty() {
-            out.push(("Cookie".into(), pairs.join("; ")));
+        if pairs.is_empty() {
+            return Cow::Borrowed(headers);
         }
-        out
+        let mut out = headers.to_vec();
+        out.push(("Cookie".into(), pairs.join("; ")));
+        Cow::Owned(out)
     }
 
     fn take_idle(&self, key: &PoolKey) -> Option<Conn> {
@@ -476,15 +480,24 @@ impl Client {
     /// described in the outcome, as k6 does.
     pub async fn execute<T: Transport>(self: Arc<Self>, req: Request) -> Outcome {
         let deadline = Instant::now() + req.timeout;
-        let mut method = req.method.clone();
-        let mut url = req.url.clone();
-        let mut body = req.body.clone();
-        let mut headers = req.headers.clone();
+        let Request {
+            mut method,
+            mut url,
+            mut headers,
+            mut body,
+            ref cookies,
+            ref jar,
+            ref config,
+            insecure,
+            digest,
+            max_redirects,
+            ..
+        } = req;
         let mut out = Outcome::default();
         let mut redirects = 0;
-        let jar = req.jar.as_deref().unwrap_or(&self.jar);
+        let jar = jar.as_deref().unwrap_or(&self.jar);
         // Digest credentials leave the URL, so that they do not also go out as Basic auth.
-        let credentials = req.digest.then(|| {
+        let credentials = digest.then(|| {
             let user = percent_decode(url.username());
             let pass = percent_decode(url.password().unwrap_or(""));
             let _ = url.set_username("");
@@ -495,7 +508,7 @@ impl Client {
         let mut answered: Option<Url> = None;
         loop {
             let mut progress = Progress::default();
-            let sent_headers = Self::with_cookies(jar, &url, &headers, &req.cookies);
+            let sent_headers = Self::with_cookies(jar, &url, &headers, cookies);
             let hop = within::<T, _>(
                 deadline,
                 self.round_trip::<T>(
@@ -504,7 +517,7 @@ impl Client {
                     &url,
                     &sent_headers,
                     body.clone(),
-                    &req,
+                    (insecure, config),
                 ),
             )
             .await;
@@ -518,7 +531,7 @@ impl Client {
                 )
             });
             if let Some((peer, ip)) = &progress.peer {
-                out.remote_ip = String::from(&**ip);
+                out.remote_ip = ip.clone();
                 out.remote_port = peer.port();
             }
             let result = match hop {
@@ -548,7 +561,7 @@ impl Client {
                         Timings::default()
                     };
                     out.hops.push(Hop {
-                        method: method.clone(),
+                        method: method_name(&method),
                         url: url.as_str().to_owned(),
                         status: 0,
                         proto: "",
@@ -557,7 +570,7 @@ impl Client {
                         sent,
                         received,
                         error_code: failure.code,
-                        digest_challenge: req.digest && out.hops.is_empty(),
+                        digest_challenge: digest && out.hops.is_empty(),
                     });
                     out.url = url.as_str().to_owned();
                     out.status = 0;
@@ -591,7 +604,7 @@ impl Client {
                 0
             };
             out.hops.push(Hop {
-                method: method.clone(),
+                method: method_name(&method),
                 url: url.as_str().to_owned(),
                 status,
                 proto: progress.proto,
@@ -600,17 +613,16 @@ impl Client {
                 sent,
                 received,
                 error_code,
-                digest_challenge: req.digest && out.hops.is_empty(),
+                digest_challenge: digest && out.hops.is_empty(),
             });
             out.status = status;
-            out.status_text = status_text(status, &answer.reason);
+            out.status_text = status_text(status, answer.reason);
             out.proto = progress.proto;
             out.tls_version = progress.tls_version;
-            out.url = url.as_str().to_owned();
             out.timings = timings;
             out.error = String::new();
             out.error_code = error_code;
-            out.headers = canonical_headers(&answer.headers);
+            out.headers = joined_headers(&answer.headers);
             out.cookies.clear();
             for set in answer.headers.get_all(hyper::header::SET_COOKIE) {
                 if let Some(c) = set.to_str().ok().and_then(|v| cookies::parse(&url, v)) {
@@ -644,7 +656,7 @@ impl Client {
                 .and_then(|v| v.to_str().ok());
             let redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
             if let (true, Some(location)) = (redirect, location) {
-                if redirects < req.max_redirects {
+                if redirects < max_redirects {
                     match url.join(location) {
                         Ok(next) => {
                             redirects += 1;
@@ -676,13 +688,14 @@ impl Client {
                 .headers
                 .get(hyper::header::CONTENT_ENCODING)
                 .and_then(|v| v.to_str().ok());
-            match compression::decode(encoding, &answer.body) {
+            match compression::decode(encoding, answer.body) {
                 Ok(bytes) => out.body = bytes,
                 Err(e) => {
                     out.error = e;
                     out.error_code = codes::GENERIC;
                 }
             }
+            out.url = url.into();
             return out;
         }
     }
@@ -695,7 +708,7 @@ impl Client {
         url: &Url,
         headers: &[(String, String)],
         body: Bytes,
-        req: &Request,
+        (insecure, config): (bool, &Arc<HttpConfig>),
     ) -> Result<Answer, Failure> {
         progress.started = Some(Instant::now());
         // Checked before any connection is made; rebuilt for a retry (requests do not
@@ -713,7 +726,7 @@ impl Client {
                     // Boxed: a new connection's state (TLS included) is large, and inline
                     // it would be copied along with every request's future.
                     let (conn, connecting, handshaking) =
-                        Box::pin(connect::<T>(&key, req.insecure, &req.config)).await?;
+                        Box::pin(connect::<T>(&key, insecure, config)).await?;
                     progress.connecting = connecting;
                     progress.tls_handshaking = handshaking;
                     conn
@@ -752,14 +765,14 @@ impl Client {
                         progress.headers_at = Some(Instant::now());
                     }
                     let status = resp.status();
-                    let reason = status.canonical_reason().unwrap_or("").to_owned();
+                    let reason = status.canonical_reason().unwrap_or("");
                     let (parts, incoming) = resp.into_parts();
                     let body = drive(&mut conn.driver, incoming.collect())
                         .await
                         .map_err(|e| failure_of(&e))?
                         .to_bytes();
                     let done = Instant::now();
-                    self.put_idle(key, conn, &req.config);
+                    self.put_idle(key, conn, config);
                     return Ok(Answer {
                         status: status.as_u16(),
                         reason,
@@ -1136,33 +1149,18 @@ fn failure_of(e: &hyper::Error) -> Failure {
     Failure::new(codes::GENERIC, e.to_string())
 }
 
-/// Header names as Go (and so k6) writes them: `content-type` → `Content-Type`.
-pub fn canonical_name(name: &str) -> String {
-    // Header names are ASCII tokens (hyper's are lowercase): no case tables needed.
-    if name.is_ascii() {
-        let mut out = name.as_bytes().to_vec();
-        let mut upper = true;
-        for b in &mut out {
-            *b = if upper {
-                b.to_ascii_uppercase()
-            } else {
-                b.to_ascii_lowercase()
-            };
-            upper = *b == b'-';
-        }
-        return String::from_utf8(out).expect("ASCII stays ASCII");
-    }
-    let mut out = String::with_capacity(name.len());
+/// Writes a header name as Go (and so k6) does: `content-type` → `Content-Type`. Header
+/// names are ASCII tokens (the http crate refuses anything else): no case tables needed.
+fn push_canonical_name(out: &mut String, name: &str) {
     let mut upper = true;
     for c in name.chars() {
-        if upper {
-            out.extend(c.to_uppercase());
+        out.push(if upper {
+            c.to_ascii_uppercase()
         } else {
-            out.extend(c.to_lowercase());
-        }
+            c.to_ascii_lowercase()
+        });
         upper = c == '-';
     }
-    out
 }
 
 /// `"200 OK"`: the status code and the reason phrase, as Go's `Response.Status`.
@@ -1180,16 +1178,42 @@ fn status_text(status: u16, reason: &str) -> String {
     out
 }
 
-fn canonical_headers(headers: &hyper::HeaderMap) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes());
-        out.entry(canonical_name(name.as_str()))
-            .and_modify(|v| {
-                v.push_str(", ");
-                v.push_str(&value);
-            })
-            .or_insert_with(|| value.into_owned());
+/// A hop's method for its tags, without a copy for the methods scripts nearly always use.
+fn method_name(method: &str) -> Cow<'static, str> {
+    const KNOWN: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+    match KNOWN.iter().find(|m| **m == method) {
+        Some(m) => Cow::Borrowed(m),
+        None => Cow::Owned(method.to_owned()),
+    }
+}
+
+/// The response's headers as [`Outcome::headers`] holds them. hyper's names are lowercase
+/// ASCII tokens, and two of them compare as their canonical forms do (an uppercase
+/// letter follows a `-` at the same place in both, or starts both), so sorting by
+/// hyper's name sorts by the canonical one; the sort is stable, so repeated values keep
+/// their order.
+fn joined_headers(headers: &hyper::HeaderMap) -> String {
+    let mut pairs: Vec<(&hyper::header::HeaderName, &hyper::header::HeaderValue)> =
+        headers.iter().collect();
+    pairs.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    let size: usize = pairs
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 2)
+        .sum();
+    let mut out = String::with_capacity(size);
+    let mut last: Option<&hyper::header::HeaderName> = None;
+    for (name, value) in pairs {
+        if last == Some(name) {
+            // The NUL that ended the previous value gives way to the separator.
+            out.pop();
+            out.push_str(", ");
+        } else {
+            push_canonical_name(&mut out, name.as_str());
+            out.push('\0');
+        }
+        out.push_str(&String::from_utf8_lossy(value.as_bytes()));
+        out.push('\0');
+        last = Some(name);
     }
     out
 }
@@ -1199,11 +1223,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn canonical_header_names() {
-        assert_eq!(canonical_name("content-type"), "Content-Type");
-        assert_eq!(canonical_name("X-CUSTOM-thing"), "X-Custom-Thing");
-        assert_eq!(canonical_name("etag"), "Etag");
-        assert_eq!(canonical_name("x-é-b"), "X-É-B");
+    fn headers_are_joined_sorted_by_canonical_name() {
+        let mut headers = hyper::HeaderMap::new();
+        for (name, value) in [
+            ("x-custom-thing", "one"),
+            ("content-type", "text/plain"),
+            ("etag", "\"a\""),
+            ("x-custom-thing", "two"),
+            ("x-b", "bee"),
+            ("xa", "ay"),
+        ] {
+            headers.append(
+                hyper::header::HeaderName::from_static(name),
+                hyper::header::HeaderValue::from_static(value),
+            );
+        }
+        assert_eq!(
+            joined_headers(&headers),
+            "Content-Type\0text/plain\0Etag\0\"a\"\0X-B\0bee\0X-Custom-Thing\0one, two\0Xa\0ay\0"
+        );
+        assert_eq!(joined_headers(&hyper::HeaderMap::new()), "");
     }
 
     #[test]

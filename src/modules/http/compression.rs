@@ -2,6 +2,7 @@
 //! response bodies are decoded by their `Content-Encoding`, with the codings k6 knows
 //! (gzip, deflate, br, zstd).
 
+use bytes::Bytes;
 use std::io::{Read, Write};
 
 /// What `params.compression` accepts, in k6's words.
@@ -83,11 +84,11 @@ pub fn compress(body: &[u8], codings: &[Coding]) -> std::io::Result<Vec<u8>> {
 }
 
 /// The body with its `Content-Encoding` undone (`None`: the header was absent).
-pub fn decode(encoding: Option<&str>, body: &[u8]) -> Result<Vec<u8>, String> {
+pub fn decode(encoding: Option<&str>, body: Bytes) -> Result<Bytes, String> {
     let Some(encoding) = encoding else {
-        return Ok(body.to_vec());
+        return Ok(body);
     };
-    let mut data = body.to_vec();
+    let mut data = body;
     // Encodings apply in the order listed, so they are undone from the last.
     for coding in encoding.rsplit(',').map(str::trim) {
         let mut out = Vec::new();
@@ -103,7 +104,7 @@ pub fn decode(encoding: Option<&str>, body: &[u8]) -> Result<Vec<u8>, String> {
             other => return Err(format!("unsupported Content-Encoding {other:?}")),
         };
         read.map_err(|e| format!("cannot decode the {coding} response body: {e}"))?;
-        data = out;
+        data = out.into();
     }
     Ok(data)
 }
@@ -131,7 +132,11 @@ mod tests {
                 .map(|c| c.name())
                 .collect::<Vec<_>>()
                 .join(", ");
-            assert_eq!(decode(Some(&header), &packed).unwrap(), text, "{list}");
+            assert_eq!(
+                decode(Some(&header), packed.into()).unwrap(),
+                text,
+                "{list}"
+            );
         }
     }
 

@@ -175,14 +175,41 @@ let defaults;
 function requestDefaults() {
   if (defaults === undefined) {
     const opts = testOptions();
+    const redirects = opts.maxRedirects ?? DEFAULT_REDIRECTS;
+    const responseType = opts.discardResponseBodies ? "none" : "text";
+    const insecure = opts.insecureSkipTLSVerify === true;
+    const ua = defaultUserAgent();
     defaults = {
-      redirects: opts.maxRedirects ?? DEFAULT_REDIRECTS,
-      responseType: opts.discardResponseBodies ? "none" : "text",
-      insecure: opts.insecureSkipTLSVerify === true,
+      redirects,
+      responseType,
+      insecure,
       doThrow: !!(opts.throw ?? false),
+      // What a request without params sends: shared, as nothing changes them.
+      headers: Object.freeze(ua === "" ? [] : ["User-Agent", ua]),
+      rare:
+        insecure || redirects !== DEFAULT_REDIRECTS || responseType !== "text"
+          ? Object.freeze([null, DEFAULT_TIMEOUT, redirects, responseType, null, insecure, null, VU_JAR, null, null])
+          : null,
     };
   }
   return defaults;
+}
+
+// http.get(url) and the like, with neither params nor a body: the spec is the defaults.
+function plain(method, url) {
+  const d = requestDefaults();
+  const group = currentGroup();
+  const spec = [
+    UPPER[method] ?? method.toUpperCase(),
+    url,
+    d.headers,
+    null,
+    null,
+    group === "" ? "" : `::${group}`,
+    responseCallback === null ? null : responseCallback.text,
+    d.rare,
+  ];
+  return { spec, bins: NONE, doThrow: d.doThrow, request: null };
 }
 
 function urlOf(target) {
@@ -496,7 +523,11 @@ function argsOf(what, method, target, body, params) {
 
 export function request(method, target, body, params) {
   noInit("http.request");
-  const p = argsOf(`http.request`, method, target, body, params);
+  const p =
+    (params === undefined || params === null) && (body === undefined || body === null) &&
+      typeof target === "string" && typeof method === "string" && method !== ""
+      ? plain(method, target)
+      : argsOf(`http.request`, method, target, body, params);
   if (p instanceof Response) return p;
   // Most requests have no binary body: packing one spec costs ~4k instructions more
   // (QuickJS's map, some and the arrays made) for an empty buffer.

@@ -97,6 +97,8 @@ pub struct HttpState {
     /// The URL text last requested and its parse: scripts mostly request the same few
     /// URLs, and a copy costs a tenth of a parse.
     last_url: Option<(String, Url)>,
+    /// [`HOP_METRICS`]' names as the VU's outbox shares them, looked up once.
+    hop_names: std::cell::OnceCell<[Arc<str>; HOP_METRICS.len()]>,
 }
 
 impl HttpState {
@@ -178,13 +180,13 @@ fn parse_batch(
     let http = http_state(state);
     specs
         .into_iter()
-        .map(|spec| {
+        .map(|mut spec| {
             let jar = match spec.jar {
                 VU_JAR => None,
                 id => Some(http.jars.get(&id).cloned().ok_or_else(unknown_jar)?),
             };
             let url = http.parse_url(&spec.url);
-            let request = to_request(&spec, url, buffer, jar, config)?;
+            let request = to_request(&mut spec, url, buffer, jar, config)?;
             Ok((spec, request))
         })
         .collect()
@@ -194,8 +196,9 @@ fn unknown_jar() -> JsErrorBox {
     JsErrorBox::type_error("k6/http: a cookie jar that no longer exists")
 }
 
+/// Takes the spec's headers and cookies, which only the request needs.
 fn to_request(
-    spec: &Spec,
+    spec: &mut Spec,
     url: Result<Url, deno_core::url::ParseError>,
     buffer: &[u8],
     jar: Option<Arc<Mutex<Jar>>>,
@@ -211,7 +214,7 @@ fn to_request(
             )))
         }
     };
-    let mut headers = spec.headers.clone();
+    let mut headers = std::mem::take(&mut spec.headers);
     let body = match (&spec.body, spec.bin, &spec.multipart) {
         (Some(text), _, _) => Bytes::copy_from_slice(text.as_bytes()),
         (None, Some(at), _) => Bytes::copy_from_slice(slice(buffer, at)?),
@@ -286,7 +289,7 @@ fn to_request(
         body,
         timeout,
         max_redirects: spec.redirects,
-        cookies: spec.cookies.clone(),
+        cookies: std::mem::take(&mut spec.cookies),
         insecure: spec.insecure,
         response_type,
         jar,
@@ -301,7 +304,7 @@ fn refused_outcome(r: Refused) -> Outcome {
         error: r.message,
         error_code: r.code,
         hops: vec![super::client::Hop {
-            method: r.method,
+            method: r.method.into(),
             url: r.url,
             status: 0,
             proto: "",
@@ -372,10 +375,15 @@ async fn run_batch<T: Transport>(
 }
 
 /// Records the samples of every hop.
-fn record_all(state: &OpState, specs: &[Spec], outcomes: &[Outcome]) {
-    let vu = state.borrow::<VuState>();
+fn record_all(state: &mut OpState, specs: &[Spec], outcomes: &[Outcome]) {
+    http_state(state);
+    let (vu, http) = (state.borrow::<VuState>(), state.borrow::<HttpState>());
+    let names = http.hop_names.get_or_init(|| {
+        let mut outbox = vu.outbox.borrow_mut();
+        HOP_METRICS.map(|(metric, _)| outbox.name(metric))
+    });
     for (spec, outcome) in specs.iter().zip(outcomes) {
-        record(vu, spec, outcome);
+        record(vu, names, spec, outcome);
     }
 }
 
@@ -422,8 +430,26 @@ fn responses<'s>(
     v8::Array::new_with_elements(scope, &made)
 }
 
+/// The metrics k6 samples for each round trip, in the order they are sent.
+const HOP_METRICS: [(&str, MetricKind); 12] = [
+    ("http_reqs", MetricKind::Counter),
+    ("http_req_duration", MetricKind::Trend),
+    ("http_req_blocked", MetricKind::Trend),
+    ("http_req_connecting", MetricKind::Trend),
+    ("http_req_tls_handshaking", MetricKind::Trend),
+    ("http_req_sending", MetricKind::Trend),
+    ("http_req_waiting", MetricKind::Trend),
+    ("http_req_receiving", MetricKind::Trend),
+    ("http_req_failed", MetricKind::Rate),
+    ("data_sent", MetricKind::Counter),
+    ("data_received", MetricKind::Counter),
+    // k6 always keeps this sub-metric, so its summary and export show it; it is kept
+    // as a metric of its own, named by its key.
+    (EXPECTED_DURATION, MetricKind::Trend),
+];
+
 /// The samples k6 emits for each round trip, tagged as k6 tags them.
-fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
+fn record(vu: &VuState, names: &[Arc<str>; HOP_METRICS.len()], spec: &Spec, outcome: &Outcome) {
     let time = std::time::SystemTime::now();
     let mut outbox = vu.outbox.borrow_mut();
     for (i, hop) in outcome.hops.iter().enumerate() {
@@ -437,44 +463,36 @@ fn record(vu: &VuState, spec: &Spec, outcome: &Outcome) {
                     .any(|(lo, hi)| (*lo..=*hi).contains(&hop.status))
         });
         let t = &hop.timings;
-        let mut samples: Vec<(&str, MetricKind, f64)> = vec![
-            ("http_reqs", MetricKind::Counter, 1.0),
-            ("http_req_duration", MetricKind::Trend, t.duration),
-            ("http_req_blocked", MetricKind::Trend, t.blocked),
-            ("http_req_connecting", MetricKind::Trend, t.connecting),
-            (
-                "http_req_tls_handshaking",
-                MetricKind::Trend,
-                t.tls_handshaking,
-            ),
-            ("http_req_sending", MetricKind::Trend, t.sending),
-            ("http_req_waiting", MetricKind::Trend, t.waiting),
-            ("http_req_receiving", MetricKind::Trend, t.receiving),
+        // Values by HOP_METRICS' index; the failure rate needs a verdict, and the
+        // sub-metric an expected response.
+        let values: [Option<f64>; HOP_METRICS.len()] = [
+            Some(1.0),
+            Some(t.duration),
+            Some(t.blocked),
+            Some(t.connecting),
+            Some(t.tls_handshaking),
+            Some(t.sending),
+            Some(t.waiting),
+            Some(t.receiving),
+            expected.map(|ok| if ok { 0.0 } else { 1.0 }),
+            Some(hop.sent as f64),
+            Some(hop.received as f64),
+            (expected == Some(true)).then_some(t.duration),
         ];
-        if let Some(ok) = expected {
-            samples.push((
-                "http_req_failed",
-                MetricKind::Rate,
-                if ok { 0.0 } else { 1.0 },
-            ));
-        }
-        samples.push(("data_sent", MetricKind::Counter, hop.sent as f64));
-        samples.push(("data_received", MetricKind::Counter, hop.received as f64));
-        // k6 always keeps this sub-metric, so its summary and export show it; it is kept
-        // as a metric of its own, named by its key.
-        let implicit =
-            (expected == Some(true)).then_some((EXPECTED_DURATION, MetricKind::Trend, t.duration));
-        samples.extend(implicit);
-        let tagged = samples.iter().any(|(m, _, _)| vu.test.events.wants_tags(m));
+        let tagged = HOP_METRICS
+            .iter()
+            .zip(&values)
+            .any(|((m, _), v)| v.is_some() && vu.test.events.wants_tags(m));
         let tags = if tagged {
             hop_tags(vu, spec, outcome, i, expected)
         } else {
             Tags::default()
         };
-        for (metric, kind, value) in samples {
+        for (((_, kind), value), name) in HOP_METRICS.iter().zip(values).zip(names) {
+            let Some(value) = value else { continue };
             let sample = Sample {
-                metric: outbox.name(metric),
-                kind,
+                metric: name.clone(),
+                kind: *kind,
                 value,
                 time,
                 tags: tags.clone(),
@@ -604,7 +622,7 @@ pub fn op_http_request_async<'s>(
             .await
             .map_err(|e| JsErrorBox::generic(format!("k6/http: the request task failed: {e}")))?;
         let mut state = state.borrow_mut();
-        record_all(&state, &specs, &outcomes);
+        record_all(&mut state, &specs, &outcomes);
         let http = http_state(&mut state);
         http.next_parked = http.next_parked.wrapping_add(1);
         let id = http.next_parked;

@@ -6,6 +6,7 @@
 
 use super::client::{Outcome, ResponseType};
 use super::cookies::Cookie;
+use bytes::Bytes;
 use deno_core::v8;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -108,7 +109,7 @@ fn body<'s>(
     scope: &v8::PinScope<'s, '_>,
     status: u16,
     ty: ResponseType,
-    bytes: Vec<u8>,
+    bytes: Bytes,
 ) -> v8::Local<'s, v8::Value> {
     match (status, ty) {
         (0, _) | (_, ResponseType::None) => v8::null(scope).into(),
@@ -118,7 +119,7 @@ fn body<'s>(
                 .map_or_else(|| v8::null(scope).into(), Into::into)
         }
         (_, ResponseType::Binary) => {
-            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.into()).make_shared();
             v8::ArrayBuffer::with_backing_store(scope, &store).into()
         }
     }
@@ -162,38 +163,24 @@ pub fn make<'s>(
         cookies,
         string(scope, o.tls_version),
     ];
-    let keys: Vec<v8::Local<v8::Name>> = names
-        .eager
-        .iter()
-        .map(|n| v8::Local::new(scope, n).into())
-        .collect();
+    let keys: [v8::Local<v8::Name>; EAGER.len()] =
+        std::array::from_fn(|i| v8::Local::new(scope, &names.eager[i]).into());
     let response = v8::Object::with_prototype_and_properties(scope, proto.into(), &keys, &values);
 
     // What the lazy properties are made from: the seven timings, then the headers' names
-    // and values in one string, NUL-separated (HTTP forbids NUL in both, and the http
-    // crate refuses it): one string per response instead of two per header, of which
-    // servers send ten and more.
+    // and values in one string as the client joined them: one string per response
+    // instead of two per header, of which servers send ten and more.
     let t = o.timings;
-    let mut data: Vec<v8::Local<v8::Value>> = [
-        t.blocked,
-        t.connecting,
-        t.tls_handshaking,
-        t.sending,
-        t.waiting,
-        t.receiving,
-        t.duration,
-    ]
-    .iter()
-    .map(|&ms| v8::Number::new(scope, ms).into())
-    .collect();
-    let mut joined = String::new();
-    for (name, value) in &o.headers {
-        joined.push_str(name);
-        joined.push('\0');
-        joined.push_str(value);
-        joined.push('\0');
-    }
-    data.push(string(scope, &joined));
+    let data: [v8::Local<v8::Value>; 8] = [
+        v8::Number::new(scope, t.blocked).into(),
+        v8::Number::new(scope, t.connecting).into(),
+        v8::Number::new(scope, t.tls_handshaking).into(),
+        v8::Number::new(scope, t.sending).into(),
+        v8::Number::new(scope, t.waiting).into(),
+        v8::Number::new(scope, t.receiving).into(),
+        v8::Number::new(scope, t.duration).into(),
+        string(scope, &o.headers),
+    ];
     let data: v8::Local<v8::Value> = v8::Array::new_with_elements(scope, &data).into();
     lazy(scope, response, &names.headers, make_headers, data);
     lazy(scope, response, &names.timings, make_timings, data);
