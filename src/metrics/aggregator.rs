@@ -8,6 +8,7 @@ use super::metric::{Metric, MetricKind, TrendSummary};
 use super::sample::{Sample, Tags};
 use super::selector::Selector;
 use parking_lot::Mutex;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -88,7 +89,9 @@ pub(crate) struct Tally {
     scenario_checks: Vec<(String, CheckStat)>,
     /// The first [`KEPT_ITERATION_ERRORS`] distinct errors that failed iterations.
     iteration_errors: Vec<IterationError>,
-    metrics: BTreeMap<String, Metric>,
+    /// Hashed, not ordered: every sample looks its metric up (a BTreeMap compared ~4
+    /// names each time); whoever reads them sorts them ([`Aggregator::metrics`]).
+    metrics: FxHashMap<String, Metric>,
     /// Iteration durations in milliseconds, the `iteration_duration` Trend.
     iteration_durations: Option<Metric>,
     /// The selections thresholds look at, each with the samples it matched.
@@ -357,7 +360,12 @@ impl Aggregator {
     /// Every metric by name (the built-in ones the summary lists apart excluded:
     /// iterations, their durations, checks, dropped iterations).
     pub fn metrics(&self) -> BTreeMap<String, Metric> {
-        self.inner.lock().metrics.clone()
+        let tally = self.inner.lock();
+        tally
+            .metrics
+            .iter()
+            .map(|(name, m)| (name.clone(), m.clone()))
+            .collect()
     }
 
     /// Iteration durations in milliseconds.

@@ -20,6 +20,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::TokioIo;
 use parking_lot::Mutex;
+use rustc_hash::FxHashMap;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -340,7 +341,7 @@ type PoolKey = (bool, bool, String, u16);
 /// One VU's connections: k6 keeps connections alive per VU, and so does rk6.
 #[derive(Default)]
 pub struct Client {
-    idle: Mutex<HashMap<PoolKey, Vec<Conn>>>,
+    idle: Mutex<FxHashMap<PoolKey, Vec<Conn>>>,
     /// The VU's cookies (`http.cookieJar()`), filled by every response.
     pub jar: Mutex<Jar>,
 }

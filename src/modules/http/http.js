@@ -20,7 +20,6 @@ const {
 import { currentGroup } from "rk6:k6.js";
 import { tagValue } from "rk6:tags.js";
 
-const EMPTY = new Uint8Array(0);
 // params.compression's codings, in k6's order for its error message.
 const COMPRESSIONS = ["gzip", "deflate", "zstd", "br"];
 const WARN = 2;
@@ -487,11 +486,11 @@ function noInit(what) {
   initOver = true;
 }
 
-// The specs and the buffer of binary bodies for a batch of prepared requests. (A single
-// request without a binary body skips this: see `request`.)
+// The specs and the buffer of binary bodies for a batch of prepared requests, null when
+// there are none. (A single request without a binary body skips this: see `request`.)
 function pack(prepared) {
   const specs = prepared.map((p) => p.spec);
-  if (!prepared.some((p) => p.bins.length > 0)) return [specs, EMPTY];
+  if (!prepared.some((p) => p.bins.length > 0)) return [specs, null];
   const bins = prepared.flatMap((p) => p.bins);
   const buffer = new Uint8Array(bins.reduce((n, [, bytes]) => n + bytes.length, 0));
   let at = 0;
@@ -530,8 +529,8 @@ export function request(method, target, body, params) {
       : argsOf(`http.request`, method, target, body, params);
   if (p instanceof Response) return p;
   // Most requests have no binary body: packing one spec costs ~4k instructions more
-  // (QuickJS's map, some and the arrays made) for an empty buffer.
-  const buffer = p.bins.length === 0 ? EMPTY : pack([p])[1];
+  // (QuickJS's map, some and the arrays made) for no buffer.
+  const buffer = p.bins.length === 0 ? null : pack([p])[1];
   return deliver(op_http_request([p.spec], buffer, 1, RESPONSE, requestOf, p.request === null ? NONE : [p.request])[0], p);
 }
 

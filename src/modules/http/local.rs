@@ -10,8 +10,8 @@
 use super::transport::Transport;
 use crate::signal::StopSignal;
 use mio::{Events, Interest, Poll as Poller, Token};
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
@@ -114,7 +114,8 @@ impl Default for Waiters {
 struct Reactor {
     poller: Poller,
     events: Events,
-    sockets: HashMap<Token, Waiters>,
+    /// Hashed as the small integers tokens are: a request asks it ~6 times.
+    sockets: FxHashMap<Token, Waiters>,
     next_token: usize,
     /// Pending timers: id, deadline, waker. Few at a time (one per request in flight).
     timers: Vec<(u64, Instant, Waker)>,
@@ -135,7 +136,7 @@ fn ensure_reactor() -> io::Result<()> {
             *slot = Some(Reactor {
                 poller: Poller::new()?,
                 events: Events::with_capacity(64),
-                sockets: HashMap::new(),
+                sockets: FxHashMap::default(),
                 next_token: 0,
                 timers: Vec::new(),
                 next_timer: 0,

@@ -192,6 +192,20 @@ fn parse_batch(
         .collect()
 }
 
+/// The buffer of a batch's binary bodies (http.js's `pack`), or nothing for `null`. Read
+/// in place: as a `#[buffer]` argument, every request made and dropped a backing store,
+/// registered in two process-wide tables under locks every VU thread shares.
+fn bodies(
+    buffer: v8::Local<'_, v8::Value>,
+) -> Result<Option<v8::Local<'_, v8::ArrayBufferView>>, JsErrorBox> {
+    if buffer.is_null_or_undefined() {
+        return Ok(None);
+    }
+    v8::Local::<v8::ArrayBufferView>::try_from(buffer)
+        .map(Some)
+        .map_err(|_| JsErrorBox::type_error("k6/http: the bodies must be a Uint8Array"))
+}
+
 fn unknown_jar() -> JsErrorBox {
     JsErrorBox::type_error("k6/http: a cookie jar that no longer exists")
 }
@@ -563,13 +577,18 @@ pub fn op_http_request<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     state: &mut OpState,
     specs_js: v8::Local<'s, v8::Array>,
-    #[buffer] buffer: &[u8],
+    buffer: v8::Local<'s, v8::Value>,
     #[smi] limit: u32,
     proto: v8::Local<'s, v8::Object>,
     request_of: v8::Local<'s, v8::Function>,
     requests: v8::Local<'s, v8::Array>,
 ) -> Result<v8::Local<'s, v8::Array>, JsErrorBox> {
     let specs = super::spec::read(scope, specs_js)?;
+    let mut storage = [0; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let view = bodies(buffer)?;
+    let buffer = view
+        .as_ref()
+        .map_or(&[][..], |v| v.get_contents(&mut storage));
     let config = http_config(state);
     let parsed = parse_batch(state, specs, buffer, &config)?;
     let (specs, requests_out): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
@@ -602,10 +621,15 @@ pub fn op_http_request_async<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     state: Rc<RefCell<OpState>>,
     specs: v8::Local<'s, v8::Array>,
-    #[buffer] buffer: &[u8],
+    buffer: v8::Local<'s, v8::Value>,
     #[smi] limit: u32,
 ) -> Result<impl Future<Output = Result<u32, JsErrorBox>>, JsErrorBox> {
     let specs = super::spec::read(scope, specs)?;
+    let mut storage = [0; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let view = bodies(buffer)?;
+    let buffer = view
+        .as_ref()
+        .map_or(&[][..], |v| v.get_contents(&mut storage));
     let config = http_config(&mut state.borrow_mut());
     let parsed = parse_batch(&mut state.borrow_mut(), specs, buffer, &config)?;
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();

@@ -798,11 +798,17 @@ pub(crate) fn close_handles_to(st: &mut IsoState, depth: usize) {
   // uses ~110 handles, and every one past the spares was an allocation and a
   // free per request.
   const MAX_SPARE_HANDLES: usize = 128;
+  // rk6 patch (change 47): asked once for the run, not per handle (a
+  // k6/http request closes ~110). Freeing a value registers no external
+  // string, so an empty registry stays empty through the loop.
+  let externals = super::string::has_external_strings();
   while st.handles.len() > depth {
     let slot = st.handles.pop().unwrap();
     // SAFETY: every slot on `handles` is a live box made by `intern`.
     unsafe { JS_FreeValue(st.ctx, *slot) };
-    super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
+    if externals {
+      super::string::forget_external_string(slot as usize); // rk6 patch (change 3)
+    }
     if st.spare_handles.len() < MAX_SPARE_HANDLES {
       st.spare_handles.push(slot);
     } else {

@@ -129,6 +129,13 @@ thread_local! {
 /// external string ever created stays in the map (deno_core creates a dozen
 /// for each exception it converts), and a later handle that reuses the slot's
 /// address would be reported as that external string.
+/// rk6 patch (change 47): whether any external string is registered; when none
+/// is, closing a run of handles skips asking for each of them.
+#[inline]
+pub(crate) fn has_external_strings() -> bool {
+  EXTERNAL_STRINGS.with(|m| !m.borrow().is_empty())
+}
+
 #[inline]
 pub(crate) fn forget_external_string(slot: usize) {
   EXTERNAL_STRINGS.with(|m| {
