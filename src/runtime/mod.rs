@@ -100,6 +100,7 @@ deno_core::extension!(
         kv_ops::op_kv_clock,
         kv_ops::op_kv_record,
         http_ops::op_http_request,
+        http_ops::op_http_request_one,
         http_ops::op_http_request_async,
         http_ops::op_http_responses,
         http_ops::op_http_user_agent,

@@ -3,6 +3,7 @@
 // bodies, and answer with the Response objects (response.rs).
 const {
   op_http_request,
+  op_http_request_one,
   op_http_request_async,
   op_http_responses,
   op_http_user_agent,
@@ -194,11 +195,10 @@ function requestDefaults() {
   return defaults;
 }
 
-// http.get(url) and the like, with neither params nor a body: the spec is the defaults.
-function plain(method, url) {
-  const d = requestDefaults();
+// The spec of http.get(url) and the like, with neither params nor a body: the defaults.
+function plainSpec(method, url, d) {
   const group = currentGroup();
-  const spec = [
+  return [
     UPPER[method] ?? method.toUpperCase(),
     url,
     d.headers,
@@ -208,7 +208,6 @@ function plain(method, url) {
     responseCallback === null ? null : responseCallback.text,
     d.rare,
   ];
-  return { spec, bins: NONE, doThrow: d.doThrow, request: null };
 }
 
 function urlOf(target) {
@@ -467,10 +466,10 @@ function paramFailure(err, target) {
   return r;
 }
 
-function deliver(res, p) {
+function deliver(res, spec, doThrow) {
   if (res.status === 0 && res.error !== "") {
-    const [method, url] = p.spec;
-    if (p.doThrow) throw new Error(`${method} ${url}: ${res.error}`);
+    const [method, url] = spec;
+    if (doThrow) throw new Error(`${method} ${url}: ${res.error}`);
     op_rk6_log(WARN, `Request Failed: ${method} ${url}: ${res.error}`);
   }
   return res;
@@ -522,16 +521,20 @@ function argsOf(what, method, target, body, params) {
 
 export function request(method, target, body, params) {
   noInit("http.request");
-  const p =
+  if (
     (params === undefined || params === null) && (body === undefined || body === null) &&
-      typeof target === "string" && typeof method === "string" && method !== ""
-      ? plain(method, target)
-      : argsOf(`http.request`, method, target, body, params);
+    typeof target === "string" && typeof method === "string" && method !== ""
+  ) {
+    const d = requestDefaults();
+    const spec = plainSpec(method, target, d);
+    return deliver(op_http_request_one(spec, null, RESPONSE, requestOf, null), spec, d.doThrow);
+  }
+  const p = argsOf(`http.request`, method, target, body, params);
   if (p instanceof Response) return p;
   // Most requests have no binary body: packing one spec costs ~4k instructions more
   // (QuickJS's map, some and the arrays made) for no buffer.
   const buffer = p.bins.length === 0 ? null : pack([p])[1];
-  return deliver(op_http_request([p.spec], buffer, 1, RESPONSE, requestOf, p.request === null ? NONE : [p.request])[0], p);
+  return deliver(op_http_request_one(p.spec, buffer, RESPONSE, requestOf, p.request), p.spec, p.doThrow);
 }
 
 export function asyncRequest(method, target, body, params) {
@@ -549,7 +552,7 @@ export function asyncRequest(method, target, body, params) {
   if (p instanceof Response) return Promise.resolve(p);
   const [specs, buffer] = pack([p]);
   return op_http_request_async(specs, buffer, 1).then((id) =>
-    deliver(op_http_responses(id, RESPONSE, requestOf, specs, p.request === null ? NONE : [p.request])[0], p)
+    deliver(op_http_responses(id, RESPONSE, requestOf, specs, p.request === null ? NONE : [p.request])[0], p.spec, p.doThrow)
   );
 }
 
@@ -598,7 +601,7 @@ export function batch(requests) {
   let next = 0;
   keys.forEach((k, i) => {
     const p = prepared[i];
-    out[k] = p instanceof Response ? p : deliver(raws[next++], p);
+    out[k] = p instanceof Response ? p : deliver(raws[next++], p.spec, p.doThrow);
   });
   return out;
 }

@@ -411,6 +411,14 @@ struct Makers<'s> {
     requests: v8::Local<'s, v8::Array>,
 }
 
+/// The names of a Response's properties, made at the VU's first response.
+fn response_names(scope: &v8::PinScope<'_, '_>, state: &mut OpState) -> Rc<response::Names> {
+    http_state(state)
+        .names
+        .get_or_insert_with(|| Rc::new(response::Names::new(scope)))
+        .clone()
+}
+
 /// The Response objects for a batch's outcomes, in its order.
 fn responses<'s>(
     scope: &mut v8::PinScope<'s, '_>,
@@ -418,11 +426,7 @@ fn responses<'s>(
     outcomes: Vec<(Outcome, ResponseType)>,
     makers: &Makers<'s>,
 ) -> v8::Local<'s, v8::Array> {
-    let http = http_state(state);
-    let names = http
-        .names
-        .get_or_insert_with(|| Rc::new(response::Names::new(scope)))
-        .clone();
+    let names = response_names(scope, state);
     let made: Vec<v8::Local<v8::Value>> = outcomes
         .into_iter()
         .enumerate()
@@ -584,26 +588,7 @@ pub fn op_http_request<'s>(
     requests: v8::Local<'s, v8::Array>,
 ) -> Result<v8::Local<'s, v8::Array>, JsErrorBox> {
     let specs = super::spec::read(scope, specs_js)?;
-    let mut storage = [0; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
-    let view = bodies(buffer)?;
-    let buffer = view
-        .as_ref()
-        .map_or(&[][..], |v| v.get_contents(&mut storage));
-    let config = http_config(state);
-    let parsed = parse_batch(state, specs, buffer, &config)?;
-    let (specs, requests_out): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
-    let types = response_types(&requests_out);
-    let client = http_state(state).client.clone();
-    let interrupt = state.borrow::<VuState>().interrupt.clone();
-    let per_host = config.batch_per_host;
-    let outcomes = local::block_on(
-        run_batch::<Local>(client, requests_out, limit as usize, per_host),
-        &interrupt,
-    )
-    .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
-    .ok_or_else(interrupted)?;
-    record_all(state, &specs, &outcomes);
-    let outcomes = outcomes.into_iter().zip(types).collect();
+    let outcomes = run_here(state, specs, buffer, limit as usize)?;
     let makers = Makers {
         proto,
         request_of,
@@ -611,6 +596,63 @@ pub fn op_http_request<'s>(
         requests,
     };
     Ok(responses(scope, state, outcomes, &makers))
+}
+
+/// `op_http_request` for one request (`http.get` & co.): its Response, without the
+/// arrays around the spec and the answer (~2k instructions a request).
+#[op2]
+pub fn op_http_request_one<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    state: &mut OpState,
+    spec_js: v8::Local<'s, v8::Value>,
+    buffer: v8::Local<'s, v8::Value>,
+    proto: v8::Local<'s, v8::Object>,
+    request_of: v8::Local<'s, v8::Function>,
+    request: v8::Local<'s, v8::Value>,
+) -> Result<v8::Local<'s, v8::Object>, JsErrorBox> {
+    let spec = super::spec::read_one(scope, spec_js)?;
+    let (outcome, ty) = run_here(state, vec![spec], buffer, 1)?
+        .pop()
+        .expect("one outcome per request");
+    let names = response_names(scope, state);
+    let request = if request.is_object() {
+        response::Request::Made(request)
+    } else {
+        response::Request::Later {
+            make: request_of,
+            spec: spec_js,
+        }
+    };
+    Ok(response::make(scope, &names, outcome, ty, proto, request))
+}
+
+/// Runs a batch's requests on the VU's thread (at most `limit` at once), records their
+/// samples, and gives their outcomes in order.
+fn run_here(
+    state: &mut OpState,
+    specs: Vec<Spec>,
+    buffer: v8::Local<'_, v8::Value>,
+    limit: usize,
+) -> Result<Vec<(Outcome, ResponseType)>, JsErrorBox> {
+    let mut storage = [0; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    let view = bodies(buffer)?;
+    let buffer = view
+        .as_ref()
+        .map_or(&[][..], |v| v.get_contents(&mut storage));
+    let config = http_config(state);
+    let parsed = parse_batch(state, specs, buffer, &config)?;
+    let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
+    let types = response_types(&requests);
+    let client = http_state(state).client.clone();
+    let interrupt = state.borrow::<VuState>().interrupt.clone();
+    let outcomes = local::block_on(
+        run_batch::<Local>(client, requests, limit, config.batch_per_host),
+        &interrupt,
+    )
+    .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
+    .ok_or_else(interrupted)?;
+    record_all(state, &specs, &outcomes);
+    Ok(outcomes.into_iter().zip(types).collect())
 }
 
 /// `op_http_request` for `http.asyncRequest`: the VU goes on while it runs. Resolves with

@@ -160,54 +160,62 @@ pub(super) fn read<'s>(
     let mut out = Vec::with_capacity(specs.length() as usize);
     for i in 0..specs.length() {
         let spec = element(scope, specs, i);
-        let spec = v8::Local::<v8::Array>::try_from(spec).map_err(|_| malformed("a spec"))?;
-        if spec.length() != SPEC_LEN {
-            return Err(malformed("a spec of another length"));
-        }
-        let field = |scope: &mut v8::PinScope<'s, '_>, i| element(scope, spec, i);
-        let method = field(scope, 0);
-        let method = string(scope, method, "method")?;
-        let url = field(scope, 1);
-        let url = string(scope, url, "url")?;
-        let headers = field(scope, 2);
-        let headers = string_pairs(scope, headers, "headers")?;
-        let body = field(scope, 3);
-        let body = optional_string(scope, body, "body")?;
-        let tags = field(scope, 4);
-        let tags = if tags.is_null_or_undefined() {
-            BTreeMap::new()
-        } else {
-            string_pairs(scope, tags, "tags")?.into_iter().collect()
-        };
-        let group = field(scope, 5);
-        let group = string(scope, group, "group")?;
-        let expected = field(scope, 6);
-        let expected = optional_string(scope, expected, "expected")?;
-        let rare = field(scope, 7);
-        let rare: WireRare = if rare.is_null_or_undefined() {
-            WireRare::default()
-        } else {
-            deno_core::serde_v8::from_v8(scope, rare).map_err(|e| malformed(&e.to_string()))?
-        };
-        out.push(Spec {
-            method,
-            url,
-            headers,
-            body,
-            tags,
-            group,
-            expected: expected.as_deref().map(expected_ranges),
-            bin: rare.0,
-            timeout: rare.1,
-            redirects: rare.2,
-            response_type: rare.3,
-            cookies: rare.4.unwrap_or_default(),
-            insecure: rare.5,
-            multipart: rare.6,
-            jar: rare.7,
-            auth: rare.8,
-            compression: rare.9,
-        });
+        out.push(read_one(scope, spec)?);
     }
     Ok(out)
+}
+
+/// One spec, as [`read`] reads each.
+pub(super) fn read_one<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    spec: v8::Local<'s, v8::Value>,
+) -> Result<Spec, JsErrorBox> {
+    let spec = v8::Local::<v8::Array>::try_from(spec).map_err(|_| malformed("a spec"))?;
+    if spec.length() != SPEC_LEN {
+        return Err(malformed("a spec of another length"));
+    }
+    let field = |scope: &mut v8::PinScope<'s, '_>, i| element(scope, spec, i);
+    let method = field(scope, 0);
+    let method = string(scope, method, "method")?;
+    let url = field(scope, 1);
+    let url = string(scope, url, "url")?;
+    let headers = field(scope, 2);
+    let headers = string_pairs(scope, headers, "headers")?;
+    let body = field(scope, 3);
+    let body = optional_string(scope, body, "body")?;
+    let tags = field(scope, 4);
+    let tags = if tags.is_null_or_undefined() {
+        BTreeMap::new()
+    } else {
+        string_pairs(scope, tags, "tags")?.into_iter().collect()
+    };
+    let group = field(scope, 5);
+    let group = string(scope, group, "group")?;
+    let expected = field(scope, 6);
+    let expected = optional_string(scope, expected, "expected")?;
+    let rare = field(scope, 7);
+    let rare: WireRare = if rare.is_null_or_undefined() {
+        WireRare::default()
+    } else {
+        deno_core::serde_v8::from_v8(scope, rare).map_err(|e| malformed(&e.to_string()))?
+    };
+    Ok(Spec {
+        method,
+        url,
+        headers,
+        body,
+        tags,
+        group,
+        expected: expected.as_deref().map(expected_ranges),
+        bin: rare.0,
+        timeout: rare.1,
+        redirects: rare.2,
+        response_type: rare.3,
+        cookies: rare.4.unwrap_or_default(),
+        insecure: rare.5,
+        multipart: rare.6,
+        jar: rare.7,
+        auth: rare.8,
+        compression: rare.9,
+    })
 }
