@@ -53,7 +53,7 @@ const show = (r) => console.log(JSON.stringify({
 }));
 export default function () {
   show(http.get(`${B}/echo?x=1`, { headers: { "x-my-header": "a" } }));
-  show(http.post(`${B}/form`, { b: "é&", a: "1 2" }));
+  show(http.post(`${B}/form`, { b: "é&", a: "1 2", c: "it's (a)*!~" }));
   show(http.put(`${B}/put`, "raw text", { headers: { "Content-Type": "text/plain" } }));
   show(http.patch(`${B}/patch`, new Uint8Array([104, 105]).buffer));
   show(http.del(`${B}/del`));
@@ -118,12 +118,15 @@ export default function () {
     // Objects are sent form-encoded, keys sorted, as k6 does.
     let form = body(1);
     assert_eq!(form["method"], "POST");
-    assert_eq!(form["body"], "a=1+2&b=%C3%A9%26");
+    assert_eq!(form["body"], "a=1+2&b=%C3%A9%26&c=it%27s+%28a%29%2A%21~");
     assert_eq!(
         echoed_header(&form, "content-type").as_deref(),
         Some("application/x-www-form-urlencoded")
     );
-    assert_eq!(v[1]["request"]["body"], "a=1+2&b=%C3%A9%26");
+    assert_eq!(
+        v[1]["request"]["body"],
+        "a=1+2&b=%C3%A9%26&c=it%27s+%28a%29%2A%21~"
+    );
     let put = body(2);
     assert_eq!(
         (put["method"].as_str(), put["body"].as_str()),
