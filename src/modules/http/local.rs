@@ -417,6 +417,13 @@ impl AsyncWrite for LocalStream {
 /// Set when the task must be polled again.
 struct Woken(AtomicBool);
 
+thread_local! {
+    static WAKER: (Arc<Woken>, Waker) = {
+        let woken = Arc::new(Woken(AtomicBool::new(false)));
+        (woken.clone(), Waker::from(woken))
+    };
+}
+
 impl Wake for Woken {
     fn wake(self: Arc<Self>) {
         self.0.store(true, Ordering::Release);
@@ -461,8 +468,10 @@ const STOP_POLL: Duration = Duration::from_millis(20);
 /// future is dropped, closing its sockets).
 pub fn block_on<F: Future>(fut: F, stop: &StopSignal) -> io::Result<Option<F::Output>> {
     ensure_reactor()?;
-    let woken = Arc::new(Woken(AtomicBool::new(true)));
-    let waker = Waker::from(woken.clone());
+    // The thread's one waker: block_on does not nest, and a waker a request left
+    // behind only makes the next block_on poll once more.
+    let (woken, waker) = WAKER.with(|w| w.clone());
+    woken.0.store(true, Ordering::Release);
     let mut cx = Context::from_waker(&waker);
     let mut fut = std::pin::pin!(fut);
     loop {
