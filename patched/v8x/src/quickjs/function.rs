@@ -215,6 +215,9 @@ pub(super) struct RawFunctionCallbackInfoParts {
   length: crate::support::int,
 }
 
+/// rk6 patch (change 48): the arguments of callbacks that take none.
+const NO_ARGS: *const [JSValue] = &[];
+
 #[repr(C)]
 struct CbInfo {
   isolate: *mut RealIsolate,
@@ -223,9 +226,13 @@ struct CbInfo {
   data: JSValue,
   new_target: JSValue,
   is_construct: bool,
-  args: Vec<JSValue>,
+  // rk6 patch (change 48): the caller's own argument array, valid while the
+  // callback runs, instead of a copy in a Vec of its own.
+  args: *const [JSValue],
 
-  return_slot: Box<JSValue>,
+  // rk6 patch (change 48): held inline, not in a box of its own: a ReturnValue
+  // points at it only while the callback runs, when its CbInfo stays put.
+  return_slot: JSValue,
 }
 
 struct FnTemplate {
@@ -1119,8 +1126,8 @@ unsafe fn call_named_getter(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1138,7 +1145,7 @@ unsafe fn call_named_getter(
     unsafe { (getter)(crate::SealedLocal(key_handle), prop_info) };
 
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let result = if unsafe { JS_HasException(ctx) } {
     (-1, jsv_exception())
   } else if intercepted_yes(&intercepted) {
@@ -1176,8 +1183,8 @@ unsafe fn call_named_query(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1195,7 +1202,7 @@ unsafe fn call_named_query(
     unsafe { (query)(crate::SealedLocal(key_handle), prop_info) };
 
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let mut attr = 0;
   let result = if unsafe { JS_HasException(ctx) } {
     (-1, 0)
@@ -1235,8 +1242,8 @@ unsafe fn call_named_setter(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1295,8 +1302,8 @@ unsafe fn call_named_deleter(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1314,7 +1321,7 @@ unsafe fn call_named_deleter(
     unsafe { (deleter)(crate::SealedLocal(key_handle), prop_info) };
 
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let result = if unsafe { JS_HasException(ctx) } {
     -1
   } else if intercepted_yes(&intercepted) {
@@ -1350,8 +1357,8 @@ unsafe fn call_named_enumerator(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1360,7 +1367,7 @@ unsafe fn call_named_enumerator(
 
   unsafe { (enumerator)(prop_info) };
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let result = if unsafe { JS_HasException(ctx) } {
     jsv_exception()
   } else if jsv_is_undefined(&ret) {
@@ -1453,8 +1460,8 @@ unsafe fn call_named_definer(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1517,8 +1524,8 @@ unsafe fn call_indexed_getter(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1528,7 +1535,7 @@ unsafe fn call_indexed_getter(
   let intercepted = unsafe { (getter)(index, prop_info) };
 
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let result = if unsafe { JS_HasException(ctx) } {
     (-1, jsv_exception())
   } else if intercepted_yes(&intercepted) {
@@ -1566,8 +1573,8 @@ unsafe fn call_indexed_query(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1577,7 +1584,7 @@ unsafe fn call_indexed_query(
   let intercepted = unsafe { (query)(index, prop_info) };
 
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let mut attr = 0;
   let result = if unsafe { JS_HasException(ctx) } {
     (-1, 0)
@@ -1617,8 +1624,8 @@ unsafe fn call_indexed_setter(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1667,8 +1674,8 @@ unsafe fn call_indexed_deleter(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1678,7 +1685,7 @@ unsafe fn call_indexed_deleter(
   let intercepted = unsafe { (deleter)(index, prop_info) };
 
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let result = if unsafe { JS_HasException(ctx) } {
     (-1, 0)
   } else if intercepted_yes(&intercepted) {
@@ -1715,8 +1722,8 @@ unsafe fn call_indexed_enumerator(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -1725,7 +1732,7 @@ unsafe fn call_indexed_enumerator(
 
   unsafe { (enumerator)(prop_info) };
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let result = if unsafe { JS_HasException(ctx) } {
     jsv_exception()
   } else if jsv_is_undefined(&ret) {
@@ -1762,8 +1769,8 @@ unsafe fn call_indexed_definer(
     data: handler.data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -2397,11 +2404,8 @@ unsafe fn dispatch(
     return unsafe { throw_termination_exception(ctx) };
   }
 
-  let n = argc.max(0) as usize;
-  let mut args = Vec::with_capacity(n);
-  for i in 0..n {
-    args.push(unsafe { *argv.add(i) });
-  }
+  let n = if argv.is_null() { 0 } else { argc.max(0) as usize };
+  let args = ptr::slice_from_raw_parts(argv as *const JSValue, n);
 
   // Every handle the callback interns (its arguments, `data`, `this`, any Local
   // it creates) lands in the isolate's handle arena. V8 frees those when the
@@ -2419,7 +2423,8 @@ unsafe fn dispatch(
     iso_state(iso).handles.len()
   };
 
-  let info = Box::new(CbInfo {
+  // rk6 patch (change 48): on the stack, not boxed: the callback only borrows it.
+  let mut info = CbInfo {
     isolate: iso,
     ctx,
     this,
@@ -2427,13 +2432,12 @@ unsafe fn dispatch(
     new_target,
     is_construct,
     args,
-    return_slot: Box::new(jsv_undefined()),
-  });
-  let info_ptr = Box::into_raw(info) as *const FunctionCallbackInfo;
+    return_slot: jsv_undefined(),
+  };
+  let info_ptr = &mut info as *mut CbInfo as *const FunctionCallbackInfo;
   unsafe { (callback)(info_ptr) };
 
-  let info = unsafe { Box::from_raw(info_ptr as *mut CbInfo) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
 
   // Materialize the result as a value we own *before* tearing down the arena:
   // `ret` is only a borrowed copy of whatever Local the callback stored via
@@ -3211,8 +3215,8 @@ unsafe extern "C" fn named_getter_trampoline(
     data: callback_data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -3229,7 +3233,7 @@ unsafe extern "C" fn named_getter_trampoline(
     unsafe { (entry.getter)(crate::SealedLocal(key_handle), prop_info) };
 
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let intercepted = unsafe { std::mem::transmute_copy::<_, u32>(&intercepted) };
   let result = if unsafe { JS_HasException(ctx) } {
     jsv_exception()
@@ -3533,8 +3537,8 @@ pub(crate) unsafe fn call_accessor_name_getter(
     data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -3550,7 +3554,7 @@ pub(crate) unsafe fn call_accessor_name_getter(
   unsafe { (getter)(crate::SealedLocal(key_handle), prop_info) };
 
   let info = unsafe { Box::from_raw(info_ptr) };
-  let ret = *info.return_slot;
+  let ret = info.return_slot;
   let result = if unsafe { JS_HasException(ctx) } {
     jsv_exception()
   } else if jsv_is_undefined(&ret) {
@@ -3590,8 +3594,8 @@ pub(crate) unsafe fn call_accessor_name_setter(
     data,
     new_target: jsv_undefined(),
     is_construct: false,
-    args: Vec::new(),
-    return_slot: Box::new(jsv_undefined()),
+    args: NO_ARGS,
+    return_slot: jsv_undefined(),
   });
   let info_ptr = Box::into_raw(info);
   let mut raw_info = info_ptr as *mut c_void;
@@ -4287,7 +4291,7 @@ pub extern "C" fn v8__FunctionCallbackInfo__GetParts(
     };
   }
   let info = cbinfo(this);
-  let slot = &mut *info.return_slot as *mut JSValue;
+  let slot = &mut info.return_slot as *mut JSValue;
 
   let data = intern_dup::<Value>(info.ctx, info.data);
   RawFunctionCallbackInfoParts {
@@ -4349,7 +4353,8 @@ pub extern "C" fn v8__FunctionCallbackInfo__Get(
   if index < 0 {
     return intern_dup::<Value>(info.ctx, jsv_undefined());
   }
-  match info.args.get(index as usize) {
+  // SAFETY: `args` is the running callback's argument array (change 48).
+  match unsafe { &*info.args }.get(index as usize) {
     Some(&v) => intern_dup::<Value>(info.ctx, v),
     None => intern_dup::<Value>(info.ctx, jsv_undefined()),
   }
@@ -4373,7 +4378,7 @@ pub extern "C" fn v8__FunctionCallbackInfo__GetReturnValue(
     return 0;
   }
   let info = cbinfo(this);
-  (&mut *info.return_slot as *mut JSValue) as usize
+  (&mut info.return_slot as *mut JSValue) as usize
 }
 
 #[inline]
@@ -5755,7 +5760,7 @@ pub extern "C" fn v8__PropertyCallbackInfo__GetReturnValue(
   let Some(info) = (unsafe { prop_cbinfo(this) }) else {
     return property_return_scratch();
   };
-  (&mut *info.return_slot as *mut JSValue) as usize
+  (&mut info.return_slot as *mut JSValue) as usize
 }
 
 #[unsafe(no_mangle)]
