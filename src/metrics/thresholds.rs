@@ -20,18 +20,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Metrics rk6 emits itself, with their kinds; custom ones come from `k6/metrics`.
-pub const BUILTIN_METRICS: [(&str, MetricKind); 18] = [
-    ("iterations", MetricKind::Counter),
-    ("iteration_duration", MetricKind::Trend),
-    ("checks", MetricKind::Rate),
-    ("dropped_iterations", MetricKind::Counter),
-    // Each `group()` call's duration (runtime-js/k6.js), tagged with the group's path.
-    ("group_duration", MetricKind::Trend),
-    // Sampled about once a second while scenarios run (src/events/bus.rs), as in k6.
-    ("vus", MetricKind::Gauge),
-    ("vus_max", MetricKind::Gauge),
-    // k6/http's (src/modules/http/ops.rs): durations in milliseconds, data in bytes.
+/// k6/http's metrics, in the order it samples a round trip's (src/modules/http/ops.rs):
+/// durations in milliseconds, data in bytes.
+pub const HTTP_METRICS: [(&str, MetricKind); 11] = [
     ("http_reqs", MetricKind::Counter),
     ("http_req_duration", MetricKind::Trend),
     ("http_req_blocked", MetricKind::Trend),
@@ -44,6 +35,34 @@ pub const BUILTIN_METRICS: [(&str, MetricKind); 18] = [
     ("data_sent", MetricKind::Counter),
     ("data_received", MetricKind::Counter),
 ];
+
+/// The metrics of the run itself.
+const RUN_METRICS: [(&str, MetricKind); 7] = [
+    ("iterations", MetricKind::Counter),
+    ("iteration_duration", MetricKind::Trend),
+    ("checks", MetricKind::Rate),
+    ("dropped_iterations", MetricKind::Counter),
+    // Each `group()` call's duration (runtime-js/k6.js), tagged with the group's path.
+    ("group_duration", MetricKind::Trend),
+    // Sampled about once a second while scenarios run (src/events/bus.rs), as in k6.
+    ("vus", MetricKind::Gauge),
+    ("vus_max", MetricKind::Gauge),
+];
+
+/// Metrics rk6 emits itself, with their kinds; custom ones come from `k6/metrics`.
+pub const BUILTIN_METRICS: [(&str, MetricKind); RUN_METRICS.len() + HTTP_METRICS.len()] = {
+    let mut all = [("", MetricKind::Counter); RUN_METRICS.len() + HTTP_METRICS.len()];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = if i < RUN_METRICS.len() {
+            RUN_METRICS[i]
+        } else {
+            HTTP_METRICS[i - RUN_METRICS.len()]
+        };
+        i += 1;
+    }
+    all
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Aggregate {

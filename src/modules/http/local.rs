@@ -464,16 +464,22 @@ fn poll_tasks(cx: &mut Context<'_>) {
 /// How often a VU blocked in a request looks at its stop signal.
 const STOP_POLL: Duration = Duration::from_millis(20);
 
-/// Runs `fut` to completion on this thread, or until `stop` fires (then `None`, and the
-/// future is dropped, closing its sockets).
-pub fn block_on<F: Future>(fut: F, stop: &StopSignal) -> io::Result<Option<F::Output>> {
+/// Runs `fut` to completion on this thread, or until `stop` fires (then `None`; dropping
+/// the future closes its sockets).
+///
+/// The future is taken pinned where its caller made it: moving a request's future (a
+/// few KB) into this frame wrote that much memory that, with many VUs, was no longer
+/// in the cache.
+pub fn block_on<F: Future>(
+    mut fut: Pin<&mut F>,
+    stop: &StopSignal,
+) -> io::Result<Option<F::Output>> {
     ensure_reactor()?;
     // The thread's one waker: block_on does not nest, and a waker a request left
     // behind only makes the next block_on poll once more.
     let (woken, waker) = WAKER.with(|w| w.clone());
     woken.0.store(true, Ordering::Release);
     let mut cx = Context::from_waker(&waker);
-    let mut fut = std::pin::pin!(fut);
     loop {
         if woken.0.swap(false, Ordering::Acquire) {
             poll_tasks(&mut cx);

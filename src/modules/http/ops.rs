@@ -13,6 +13,7 @@ use super::response;
 use super::spec::{Part, Spec};
 use super::transport::{io_runtime, Shared, Transport};
 use crate::events::{Event, Sample};
+use crate::metrics::thresholds::HTTP_METRICS;
 use crate::metrics::{MetricKind, Tags};
 use crate::runtime::ops::INTERRUPTED_ERROR;
 use crate::runtime::state::VuState;
@@ -448,23 +449,18 @@ fn responses<'s>(
     v8::Array::new_with_elements(scope, &made)
 }
 
-/// The metrics k6 samples for each round trip, in the order they are sent.
-const HOP_METRICS: [(&str, MetricKind); 12] = [
-    ("http_reqs", MetricKind::Counter),
-    ("http_req_duration", MetricKind::Trend),
-    ("http_req_blocked", MetricKind::Trend),
-    ("http_req_connecting", MetricKind::Trend),
-    ("http_req_tls_handshaking", MetricKind::Trend),
-    ("http_req_sending", MetricKind::Trend),
-    ("http_req_waiting", MetricKind::Trend),
-    ("http_req_receiving", MetricKind::Trend),
-    ("http_req_failed", MetricKind::Rate),
-    ("data_sent", MetricKind::Counter),
-    ("data_received", MetricKind::Counter),
-    // k6 always keeps this sub-metric, so its summary and export show it; it is kept
-    // as a metric of its own, named by its key.
-    (EXPECTED_DURATION, MetricKind::Trend),
-];
+/// The metrics k6 samples for each round trip, in the order they are sent: k6/http's
+/// metrics, then the sub-metric k6 always keeps (so its summary and export show it),
+/// kept as a metric of its own, named by its key.
+const HOP_METRICS: [(&str, MetricKind); HTTP_METRICS.len() + 1] = {
+    let mut all = [(EXPECTED_DURATION, MetricKind::Trend); HTTP_METRICS.len() + 1];
+    let mut i = 0;
+    while i < HTTP_METRICS.len() {
+        all[i] = HTTP_METRICS[i];
+        i += 1;
+    }
+    all
+};
 
 /// The samples k6 emits for each round trip, tagged as k6 tags them.
 fn record(vu: &VuState, names: &[Arc<str>; HOP_METRICS.len()], spec: &Spec, outcome: &Outcome) {
@@ -645,12 +641,15 @@ fn run_here(
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
     let interrupt = state.borrow::<VuState>().interrupt.clone();
-    let outcomes = local::block_on(
-        run_batch::<Local>(client, requests, limit, config.batch_per_host),
-        &interrupt,
-    )
-    .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
-    .ok_or_else(interrupted)?;
+    let batch = std::pin::pin!(run_batch::<Local>(
+        client,
+        requests,
+        limit,
+        config.batch_per_host
+    ));
+    let outcomes = local::block_on(batch, &interrupt)
+        .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
+        .ok_or_else(interrupted)?;
     record_all(state, &specs, &outcomes);
     Ok(outcomes.into_iter().zip(types).collect())
 }
