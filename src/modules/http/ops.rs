@@ -193,18 +193,21 @@ fn parse_batch(
         .collect()
 }
 
-/// The buffer of a batch's binary bodies (http.js's `pack`), or nothing for `null`. Read
-/// in place: as a `#[buffer]` argument, every request made and dropped a backing store,
-/// registered in two process-wide tables under locks every VU thread shares.
-fn bodies(
+/// Calls `f` with the bytes of a batch's binary bodies (http.js's `pack`; none for
+/// `null`). Read in place: as a `#[buffer]` argument, every request made and dropped a
+/// backing store, registered in two process-wide tables under locks every VU thread
+/// shares.
+fn with_bodies<R>(
     buffer: v8::Local<'_, v8::Value>,
-) -> Result<Option<v8::Local<'_, v8::ArrayBufferView>>, JsErrorBox> {
+    f: impl FnOnce(&[u8]) -> Result<R, JsErrorBox>,
+) -> Result<R, JsErrorBox> {
     if buffer.is_null_or_undefined() {
-        return Ok(None);
+        return f(&[]);
     }
-    v8::Local::<v8::ArrayBufferView>::try_from(buffer)
-        .map(Some)
-        .map_err(|_| JsErrorBox::type_error("k6/http: the bodies must be a Uint8Array"))
+    let view = v8::Local::<v8::ArrayBufferView>::try_from(buffer)
+        .map_err(|_| JsErrorBox::type_error("k6/http: the bodies must be a Uint8Array"))?;
+    let mut storage = [0; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
+    f(view.get_contents(&mut storage))
 }
 
 fn unknown_jar() -> JsErrorBox {
@@ -391,7 +394,7 @@ async fn run_batch<T: Transport>(
 
 /// Records the samples of every hop.
 fn record_all(state: &mut OpState, specs: &[Spec], outcomes: &[Outcome]) {
-    http_state(state);
+    http_state(state); // made if it was not, so that it can be borrowed beside VuState
     let (vu, http) = (state.borrow::<VuState>(), state.borrow::<HttpState>());
     let names = http.hop_names.get_or_init(|| {
         let mut outbox = vu.outbox.borrow_mut();
@@ -433,16 +436,10 @@ fn responses<'s>(
         .enumerate()
         .map(|(i, (outcome, ty))| {
             let i = i as u32;
-            let request = match makers.requests.get_index(scope, i) {
-                Some(made) if made.is_object() => response::Request::Made(made),
-                _ => response::Request::Later {
-                    make: makers.request_of,
-                    spec: makers
-                        .specs
-                        .get_index(scope, i)
-                        .unwrap_or_else(|| v8::undefined(scope).into()),
-                },
-            };
+            let undefined = v8::undefined(scope).into();
+            let made = makers.requests.get_index(scope, i).unwrap_or(undefined);
+            let spec = makers.specs.get_index(scope, i).unwrap_or(undefined);
+            let request = response::Request::of(made, makers.request_of, spec);
             response::make(scope, &names, outcome, ty, makers.proto, request).into()
         })
         .collect();
@@ -595,7 +592,7 @@ pub fn op_http_request<'s>(
 }
 
 /// `op_http_request` for one request (`http.get` & co.): its Response, without the
-/// arrays around the spec and the answer (~2k instructions a request).
+/// arrays around the spec and the answer (~8k instructions a request on QuickJS).
 #[op2]
 pub fn op_http_request_one<'s>(
     scope: &mut v8::PinScope<'s, '_>,
@@ -611,14 +608,7 @@ pub fn op_http_request_one<'s>(
         .pop()
         .expect("one outcome per request");
     let names = response_names(scope, state);
-    let request = if request.is_object() {
-        response::Request::Made(request)
-    } else {
-        response::Request::Later {
-            make: request_of,
-            spec: spec_js,
-        }
-    };
+    let request = response::Request::of(request, request_of, spec_js);
     Ok(response::make(scope, &names, outcome, ty, proto, request))
 }
 
@@ -630,13 +620,8 @@ fn run_here(
     buffer: v8::Local<'_, v8::Value>,
     limit: usize,
 ) -> Result<Vec<(Outcome, ResponseType)>, JsErrorBox> {
-    let mut storage = [0; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
-    let view = bodies(buffer)?;
-    let buffer = view
-        .as_ref()
-        .map_or(&[][..], |v| v.get_contents(&mut storage));
     let config = http_config(state);
-    let parsed = parse_batch(state, specs, buffer, &config)?;
+    let parsed = with_bodies(buffer, |bytes| parse_batch(state, specs, bytes, &config))?;
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
@@ -666,13 +651,10 @@ pub fn op_http_request_async<'s>(
     #[smi] limit: u32,
 ) -> Result<impl Future<Output = Result<u32, JsErrorBox>>, JsErrorBox> {
     let specs = super::spec::read(scope, specs)?;
-    let mut storage = [0; v8::TYPED_ARRAY_MAX_SIZE_IN_HEAP];
-    let view = bodies(buffer)?;
-    let buffer = view
-        .as_ref()
-        .map_or(&[][..], |v| v.get_contents(&mut storage));
     let config = http_config(&mut state.borrow_mut());
-    let parsed = parse_batch(&mut state.borrow_mut(), specs, buffer, &config)?;
+    let parsed = with_bodies(buffer, |bytes| {
+        parse_batch(&mut state.borrow_mut(), specs, bytes, &config)
+    })?;
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(&mut state.borrow_mut()).client.clone();

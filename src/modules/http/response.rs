@@ -143,6 +143,21 @@ pub enum Request<'s> {
     },
 }
 
+impl<'s> Request<'s> {
+    /// `made` if http.js made it (an object), else `make(spec)` when first read.
+    pub fn of(
+        made: v8::Local<'s, v8::Value>,
+        make: v8::Local<'s, v8::Function>,
+        spec: v8::Local<'s, v8::Value>,
+    ) -> Self {
+        if made.is_object() {
+            Request::Made(made)
+        } else {
+            Request::Later { make, spec }
+        }
+    }
+}
+
 /// Makes the Response for `o`, with `proto` (http.js's `Response.prototype`).
 pub fn make<'s>(
     scope: &mut v8::PinScope<'s, '_>,
