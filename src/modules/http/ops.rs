@@ -182,15 +182,25 @@ fn parse_batch(
     specs
         .into_iter()
         .map(|mut spec| {
-            let jar = match spec.jar {
-                VU_JAR => None,
-                id => Some(http.jars.get(&id).cloned().ok_or_else(unknown_jar)?),
-            };
-            let url = http.parse_url(&spec.url);
-            let request = to_request(&mut spec, url, buffer, jar, config)?;
+            let request = prepare(http, &mut spec, buffer, config)?;
             Ok((spec, request))
         })
         .collect()
+}
+
+/// One spec's request, in the jar it names.
+fn prepare(
+    http: &mut HttpState,
+    spec: &mut Spec,
+    buffer: &[u8],
+    config: &Arc<HttpConfig>,
+) -> Result<Result<Request, Refused>, JsErrorBox> {
+    let jar = match spec.jar {
+        VU_JAR => None,
+        id => Some(http.jars.get(&id).cloned().ok_or_else(unknown_jar)?),
+    };
+    let url = http.parse_url(&spec.url);
+    to_request(spec, url, buffer, jar, config)
 }
 
 /// Calls `f` with the bytes of a batch's binary bodies (http.js's `pack`; none for
@@ -341,6 +351,14 @@ fn refused_outcome(r: Refused) -> Outcome {
 /// limit) at once to one host and port; the outcomes come in the batch's order. They
 /// share one task: a request spends its time waiting on its socket, and tasks of their
 /// own would only add wake-ups.
+/// One request's outcome: its round trips, or the reason it was refused.
+async fn run_one<T: Transport>(client: Arc<Client>, request: Result<Request, Refused>) -> Outcome {
+    match request {
+        Ok(req) => client.execute::<T>(req).await,
+        Err(refused) => refused_outcome(refused),
+    }
+}
+
 async fn run_batch<T: Transport>(
     client: Arc<Client>,
     requests: Vec<Result<Request, Refused>>,
@@ -349,11 +367,8 @@ async fn run_batch<T: Transport>(
 ) -> Vec<Outcome> {
     use tokio::sync::Semaphore;
     if requests.len() == 1 {
-        let outcome = match requests.into_iter().next().expect("one request") {
-            Ok(req) => client.execute::<T>(req).await,
-            Err(refused) => refused_outcome(refused),
-        };
-        return vec![outcome];
+        let request = requests.into_iter().next().expect("one request");
+        return vec![run_one::<T>(client, request).await];
     }
     let permits = Arc::new(Semaphore::new(limit.max(1)));
     let mut hosts: HashMap<(String, Option<u16>), Arc<Semaphore>> = HashMap::new();
@@ -603,10 +618,21 @@ pub fn op_http_request_one<'s>(
     request_of: v8::Local<'s, v8::Function>,
     request: v8::Local<'s, v8::Value>,
 ) -> Result<v8::Local<'s, v8::Object>, JsErrorBox> {
-    let spec = super::spec::read_one(scope, spec_js)?;
-    let (outcome, ty) = run_here(state, vec![spec], buffer, 1)?
-        .pop()
-        .expect("one outcome per request");
+    let mut spec = super::spec::read_one(scope, spec_js)?;
+    let config = http_config(state);
+    let prepared = with_bodies(buffer, |bytes| {
+        prepare(http_state(state), &mut spec, bytes, &config)
+    })?;
+    let ty = prepared
+        .as_ref()
+        .map_or(ResponseType::Text, |r| r.response_type);
+    let client = http_state(state).client.clone();
+    let outcome = wait_here(state, run_one::<Local>(client, prepared))?;
+    record_all(
+        state,
+        std::slice::from_ref(&spec),
+        std::slice::from_ref(&outcome),
+    );
     let names = response_names(scope, state);
     let request = response::Request::of(request, request_of, spec_js);
     Ok(response::make(scope, &names, outcome, ty, proto, request))
@@ -625,18 +651,20 @@ fn run_here(
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
-    let interrupt = state.borrow::<VuState>().interrupt.clone();
-    let batch = std::pin::pin!(run_batch::<Local>(
-        client,
-        requests,
-        limit,
-        config.batch_per_host
-    ));
-    let outcomes = local::block_on(batch, &interrupt)
-        .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
-        .ok_or_else(interrupted)?;
+    let batch = run_batch::<Local>(client, requests, limit, config.batch_per_host);
+    let outcomes = wait_here(state, batch)?;
     record_all(state, &specs, &outcomes);
     Ok(outcomes.into_iter().zip(types).collect())
+}
+
+/// Runs `requests` on the VU's thread until done; a stop interrupts the wait.
+fn wait_here<F: Future>(state: &OpState, requests: F) -> Result<F::Output, JsErrorBox> {
+    let interrupt = state.borrow::<VuState>().interrupt.clone();
+    // Pinned here, where it is made: see local::block_on.
+    let requests = std::pin::pin!(requests);
+    local::block_on(requests, &interrupt)
+        .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
+        .ok_or_else(interrupted)
 }
 
 /// `op_http_request` for `http.asyncRequest`: the VU goes on while it runs. Resolves with
