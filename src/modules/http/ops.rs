@@ -347,10 +347,6 @@ fn refused_outcome(r: Refused) -> Outcome {
     }
 }
 
-/// Runs a batch's requests, at most `limit` at once and at most `per_host` (`None`: no
-/// limit) at once to one host and port; the outcomes come in the batch's order. They
-/// share one task: a request spends its time waiting on its socket, and tasks of their
-/// own would only add wake-ups.
 /// One request's outcome: its round trips, or the reason it was refused.
 async fn run_one<T: Transport>(client: Arc<Client>, request: Result<Request, Refused>) -> Outcome {
     match request {
@@ -359,6 +355,10 @@ async fn run_one<T: Transport>(client: Arc<Client>, request: Result<Request, Ref
     }
 }
 
+/// Runs a batch's requests, at most `limit` at once and at most `per_host` (`None`: no
+/// limit) at once to one host and port; the outcomes come in the batch's order. They
+/// share one task: a request spends its time waiting on its socket, and tasks of their
+/// own would only add wake-ups.
 async fn run_batch<T: Transport>(
     client: Arc<Client>,
     requests: Vec<Result<Request, Refused>>,
@@ -627,7 +627,7 @@ pub fn op_http_request_one<'s>(
         .as_ref()
         .map_or(ResponseType::Text, |r| r.response_type);
     let client = http_state(state).client.clone();
-    let outcome = wait_here(state, run_one::<Local>(client, prepared))?;
+    let outcome = wait_here(state, std::pin::pin!(run_one::<Local>(client, prepared)))?;
     record_all(
         state,
         std::slice::from_ref(&spec),
@@ -651,17 +651,24 @@ fn run_here(
     let (specs, requests): (Vec<Spec>, Vec<_>) = parsed.into_iter().unzip();
     let types = response_types(&requests);
     let client = http_state(state).client.clone();
-    let batch = run_batch::<Local>(client, requests, limit, config.batch_per_host);
+    let batch = std::pin::pin!(run_batch::<Local>(
+        client,
+        requests,
+        limit,
+        config.batch_per_host
+    ));
     let outcomes = wait_here(state, batch)?;
     record_all(state, &specs, &outcomes);
     Ok(outcomes.into_iter().zip(types).collect())
 }
 
-/// Runs `requests` on the VU's thread until done; a stop interrupts the wait.
-fn wait_here<F: Future>(state: &OpState, requests: F) -> Result<F::Output, JsErrorBox> {
+/// Runs `requests` on the VU's thread until done; a stop interrupts the wait. The future
+/// comes pinned where its caller made it (see local::block_on).
+fn wait_here<F: Future>(
+    state: &OpState,
+    requests: std::pin::Pin<&mut F>,
+) -> Result<F::Output, JsErrorBox> {
     let interrupt = state.borrow::<VuState>().interrupt.clone();
-    // Pinned here, where it is made: see local::block_on.
-    let requests = std::pin::pin!(requests);
     local::block_on(requests, &interrupt)
         .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
         .ok_or_else(interrupted)
