@@ -18,6 +18,22 @@ pub enum MetricKind {
     Trend,
 }
 
+/// `first` then `second` as one list of metrics and kinds, for lists made of others in
+/// const context; `N` must be the sum of their lengths.
+pub(crate) const fn joined<const A: usize, const B: usize, const N: usize>(
+    first: [(&'static str, MetricKind); A],
+    second: [(&'static str, MetricKind); B],
+) -> [(&'static str, MetricKind); N] {
+    assert!(A + B == N, "a joined list is as long as both");
+    let mut all = [("", MetricKind::Counter); N];
+    let mut i = 0;
+    while i < N {
+        all[i] = if i < A { first[i] } else { second[i - A] };
+        i += 1;
+    }
+    all
+}
+
 impl MetricKind {
     /// The kind runtime-js/metrics.js numbers `code` (0 Counter, 1 Gauge, 2 Rate, else Trend).
     pub fn from_code(code: u32) -> Self {

@@ -50,19 +50,8 @@ const RUN_METRICS: [(&str, MetricKind); 7] = [
 ];
 
 /// Metrics rk6 emits itself, with their kinds; custom ones come from `k6/metrics`.
-pub const BUILTIN_METRICS: [(&str, MetricKind); RUN_METRICS.len() + HTTP_METRICS.len()] = {
-    let mut all = [("", MetricKind::Counter); RUN_METRICS.len() + HTTP_METRICS.len()];
-    let mut i = 0;
-    while i < all.len() {
-        all[i] = if i < RUN_METRICS.len() {
-            RUN_METRICS[i]
-        } else {
-            HTTP_METRICS[i - RUN_METRICS.len()]
-        };
-        i += 1;
-    }
-    all
-};
+pub const BUILTIN_METRICS: [(&str, MetricKind); RUN_METRICS.len() + HTTP_METRICS.len()] =
+    super::metric::joined(RUN_METRICS, HTTP_METRICS);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Aggregate {

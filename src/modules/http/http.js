@@ -194,27 +194,34 @@ function requestDefaults() {
       doThrow: !!(opts.throw ?? false),
       // What a request without params sends: shared, as nothing changes them.
       headers: Object.freeze(ua === "" ? [] : ["User-Agent", ua]),
-      rare:
-        insecure || redirects !== DEFAULT_REDIRECTS || responseType !== "text"
-          ? Object.freeze([null, DEFAULT_TIMEOUT, redirects, responseType, null, insecure, null, VU_JAR, null, null])
-          : null,
+      rare: rareOf(false, DEFAULT_TIMEOUT, redirects, responseType, null, insecure, null, VU_JAR, null, null),
     };
+    if (defaults.rare !== null) Object.freeze(defaults.rare);
   }
   return defaults;
 }
 
-// The spec of http.get(url) and the like, with neither params nor a body: the defaults.
-function plainSpec(method, url, d) {
+// A spec's fields most requests leave at their defaults (spec.rs's WireRare; its first
+// element, the binary body's place, is filled in by `pack`), or null when all are.
+function rareOf(binary, timeout, redirects, responseType, cookies, insecure, multipart, jar, auth, compression) {
+  const set =
+    binary || timeout !== DEFAULT_TIMEOUT || redirects !== DEFAULT_REDIRECTS || responseType !== "text" ||
+    cookies !== null || insecure || multipart !== null || jar !== VU_JAR || auth !== null || compression !== null;
+  return set ? [null, timeout, redirects, responseType, cookies, insecure, multipart, jar, auth, compression] : null;
+}
+
+// The array the ops read a request from (spec.rs).
+function specOf(method, url, headers, text, tags, callback, rare) {
   const group = currentGroup();
   return [
     UPPER[method] ?? method.toUpperCase(),
     url,
-    d.headers,
-    null,
-    null,
+    headers,
+    text,
+    tags,
     group === "" ? "" : `::${group}`,
-    responseCallback === null ? null : responseCallback.text,
-    d.rare,
+    callback === null ? null : callback.text,
+    rare,
   ];
 }
 
@@ -380,24 +387,9 @@ function prepare(method, target, body, params) {
       compression = codings.join(", ");
     }
   }
-  const upper = UPPER[method] ?? method.toUpperCase();
-  const group = currentGroup();
-  const rare =
-    bin !== null || timeout !== DEFAULT_TIMEOUT || redirects !== DEFAULT_REDIRECTS || responseType !== "text" ||
-    cookies !== null || d.insecure || multipart !== null || jar !== VU_JAR || auth !== null || compression !== null
-      ? [null, timeout, redirects, responseType, cookies, d.insecure, multipart, jar, auth, compression]
-      : null;
+  const rare = rareOf(bin !== null, timeout, redirects, responseType, cookies, d.insecure, multipart, jar, auth, compression);
   if (bin !== null) bins.push([rare, bin]);
-  const spec = [
-    upper,
-    urlText,
-    headers,
-    text,
-    tags,
-    group === "" ? "" : `::${group}`,
-    callback === null ? null : callback.text,
-    rare,
-  ];
+  const spec = specOf(method, urlText, headers, text, tags, callback, rare);
   // A Response's `request` is made from the spec when first read (response.rs calls
   // requestOf); only a binary body, which the spec does not hold, needs it now.
   return { spec, bins, doThrow, request: bin === null ? null : requestOf(spec, latin1(bin)) };
@@ -534,7 +526,8 @@ export function request(method, target, body, params) {
     typeof target === "string" && typeof method === "string" && method !== ""
   ) {
     const d = requestDefaults();
-    const spec = plainSpec(method, target, d);
+    // http.get(url) and the like, with neither params nor a body: the defaults.
+    const spec = specOf(method, target, d.headers, null, null, responseCallback, d.rare);
     return deliver(op_http_request_one(spec, null, RESPONSE, requestOf, null), spec, d.doThrow);
   }
   const p = argsOf(`http.request`, method, target, body, params);

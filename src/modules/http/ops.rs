@@ -464,15 +464,8 @@ fn responses<'s>(
 /// The metrics k6 samples for each round trip, in the order they are sent: k6/http's
 /// metrics, then the sub-metric k6 always keeps (so its summary and export show it),
 /// kept as a metric of its own, named by its key.
-const HOP_METRICS: [(&str, MetricKind); HTTP_METRICS.len() + 1] = {
-    let mut all = [(EXPECTED_DURATION, MetricKind::Trend); HTTP_METRICS.len() + 1];
-    let mut i = 0;
-    while i < HTTP_METRICS.len() {
-        all[i] = HTTP_METRICS[i];
-        i += 1;
-    }
-    all
-};
+const HOP_METRICS: [(&str, MetricKind); HTTP_METRICS.len() + 1] =
+    crate::metrics::metric::joined(HTTP_METRICS, [(EXPECTED_DURATION, MetricKind::Trend)]);
 
 /// The samples k6 emits for each round trip, tagged as k6 tags them.
 fn record(vu: &VuState, names: &[Arc<str>; HOP_METRICS.len()], spec: &Spec, outcome: &Outcome) {
@@ -623,9 +616,7 @@ pub fn op_http_request_one<'s>(
     let prepared = with_bodies(buffer, |bytes| {
         prepare(http_state(state), &mut spec, bytes, &config)
     })?;
-    let ty = prepared
-        .as_ref()
-        .map_or(ResponseType::Text, |r| r.response_type);
+    let ty = response_type(&prepared);
     let client = http_state(state).client.clone();
     let outcome = wait_here(state, std::pin::pin!(run_one::<Local>(client, prepared)))?;
     record_all(
@@ -736,10 +727,14 @@ pub fn op_http_responses<'s>(
 }
 
 fn response_types(requests: &[Result<Request, Refused>]) -> Vec<ResponseType> {
-    requests
-        .iter()
-        .map(|r| r.as_ref().map_or(ResponseType::Text, |r| r.response_type))
-        .collect()
+    requests.iter().map(response_type).collect()
+}
+
+/// How a request's Response holds its body (a refused one has none: text).
+fn response_type(request: &Result<Request, Refused>) -> ResponseType {
+    request
+        .as_ref()
+        .map_or(ResponseType::Text, |r| r.response_type)
 }
 
 /// The `User-Agent` requests carry unless the script sets one (option `userAgent`).

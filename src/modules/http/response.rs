@@ -179,7 +179,10 @@ pub fn make<'s>(
         v8::Number::new(scope, f64::from(o.error_code)).into(),
         string(scope, &o.remote_ip),
         v8::Integer::new(scope, i32::from(o.remote_port)).into(),
-        v8::Object::new(scope).into(),
+        match cookies {
+            None => v8::Object::new(scope).into(),
+            Some(_) => v8::undefined(scope).into(), // a lazy property takes its place
+        },
         string(scope, o.tls_version),
     ];
     let keys: [v8::Local<v8::Name>; EAGER.len()] =
