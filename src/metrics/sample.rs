@@ -45,6 +45,16 @@ impl Tags {
             .or_else(|| self.common.as_ref()?.get(name).map(String::as_str))
     }
 
+    /// The map these tags share with other samples, when the sample has no tag of its
+    /// own: the same map (by pointer) means the same tags, so a writer can reuse what it
+    /// made of them (a request's dozen samples share one).
+    pub fn shared(&self) -> Option<&Arc<BTreeMap<String, String>>> {
+        match self.own.is_empty() {
+            true => self.common.as_ref(),
+            false => None,
+        }
+    }
+
     /// Whether the sample carries no tag at all (also when tags were not filled in).
     pub fn is_empty(&self) -> bool {
         self.own.is_empty() && self.common.as_ref().is_none_or(|c| c.is_empty())

@@ -3,11 +3,12 @@
 //! `name=value&...` (by name) and an empty `metadata` column.
 
 use super::file::Sink;
-use super::format::{unix, write_csv_field, write_date_time, write_fraction};
+use super::format::{unix, write_csv_field, write_date_time, write_fraction, TagsText};
 use super::points::{for_each_point, Point};
 use super::spec::{CsvConfig, CsvTimeFormat};
 use super::Output;
 use crate::events::Event;
+use crate::metrics::Tags;
 use std::io::Write;
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ pub struct CsvOutput {
     time_format: CsvTimeFormat,
     save_interval: Duration,
     extra: Vec<u8>,
+    tags: TagsText,
 }
 
 impl CsvOutput {
@@ -54,6 +56,7 @@ impl CsvOutput {
             time_format: config.time_format,
             save_interval: config.save_interval,
             extra: Vec::new(),
+            tags: TagsText::default(),
         })
     }
 
@@ -96,29 +99,34 @@ impl CsvOutput {
         } else {
             write!(out, ",{v:.6},")
         };
-        let mut columns: [&str; TAG_COLUMNS.len()] = [""; TAG_COLUMNS.len()];
         let extra = &mut self.extra;
-        extra.clear();
-        p.tags
-            .for_each_sorted(|k, v| match TAG_COLUMNS.binary_search(&k) {
-                Ok(i) => columns[i] = v,
-                Err(_) => {
-                    if !extra.is_empty() {
-                        extra.push(b'&');
-                    }
-                    extra.extend_from_slice(k.as_bytes());
-                    extra.push(b'=');
-                    extra.extend_from_slice(v.as_bytes());
-                }
-            });
-        for value in columns {
-            write_csv_field(out, value);
-            out.push(b',');
-        }
-        // Tags are valid UTF-8, and so is their join.
-        write_csv_field(out, std::str::from_utf8(extra).unwrap_or_default());
+        self.tags
+            .write(p.tags, out, |tags, out| write_tag_fields(tags, out, extra));
         out.extend_from_slice(b",\n");
     }
+}
+
+/// The tag columns and the `extra_tags` field of a row (`extra` is scratch space).
+fn write_tag_fields(tags: &Tags, out: &mut Vec<u8>, extra: &mut Vec<u8>) {
+    let mut columns: [&str; TAG_COLUMNS.len()] = [""; TAG_COLUMNS.len()];
+    extra.clear();
+    tags.for_each_sorted(|k, v| match TAG_COLUMNS.binary_search(&k) {
+        Ok(i) => columns[i] = v,
+        Err(_) => {
+            if !extra.is_empty() {
+                extra.push(b'&');
+            }
+            extra.extend_from_slice(k.as_bytes());
+            extra.push(b'=');
+            extra.extend_from_slice(v.as_bytes());
+        }
+    });
+    for value in columns {
+        write_csv_field(out, value);
+        out.push(b',');
+    }
+    // Tags are valid UTF-8, and so is their join.
+    write_csv_field(out, std::str::from_utf8(extra).unwrap_or_default());
 }
 
 impl Output for CsvOutput {

@@ -1,7 +1,40 @@
 //! Numbers, times and strings written the way k6 (Go) writes them in its file outputs.
 
+use crate::metrics::Tags;
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// What a file output wrote for the last shared tag set it met ([`Tags::shared`]):
+/// consecutive samples mostly carry the same one, and writing a dozen escaped tags took
+/// about as long as the rest of the line, once per sample.
+#[derive(Default)]
+pub(crate) struct TagsText {
+    /// Held, so that no other map can take its address while the text is kept.
+    of: Option<Arc<BTreeMap<String, String>>>,
+    text: Vec<u8>,
+}
+
+impl TagsText {
+    /// Appends to `out` what `write` makes of `tags`, reusing it for the same shared map.
+    pub fn write(
+        &mut self,
+        tags: &Tags,
+        out: &mut Vec<u8>,
+        write: impl FnOnce(&Tags, &mut Vec<u8>),
+    ) {
+        let Some(map) = tags.shared() else {
+            return write(tags, out);
+        };
+        if !self.of.as_ref().is_some_and(|of| Arc::ptr_eq(of, map)) {
+            self.text.clear();
+            write(tags, &mut self.text);
+            self.of = Some(map.clone());
+        }
+        out.extend_from_slice(&self.text);
+    }
+}
 
 /// Seconds and nanoseconds since the Unix epoch (times before it count as the epoch).
 pub(crate) fn unix(time: SystemTime) -> (u64, u32) {
@@ -167,6 +200,36 @@ pub(crate) fn write_csv_field(out: &mut Vec<u8>, s: &str) {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn tags_text_is_reused_only_for_the_same_shared_map() {
+        let map = |pairs: &[(&str, &str)]| {
+            Arc::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        };
+        let write = |tags: &Tags, out: &mut Vec<u8>| {
+            tags.for_each_sorted(|k, v| {
+                out.extend_from_slice(format!("{k}={v};").as_bytes());
+            })
+        };
+        let mut cache = TagsText::default();
+        let mut line = |tags: &Tags| {
+            let mut out = Vec::new();
+            cache.write(tags, &mut out, write);
+            String::from_utf8(out).unwrap()
+        };
+        let a = Tags::new(map(&[("method", "GET"), ("status", "200")]));
+        let same_map = a.clone();
+        // Equal contents, another map: written anew, with its own contents.
+        let b = Tags::new(map(&[("method", "POST"), ("status", "200")]));
+        let mut own = a.clone();
+        own.set("check", "ok");
+        assert_eq!(line(&a), "method=GET;status=200;");
+        assert_eq!(line(&same_map), "method=GET;status=200;");
+        assert_eq!(line(&b), "method=POST;status=200;");
+        assert_eq!(line(&own), "check=ok;method=GET;status=200;");
+        assert_eq!(line(&b), "method=POST;status=200;");
+        assert_eq!(line(&Tags::default()), "");
+    }
 
     fn go(v: f64) -> String {
         let mut out = Vec::new();

@@ -9,7 +9,9 @@
 //! ```
 
 use super::file::Sink;
-use super::format::{unix, write_date_time, write_fraction, write_go_float, write_json_str};
+use super::format::{
+    unix, write_date_time, write_fraction, write_go_float, write_json_str, TagsText,
+};
 use super::points::{contains, for_each_point, type_name, Point};
 use super::Output;
 use crate::events::{Event, MetricDefs};
@@ -27,6 +29,7 @@ pub struct JsonOutput {
     /// The second `date` holds, as `YYYY-MM-DDTHH:MM:SS`.
     second: Option<u64>,
     date: Vec<u8>,
+    tags: TagsText,
 }
 
 impl JsonOutput {
@@ -39,6 +42,7 @@ impl JsonOutput {
             metrics: FxHashMap::default(),
             second: None,
             date: Vec::with_capacity(20),
+            tags: TagsText::default(),
         })
     }
 
@@ -59,15 +63,17 @@ impl JsonOutput {
         out.extend_from_slice(b"Z\",\"value\":");
         write_go_float(out, p.value);
         out.extend_from_slice(b",\"tags\":{");
-        let mut first = true;
-        p.tags.for_each_sorted(|k, v| {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            write_json_str(out, k, true);
-            out.push(b':');
-            write_json_str(out, v, true);
+        self.tags.write(p.tags, out, |tags, out| {
+            let mut first = true;
+            tags.for_each_sorted(|k, v| {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                write_json_str(out, k, true);
+                out.push(b':');
+                write_json_str(out, v, true);
+            });
         });
         out.extend_from_slice(b"}}}\n");
     }
