@@ -263,6 +263,35 @@ fn gz_names_are_compressed_and_every_point_is_written() {
 }
 
 #[test]
+fn iteration_points_carry_the_vu_tags_of_their_own_iteration() {
+    // The script changes exec.vu.tags in every iteration; the output may not reuse the
+    // text of the previous iteration's tags (as k6 v1.1 writes them for this script).
+    let dir = common::tempdir();
+    let out = run(dir.path(), &["--out", "json=out.json"], "vu_tags.js");
+    assert_code(&out, 0);
+    let json = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    let steps: Vec<(String, String)> = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "Point" && v["metric"].as_str().unwrap().starts_with("iteration"))
+        .map(|v| {
+            let tags = &v["data"]["tags"];
+            assert_eq!(tags["group"], "", "{v}");
+            (
+                v["metric"].as_str().unwrap().to_owned(),
+                tags["step"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = ["s0", "s1", "s2"]
+        .iter()
+        .flat_map(|s| [("iteration_duration", *s), ("iterations", *s)])
+        .map(|(m, s)| (m.to_owned(), s.to_owned()))
+        .collect();
+    assert_eq!(steps, expected);
+}
+
+#[test]
 fn k6_out_environment_variable_applies_without_out_flags() {
     let dir = common::tempdir();
     let script = scripts().join("many.js");

@@ -286,6 +286,9 @@ pub struct VuState {
     /// Tags of this VU's samples (`exec.vu.tags`): its scenario's plus any the script set.
     /// Shared with the samples that carry them until the script changes one.
     pub tags: Arc<BTreeMap<String, String>>,
+    /// [`VuState::tags`] with `group` set to the root group, as iterations are tagged,
+    /// made again when those change (the first of the pair is what it was made from).
+    iteration_tags: Option<(SharedTags, SharedTags)>,
     /// Events recorded and not yet handed to the stream.
     pub(crate) outbox: RefCell<Outbox>,
     /// JSON of the data `handleSummary(data)` gets.
@@ -296,6 +299,27 @@ pub struct VuState {
     /// terminate the calling iteration before its `TestAbortedError` is thrown, and that
     /// iteration still counts as one.
     pub called_abort: bool,
+}
+
+/// A tag map shared by the samples that carry it.
+type SharedTags = Arc<BTreeMap<String, String>>;
+
+impl VuState {
+    /// The tags of an iteration's samples: the VU's, in the root group (as k6 tags
+    /// them). One map for all the VU's iterations until its tags change, so that file
+    /// outputs write it once for both of an iteration's samples.
+    pub fn iteration_tags(&mut self) -> SharedTags {
+        match &self.iteration_tags {
+            Some((from, tags)) if Arc::ptr_eq(from, &self.tags) => tags.clone(),
+            _ => {
+                let mut tags = BTreeMap::clone(&self.tags);
+                tags.insert("group".to_owned(), String::new());
+                let tags = Arc::new(tags);
+                self.iteration_tags = Some((self.tags.clone(), tags.clone()));
+                tags
+            }
+        }
+    }
 }
 
 impl VuState {
@@ -319,6 +343,7 @@ impl VuState {
             iteration_in_test: 0,
             interrupt,
             tags: Default::default(),
+            iteration_tags: None,
             called_abort: false,
             summary_data: None,
             summary_outputs: None,

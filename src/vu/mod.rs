@@ -408,12 +408,7 @@ impl Vu {
             let tags = match s.test.events.wants_tags("iterations")
                 || s.test.events.wants_tags("iteration_duration")
             {
-                true => {
-                    // As k6 tags them: an iteration ends in the root group.
-                    let mut tags = Tags::new(s.tags.clone());
-                    tags.set("group", "");
-                    tags
-                }
+                true => Tags::new(s.iteration_tags()),
                 false => Tags::default(),
             };
             let mut outbox = s.outbox.borrow_mut();
