@@ -1,6 +1,6 @@
 // The `k6` module: sleep, check, group, fail.
 const ops = Deno.core.ops;
-import { tagsJson } from "rk6:tags.js";
+import { tagList } from "rk6:tags.js";
 
 // Thrown by sleep() when the test or scenario stops mid-iteration. The name must match
 // INTERRUPTED_ERROR in src/runtime/ops.rs; registering the class is what lets the op's
@@ -32,11 +32,11 @@ export function check(value, sets, tags) {
   if (sets === null || typeof sets !== "object") {
     throw new TypeError("check() takes an object of named conditions, e.g. { 'is 200': (r) => r === 200 }");
   }
-  const json = tagsJson(tags, "check()");
+  const list = tagList(tags, undefined, "check()");
   let all = true;
   for (const [name, condition] of Object.entries(sets)) {
     const passed = typeof condition === "function" ? !!condition(value) : !!condition;
-    ops.op_rk6_check(groupPath, name, passed, json);
+    ops.op_rk6_check(groupPath, name, passed, list);
     if (!passed) all = false;
   }
   return all;
@@ -59,7 +59,7 @@ export function group(name, fn) {
     groupPath = outer;
     // k6's `group_duration` (a time Trend, code 3), tagged with the group's own path,
     // also when the function threw.
-    ops.op_rk6_metric_add("group_duration", 3, ops.op_rk6_now_ms() - started, "", path);
+    ops.op_rk6_metric_add("group_duration", 3, ops.op_rk6_now_ms() - started, null, path);
   }
 }
 

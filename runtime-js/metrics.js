@@ -1,7 +1,7 @@
 // k6/metrics: custom Counter, Gauge, Rate and Trend metrics, aggregated across all
 // VUs and shown in the end-of-test summary. As in k6 they are created in the init context.
 const ops = Deno.core.ops;
-import { tagsJson } from "rk6:tags.js";
+import { tagList } from "rk6:tags.js";
 import { currentGroup } from "rk6:k6.js";
 
 // Kind numbers are shared with src/stats.rs (MetricKind).
@@ -33,7 +33,7 @@ class Metric {
       this.name,
       this.#kind,
       v,
-      tagsJson(tags, `${this.name}.add()`),
+      tagList(tags, this.name, "add()"),
       currentGroup(),
     );
     return true;

@@ -1,20 +1,25 @@
 // Tags as k6 scripts pass them: an object whose values are strings, numbers or booleans.
-// They reach the ops as JSON text of string values ("" when there are none), so a script
-// can never hand Rust anything else.
+// They reach the ops as a flat list of strings, [name, value, ...] (null when there are
+// none), so a script can never hand Rust anything else; Rust reads the list only when
+// something wants the sample's tags (an output, a threshold filtering on a tag).
 
-// The JSON for `tags` (an argument of add() or check()), or "" when it is absent.
-export function tagsJson(tags, where) {
-  if (tags === undefined || tags === null) return "";
+// The list for `tags` (an argument of add() or check()), or null when there are none.
+// `owner` and `call` name the function for errors (`${owner}.${call}`, or `call` alone):
+// made only then, as most calls pass valid tags or none.
+export function tagList(tags, owner, call) {
+  if (tags === undefined || tags === null) return null;
+  const where = () => (owner === undefined ? call : `${owner}.${call}`);
   if (typeof tags !== "object" || Array.isArray(tags)) {
-    throw new TypeError(`${where}: tags must be an object like { type: "read" }`);
+    throw new TypeError(`${where()}: tags must be an object like { type: "read" }`);
   }
-  const out = {};
-  let any = false;
-  for (const [name, value] of Object.entries(tags)) {
-    out[name] = tagValue(value, `${where}: tag ${JSON.stringify(name)}`);
-    any = true;
+  let list = null;
+  // Own enumerable keys in Object.entries' order, without its array of pairs.
+  for (const name in tags) {
+    if (!Object.hasOwn(tags, name)) continue;
+    const value = tags[name];
+    (list ??= []).push(name, typeof value === "string" ? value : tagValue(value, `${where()}: tag ${JSON.stringify(name)}`));
   }
-  return any ? JSON.stringify(out) : "";
+  return list;
 }
 
 // A tag value as the string it becomes; anything but a string, number or boolean throws.

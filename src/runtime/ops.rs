@@ -116,17 +116,18 @@ pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> Result<(), JsErrorBox>
 }
 
 #[op2(fast)]
-pub fn op_rk6_check(
+pub fn op_rk6_check<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
     state: &mut OpState,
     #[string] group: &str,
     #[string] name: &str,
     passed: bool,
-    #[string] tags_json: &str,
+    tag_list: v8::Local<'s, v8::Value>,
 ) -> Result<(), JsErrorBox> {
     let vu = vu(state);
     let tags = match vu.sample_tags("checks") {
         Some(mut tags) => {
-            for (k, v) in parse_tags(tags_json)? {
+            for (k, v) in script_tags(scope, tag_list)? {
                 tags.set(k, v);
             }
             // k6 tags check samples with the check's name and its group path ("::a::b").
@@ -358,12 +359,13 @@ pub fn op_rk6_now_ms() -> f64 {
 /// Records one sample of a custom metric (k6/metrics), with the tags given to `add()` as
 /// JSON (`""` for none). Kinds are numbered as in runtime-js/metrics.js.
 #[op2(fast)]
-pub fn op_rk6_metric_add(
+pub fn op_rk6_metric_add<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
     state: &mut OpState,
     #[string] name: &str,
     #[smi] kind: u32,
     value: f64,
-    #[string] tags_json: &str,
+    tag_list: v8::Local<'s, v8::Value>,
     #[string] group: &str,
 ) -> Result<(), JsErrorBox> {
     let vu = vu(state);
@@ -377,7 +379,7 @@ pub fn op_rk6_metric_add(
                 format!("::{group}")
             };
             tags.set("group", group);
-            for (k, v) in parse_tags(tags_json)? {
+            for (k, v) in script_tags(scope, tag_list)? {
                 tags.set(k, v);
             }
             tags
@@ -418,11 +420,17 @@ pub fn op_rk6_vu_tag_set(
 }
 
 /// Tags passed to one call (`add(v, tags)`, `check(.., tags)`), already validated in JS.
-fn parse_tags(json: &str) -> Result<BTreeMap<String, String>, JsErrorBox> {
-    if json.is_empty() {
-        return Ok(BTreeMap::new());
+/// The tags a script passed to `add()` or `check()`: the `[name, value, …]` list
+/// runtime-js/tags.js makes, or `null`.
+fn script_tags<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    list: v8::Local<'s, v8::Value>,
+) -> Result<Vec<(String, String)>, JsErrorBox> {
+    if list.is_null_or_undefined() {
+        return Ok(Vec::new());
     }
-    serde_json::from_str(json).map_err(|e| JsErrorBox::type_error(format!("bad tags: {e}")))
+    crate::runtime::strings::string_pairs(scope, list)
+        .ok_or_else(|| JsErrorBox::type_error("bad tags: expected a list of names and values"))
 }
 
 /// The data object `handleSummary(data)` receives, as JSON.

@@ -35,3 +35,23 @@ pub fn utf8<'b>(
         Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
     }
 }
+
+/// A flat `[name, value, name, value…]` list of strings (how rk6's JS hands over tags and
+/// headers) as pairs; `None` when `value` is not an array of strings.
+pub fn string_pairs<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    value: v8::Local<'s, v8::Value>,
+) -> Option<Vec<(String, String)>> {
+    let list = v8::Local::<v8::Array>::try_from(value).ok()?;
+    let text = |i: u32| -> Option<String> {
+        let item = list.get_index(scope, i)?;
+        let s = v8::Local::<v8::String>::try_from(item).ok()?;
+        Some(s.to_rust_string_lossy(scope))
+    };
+    let n = list.length();
+    let mut out = Vec::with_capacity(n as usize / 2);
+    for i in (0..n.saturating_sub(1)).step_by(2) {
+        out.push((text(i)?, text(i + 1)?));
+    }
+    Some(out)
+}

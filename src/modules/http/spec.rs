@@ -138,14 +138,7 @@ fn string_pairs<'s>(
     value: v8::Local<'s, v8::Value>,
     what: &str,
 ) -> Result<Vec<(String, String)>, JsErrorBox> {
-    let list = v8::Local::<v8::Array>::try_from(value).map_err(|_| malformed(what))?;
-    let mut out = Vec::with_capacity(list.length() as usize / 2);
-    for i in (0..list.length().saturating_sub(1)).step_by(2) {
-        let name = element(scope, list, i);
-        let value = element(scope, list, i + 1);
-        out.push((string(scope, name, what)?, string(scope, value, what)?));
-    }
-    Ok(out)
+    crate::runtime::strings::string_pairs(scope, value).ok_or_else(|| malformed(what))
 }
 
 /// The specs of a batch, from the array http.js passed. Each spec is an array: method,
