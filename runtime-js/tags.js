@@ -8,18 +8,23 @@
 // made only then, as most calls pass valid tags or none.
 export function tagList(tags, owner, call) {
   if (tags === undefined || tags === null) return null;
-  const where = () => (owner === undefined ? call : `${owner}.${call}`);
   if (typeof tags !== "object" || Array.isArray(tags)) {
-    throw new TypeError(`${where()}: tags must be an object like { type: "read" }`);
+    throw new TypeError(`${where(owner, call)}: tags must be an object like { type: "read" }`);
   }
-  let list = null;
-  // Own enumerable keys in Object.entries' order, without its array of pairs.
-  for (const name in tags) {
-    if (!Object.hasOwn(tags, name)) continue;
+  // Own enumerable keys, in Object.entries' order, without its array of pairs.
+  const names = Object.keys(tags);
+  if (names.length === 0) return null;
+  const list = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     const value = tags[name];
-    (list ??= []).push(name, typeof value === "string" ? value : tagValue(value, `${where()}: tag ${JSON.stringify(name)}`));
+    list.push(name, typeof value === "string" ? value : tagValue(value, `${where(owner, call)}: tag ${JSON.stringify(name)}`));
   }
   return list;
+}
+
+function where(owner, call) {
+  return owner === undefined ? call : `${owner}.${call}`;
 }
 
 // A tag value as the string it becomes; anything but a string, number or boolean throws.
