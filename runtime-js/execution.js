@@ -10,12 +10,17 @@ export class TestAbortedError extends Error {
   }
 }
 
-function getters(section, names, values = {}) {
+// Codes of the values op_rk6_exec_number reads (src/runtime/ops.rs); TEXT and above are
+// op_rk6_exec_text's, less TEXT.
+const TEXT = 100;
+
+// Each property asks the runner for its one value when read.
+function getters(fields, values = {}) {
   const obj = { ...values };
-  for (const name of names) {
+  for (const [name, code] of fields) {
     Object.defineProperty(obj, name, {
       enumerable: true,
-      get: () => ops.op_rk6_exec_state()[section][name],
+      get: code >= TEXT ? () => ops.op_rk6_exec_text(code - TEXT) : () => ops.op_rk6_exec_number(code),
     });
   }
   return Object.freeze(obj);
@@ -44,24 +49,24 @@ const tags = new Proxy({}, {
   },
 });
 
-const vu = getters("vu", ["idInInstance", "idInTest", "iterationInInstance", "iterationInScenario"], {
-  tags,
-  metrics: Object.freeze({ tags }),
-});
-const scenario = getters("scenario", [
-  "name",
-  "executor",
-  "startTime",
-  "progress",
-  "iterationInInstance",
-  "iterationInTest",
+const vu = getters(
+  [["idInInstance", 0], ["idInTest", 1], ["iterationInInstance", 2], ["iterationInScenario", 3]],
+  { tags, metrics: Object.freeze({ tags }) },
+);
+const scenario = getters([
+  ["name", TEXT + 0],
+  ["executor", TEXT + 1],
+  ["startTime", 4],
+  ["progress", 5],
+  ["iterationInInstance", 6],
+  ["iterationInTest", 7],
 ]);
-const instance = getters("instance", [
-  "vusActive",
-  "vusInitialized",
-  "iterationsCompleted",
-  "iterationsInterrupted",
-  "currentTestRunDuration",
+const instance = getters([
+  ["vusActive", 8],
+  ["vusInitialized", 9],
+  ["iterationsCompleted", 10],
+  ["iterationsInterrupted", 11],
+  ["currentTestRunDuration", 12],
 ]);
 
 let optionsCache;

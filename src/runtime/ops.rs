@@ -6,7 +6,6 @@ use crate::events::{Check, Event, Sample};
 use crate::metrics::MetricKind;
 use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -222,83 +221,41 @@ pub fn op_rk6_abort(state: &mut OpState, #[string] reason: &str) {
     vu.test.abort(reason.to_owned());
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VuInfo {
-    id_in_instance: u32,
-    id_in_test: u32,
-    iteration_in_instance: u64,
-    iteration_in_scenario: u64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScenarioInfo {
-    name: String,
-    executor: String,
-    start_time: f64,
-    progress: f64,
-    iteration_in_instance: u64,
-    iteration_in_test: u64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InstanceInfo {
-    vus_active: u64,
-    vus_initialized: u64,
-    iterations_completed: u64,
-    iterations_interrupted: u64,
-    current_test_run_duration: f64,
-}
-
-#[derive(Serialize)]
-pub struct ExecState {
-    vu: VuInfo,
-    scenario: ScenarioInfo,
-    instance: InstanceInfo,
-}
-
-#[op2]
-#[serde]
-pub fn op_rk6_exec_state(state: &mut OpState) -> ExecState {
+/// One number of k6/execution's `exec.vu`, `exec.scenario` and `exec.instance`, by the
+/// code runtime-js/execution.js gives each (one value a read: making the whole state for
+/// each read, as an object through serde_v8, cost ~20k instructions on QuickJS). Outside
+/// a scenario (the init context, setup, teardown) the scenario's numbers are 0.
+#[op2(fast)]
+pub fn op_rk6_exec_number(state: &mut OpState, #[smi] code: u32) -> f64 {
     let vu = vu(state);
     let test = &vu.test;
-    let scenario = match &vu.scenario {
-        Some(s) => ScenarioInfo {
-            name: s.name.clone(),
-            executor: s.executor.to_owned(),
-            // k6 reports the scenario's start as a Unix timestamp in milliseconds.
-            start_time: unix_ms(s.started),
-            progress: s.progress(),
-            iteration_in_instance: vu.iteration_in_test,
-            iteration_in_test: vu.iteration_in_test,
-        },
-        None => ScenarioInfo {
-            name: String::new(),
-            executor: String::new(),
-            start_time: 0.0,
-            progress: 0.0,
-            iteration_in_instance: 0,
-            iteration_in_test: 0,
-        },
-    };
-    let completed = test.iterations_completed.load(Ordering::Relaxed);
-    ExecState {
-        vu: VuInfo {
-            id_in_instance: vu.id,
-            id_in_test: vu.id,
-            iteration_in_instance: vu.iteration_in_instance,
-            iteration_in_scenario: vu.iteration_in_scenario,
-        },
-        scenario,
-        instance: InstanceInfo {
-            vus_active: test.vus_active.load(Ordering::Relaxed),
-            vus_initialized: test.vus_initialized.load(Ordering::Relaxed),
-            iterations_completed: completed,
-            iterations_interrupted: test.iterations_interrupted.load(Ordering::Relaxed),
-            current_test_run_duration: test.elapsed().as_secs_f64() * 1000.0,
-        },
+    let scenario = vu.scenario.as_ref();
+    match code {
+        0 | 1 => f64::from(vu.id),
+        2 => vu.iteration_in_instance as f64,
+        3 => vu.iteration_in_scenario as f64,
+        // k6 reports the scenario's start as a Unix timestamp in milliseconds.
+        4 => scenario.map_or(0.0, |s| unix_ms(s.started)),
+        5 => scenario.map_or(0.0, |s| s.progress()),
+        6 | 7 => scenario.map_or(0.0, |_| vu.iteration_in_test as f64),
+        8 => test.vus_active.load(Ordering::Relaxed) as f64,
+        9 => test.vus_initialized.load(Ordering::Relaxed) as f64,
+        10 => test.iterations_completed.load(Ordering::Relaxed) as f64,
+        11 => test.iterations_interrupted.load(Ordering::Relaxed) as f64,
+        12 => test.elapsed().as_secs_f64() * 1000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// `exec.scenario.name` (code 0) and `exec.scenario.executor` (code 1); empty outside a
+/// scenario.
+#[op2]
+#[string]
+pub fn op_rk6_exec_text(state: &mut OpState, #[smi] code: u32) -> String {
+    match (&vu(state).scenario, code) {
+        (Some(s), 0) => s.name.clone(),
+        (Some(s), 1) => s.executor.to_owned(),
+        _ => String::new(),
     }
 }
 
