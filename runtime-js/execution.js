@@ -29,12 +29,15 @@ function getters(fields, values = {}) {
 // exec.vu.tags: the VU's tags (its scenario's, plus any set here), added to every sample
 // it emits from then on. Reads go to the runner each time, so a new scenario shows its own.
 const currentTags = () => JSON.parse(ops.op_rk6_vu_tags());
+// One tag is read by name, not through all of them as JSON.
+const tagOf = (name) => (typeof name === "string" ? ops.op_rk6_vu_tag_get(name) : null);
 const tags = new Proxy({}, {
-  get: (_, name) => (typeof name === "string" ? currentTags()[name] : undefined),
-  has: (_, name) => typeof name === "string" && name in currentTags(),
+  get: (_, name) => tagOf(name) ?? undefined,
+  has: (_, name) => tagOf(name) !== null,
   set: (_, name, value) => {
     if (typeof name !== "string") throw new TypeError("tag names must be strings");
-    ops.op_rk6_vu_tag_set(name, tagValue(value, `exec.vu.tags[${JSON.stringify(name)}]`));
+    const text = typeof value === "string" ? value : tagValue(value, `exec.vu.tags[${JSON.stringify(name)}]`);
+    ops.op_rk6_vu_tag_set(name, text);
     return true;
   },
   deleteProperty: (_, name) => {

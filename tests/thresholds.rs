@@ -69,9 +69,8 @@ fn tags_select_samples_for_thresholds() {
     // exec.vu.tags shows the scenario's tags and what the script added.
     let lines = info_lines(&stderr(&out));
     assert_eq!(lines.len(), 6, "{lines:?}");
-    let first =
-        r#"tags={"env":"ci","scenario":"blue","team":"blue"} keys=env,scenario,team has=true"#;
-    let later = r#"tags={"env":"ci","phase":"late","scenario":"blue","team":"blue"} keys=env,phase,scenario,team has=true"#;
+    let first = r#"tags={"env":"ci","scenario":"blue","team":"blue"} keys=env,scenario,team has=true missing=true"#;
+    let later = r#"tags={"env":"ci","phase":"late","scenario":"blue","team":"blue"} keys=env,phase,scenario,team has=true missing=true"#;
     assert!(lines.iter().any(|l| l == first), "{lines:?}");
     assert!(lines.iter().any(|l| l == later), "{lines:?}");
     assert!(lines.iter().all(|l| l == first || l == later), "{lines:?}");

@@ -55,6 +55,7 @@ deno_core::extension!(
         ops::op_rk6_metric_define,
         ops::op_rk6_vu_tags,
         ops::op_rk6_vu_tag_set,
+        ops::op_rk6_vu_tag_get,
         ops::op_rk6_summary_data,
         ops::op_rk6_summary_output,
         kv_ops::op_kv_open,

@@ -369,14 +369,26 @@ pub fn op_rk6_vu_tag_set(
     #[string] name: String,
     #[string] value: Option<String>,
 ) {
-    let tags = Arc::make_mut(&mut vu_mut(state).tags);
+    let vu = vu_mut(state);
+    // Scripts often set a tag to the value it has (each iteration, say): the map, which
+    // samples share, is then neither copied nor made anew for the next iterations.
+    if vu.tags.get(&name) == value.as_ref() {
+        return;
+    }
+    let tags = Arc::make_mut(&mut vu.tags);
     match value {
         Some(v) => tags.insert(name, v),
         None => tags.remove(&name),
     };
 }
 
-/// Tags passed to one call (`add(v, tags)`, `check(.., tags)`), already validated in JS.
+/// One of this VU's tags (`exec.vu.tags[name]`), `None` when it has none by that name.
+#[op2]
+#[string]
+pub fn op_rk6_vu_tag_get(state: &mut OpState, #[string] name: &str) -> Option<String> {
+    vu(state).tags.get(name).cloned()
+}
+
 /// The tags a script passed to `add()` or `check()`: the `[name, value, …]` list
 /// runtime-js/tags.js makes, or `null`.
 fn script_tags<'s>(

@@ -36,7 +36,7 @@ export const options = {
 
 export default function () {
   const tags = exec.vu.tags;
-  console.log(`tags=${JSON.stringify(tags)} keys=${Object.keys(tags).sort().join(",")} has=${"team" in tags}`);
+  console.log(`tags=${JSON.stringify(tags)} keys=${Object.keys(tags).sort().join(",")} has=${"team" in tags} missing=${tags.nope === undefined && !("nope" in tags)}`);
   // Samples from here on (this iteration and the VU's next ones) carry phase=late.
   exec.vu.tags.phase = "late";
   hits.add(1, { kind: "read" });
