@@ -46,9 +46,9 @@ const tags = new Proxy({}, {
   },
   ownKeys: () => Object.keys(currentTags()),
   getOwnPropertyDescriptor: (_, name) => {
-    const all = currentTags();
-    if (typeof name !== "string" || !(name in all)) return undefined;
-    return { value: all[name], writable: true, enumerable: true, configurable: true };
+    const value = tagOf(name);
+    if (value === null) return undefined;
+    return { value, writable: true, enumerable: true, configurable: true };
   },
 });
 
