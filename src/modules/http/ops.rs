@@ -536,38 +536,36 @@ fn hop_tags(
     let mut set = |name: &str, value: String| {
         tags.insert(name.to_owned(), value);
     };
-    {
-        // The first hop carries the params' name (http.url templates set it), and so
-        // does the answer to a digest challenge, the same request again; redirects are
-        // named after their own URL, as in k6.
-        let retried = i == 1 && outcome.hops[0].digest_challenge && hop.url == outcome.hops[0].url;
-        let name = if i == 0 || retried {
-            spec.tags.get("name")
-        } else {
-            None
-        };
-        set("method", hop.method.to_string());
-        set("url", hop.url.clone());
-        set("status", hop.status.to_string());
-        set("group", spec.group.clone());
-        if !hop.proto.is_empty() {
-            set("proto", hop.proto.to_owned());
-        }
-        if !hop.tls_version.is_empty() {
-            set("tls_version", hop.tls_version.to_owned());
-        }
-        if hop.error_code != 0 {
-            set("error_code", hop.error_code.to_string());
-        }
-        if let Some(e) = expected {
-            set("expected_response", e.to_string());
-        }
-        // The request's own tags beat the computed ones, except `name`.
-        for (k, v) in spec.tags.iter().filter(|(k, _)| *k != "name") {
-            set(k, v.clone());
-        }
-        set("name", name.cloned().unwrap_or_else(|| hop.url.clone()));
+    // The first hop carries the params' name (http.url templates set it), and so
+    // does the answer to a digest challenge, the same request again; redirects are
+    // named after their own URL, as in k6.
+    let retried = i == 1 && outcome.hops[0].digest_challenge && hop.url == outcome.hops[0].url;
+    let name = if i == 0 || retried {
+        spec.tags.get("name")
+    } else {
+        None
+    };
+    set("method", hop.method.to_string());
+    set("url", hop.url.clone());
+    set("status", hop.status.to_string());
+    set("group", spec.group.clone());
+    if !hop.proto.is_empty() {
+        set("proto", hop.proto.to_owned());
     }
+    if !hop.tls_version.is_empty() {
+        set("tls_version", hop.tls_version.to_owned());
+    }
+    if hop.error_code != 0 {
+        set("error_code", hop.error_code.to_string());
+    }
+    if let Some(e) = expected {
+        set("expected_response", e.to_string());
+    }
+    // The request's own tags beat the computed ones, except `name`.
+    for (k, v) in spec.tags.iter().filter(|(k, _)| *k != "name") {
+        set(k, v.clone());
+    }
+    set("name", name.cloned().unwrap_or_else(|| hop.url.clone()));
     Tags::new(Arc::new(tags))
 }
 
