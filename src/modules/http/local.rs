@@ -470,9 +470,18 @@ const STOP_POLL: Duration = Duration::from_millis(20);
 /// The future is taken pinned where its caller made it: moving a request's future (a
 /// few KB) into this frame wrote that much memory that, with many VUs, was no longer
 /// in the cache.
+///
+/// With `hand_over`, the thread gives up its core once the requests are sent, before it
+/// first waits for their answers. With many more VU threads than cores, a VU's answer
+/// is usually there by the time it runs again, so it never sleeps and the kernel
+/// preempts it wherever its time slice ends; when that was in the script's code between
+/// two requests, it waited behind every other runnable VU, and 100 VUs' p99 overhead was
+/// 0.3–0.9 ms instead of ~0.05 ms. Yielding here puts that wait inside the request,
+/// where a network wait is expected anyway (as Go's scheduler does for k6's VUs).
 pub fn block_on<F: Future>(
     mut fut: Pin<&mut F>,
     stop: &StopSignal,
+    mut hand_over: bool,
 ) -> io::Result<Option<F::Output>> {
     ensure_reactor()?;
     // The thread's one waker: block_on does not nest, and a waker a request left
@@ -490,6 +499,9 @@ pub fn block_on<F: Future>(
         }
         if stop.is_set() {
             return Ok(None);
+        }
+        if std::mem::take(&mut hand_over) {
+            std::thread::yield_now();
         }
         with_reactor(|r| r.turn(STOP_POLL))?;
     }

@@ -27,6 +27,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -661,8 +662,10 @@ fn wait_here<F: Future>(
     state: &OpState,
     requests: std::pin::Pin<&mut F>,
 ) -> Result<F::Output, JsErrorBox> {
-    let interrupt = state.borrow::<VuState>().interrupt.clone();
-    local::block_on(requests, &interrupt)
+    let vu = state.borrow::<VuState>();
+    let interrupt = vu.interrupt.clone();
+    let crowded = crate::vu::pool::crowded(vu.test.vus_active.load(Ordering::Relaxed));
+    local::block_on(requests, &interrupt, crowded)
         .map_err(|e| JsErrorBox::generic(format!("k6/http: cannot wait for the network: {e}")))?
         .ok_or_else(interrupted)
 }
