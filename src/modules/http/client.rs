@@ -257,8 +257,12 @@ type Driver = Pin<Box<dyn std::future::Future<Output = hyper::Result<()>> + Send
 /// Runs `fut` while polling the connection's `driver` in the same task: hyper's
 /// connection future does the socket I/O, and driving it here instead of in a task of
 /// its own saves a cross-task wake-up at every step of a request.
-async fn drive<F: std::future::Future>(driver: &mut Option<Driver>, fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
+///
+/// `fut` comes pinned where the caller made it, for the reason [`within`]'s does.
+async fn drive<F: std::future::Future>(
+    driver: &mut Option<Driver>,
+    mut fut: Pin<&mut F>,
+) -> F::Output {
     loop {
         let Some(d) = driver.as_mut() else {
             return fut.await;
@@ -512,14 +516,14 @@ impl Client {
             let sent_headers = Self::with_cookies(jar, &url, &headers, cookies);
             let hop = within::<T, _>(
                 deadline,
-                self.round_trip::<T>(
+                std::pin::pin!(self.round_trip::<T>(
                     &mut progress,
                     &method,
                     &url,
                     &sent_headers,
                     body.clone(),
                     (insecure, config),
-                ),
+                )),
             )
             .await;
             let now = Instant::now();
@@ -733,7 +737,10 @@ impl Client {
                     conn
                 }
             };
-            if drive(&mut conn.driver, conn.sender.ready()).await.is_err() {
+            if drive(&mut conn.driver, std::pin::pin!(conn.sender.ready()))
+                .await
+                .is_err()
+            {
                 if fresh {
                     return Err(Failure::new(
                         codes::GENERIC,
@@ -760,7 +767,12 @@ impl Client {
                 Some(r) if !h2 => r,
                 _ => build_request(method, url, headers, body.clone(), h2)?,
             };
-            match drive(&mut conn.driver, conn.sender.send_request(request)).await {
+            let sent = drive(
+                &mut conn.driver,
+                std::pin::pin!(conn.sender.send_request(request)),
+            )
+            .await;
+            match sent {
                 Ok(resp) => {
                     if h2 {
                         progress.headers_at = Some(Instant::now());
@@ -768,7 +780,7 @@ impl Client {
                     let status = resp.status();
                     let reason = status.canonical_reason().unwrap_or("");
                     let (parts, incoming) = resp.into_parts();
-                    let body = drive(&mut conn.driver, incoming.collect())
+                    let body = drive(&mut conn.driver, std::pin::pin!(incoming.collect()))
                         .await
                         .map_err(|e| failure_of(&e))?
                         .to_bytes();

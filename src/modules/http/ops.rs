@@ -621,7 +621,12 @@ pub fn op_http_request_one<'s>(
     })?;
     let ty = response_type(&prepared);
     let client = http_state(state).client.clone();
-    let outcome = wait_here(state, std::pin::pin!(run_one::<Local>(client, prepared)))?;
+    // The request's future pinned where it is made (not inside `run_one`'s, which would
+    // copy its ~3 KB once more).
+    let outcome = match prepared {
+        Ok(req) => wait_here(state, std::pin::pin!(client.execute::<Local>(req)))?,
+        Err(refused) => refused_outcome(refused),
+    };
     record_all(
         state,
         std::slice::from_ref(&spec),
