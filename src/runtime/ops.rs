@@ -314,7 +314,8 @@ pub fn op_rk6_now_ms() -> f64 {
 }
 
 /// Records one sample of a custom metric (k6/metrics), with the tags given to `add()` as
-/// JSON (`""` for none). Kinds are numbered as in runtime-js/metrics.js.
+/// runtime-js/tags.js's `[name, value, …]` list (`null` for none). Kinds are numbered as
+/// in runtime-js/metrics.js.
 #[op2(fast)]
 pub fn op_rk6_metric_add<'s>(
     scope: &mut v8::PinScope<'s, '_>,

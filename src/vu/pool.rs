@@ -22,13 +22,14 @@ const CROWDED_PER_CORE: u64 = 5;
 
 /// Whether `active` VUs (those running a scenario) crowd this machine's cores.
 pub fn crowded(active: u64) -> bool {
-    static LIMIT: OnceLock<u64> = OnceLock::new();
-    // available_parallelism reads cgroup files: once per process, not per request.
-    active
-        > *LIMIT.get_or_init(|| {
-            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            cores as u64 * CROWDED_PER_CORE
-        })
+    active > cores() as u64 * CROWDED_PER_CORE
+}
+
+/// The cores this process may use. Asked once: available_parallelism reads cgroup
+/// files, and `crowded` is asked at every request.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
 /// The runner's end of a VU thread.
@@ -179,8 +180,7 @@ pub fn spawn_vus(
     ids: impl IntoIterator<Item = u32>,
     spec: &VuSpec,
 ) -> Result<Vec<VuHandle>, RunError> {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let gate = Arc::new(Gate::new(cores * CREATIONS_PER_CORE));
+    let gate = Arc::new(Gate::new(cores() * CREATIONS_PER_CORE));
     let pending: Vec<_> = ids
         .into_iter()
         .map(|id| spawn(id, spec.clone(), gate.clone()))
@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn more_than_five_active_vus_a_core_crowd_the_cores() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+        let cores = cores() as u64;
         assert!(!crowded(0));
         assert!(!crowded(cores * 5));
         assert!(crowded(cores * 5 + 1));
