@@ -392,6 +392,30 @@ export default function () {
 }
 
 #[test]
+fn vus_waiting_for_responses_do_not_keep_others_waiting() {
+    // 64 VUs, more than a small machine admits to run at a time (5 per core); a VU that
+    // waits for a response must let another run, so all 64 requests are out together:
+    // each VU starts one at 0, 0.3, 0.6 and 0.9 s (/sleep answers after 300 ms).
+    let server = Server::start();
+    let script = r#"
+import http from "k6/http";
+export const options = { vus: 64, duration: "1.1s" };
+export default function () {
+  http.get(`${__ENV.BASE}/sleep`);
+}
+"#;
+    let (out, export, _) = run(&server, script, &[]);
+    assert_code(&out, 0);
+    let requests = metric(&export, "http_reqs")["count"].as_u64().unwrap();
+    // Had waiting VUs kept their places, 10 at a time would have made ~40.
+    assert!(
+        (240..=256).contains(&requests),
+        "{requests} requests; {}",
+        describe(&out)
+    );
+}
+
+#[test]
 fn redirects_compression_async_and_batch() {
     let server = Server::start();
     let script = r#"

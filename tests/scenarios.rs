@@ -92,6 +92,34 @@ fn constant_vus_loops_for_the_duration() {
 }
 
 #[test]
+fn every_vu_gets_turns_when_more_want_the_cpu_than_are_admitted() {
+    let (out, summary, lines) = run_ok("busy_vus.js", &[]);
+    let firsts: BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("first="))
+        .collect();
+    assert_eq!(
+        firsts.len(),
+        64,
+        "VUs that ran: {firsts:?}; {}",
+        describe(&out)
+    );
+    assert_eq!(num(&summary, "vus_max"), 64);
+}
+
+#[test]
+fn sleeping_vus_leave_their_place_to_others() {
+    let (out, summary, _) = run_ok("sleeping_vus.js", &[]);
+    let iterations = num(&summary, "iterations");
+    // 64 VUs × 3; had sleepers kept their places, 10 at a time would have made ~30.
+    assert!(
+        (180..=192).contains(&iterations),
+        "{iterations} iterations; {}",
+        describe(&out)
+    );
+}
+
+#[test]
 fn ramping_vus_ramps_up_and_down() {
     let (out, summary, lines) = run_ok("ramping_vus.js", &[]);
     assert!(num(&summary, "vus_max") >= 4, "{summary}");

@@ -125,16 +125,21 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
             vu.enter_scenario(&state);
             let mut active = false;
             let mut count = 0u64;
+            let mut pass = None;
             loop {
                 if stop.is_set() {
                     break;
                 }
                 if let Some(ramp) = &ramp {
-                    // A VU ramped down is not active while it waits for its turn.
-                    if active && !ramp.has_turn(index) {
-                        test.vus_active.fetch_sub(1, Ordering::Relaxed);
-                        state.vus.active.fetch_sub(1, Ordering::Relaxed);
-                        active = false;
+                    // A VU ramped down holds no place and is not active while it waits
+                    // for its turn.
+                    if !ramp.has_turn(index) {
+                        pass = None;
+                        if active {
+                            test.vus_active.fetch_sub(1, Ordering::Relaxed);
+                            state.vus.active.fetch_sub(1, Ordering::Relaxed);
+                            active = false;
+                        }
                     }
                     if !ramp.wait_turn(index, &stop) {
                         break;
@@ -158,14 +163,25 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
                     state.vus.active.fetch_add(1, Ordering::Relaxed);
                     active = true;
                 }
+                // An active VU, counted in `vus`, may still wait for its admission here.
+                let Some(admitted) = pass.take().or_else(|| test.admission.enter(&stop)) else {
+                    break;
+                };
+                pass = Some(admitted);
                 count += 1;
-                match vu.run_iteration() {
+                let outcome = vu.run_iteration();
+                if pass.as_ref().is_some_and(|p| p.should_leave()) {
+                    // Dropped: its place goes to the first waiting VU, and this one waits.
+                    pass = None;
+                }
+                match outcome {
                     Outcome::Aborted => break,
                     // A VU interrupted by a ramp-down waits for its turn to come back.
                     Outcome::Interrupted if ramp.is_none() || state.interrupt.is_set() => break,
                     _ => {}
                 }
             }
+            drop(pass);
             if active {
                 test.vus_active.fetch_sub(1, Ordering::Relaxed);
                 state.vus.active.fetch_sub(1, Ordering::Relaxed);

@@ -105,7 +105,7 @@ pub fn op_rk6_sleep(state: &mut OpState, seconds: f64) -> Result<(), JsErrorBox>
     // A sleeping VU is not busy: a good time to hand its events over.
     vu.outbox.borrow_mut().flush();
     let interrupt = vu.interrupt.clone();
-    if interrupt.sleep(duration) {
+    if crate::vu::admission::parked(|| interrupt.sleep(duration)) {
         return Err(JsErrorBox::new(
             INTERRUPTED_ERROR,
             "iteration interrupted: the test or scenario is stopping",

@@ -67,6 +67,8 @@ pub struct TestState {
     pub kv_memory: Option<Arc<dyn rk6_kv::Store>>,
     /// What the run's log lines carry as `run` in a sink.
     pub label: Arc<str>,
+    /// Which looping VUs run iterations at a time (src/vu/admission.rs).
+    pub admission: Arc<crate::vu::admission::Admission>,
 }
 
 // Kept where they were first defined, for embedders that name them from here.
@@ -107,6 +109,7 @@ impl TestState {
             fs_files: Default::default(),
             kv_memory: None,
             label: "".into(),
+            admission: Arc::new(crate::vu::admission::Admission::for_this_machine()),
         }
     }
 

@@ -1,6 +1,7 @@
 //! A virtual user: one JS runtime, created once on its own thread and reused for
 //! every iteration it runs.
 
+pub mod admission;
 pub mod pool;
 
 use crate::error::RunError;
@@ -204,6 +205,9 @@ impl Vu {
     pub fn new(id: u32, spec: &VuSpec) -> Result<Self, RunError> {
         let tokio = tokio::runtime::Builder::new_current_thread()
             .enable_time()
+            // An iteration waiting on its event loop is not awake (vu::admission).
+            .on_thread_park(self::admission::parks)
+            .on_thread_unpark(self::admission::unparks)
             .build()
             .map_err(|e| RunError::Internal(format!("cannot start VU {id}'s event loop: {e}")))?;
         let loader = Rk6ModuleLoader::new(spec.sources.clone(), spec.main_code.clone());

@@ -27,7 +27,7 @@ pub fn crowded(active: u64) -> bool {
 
 /// The cores this process may use. Asked once: available_parallelism reads cgroup
 /// files, and `crowded` is asked at every request.
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }

@@ -9,6 +9,7 @@
 
 use super::transport::Transport;
 use crate::signal::StopSignal;
+use crate::vu::admission;
 use mio::{Events, Interest, Poll as Poller, Token};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
@@ -177,7 +178,18 @@ impl Reactor {
             .iter()
             .map(|(_, at, _)| at.saturating_duration_since(now))
             .fold(max, Duration::min);
-        match self.poller.poll(&mut self.events, Some(timeout)) {
+        // A VU blocked here lets another be admitted (crate::vu::admission). When some
+        // wait for that, look first whether anything is ready: a VU that would not block
+        // keeps its place.
+        let mut polled = Ok(());
+        self.events.clear();
+        if !timeout.is_zero() && admission::others_wait() {
+            polled = self.poller.poll(&mut self.events, Some(Duration::ZERO));
+        }
+        if matches!(polled, Ok(())) && self.events.is_empty() {
+            polled = admission::parked(|| self.poller.poll(&mut self.events, Some(timeout)));
+        }
+        match polled {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
