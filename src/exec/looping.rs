@@ -164,10 +164,12 @@ pub(super) fn run(run: &ScenarioRun, vus: Vec<VuHandle>) -> Vec<VuHandle> {
                     active = true;
                 }
                 // An active VU, counted in `vus`, may still wait for its admission here.
-                let Some(admitted) = pass.take().or_else(|| test.admission.enter(&stop)) else {
-                    break;
-                };
-                pass = Some(admitted);
+                if pass.is_none() {
+                    let Some(admitted) = test.admission.enter(&stop) else {
+                        break;
+                    };
+                    pass = Some(admitted);
+                }
                 count += 1;
                 let outcome = vu.run_iteration();
                 if pass.as_ref().is_some_and(|p| p.should_leave()) {

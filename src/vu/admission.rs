@@ -2,7 +2,7 @@
 //!
 //! When there are many more VUs than cores and all of them want the CPU (a fast server,
 //! often on the same machine), each VU gets the CPU once per round, and by its next turn
-//! the caches hold the other VUs' memory: an iteration touches ~70 KB of its VU's own
+//! the caches hold the other VUs' memory: an iteration touches ~80 KB of its VU's own
 //! heap and stack, and at 100 VUs on 2 cores a request cost about three times the CPU it
 //! cost at 10. So VUs are *admitted* to run iterations, and at most [`PER_CORE`] admitted
 //! VUs per core may be awake (running, or ready to run) at a time. The others wait

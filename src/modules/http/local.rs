@@ -186,7 +186,7 @@ impl Reactor {
         if !timeout.is_zero() && admission::others_wait() {
             polled = self.poller.poll(&mut self.events, Some(Duration::ZERO));
         }
-        if matches!(polled, Ok(())) && self.events.is_empty() {
+        if polled.is_ok() && self.events.is_empty() {
             polled = admission::parked(|| self.poller.poll(&mut self.events, Some(timeout)));
         }
         match polled {
